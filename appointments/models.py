@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.db import models
+from django.utils import timezone
+
+from patients.models import Patient
+
+
+class Site(models.Model):
+    """A hospital site, identified by its ODS site code."""
+
+    ods_code = models.CharField("ODS site code", max_length=10, unique=True)
+    name = models.CharField(max_length=200)
+    address = models.TextField(blank=True)
+    directions = models.TextField(blank=True, help_text="How to get there: buses, parking, entrance. Shown to callers.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Specialty(models.Model):
+    """A specialty, identified by its NHS treatment function code."""
+
+    treatment_function_code = models.CharField(max_length=3, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "specialties"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.treatment_function_code})"
+
+
+class Clinic(models.Model):
+    """A clinic as the PAS codes it: one specialty at one site."""
+
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="clinics")
+    specialty = models.ForeignKey(Specialty, on_delete=models.PROTECT, related_name="clinics")
+    call_script = models.TextField(blank=True, help_text="A short script call handlers read for this clinic.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AttendanceCode(models.IntegerChoices):
+    """NHS Data Dictionary "attended or did not attend"."""
+
+    NOT_YET_KNOWN = 0, "Not yet known (appointment in the future)"
+    PATIENT_CANCELLED = 2, "Cancelled by, or on behalf of, the patient"
+    DID_NOT_ATTEND = 3, "Did not attend, no advance warning given"
+    HOSPITAL_CANCELLED = 4, "Cancelled or postponed by the health care provider"
+    ATTENDED = 5, "Attended on time, or before the patient was called"
+    ATTENDED_LATE_SEEN = 6, "Arrived late, but was seen"
+    ATTENDED_LATE_NOT_SEEN = 7, "Arrived late and could not be seen"
+
+
+# The definitions every report uses (shared/DESIGN.md).
+ATTENDED_CODES = (AttendanceCode.ATTENDED, AttendanceCode.ATTENDED_LATE_SEEN)
+DNA_CODES = (AttendanceCode.DID_NOT_ATTEND, AttendanceCode.ATTENDED_LATE_NOT_SEEN)
+CANCELLED_CODES = (AttendanceCode.PATIENT_CANCELLED, AttendanceCode.HOSPITAL_CANCELLED)
+HAPPENED_CODES = ATTENDED_CODES + DNA_CODES
+
+
+class AppointmentType(models.TextChoices):
+    FIRST = "first", "First"
+    FOLLOW_UP = "follow_up", "Follow-up"
+
+
+class Medium(models.TextChoices):
+    FACE_TO_FACE = "face_to_face", "Face to face"
+    TELEPHONE = "telephone", "Telephone"
+    VIDEO = "video", "Video"
+
+
+class AppointmentQuerySet(models.QuerySet["Appointment"]):
+    def upcoming(self, now: datetime | None = None) -> AppointmentQuerySet:
+        """Booked, not cancelled, and not yet started."""
+        return self.filter(attendance_code=AttendanceCode.NOT_YET_KNOWN, starts_at__gte=now or timezone.now())
+
+    def happened(self) -> AppointmentQuerySet:
+        """Attended or DNA: the denominator of every DNA rate (cancellations excluded)."""
+        return self.filter(attendance_code__in=HAPPENED_CODES)
+
+    def attended(self) -> AppointmentQuerySet:
+        return self.filter(attendance_code__in=ATTENDED_CODES)
+
+    def dna(self) -> AppointmentQuerySet:
+        return self.filter(attendance_code__in=DNA_CODES)
+
+    def cancelled(self) -> AppointmentQuerySet:
+        return self.filter(attendance_code__in=CANCELLED_CODES)
+
+    def on_day(self, day: date) -> AppointmentQuerySet:
+        start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+        return self.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
+
+    def between(self, start: date, end: date) -> AppointmentQuerySet:
+        """Appointments starting on any day from `start` to `end` inclusive (local dates)."""
+        first = timezone.make_aware(datetime.combine(start, datetime.min.time()))
+        after = timezone.make_aware(datetime.combine(end + timedelta(days=1), datetime.min.time()))
+        return self.filter(starts_at__gte=first, starts_at__lt=after)
+
+    def for_patient(self, patient: Patient | int) -> AppointmentQuerySet:
+        return self.filter(patient=patient)
+
+
+class Appointment(models.Model):
+    """One outpatient appointment from the trust's PAS extract."""
+
+    pas_id = models.CharField(
+        "appointment ID", max_length=64, unique=True, help_text="The PAS's id (appointment_id in the extract)."
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="appointments")
+    specialty = models.ForeignKey(Specialty, on_delete=models.PROTECT, related_name="appointments")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="appointments")
+    starts_at = models.DateTimeField()
+    booked_at = models.DateTimeField()
+    appointment_type = models.CharField(max_length=9, choices=AppointmentType.choices)
+    medium = models.CharField(max_length=12, choices=Medium.choices, default=Medium.FACE_TO_FACE)
+    attendance_code = models.PositiveSmallIntegerField(
+        choices=AttendanceCode.choices, default=AttendanceCode.NOT_YET_KNOWN
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            # Nightly jobs: upcoming appointments in a date range.
+            models.Index(fields=["attendance_code", "starts_at"], name="appt_code_starts"),
+            # Features: a patient's history in time order.
+            models.Index(fields=["patient", "starts_at"], name="appt_patient_starts"),
+            # Reports: by site / specialty / clinic over a period.
+            models.Index(fields=["starts_at", "site"], name="appt_starts_site"),
+            models.Index(fields=["starts_at", "specialty"], name="appt_starts_specialty"),
+            models.Index(fields=["starts_at", "clinic"], name="appt_starts_clinic"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(attendance_code__in=[code.value for code in AttendanceCode]),
+                name="appointment_attendance_code_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pas_id} {self.starts_at:%Y-%m-%d %H:%M} {self.clinic_id}"
+
+    @property
+    def is_dna(self) -> bool:
+        return self.attendance_code in DNA_CODES
+
+    @property
+    def has_happened(self) -> bool:
+        return self.attendance_code in HAPPENED_CODES
+
+    @property
+    def booking_lead_days(self) -> int:
+        return (self.starts_at - self.booked_at).days

@@ -1,0 +1,385 @@
+"""The synthetic trust: an explicit model of outpatient attendance for the demo,
+the tests and the benchmarks.
+
+Nothing here is real patient data. Because the data are generated from a known model,
+tests can check what Attend recovers from them (that the risk model ranks people by
+the true risk, that DNA rates rise with deprivation, that a pilot's known effect is
+estimated correctly).
+
+## Geography
+`lsoa_count` synthetic LSOAs with codes shaped like English 2011 LSOA codes but in
+a range no real LSOA uses (E019xxxxx). Their IMD 2019 deciles are drawn with the
+skew of an urban trust's catchment (more deprived than England as a whole).
+Postcodes are in an invented area, "AT" (no real postcode area uses it), shaped like
+real ones ("AT7 3QD"), a handful per LSOA. Phones are in Ofcom's drama range
+(07700 900000–900999), NHS numbers in the 999 test range.
+
+## Attendance
+Each past appointment is first cancelled with a fixed chance (by the patient 6%, by
+the hospital 5%). Otherwise the patient does not attend with probability
+
+    p = logistic(INTERCEPT + deprivation + age + prior DNAs + lead time + follow-up
+                 + weekday + hour + specialty + sex + medium + interpreter + u)
+
+where `u ~ Normal(0, PATIENT_SD)` is the patient's own propensity, constant over
+time (some people miss appointments again and again; history reveals it). The
+coefficients are the constants below. With the defaults, overall DNA rate is about
+7.5%; the most deprived decile's rate is about twice the least deprived's; ages
+18–29 have the highest rate; each earlier DNA raises the odds steeply; longer
+booking lead times and follow-ups raise it; Mondays and Fridays are worse.
+
+A DNA is coded 3 (did not attend) or, one time in ten, 7 (arrived too late to be
+seen); an attendance 5, or one time in twenty 6 (late but seen).
+
+Same seed and same `today` give the same data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from patients.identifiers import synthetic_nhs_number
+from patients.models import age_band
+
+LONDON = ZoneInfo("Europe/London")
+
+# --- The attendance model --------------------------------------------------------------
+INTERCEPT = -4.95
+PATIENT_SD = 0.85
+# Per decile below 10: the most deprived decile has about twice the odds of the least.
+DEPRIVATION_PER_DECILE = 0.085
+AGE_EFFECT = {"0-17": 0.15, "18-29": 0.95, "30-44": 0.5, "45-64": 0.0, "65-79": -0.4, "80+": -0.15}
+PRIOR_DNA_EFFECT = 0.55  # per earlier DNA …
+PRIOR_DNA_CAP = 4  # … counting at most this many
+LEAD_TIME_PER_WEEK = 0.08  # per week between booking and appointment …
+LEAD_TIME_CAP_WEEKS = 20  # … up to this many weeks
+FOLLOW_UP_EFFECT = 0.3
+WEEKDAY_EFFECT = (0.2, 0.0, -0.05, 0.05, 0.25)  # Monday … Friday
+LATE_AFTERNOON_EFFECT = 0.15  # appointments from 15:00
+MALE_EFFECT = 0.1
+MEDIUM_EFFECT = {"face_to_face": 0.0, "telephone": -0.4, "video": -0.1}
+INTERPRETER_EFFECT = 0.25
+PATIENT_CANCELS = 0.06
+HOSPITAL_CANCELS = 0.05
+
+# Real treatment function codes, with each specialty's own effect on DNA odds.
+SPECIALTIES: tuple[tuple[str, str, float], ...] = (
+    ("100", "General Surgery", 0.0),
+    ("101", "Urology", -0.1),
+    ("110", "Trauma and Orthopaedics", -0.05),
+    ("120", "Ear Nose and Throat", 0.1),
+    ("130", "Ophthalmology", -0.2),
+    ("300", "General Internal Medicine", 0.15),
+    ("301", "Gastroenterology", 0.2),
+    ("320", "Cardiology", -0.15),
+    ("330", "Dermatology", 0.3),
+    ("340", "Respiratory Medicine", 0.25),
+)
+SITES: tuple[tuple[str, str, str], ...] = (
+    ("RAT01", "Attend General Hospital", "Bus 4 and 17 stop at the main entrance. Pay and display parking."),
+    ("RAT02", "Northfield Community Hospital", "Bus 22 from the city centre. Free parking behind the hospital."),
+    ("RAT03", "Riverside Treatment Centre", "Ten minutes' walk from the railway station. No on-site parking."),
+)
+# Catchment decile distribution (1 = most deprived): an urban trust, skewed deprived.
+DECILE_WEIGHTS = (0.14, 0.13, 0.12, 0.11, 0.10, 0.09, 0.09, 0.08, 0.07, 0.07)
+AGE_BANDS_DRAW = (("0-17", 0, 17, 0.12), ("18-29", 18, 29, 0.14), ("30-44", 30, 44, 0.17),
+                  ("45-64", 45, 64, 0.27), ("65-79", 65, 79, 0.21), ("80+", 80, 95, 0.09))  # fmt: skip
+ETHNICITIES = (("A", 0.72), ("B", 0.01), ("C", 0.05), ("D", 0.01), ("E", 0.005), ("F", 0.01), ("G", 0.005),
+               ("H", 0.03), ("J", 0.04), ("K", 0.015), ("L", 0.01), ("M", 0.01), ("N", 0.03), ("P", 0.005),
+               ("R", 0.005), ("S", 0.01), ("Z", 0.02), ("99", 0.02))  # fmt: skip
+# Languages other than English spoken by some people of each ethnic category.
+OTHER_LANGUAGES = {"C": ("pl", "ro", "lt"), "J": ("ur", "pa"), "K": ("bn", "syl"), "H": ("pa", "gu"),
+                   "N": ("so", "ti", "ar"), "R": ("zh",), "S": ("ar", "fa", "ku")}  # fmt: skip
+GIVEN_NAMES = ("Olivia", "Amelia", "Isla", "Ava", "Mia", "Grace", "Aisha", "Zainab", "Maja", "Chloe", "Oliver",
+               "George", "Noah", "Arthur", "Muhammad", "Leo", "Harry", "Jack", "Kacper", "Ahmed", "Dylan",
+               "Rhys")  # fmt: skip
+FAMILY_NAMES = ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Khan",
+                "Ahmed", "Hussain", "Evans", "Thomas", "Roberts", "Nowak", "Kowalski", "Begum", "Ali",
+                "Walker")  # fmt: skip
+
+
+def logistic(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def dna_log_odds(
+    *,
+    imd_decile: int,
+    age_band: str,
+    prior_dnas: int,
+    lead_days: int,
+    follow_up: bool,
+    weekday: int,
+    hour: int,
+    specialty_effect: float,
+    male: bool,
+    medium: str,
+    interpreter: bool,
+    patient_effect: float,
+) -> float:
+    """The model above as a function: the log-odds that a (not cancelled) appointment is a DNA."""
+    return (
+        INTERCEPT
+        + DEPRIVATION_PER_DECILE * (10 - imd_decile)
+        + AGE_EFFECT[age_band]
+        + PRIOR_DNA_EFFECT * min(prior_dnas, PRIOR_DNA_CAP)
+        + LEAD_TIME_PER_WEEK * min(lead_days / 7, LEAD_TIME_CAP_WEEKS)
+        + (FOLLOW_UP_EFFECT if follow_up else 0.0)
+        + WEEKDAY_EFFECT[weekday]
+        + (LATE_AFTERNOON_EFFECT if hour >= 15 else 0.0)
+        + specialty_effect
+        + (MALE_EFFECT if male else 0.0)
+        + MEDIUM_EFFECT[medium]
+        + (INTERPRETER_EFFECT if interpreter else 0.0)
+        + patient_effect
+    )
+
+
+@dataclass(frozen=True)
+class Area:
+    lsoa_code: str
+    imd_decile: int
+    imd_rank: int
+    postcodes: tuple[str, ...]
+
+
+@dataclass
+class SyntheticPatient:
+    hospital_number: str
+    nhs_number: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    sex: str
+    ethnic_category: str
+    area: Area
+    postcode: str
+    mobile: str
+    preferred_language: str
+    interpreter_required: bool
+    sms_opt_out: bool
+    patient_effect: float
+
+
+@dataclass
+class SyntheticAppointment:
+    pas_id: str
+    patient: SyntheticPatient
+    clinic_code: str
+    specialty_code: str
+    site_code: str
+    starts_at: datetime
+    booked_at: datetime
+    appointment_type: str
+    medium: str
+    attendance_code: int
+    # The model's own probability of a DNA (None for a cancelled one): for tests only.
+    true_dna_probability: float | None = None
+
+
+@dataclass
+class SyntheticClinic:
+    code: str
+    name: str
+    site_code: str
+    specialty_code: str
+
+
+@dataclass
+class SyntheticTrust:
+    areas: list[Area]
+    clinics: list[SyntheticClinic]
+    patients: list[SyntheticPatient]
+    appointments: list[SyntheticAppointment] = field(default_factory=list)
+
+
+def make_areas(rng: np.random.Generator, count: int) -> list[Area]:
+    """Synthetic LSOAs, each with a few postcodes in the invented "AT" area.
+
+    Deprivation clusters by district as it does in real cities: low district numbers
+    are the inner, more deprived ones.
+    """
+    deciles = np.sort(rng.choice(np.arange(1, 11), size=count, p=DECILE_WEIGHTS))
+    codes = rng.choice(np.arange(900_000, 1_000_000), size=count, replace=False)
+    areas: list[Area] = []
+    used: set[str] = set()
+    for index, (decile, code) in enumerate(zip(deciles, codes, strict=True)):
+        district = 1 + index * 20 // count
+        postcodes = []
+        while len(postcodes) < int(rng.integers(3, 9)):
+            unit = "".join(rng.choice(list("ABDEFGHJLNPQRSTUWXYZ"), size=2))
+            postcode = f"AT{district} {int(rng.integers(1, 10))}{unit}"
+            if postcode not in used:
+                used.add(postcode)
+                postcodes.append(postcode)
+        # Ranks are 1 (most deprived) to 32,844 as in the real IMD 2019, within the decile's band.
+        rank = int((decile - 1) * 3284.4 + rng.integers(1, 3284))
+        areas.append(Area(f"E01{code:06d}", int(decile), rank, tuple(postcodes)))
+    return areas
+
+
+def make_clinics(rng: np.random.Generator) -> list[SyntheticClinic]:
+    clinics = []
+    for tfc, name, _ in SPECIALTIES:
+        sites = rng.choice(len(SITES), size=int(rng.integers(2, 4)), replace=False)
+        for site_index in sorted(sites):
+            site_code = SITES[site_index][0]
+            clinics.append(SyntheticClinic(f"{site_code}-{tfc}", f"{name}, {SITES[site_index][1]}", site_code, tfc))
+    return clinics
+
+
+def make_patients(rng: np.random.Generator, count: int, areas: list[Area], today: date) -> list[SyntheticPatient]:
+    band_weights = np.array([w for *_, w in AGE_BANDS_DRAW])
+    eth_codes = [code for code, _ in ETHNICITIES]
+    eth_weights = np.array([w for _, w in ETHNICITIES])
+    eth_weights = eth_weights / eth_weights.sum()
+    patients = []
+    for n in range(count):
+        area = areas[int(rng.integers(0, len(areas)))]
+        band = AGE_BANDS_DRAW[int(rng.choice(len(AGE_BANDS_DRAW), p=band_weights / band_weights.sum()))]
+        born = today - timedelta(days=int(rng.integers(band[1] * 365 + 1, (band[2] + 1) * 365 - 1)))
+        sex = str(rng.choice(["F", "M", "X", "U"], p=[0.54, 0.452, 0.003, 0.005]))
+        # More ethnic diversity in more deprived areas, as in English cities.
+        diverse = area.imd_decile <= 4 or rng.random() < 0.5
+        ethnicity = str(rng.choice(eth_codes, p=eth_weights)) if diverse else "A"
+        language, interpreter = "en", False
+        if ethnicity in OTHER_LANGUAGES and rng.random() < 0.35:
+            language = str(rng.choice(OTHER_LANGUAGES[ethnicity]))
+            interpreter = bool(rng.random() < 0.4)
+        elif rng.random() < 0.01:
+            language = "cy"
+        has_mobile = rng.random() < 0.88
+        patients.append(
+            SyntheticPatient(
+                hospital_number=f"DEMO{n + 1:07d}",
+                nhs_number=synthetic_nhs_number(n * 11 + 1),
+                given_name=str(rng.choice(GIVEN_NAMES)),
+                family_name=str(rng.choice(FAMILY_NAMES)),
+                date_of_birth=born,
+                sex=sex,
+                ethnic_category=ethnicity,
+                area=area,
+                postcode=str(rng.choice(area.postcodes)),
+                mobile=f"+447700900{int(rng.integers(0, 1000)):03d}" if has_mobile else "",
+                preferred_language=language,
+                interpreter_required=interpreter,
+                sms_opt_out=bool(rng.random() < 0.02),
+                patient_effect=float(rng.normal(0.0, PATIENT_SD)),
+            )
+        )
+    return patients
+
+
+def _slot(rng: np.random.Generator, day: date) -> datetime:
+    minutes = 8 * 60 + 30 + 15 * int(rng.integers(0, 33))  # 08:30 to 16:30
+    return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=LONDON)
+
+
+def _weekday_on_or_after(day: date) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def make_appointments(
+    rng: np.random.Generator,
+    patients: list[SyntheticPatient],
+    clinics: list[SyntheticClinic],
+    today: date,
+    *,
+    history_days: int = 730,
+    future_days: int = 42,
+) -> Iterator[SyntheticAppointment]:
+    """Each patient's appointments in time order, outcomes drawn from the model above."""
+    specialty_effect = {tfc: effect for tfc, _, effect in SPECIALTIES}
+    by_specialty: dict[str, list[SyntheticClinic]] = {}
+    for clinic in clinics:
+        by_specialty.setdefault(clinic.specialty_code, []).append(clinic)
+    specialty_codes = [tfc for tfc, _, _ in SPECIALTIES]
+    now = datetime.combine(today, time(6, 0), tzinfo=LONDON)
+    serial = 0
+    for patient in patients:
+        count = 1 + int(rng.negative_binomial(2, 0.34))  # mean about 4.9, long tail of frequent attenders
+        specialties = [str(rng.choice(specialty_codes))]
+        if rng.random() < 0.2:
+            specialties.append(str(rng.choice(specialty_codes)))
+        earliest = max(-history_days, (patient.date_of_birth - today).days + 7)  # never before birth
+        offsets = np.sort(rng.integers(earliest, future_days, size=count))
+        prior_dnas = 0
+        seen_specialties: set[str] = set()
+        for offset in offsets:
+            tfc = specialties[int(rng.integers(0, len(specialties)))]
+            clinic = by_specialty[tfc][int(rng.integers(0, len(by_specialty[tfc])))]
+            day = _weekday_on_or_after(today + timedelta(days=int(offset)))
+            starts_at = _slot(rng, day)
+            follow_up = tfc in seen_specialties
+            seen_specialties.add(tfc)
+            lead_days = int(rng.gamma(2.0, 35.0 if follow_up else 18.0)) + 1
+            booked_at = starts_at - timedelta(days=lead_days, hours=int(rng.integers(0, 8)))
+            if booked_at > now:  # a future appointment was booked before today
+                booked_at = now - timedelta(days=int(rng.integers(0, 10)), hours=int(rng.integers(1, 8)))
+            medium = str(rng.choice(["face_to_face", "telephone", "video"], p=[0.85, 0.12, 0.03]))
+            age = (
+                day.year
+                - patient.date_of_birth.year
+                - ((day.month, day.day) < (patient.date_of_birth.month, patient.date_of_birth.day))
+            )
+            probability = logistic(
+                dna_log_odds(
+                    imd_decile=patient.area.imd_decile,
+                    age_band=age_band(age),
+                    prior_dnas=prior_dnas,
+                    lead_days=(starts_at - booked_at).days,
+                    follow_up=follow_up,
+                    weekday=starts_at.weekday(),
+                    hour=starts_at.hour,
+                    specialty_effect=specialty_effect[tfc],
+                    male=patient.sex == "M",
+                    medium=medium,
+                    interpreter=patient.interpreter_required,
+                    patient_effect=patient.patient_effect,
+                )
+            )
+            code, true_probability = 0, probability
+            if starts_at < now:
+                cancel_draw = rng.random()
+                if cancel_draw < PATIENT_CANCELS:
+                    code, true_probability = 2, None
+                elif cancel_draw < PATIENT_CANCELS + HOSPITAL_CANCELS:
+                    code, true_probability = 4, None
+                elif rng.random() < probability:
+                    code = 7 if rng.random() < 0.1 else 3
+                    prior_dnas += 1
+                else:
+                    code = 6 if rng.random() < 0.05 else 5
+            serial += 1
+            yield SyntheticAppointment(
+                pas_id=f"DEMO-A{serial:08d}",
+                patient=patient,
+                clinic_code=clinic.code,
+                specialty_code=tfc,
+                site_code=clinic.site_code,
+                starts_at=starts_at,
+                booked_at=booked_at,
+                appointment_type="follow_up" if follow_up else "first",
+                medium=medium,
+                attendance_code=code,
+                true_dna_probability=true_probability,
+            )
+
+
+def generate(*, patients: int, seed: int, today: date) -> SyntheticTrust:
+    """The whole synthetic trust, deterministic in (patients, seed, today)."""
+    rng = np.random.default_rng(seed)
+    areas = make_areas(rng, max(60, patients // 40))
+    clinics = make_clinics(rng)
+    people = make_patients(rng, patients, areas, today)
+    trust = SyntheticTrust(areas=areas, clinics=clinics, patients=people)
+    trust.appointments = list(make_appointments(rng, people, clinics, today))
+    return trust

@@ -1,0 +1,18 @@
+"""The Celery application. Configuration comes from Django settings (CELERY_*)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("attend")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def _install_beat_schedule(sender: Celery, **kwargs: object) -> None:
+    from config.beat import beat_schedule
+
+    sender.conf.beat_schedule = beat_schedule()

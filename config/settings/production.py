@@ -1,0 +1,35 @@
+"""Production: every secret and service comes from the environment, and start-up fails
+with a message naming any that is missing or malformed."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_int, env_list, env_str
+from config.settings.base import *  # noqa: F403
+from config.settings.base import DATABASES, REDIS_URL
+
+DEBUG = False
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("Malformed setting DJANGO_SECRET_KEY: use at least 50 random characters.")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
+if "*" in ALLOWED_HOSTS:
+    raise ImproperlyConfigured("Malformed setting DJANGO_ALLOWED_HOSTS: name the hosts; '*' is not allowed.")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [f"https://{host}" for host in ALLOWED_HOSTS])
+
+env_str("DATABASE_URL")  # required: production never falls back to SQLite
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("Malformed setting DATABASE_URL: production runs on PostgreSQL (postgres://…).")
+if REDIS_URL is None:
+    raise ImproperlyConfigured("Missing required setting REDIS_URL: set the REDIS_URL environment variable.")
+
+# Behind a TLS-terminating proxy (nginx, a load balancer) that sets X-Forwarded-Proto.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+X_FRAME_OPTIONS = "DENY"

@@ -1,0 +1,17 @@
+"""Tests: fast hashing, in-process tasks unless a test starts a real worker."""
+
+from config.env import env_str
+from config.settings.base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "test-key-not-for-production")
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Unit tests run tasks in-process even when REDIS_URL is set; the integration tests
+# that need the real broker and worker switch this off for themselves.
+CELERY_TASK_ALWAYS_EAGER = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True

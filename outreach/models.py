@@ -1,0 +1,1 @@
+"""Pilots, call lists, reminders and replies: added by the outreach issues."""

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from outreach import views
+
+urlpatterns = [
+    path("calls/", views.calls_start, name="calls-start"),
+    path("team/", views.team_start, name="team-start"),
+    path("dashboard/", views.dashboard_start, name="dashboard-start"),
+]

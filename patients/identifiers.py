@@ -1,0 +1,95 @@
+"""NHS numbers, phone numbers and postcodes as the trust's systems write them, and
+as Attend stores them.
+
+Parsing is strict and returns None (or raises ValueError with a reason a person can
+act on) rather than guessing: a wrong phone number sends a reminder to a stranger.
+"""
+
+from __future__ import annotations
+
+import re
+
+import nhs_number
+import phonenumbers
+from phonenumbers import PhoneNumberType
+
+DEFAULT_PHONE_REGION = "GB"
+
+
+def normalise_nhs_number(raw: str) -> str:
+    """Ten digits, spaces and hyphens removed; ValueError if the Modulus 11 check fails."""
+    digits = re.sub(r"[\s-]", "", raw or "")
+    if not re.fullmatch(r"\d{10}", digits):
+        raise ValueError("an NHS number has 10 digits")
+    if not nhs_number.is_valid(digits):
+        raise ValueError("the NHS number fails its Modulus 11 check digit")
+    return digits
+
+
+def format_nhs_number(digits: str) -> str:
+    """The 3-3-4 form staff read aloud and recognise: 943 476 5919."""
+    return f"{digits[:3]} {digits[3:6]} {digits[6:]}" if len(digits) == 10 else digits
+
+
+def synthetic_nhs_number(seed_number: int) -> str:
+    """A valid NHS number in the 999 range reserved for test data, never issued to a person."""
+    for offset in range(11):
+        candidate = f"999{(seed_number + offset) % 10_000_000:07d}"[:9]
+        check = nhs_number.calculate_checksum(candidate)
+        if check is not None and 0 <= int(check) <= 9:
+            return f"{candidate}{check}"
+    raise AssertionError("unreachable: one of eleven consecutive numbers has a valid check digit")
+
+
+# Ofcom reserves 07700 900000–900999 for drama and testing: never a real person's phone.
+# phonenumbers treats the range as unallocated, so it is recognised here explicitly;
+# the synthetic trust uses only these numbers.
+OFCOM_DRAMA_MOBILES = re.compile(r"^\+447700900\d{3}$")
+
+
+class PhoneNumber:
+    """A parsed phone number in E.164, and whether SMS can reach it."""
+
+    __slots__ = ("e164", "is_mobile")
+
+    def __init__(self, e164: str, is_mobile: bool) -> None:
+        self.e164 = e164
+        self.is_mobile = is_mobile
+
+
+def parse_phone(raw: str, region: str = DEFAULT_PHONE_REGION) -> PhoneNumber:
+    """Any common UK or E.164 form ("07700 900123", "+44 7700 900123", "447700900123")."""
+    text = (raw or "").strip()
+    if not text:
+        raise ValueError("no phone number")
+    if re.fullmatch(r"44\d{10}", re.sub(r"\D", "", text)) and not text.startswith(("+", "0")):
+        text = "+" + re.sub(r"\D", "", text)
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"not a phone number ({exc})") from None
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if OFCOM_DRAMA_MOBILES.match(e164):
+        return PhoneNumber(e164, is_mobile=True)
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError("not a valid phone number")
+    number_type = phonenumbers.number_type(parsed)
+    is_mobile = number_type in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    return PhoneNumber(e164, is_mobile)
+
+
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
+
+
+def normalise_postcode(raw: str) -> str:
+    """Upper case with one space before the inward code ("ls11uq" → "LS1 1UQ"); ValueError if not a UK postcode."""
+    compact = re.sub(r"\s+", "", raw or "").upper()
+    match = _POSTCODE.match(compact)
+    if not match:
+        raise ValueError("not a UK postcode")
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def postcode_key(raw: str) -> str:
+    """The postcode with no spaces, upper case: the key reference tables are matched on."""
+    return re.sub(r"\s+", "", raw or "").upper()

@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from patients.identifiers import format_nhs_number, normalise_nhs_number
+
+
+def validate_nhs_number(value: str) -> None:
+    try:
+        normalise_nhs_number(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+    OTHER = "X", "Indeterminate"
+    UNKNOWN = "U", "Not known"
+
+
+class EthnicCategory(models.TextChoices):
+    """NHS Data Dictionary ETHNIC CATEGORY (2001 census codes)."""
+
+    WHITE_BRITISH = "A", "White - British"
+    WHITE_IRISH = "B", "White - Irish"
+    WHITE_OTHER = "C", "White - Any other White background"
+    MIXED_WHITE_BLACK_CARIBBEAN = "D", "Mixed - White and Black Caribbean"
+    MIXED_WHITE_BLACK_AFRICAN = "E", "Mixed - White and Black African"
+    MIXED_WHITE_ASIAN = "F", "Mixed - White and Asian"
+    MIXED_OTHER = "G", "Mixed - Any other mixed background"
+    ASIAN_INDIAN = "H", "Asian or Asian British - Indian"
+    ASIAN_PAKISTANI = "J", "Asian or Asian British - Pakistani"
+    ASIAN_BANGLADESHI = "K", "Asian or Asian British - Bangladeshi"
+    ASIAN_OTHER = "L", "Asian or Asian British - Any other Asian background"
+    BLACK_CARIBBEAN = "M", "Black or Black British - Caribbean"
+    BLACK_AFRICAN = "N", "Black or Black British - African"
+    BLACK_OTHER = "P", "Black or Black British - Any other Black background"
+    CHINESE = "R", "Other Ethnic Groups - Chinese"
+    OTHER = "S", "Other Ethnic Groups - Any other ethnic group"
+    NOT_STATED = "Z", "Not stated"
+    NOT_KNOWN = "99", "Not known"
+
+    @classmethod
+    def group_of(cls, code: str) -> str:
+        """The broad group reports use (White, Mixed, Asian, Black, Other, Not known)."""
+        return ETHNIC_GROUPS.get(code or "", "Not known")
+
+
+ETHNIC_GROUPS: dict[str, str] = {
+    **dict.fromkeys("ABC", "White"),
+    **dict.fromkeys("DEFG", "Mixed"),
+    **dict.fromkeys("HJKL", "Asian"),
+    **dict.fromkeys("MNP", "Black"),
+    **dict.fromkeys("RS", "Other"),
+    "Z": "Not stated",
+    "99": "Not known",
+}
+
+
+class ImdVintage(models.TextChoices):
+    """Which English Indices of Deprivation a decile comes from (and so which LSOA boundaries)."""
+
+    IMD2019 = "IMD2019", "English IMD 2019 (2011 LSOAs)"
+    IMD2025 = "IMD2025", "English IMD 2025 (2021 LSOAs)"
+
+
+def imd_quintile(decile: int | None) -> int | None:
+    """Quintile 1 is the most deprived 20% (deciles 1–2), quintile 5 the least."""
+    return None if decile is None else (decile + 1) // 2
+
+
+class PatientQuerySet(models.QuerySet["Patient"]):
+    def reachable_by_sms(self) -> PatientQuerySet:
+        return self.exclude(mobile="").filter(sms_opt_out=False, mobile_unusable=False)
+
+    def in_imd_quintile(self, quintile: int) -> PatientQuerySet:
+        return self.filter(imd_decile__in=(2 * quintile - 1, 2 * quintile))
+
+    def without_deprivation(self) -> PatientQuerySet:
+        return self.filter(imd_decile__isnull=True)
+
+
+class Patient(models.Model):
+    """A person with outpatient appointments at the trust, as the trust's PAS knows them."""
+
+    hospital_number = models.CharField(
+        max_length=32, unique=True, help_text="The trust's local patient identifier (patient_id in the extract)."
+    )
+    nhs_number = models.CharField(max_length=10, blank=True, validators=[validate_nhs_number], db_index=True)
+    given_name = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    ethnic_category = models.CharField(max_length=2, choices=EthnicCategory.choices, blank=True)
+
+    postcode = models.CharField(max_length=8, blank=True)
+    lsoa_code = models.CharField("LSOA", max_length=9, blank=True)
+    imd_decile = models.PositiveSmallIntegerField("IMD decile", null=True, blank=True)
+    imd_vintage = models.CharField("IMD vintage", max_length=7, choices=ImdVintage.choices, blank=True)
+
+    mobile = models.CharField(max_length=16, blank=True, help_text="Mobile number in E.164, used for SMS.")
+    mobile_unusable = models.BooleanField(
+        default=False, help_text="The SMS provider reported this number cannot receive messages."
+    )
+    preferred_language = models.CharField(max_length=8, default="en", help_text="ISO 639-1 code.")
+    interpreter_required = models.BooleanField(default=False)
+    sms_opt_out = models.BooleanField("opted out of SMS", default=False)
+    sms_opt_out_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["imd_decile"]), models.Index(fields=["mobile"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(imd_decile__isnull=True) | models.Q(imd_decile__gte=1, imd_decile__lte=10),
+                name="patient_imd_decile_1_to_10",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.hospital_number})"
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(part for part in (self.given_name, self.family_name) if part) or self.hospital_number
+
+    @property
+    def nhs_number_display(self) -> str:
+        return format_nhs_number(self.nhs_number)
+
+    @property
+    def imd_quintile(self) -> int | None:
+        return imd_quintile(self.imd_decile)
+
+    def age_on(self, day: date) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+# Age bands used by reports and the risk model. 18–29 is its own band because the
+# trusts' evidence (and the synthetic trust) shows DNAs highest among young adults.
+AGE_BANDS: tuple[tuple[str, int, int], ...] = (
+    ("0-17", 0, 17),
+    ("18-29", 18, 29),
+    ("30-44", 30, 44),
+    ("45-64", 45, 64),
+    ("65-79", 65, 79),
+    ("80+", 80, 200),
+)
+
+
+def age_band(age: int) -> str:
+    return next(label for label, low, high in AGE_BANDS if low <= age <= high)

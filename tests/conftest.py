@@ -1,0 +1,81 @@
+"""Fixtures shared by every test, and the rules that skip tests whose services are absent.
+
+- `@pytest.mark.postgres`: skipped unless the test database is PostgreSQL (set
+  DATABASE_URL=postgres://…), because only Postgres shows what it tests
+  (row locks, SKIP LOCKED, SQL aggregation at scale).
+- `@pytest.mark.redis`: skipped unless REDIS_URL points at a reachable Redis; such
+  tests start a real Celery worker process (see tests/support/worker.py).
+- `@pytest.mark.browser`: skipped unless Debian's Chromium is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+from accounts.roles import ADMIN, CALL_HANDLER, DIRECTOR, TEAM_LEAD
+from tests.support.factories import make_user
+
+CHROMIUM = os.environ.get("ATTEND_CHROMIUM", "/usr/bin/chromium")
+
+
+def _redis_reachable() -> bool:
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return False
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+    return True
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    redis_ok = _redis_reachable()
+    chromium_ok = shutil.which(CHROMIUM) is not None or os.path.exists(CHROMIUM)
+    reasons = {
+        "postgres": None if on_postgres else "needs PostgreSQL: set DATABASE_URL=postgres://… (see .ci/run)",
+        "redis": None if redis_ok else "needs a reachable Redis broker: set REDIS_URL=redis://… (see .ci/run)",
+        "browser": None if chromium_ok else f"needs Chromium at {CHROMIUM} (apt-get install chromium)",
+    }
+    for item in items:
+        for marker, reason in reasons.items():
+            if reason and item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def call_handler(db):
+    return make_user(CALL_HANDLER, username="handler")
+
+
+@pytest.fixture
+def team_lead(db):
+    return make_user(TEAM_LEAD, username="lead")
+
+
+@pytest.fixture
+def director(db):
+    return make_user(DIRECTOR, username="director")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user(ADMIN, username="admin")
+
+
+@pytest.fixture
+def client_for(client):
+    """`client_for(user)`: a test client logged in as that user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
