@@ -1,1 +1,0 @@
-"""Pilots, call lists, reminders and replies: added by the outreach issues."""

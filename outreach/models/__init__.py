@@ -1,0 +1,37 @@
+"""Outreach: pilots and allocation, call lists and calls, support, reminders and replies."""
+
+from outreach.models.calls import (
+    BookingRequest,
+    BookingRequestKind,
+    CallAttempt,
+    CallResult,
+    CallTask,
+    CallTaskReason,
+    CallTaskStatus,
+    Intention,
+    SupportOffer,
+    SupportStatus,
+    SupportType,
+)
+from outreach.models.pilots import Allocation, Arm, Eligibility, Pilot
+from outreach.models.reminders import Reminder, ReminderStatus
+
+__all__ = [
+    "Allocation",
+    "Arm",
+    "BookingRequest",
+    "BookingRequestKind",
+    "CallAttempt",
+    "CallResult",
+    "CallTask",
+    "CallTaskReason",
+    "CallTaskStatus",
+    "Eligibility",
+    "Intention",
+    "Pilot",
+    "Reminder",
+    "ReminderStatus",
+    "SupportOffer",
+    "SupportStatus",
+    "SupportType",
+]

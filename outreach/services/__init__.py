@@ -1,0 +1,1 @@
+"""Outreach services: functions that change state (HackSoft style), one module per concern."""
