@@ -7,8 +7,11 @@ from config.health import healthz
 admin.site.site_header = "Attend administration"
 admin.site.site_title = "Attend"
 
+# Each area adds its endpoints in its own api_urls module.
 api_v1 = [
-    # Each app adds its endpoints in its own api_urls module.
+    path("", include("appointments.api_urls")),
+    path("", include("outreach.worklists.api_urls")),
+    path("", include("outreach.reports.api_urls")),
 ]
 
 urlpatterns = [
@@ -18,5 +21,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("webhooks/", include("outreach.sms.webhook_urls")),
     path("healthz", healthz, name="healthz"),
 ]

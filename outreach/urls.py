@@ -1,9 +1,7 @@
-from django.urls import path
-
-from outreach import views
+from django.urls import include, path
 
 urlpatterns = [
-    path("calls/", views.calls_start, name="calls-start"),
-    path("team/", views.team_start, name="team-start"),
-    path("dashboard/", views.dashboard_start, name="dashboard-start"),
+    path("", include("outreach.worklists.urls")),
+    path("", include("outreach.sms.urls")),
+    path("", include("outreach.reports.urls")),
 ]

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "patients",
     "appointments",
     "outreach",
+    "audit",
 ]
 
 MIDDLEWARE = [
