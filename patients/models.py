@@ -159,3 +159,8 @@ AGE_BANDS: tuple[tuple[str, int, int], ...] = (
 
 def age_band(age: int) -> str:
     return next(label for label, low, high in AGE_BANDS if low <= age <= high)
+
+
+# The deprivation reference tables live in their own module; importing them here
+# registers them with the patients app.
+from patients.deprivation.models import LsoaDeprivation, PostcodeLsoa  # noqa: E402, F401

@@ -153,3 +153,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("ATTEND_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Issue 3: extract import and deprivation ---
+# The IMD vintage new deciles are derived in (IMD2019 or IMD2025); blank means the
+# newest vintage whose File 1 has been loaded.
+ATTEND_IMD_VINTAGE = env_str("ATTEND_IMD_VINTAGE", "")
+if ATTEND_IMD_VINTAGE not in ("", "IMD2019", "IMD2025"):
+    raise ValueError(f"ATTEND_IMD_VINTAGE must be IMD2019 or IMD2025 (or unset), not {ATTEND_IMD_VINTAGE!r}")

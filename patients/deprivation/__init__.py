@@ -1,0 +1,8 @@
+"""Deprivation reference data: postcode → LSOA (ONS postcode directory) and LSOA → IMD
+(English Indices of Deprivation), their readers, and the lookup the importer uses.
+
+- `models`: PostcodeLsoa and LsoaDeprivation, the reference tables.
+- `readers`: the published file formats, whatever their header spelling.
+- `services`: `import_postcode_lsoa`, `import_lsoa_imd` (bulk loads, re-runnable).
+- `selectors`: `derive_deprivation(postcodes)`: LSOA and IMD decile per postcode.
+"""
