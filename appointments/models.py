@@ -232,3 +232,7 @@ class RiskScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment_id}: {self.probability:.2f} ({self.band})"
+
+
+# Import runs live with the importer; importing them here registers them with the app.
+from appointments.importing.models import ImportBatch, ImportRowError  # noqa: E402, F401

@@ -1,0 +1,58 @@
+"""The extract's columns (shared/DESIGN.md), which must be present, and how long a value may be."""
+
+from __future__ import annotations
+
+# Without these a row cannot become an appointment, so a file lacking any is not an extract.
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "appointment_id",
+    "patient_id",
+    "date_of_birth",
+    "site_code",
+    "clinic_code",
+    "specialty_code",
+    "appointment_start",
+    "booked_at",
+    "appointment_type",
+    "attendance_code",
+)
+# Present in DESIGN.md's extract but a file may leave them out; given_name/family_name
+# are extra columns a trust may add so call handlers can greet the patient.
+OPTIONAL_COLUMNS: tuple[str, ...] = (
+    "nhs_number",
+    "sex",
+    "ethnicity",
+    "postcode",
+    "phone",
+    "language",
+    "interpreter_required",
+    "medium",
+    "given_name",
+    "family_name",
+)
+ALL_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+# The longest value each column may hold; anything longer is reported, not truncated.
+MAX_LENGTH: dict[str, int] = {
+    "appointment_id": 64,
+    "patient_id": 32,
+    "site_code": 10,
+    "clinic_code": 32,
+    "specialty_code": 3,
+    "given_name": 100,
+    "family_name": 100,
+}
+DEFAULT_MAX_LENGTH = 40
+
+# Which Patient fields each optional column fills: a re-import from a file without
+# the column leaves those fields as they were.
+PATIENT_FIELDS_FROM_COLUMN: dict[str, tuple[str, ...]] = {
+    "nhs_number": ("nhs_number",),
+    "sex": ("sex",),
+    "ethnicity": ("ethnic_category",),
+    "postcode": ("postcode", "lsoa_code", "imd_decile", "imd_vintage"),
+    "phone": ("mobile", "mobile_unusable"),
+    "language": ("preferred_language",),
+    "interpreter_required": ("interpreter_required",),
+    "given_name": ("given_name",),
+    "family_name": ("family_name",),
+}

@@ -1,0 +1,101 @@
+"""Stream a CSV extract as (line, {Attend column: text}) without loading the file.
+
+Hostile input is bounded: a physical line longer than MAX_LINE_CHARS is skipped and
+reported (its remainder is read and discarded, never held), csv's own field-size
+limit catches a huge quoted field spanning lines, and a malformed record becomes a
+row error rather than stopping the run.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from appointments.importing.columns import ALL_COLUMNS, REQUIRED_COLUMNS
+from appointments.importing.files import ExtractRefused
+from appointments.importing.mapping import Mapping
+
+MAX_LINE_CHARS = 64 * 1024
+
+# (line, values, problem): values is None when the record could not be read, and then
+# problem says why.
+RawRow = tuple[int, dict[str, str] | None, str | None]
+
+
+class CsvSource:
+    def __init__(self, path: str | Path, mapping: Mapping) -> None:
+        self.path = Path(path)
+        self.mapping = mapping
+        self.chars_read = 0
+        self.columns_present: frozenset[str] = frozenset()
+        self._overlong: set[int] = set()
+
+    def _lines(self, handle: TextIO) -> Iterator[str]:
+        number = 0
+        while line := handle.readline(MAX_LINE_CHARS):
+            number += 1
+            self.chars_read += len(line)
+            if len(line) == MAX_LINE_CHARS and not line.endswith("\n"):
+                while (rest := handle.readline(MAX_LINE_CHARS)) and not rest.endswith("\n"):
+                    self.chars_read += len(rest)
+                self.chars_read += len(rest)
+                self._overlong.add(number)
+                yield "\n"
+            else:
+                yield line
+
+    def _index(self, header: list[str]) -> dict[str, int]:
+        names = [name.strip().lower() for name in header]
+        duplicates = sorted({name for name in names if name and names.count(name) > 1})
+        if duplicates:
+            raise ExtractRefused(f"The header repeats column(s): {', '.join(duplicates)}.")
+        index = {
+            column: names.index(self.mapping.header_for(column).lower())
+            for column in ALL_COLUMNS
+            if self.mapping.header_for(column).lower() in names
+        }
+        missing = [column for column in REQUIRED_COLUMNS if column not in index]
+        if missing:
+            wanted = ", ".join(
+                column
+                if self.mapping.header_for(column) == column
+                else f"{column} (as {self.mapping.header_for(column)!r})"
+                for column in missing
+            )
+            raise ExtractRefused(f"This is not an appointment extract: required column(s) missing: {wanted}.")
+        return index
+
+    def rows(self) -> Iterator[RawRow]:
+        with open(self.path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(self._lines(handle))
+            try:
+                header = next(reader)
+            except StopIteration:
+                raise ExtractRefused("The file is empty.") from None
+            except csv.Error as exc:
+                raise ExtractRefused(f"The header row is not CSV ({exc}).") from None
+            index = self._index(header)
+            self.columns_present = frozenset(index)
+            items = tuple(index.items())
+            width = len(header)
+            last_line = reader.line_num
+            while True:
+                try:
+                    record = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    yield last_line + 1, None, f"not readable as CSV ({exc})"
+                    last_line = reader.line_num
+                    continue
+                line, last_line = last_line + 1, reader.line_num
+                if not record:
+                    if line in self._overlong:
+                        yield line, None, f"line longer than {MAX_LINE_CHARS:,} characters"
+                    continue
+                if len(record) != width:
+                    yield line, None, f"has {len(record)} fields but the header has {width}"
+                    continue
+                yield line, {column: record[at] for column, at in items}, None

@@ -1,0 +1,173 @@
+"""The import run: check the file, stream its rows through validation, write in
+chunks, record everything on an ImportBatch.
+
+A file that is not an extract (wrong type, bad encoding, missing required columns,
+no rows) is refused before the first chunk is written, so nothing lands. After that,
+bad rows are skipped and recorded with their line, column and reason; good rows land.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from appointments.importing import files
+from appointments.importing.csv_source import CsvSource
+from appointments.importing.fhir import FhirSource
+from appointments.importing.files import ExtractRefused
+from appointments.importing.mapping import Mapping, load_mapping
+from appointments.importing.models import ImportBatch, ImportFormat, ImportRowError, ImportStatus
+from appointments.importing.validation import RowError, RowValidator
+from appointments.importing.writing import BatchWriter
+
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS = 5000
+# A file of nothing but bad rows still gets a full count; the report keeps this many.
+MAX_REPORTED_PROBLEMS = 100_000
+
+Progress = Callable[[int], None]  # called with characters read so far
+
+
+def create_batch(*, file_name: str, uploaded_by=None, file=None, mapping_file=None) -> ImportBatch:
+    return ImportBatch.objects.create(
+        file_name=file_name[:255], uploaded_by=uploaded_by, file=file or "", mapping_file=mapping_file or ""
+    )
+
+
+class _ProblemLog:
+    """Collects row problems and writes them in bulk, up to MAX_REPORTED_PROBLEMS."""
+
+    def __init__(self, batch: ImportBatch) -> None:
+        self.batch = batch
+        self.pending: list[ImportRowError] = []
+        self.stored = 0
+
+    def add(self, problems: list[RowError]) -> None:
+        for p in problems:
+            if self.stored + len(self.pending) >= MAX_REPORTED_PROBLEMS:
+                self.batch.errors_truncated = True
+                return
+            self.pending.append(
+                ImportRowError(
+                    batch=self.batch, line=p.line, column=p.column, value=p.value[:200], reason=p.reason[:300],
+                    severity=p.severity,
+                )
+            )  # fmt: skip
+
+    def flush(self) -> None:
+        if self.pending:
+            ImportRowError.objects.bulk_create(self.pending, batch_size=2000)
+            self.stored += len(self.pending)
+            self.pending = []
+
+
+def _source(path: Path, fmt: str, mapping: Mapping) -> CsvSource | FhirSource:
+    return FhirSource(path) if fmt == ImportFormat.FHIR else CsvSource(path, mapping)
+
+
+def _finish(batch: ImportBatch, status: str, started: float, message: str = "") -> ImportBatch:
+    batch.status = status
+    batch.message = message
+    batch.finished_at = timezone.now()
+    batch.duration_seconds = round(time.monotonic() - started, 3)
+    batch.save()
+    return batch
+
+
+def run_import(
+    batch: ImportBatch, *, path: str | Path, mapping_path: str | Path | None = None, progress: Progress | None = None
+) -> ImportBatch:
+    """Import the extract at `path` into `batch` (already created); returns the finished batch.
+
+    Never raises for a bad file: a refusal or failure is the batch's status and message.
+    """
+    started = time.monotonic()
+    batch.status, batch.started_at = ImportStatus.RUNNING, timezone.now()
+    batch.save(update_fields=["status", "started_at"])
+    path = Path(path)
+    try:
+        facts = files.inspect(path)
+        batch.file_sha256, batch.file_size, batch.format = facts.sha256, facts.size, facts.format
+        mapping = load_mapping(mapping_path)
+        source = _source(path, facts.format, mapping)
+        _import_rows(batch, source, RowValidator(mapping), progress)
+    except ExtractRefused as exc:
+        logger.info("Import %s refused: %s", batch.pk, exc)
+        return _finish(batch, ImportStatus.REFUSED, started, str(exc))
+    except Exception as exc:
+        logger.exception("Import %s failed", batch.pk)
+        return _finish(batch, ImportStatus.FAILED, started, f"The import stopped part-way: {exc}")
+    return _finish(batch, ImportStatus.SUCCEEDED, started)
+
+
+def _valid_chunks(
+    batch: ImportBatch, source: CsvSource | FhirSource, validator: RowValidator, log: _ProblemLog
+) -> Iterator[list]:
+    chunk: list = []
+    for line, values, problem in source.rows():
+        batch.rows_read += 1
+        if values is None:
+            batch.rows_rejected += 1
+            log.add([RowError(line, "", "", problem or "unreadable row")])
+            continue
+        appointment, patient, problems = validator.validate(line, values)
+        if problems:
+            log.add(problems)
+        if appointment is None:
+            batch.rows_rejected += 1
+            continue
+        chunk.append((appointment, patient))
+        if len(chunk) >= CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _import_rows(
+    batch: ImportBatch, source: CsvSource | FhirSource, validator: RowValidator, progress: Progress | None
+) -> None:
+    log = _ProblemLog(batch)
+    writer: BatchWriter | None = None
+    for chunk in _valid_chunks(batch, source, validator, log):
+        # The header has been read by now, so the columns present are known.
+        writer = writer or BatchWriter(columns_present=source.columns_present)
+        writer.write(chunk)
+        log.flush()
+        if progress:
+            progress(source.chars_read)
+    if batch.rows_read == 0:
+        raise ExtractRefused("The file has a header but no appointment rows.")
+    with transaction.atomic():
+        log.flush()
+        if writer:
+            counts = writer.counts
+            batch.rows_created = counts.appointments_created
+            batch.rows_updated = counts.appointments_updated
+            batch.rows_unchanged = counts.appointments_unchanged
+            batch.patients_created, batch.patients_updated = counts.patients_created, counts.patients_updated
+            batch.unmatched_postcodes = len(counts.unmatched_postcodes)
+            batch.unmatched_postcode_examples = writer.unmatched_examples()
+            batch.replanning = dict(counts.replanning)
+        batch.save()
+    if progress:
+        progress(source.chars_read)
+
+
+def import_extract(
+    *,
+    path: str | Path,
+    mapping_path: str | Path | None = None,
+    file_name: str | None = None,
+    uploaded_by=None,
+    progress: Progress | None = None,
+) -> ImportBatch:
+    """Create an ImportBatch for the file and run it (the command line's entry point)."""
+    batch = create_batch(file_name=file_name or Path(path).name, uploaded_by=uploaded_by)
+    return run_import(batch, path=path, mapping_path=mapping_path, progress=progress)

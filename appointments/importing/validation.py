@@ -1,0 +1,281 @@
+"""One extract row → the values to write, or the reasons it cannot be taken.
+
+A row with an *error* is skipped (bad NHS number, unparseable date, unknown code,
+missing id). A *warning* keeps the row but ignores one value that cannot be trusted
+(a phone or postcode that does not parse): the appointment still matters more than
+the contact detail. Every problem carries its column, the value and a reason a
+person at the trust can act on.
+
+Patients repeat across rows (several appointments each) and date-times repeat
+(clinic slots), so their parsing is cached: the importer's speed depends on it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from appointments.importing.columns import DEFAULT_MAX_LENGTH, MAX_LENGTH
+from appointments.importing.mapping import Mapping
+from appointments.models import AppointmentType, AttendanceCode, Medium
+from patients.identifiers import normalise_nhs_number, normalise_postcode, parse_phone
+from patients.models import EthnicCategory, Sex
+
+
+class RowError(NamedTuple):
+    line: int
+    column: str
+    value: str
+    reason: str
+    severity: str = "error"
+
+
+@dataclass(slots=True, frozen=True)
+class PatientValues:
+    hospital_number: str
+    nhs_number: str
+    date_of_birth: date
+    sex: str
+    ethnic_category: str
+    postcode: str
+    mobile: str
+    preferred_language: str
+    interpreter_required: bool
+    given_name: str
+    family_name: str
+
+
+@dataclass(slots=True, frozen=True)
+class AppointmentValues:
+    pas_id: str
+    hospital_number: str
+    site_code: str
+    clinic_code: str
+    specialty_code: str
+    starts_at: datetime
+    booked_at: datetime
+    appointment_type: str
+    medium: str
+    attendance_code: int
+
+
+ATTENDANCE_CODES = {"": AttendanceCode.NOT_YET_KNOWN.value} | {str(code.value): code.value for code in AttendanceCode}
+APPOINTMENT_TYPES = {value: value for value in AppointmentType.values}
+MEDIUMS = {"": Medium.FACE_TO_FACE.value} | {value: value for value in Medium.values}
+SEXES = {"": Sex.UNKNOWN.value} | {value: value for value in Sex.values}
+YES_NO = {"": False, "N": False, "Y": True}
+ETHNIC_CODES = frozenset(EthnicCategory.values)
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?$")
+_SITE_CODE = re.compile(r"^[A-Z0-9]{3,10}$")
+_TREATMENT_FUNCTION = re.compile(r"^\d{3}$")
+_LANGUAGE = re.compile(r"^[a-z]{2}$")
+_CACHE_LIMIT = 200_000
+
+# Problems without a line number: cached per distinct value, given a line per row.
+Problem = tuple[str, str, str, str]  # column, value, reason, severity
+
+
+@lru_cache(maxsize=_CACHE_LIMIT)
+def _phone(raw: str) -> tuple[str, str | None]:
+    """(E.164 mobile or "", the reason it was not usable or None). Landlines are not an error: just not for SMS."""
+    try:
+        phone = parse_phone(raw)
+    except ValueError as exc:
+        return "", str(exc)
+    return (phone.e164 if phone.is_mobile else ""), None
+
+
+class RowValidator:
+    def __init__(self, mapping: Mapping, *, today: date | None = None) -> None:
+        self.mapping = mapping
+        self.today = today or date.today()  # noqa: DTZ011 (a date of birth is a local date)
+        self.zone = ZoneInfo(settings.TIME_ZONE)
+        self._patients: dict[tuple[str, ...], tuple[PatientValues | None, list[Problem]]] = {}
+        self._datetimes: dict[str, datetime | None] = {}
+
+    # --- field parsers -------------------------------------------------------------
+    def parse_date(self, text: str) -> date | None:
+        try:
+            if self.mapping.date_format:
+                return datetime.strptime(text, self.mapping.date_format).date()  # noqa: DTZ007 (a date)
+            return date.fromisoformat(text) if _ISO_DATE.match(text) else None
+        except ValueError:
+            return None
+
+    def parse_datetime(self, text: str) -> datetime | None:
+        """ISO 8601 date and time (a date alone is not enough); local time if no offset."""
+        cached = self._datetimes.get(text, False)
+        if cached is not False:
+            return cached
+        try:
+            if self.mapping.datetime_format:
+                parsed = datetime.strptime(text, self.mapping.datetime_format)  # noqa: DTZ007 (made aware below)
+            else:
+                parsed = datetime.fromisoformat(text) if _ISO_DATETIME.match(text) else None
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=self.zone)
+        if len(self._datetimes) > _CACHE_LIMIT:
+            self._datetimes.clear()
+        self._datetimes[text] = parsed
+        return parsed
+
+    # --- patients ----------------------------------------------------------------------
+    def _patient(self, key: tuple[str, ...]) -> tuple[PatientValues | None, list[Problem]]:
+        hospital_number, nhs, born, sex, ethnicity, postcode, phone, language, interpreter, given, family = key
+        problems: list[Problem] = []
+
+        def error(column: str, value: str, reason: str) -> None:
+            problems.append((column, value, reason, "error"))
+
+        def warning(column: str, value: str, reason: str) -> None:
+            problems.append((column, value, reason, "warning"))
+
+        if not hospital_number:
+            error("patient_id", "", "missing: every row needs the patient's local hospital number")
+        if nhs:
+            try:
+                nhs = normalise_nhs_number(nhs)
+            except ValueError as exc:
+                error("nhs_number", nhs, str(exc))
+        date_of_birth = self.parse_date(born)
+        if date_of_birth is None:
+            error("date_of_birth", born, "not a date in the form YYYY-MM-DD" if not self.mapping.date_format else
+                  f"not a date in the form {self.mapping.date_format}")  # fmt: skip
+        elif not date(1880, 1, 1) <= date_of_birth <= self.today:
+            error("date_of_birth", born, "a date of birth cannot be in the future or before 1880")
+        sex_code = SEXES.get(sex.upper())
+        if sex_code is None:
+            error("sex", sex, "must be F, M, X or U")
+        wants_interpreter = YES_NO.get(interpreter.upper())
+        if wants_interpreter is None:
+            error("interpreter_required", interpreter, "must be Y or N")
+        ethnic = ethnicity.upper()
+        if ethnic and ethnic not in ETHNIC_CODES:
+            warning("ethnicity", ethnicity, "not an NHS ethnic category code (A–Z or 99); left blank")
+            ethnic = ""
+        normalised_postcode = ""
+        if postcode:
+            try:
+                normalised_postcode = normalise_postcode(postcode)
+            except ValueError:
+                warning("postcode", postcode, "not a UK postcode; left blank, so no IMD decile")
+        mobile = ""
+        if phone:
+            mobile, reason = _phone(phone)
+            if reason:
+                warning("phone", phone, f"{reason}; not used for SMS")
+        lang = language.lower() or "en"
+        if not _LANGUAGE.match(lang):
+            warning("language", language, "not an ISO 639-1 code (two letters, e.g. en, pl, ur); English assumed")
+            lang = "en"
+        if any(severity == "error" for *_, severity in problems):
+            return None, problems
+        return (
+            PatientValues(
+                hospital_number=hospital_number,
+                nhs_number=nhs,
+                date_of_birth=date_of_birth,
+                sex=sex_code,
+                ethnic_category=ethnic,
+                postcode=normalised_postcode,
+                mobile=mobile,
+                preferred_language=lang,
+                interpreter_required=wants_interpreter,
+                given_name=given,
+                family_name=family,
+            ),
+            problems,
+        )
+
+    def patient(self, values: dict[str, str]) -> tuple[PatientValues | None, list[Problem]]:
+        get = values.get
+        key = (
+            get("patient_id", ""), get("nhs_number", ""), get("date_of_birth", ""), get("sex", ""),
+            get("ethnicity", ""), get("postcode", ""), get("phone", ""), get("language", ""),
+            get("interpreter_required", ""), get("given_name", ""), get("family_name", ""),
+        )  # fmt: skip
+        found = self._patients.get(key)
+        if found is None:
+            if len(self._patients) > _CACHE_LIMIT:
+                self._patients.clear()
+            found = self._patients[key] = self._patient(key)
+        return found
+
+    # --- the row -----------------------------------------------------------------------
+    def validate(
+        self, line: int, raw: dict[str, str]
+    ) -> tuple[AppointmentValues | None, PatientValues | None, list[RowError]]:
+        values = {column: text.strip() for column, text in raw.items()}
+        for column, table in self.mapping.values.items():
+            if column in values:
+                values[column] = table.get(values[column], values[column])
+        errors = [
+            RowError(line, column, text[:200], f"longer than {MAX_LENGTH.get(column, DEFAULT_MAX_LENGTH)} characters")
+            for column, text in values.items()
+            if len(text) > MAX_LENGTH.get(column, DEFAULT_MAX_LENGTH)
+        ]
+        if errors:
+            return None, None, errors
+        patient, problems = self.patient(values)
+        errors = [RowError(line, *problem) for problem in problems]
+
+        def error(column: str, reason: str) -> None:
+            errors.append(RowError(line, column, values.get(column, ""), reason))
+
+        pas_id = values["appointment_id"]
+        if not pas_id:
+            error("appointment_id", "missing: every row needs the PAS appointment id")
+        site_code = values["site_code"].upper()
+        if not _SITE_CODE.match(site_code):
+            error("site_code", "not an ODS site code (3 to 10 letters and digits)")
+        clinic_code = values["clinic_code"]
+        if not clinic_code:
+            error("clinic_code", "missing")
+        specialty_code = values["specialty_code"]
+        if not _TREATMENT_FUNCTION.match(specialty_code):
+            error("specialty_code", "not a treatment function code (three digits)")
+        starts_at = self.parse_datetime(values["appointment_start"])
+        if starts_at is None:
+            error("appointment_start", self._datetime_hint())
+        booked_at = self.parse_datetime(values["booked_at"])
+        if booked_at is None:
+            error("booked_at", self._datetime_hint())
+        appointment_type = APPOINTMENT_TYPES.get(values["appointment_type"].lower())
+        if appointment_type is None:
+            error("appointment_type", "must be first or follow_up")
+        medium = MEDIUMS.get(values.get("medium", "").lower())
+        if medium is None:
+            error("medium", "must be face_to_face, telephone or video")
+        attendance_code = ATTENDANCE_CODES.get(values["attendance_code"])
+        if attendance_code is None:
+            error("attendance_code", "not an NHS attendance code (5, 6, 7, 3, 2, 4, or blank while in the future)")
+        if patient is None or any(e.severity == "error" for e in errors):
+            return None, None, errors
+        appointment = AppointmentValues(
+            pas_id=pas_id,
+            hospital_number=patient.hospital_number,
+            site_code=site_code,
+            clinic_code=clinic_code,
+            specialty_code=specialty_code,
+            starts_at=starts_at,
+            booked_at=booked_at,
+            appointment_type=appointment_type,
+            medium=medium,
+            attendance_code=attendance_code,
+        )
+        return appointment, patient, errors
+
+    def _datetime_hint(self) -> str:
+        if self.mapping.datetime_format:
+            return f"not a date and time in the form {self.mapping.datetime_format}"
+        return "not an ISO 8601 date and time (YYYY-MM-DDTHH:MM, optional seconds and offset)"

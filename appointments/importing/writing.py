@@ -1,0 +1,215 @@
+"""Write validated rows in chunks: bulk upserts keyed on patient_id and appointment_id.
+
+Each chunk is one transaction and two round trips per table (read what exists, then
+one INSERT … ON CONFLICT DO UPDATE for what is new or changed), so a re-import of
+the same file writes nothing and a later extract only touches what moved. Rows that
+have not changed are not rewritten; that keeps `updated_at` honest.
+
+What changed for existing appointments (cancelled, moved, happened) is handed to
+outreach's replanning service in the same transaction as the chunk.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from appointments.importing.columns import PATIENT_FIELDS_FROM_COLUMN
+from appointments.importing.validation import AppointmentValues, PatientValues
+from appointments.models import (
+    CANCELLED_CODES,
+    HAPPENED_CODES,
+    Appointment,
+    AttendanceCode,
+    Clinic,
+    Site,
+    Specialty,
+)
+from outreach.services.replanning import appointments_changed
+from patients.deprivation.selectors import Deprivation, current_vintage, derive_deprivation
+from patients.models import Patient
+
+APPOINTMENT_FIELDS = (
+    "patient_id", "site_id", "specialty_id", "clinic_id", "starts_at", "booked_at",
+    "appointment_type", "medium", "attendance_code",
+)  # fmt: skip
+ALWAYS_PATIENT_FIELDS = ("date_of_birth",)
+UNMATCHED_EXAMPLES = 50
+
+
+@dataclass
+class WriteCounts:
+    appointments_created: int = 0
+    appointments_updated: int = 0
+    appointments_unchanged: int = 0
+    patients_created: int = 0
+    patients_updated: int = 0
+    unmatched_postcodes: set[str] = field(default_factory=set)
+    replanning: Counter = field(default_factory=Counter)
+
+
+class BatchWriter:
+    def __init__(self, *, columns_present: frozenset[str]) -> None:
+        self.counts = WriteCounts()
+        self.patient_fields = ALWAYS_PATIENT_FIELDS + tuple(
+            name for column, names in PATIENT_FIELDS_FROM_COLUMN.items() if column in columns_present for name in names
+        )
+        self.vintage = current_vintage()
+        self._deprivation: dict[str, Deprivation | None] = {}
+        self._sites: dict[str, int] = dict(Site.objects.values_list("ods_code", "id"))
+        self._specialties: dict[str, int] = dict(Specialty.objects.values_list("treatment_function_code", "id"))
+        self._clinics: dict[str, int] = dict(Clinic.objects.values_list("code", "id"))
+
+    # --- reference data ------------------------------------------------------------------
+    def _site(self, code: str) -> int:
+        if code not in self._sites:
+            self._sites[code] = Site.objects.get_or_create(ods_code=code, defaults={"name": code})[0].id
+        return self._sites[code]
+
+    def _specialty(self, code: str) -> int:
+        if code not in self._specialties:
+            self._specialties[code] = Specialty.objects.get_or_create(
+                treatment_function_code=code, defaults={"name": f"Treatment function {code}"}
+            )[0].id
+        return self._specialties[code]
+
+    def _clinic(self, row: AppointmentValues) -> int:
+        if row.clinic_code not in self._clinics:
+            self._clinics[row.clinic_code] = Clinic.objects.get_or_create(
+                code=row.clinic_code,
+                defaults={
+                    "name": row.clinic_code,
+                    "site_id": self._site(row.site_code),
+                    "specialty_id": self._specialty(row.specialty_code),
+                },
+            )[0].id
+        return self._clinics[row.clinic_code]
+
+    def _derive(self, postcodes: set[str]) -> None:
+        wanted = {p.replace(" ", "") for p in postcodes} - self._deprivation.keys()
+        if not wanted:
+            return
+        found = derive_deprivation(wanted, vintage=self.vintage) if self.vintage else {}
+        for key in wanted:
+            self._deprivation[key] = found.get(key)
+
+    # --- patients ----------------------------------------------------------------------
+    def _patient_instance(self, values: PatientValues, existing: dict | None) -> Patient:
+        deprivation = self._deprivation.get(values.postcode.replace(" ", "")) if values.postcode else None
+        if values.postcode and (deprivation is None or deprivation.imd_decile is None):
+            self.counts.unmatched_postcodes.add(values.postcode)
+        patient = Patient(
+            hospital_number=values.hospital_number,
+            nhs_number=values.nhs_number,
+            date_of_birth=values.date_of_birth,
+            sex=values.sex,
+            ethnic_category=values.ethnic_category,
+            postcode=values.postcode,
+            lsoa_code=deprivation.lsoa_code if deprivation else "",
+            imd_decile=deprivation.imd_decile if deprivation else None,
+            imd_vintage=deprivation.vintage if deprivation and deprivation.imd_decile else "",
+            mobile=values.mobile,
+            preferred_language=values.preferred_language,
+            interpreter_required=values.interpreter_required,
+            given_name=values.given_name,
+            family_name=values.family_name,
+        )
+        if existing is not None:
+            # The provider's "cannot receive SMS" verdict holds until the number changes.
+            patient.mobile_unusable = existing["mobile_unusable"] and existing["mobile"] == values.mobile
+        return patient
+
+    def _write_patients(self, patients: dict[str, PatientValues]) -> dict[str, int]:
+        """Upsert the chunk's patients; returns hospital number → id for all of them."""
+        fields = self.patient_fields
+        existing = {
+            row["hospital_number"]: row
+            for row in Patient.objects.filter(hospital_number__in=list(patients)).values(
+                "id", "hospital_number", *fields
+            )
+        }
+        self._derive({p.postcode for p in patients.values() if p.postcode})
+        to_write, created = [], []
+        for number, values in patients.items():
+            patient = self._patient_instance(values, existing.get(number))
+            old = existing.get(number)
+            if old is None:
+                created.append(number)
+                to_write.append(patient)
+            elif any(getattr(patient, name) != old[name] for name in fields):
+                to_write.append(patient)
+        if to_write:
+            Patient.objects.bulk_create(
+                to_write,
+                update_conflicts=True,
+                unique_fields=["hospital_number"],
+                update_fields=[*fields, "updated_at"],
+            )
+        self.counts.patients_created += len(created)
+        self.counts.patients_updated += len(to_write) - len(created)
+        ids = {number: row["id"] for number, row in existing.items()}
+        if created:
+            ids.update(Patient.objects.filter(hospital_number__in=created).values_list("hospital_number", "id"))
+        return ids
+
+    # --- appointments ----------------------------------------------------------------------
+    def write(self, rows: list[tuple[AppointmentValues, PatientValues]]) -> None:
+        """Write one chunk (later rows win over earlier rows with the same ids)."""
+        patients = {patient.hospital_number: patient for _, patient in rows}
+        appointments = {appointment.pas_id: appointment for appointment, _ in rows}
+        with transaction.atomic():
+            patient_ids = self._write_patients(patients)
+            existing = {
+                row["pas_id"]: row
+                for row in Appointment.objects.filter(pas_id__in=list(appointments)).values(
+                    "id", "pas_id", *APPOINTMENT_FIELDS
+                )
+            }
+            to_write: list[Appointment] = []
+            cancelled, moved, happened = [], [], []
+            for pas_id, values in appointments.items():
+                appointment = Appointment(
+                    pas_id=pas_id,
+                    patient_id=patient_ids[values.hospital_number],
+                    site_id=self._site(values.site_code),
+                    specialty_id=self._specialty(values.specialty_code),
+                    clinic_id=self._clinic(values),
+                    starts_at=values.starts_at,
+                    booked_at=values.booked_at,
+                    appointment_type=values.appointment_type,
+                    medium=values.medium,
+                    attendance_code=values.attendance_code,
+                )
+                old = existing.get(pas_id)
+                if old is None:
+                    to_write.append(appointment)
+                    self.counts.appointments_created += 1
+                    continue
+                if all(getattr(appointment, name) == old[name] for name in APPOINTMENT_FIELDS):
+                    self.counts.appointments_unchanged += 1
+                    continue
+                to_write.append(appointment)
+                self.counts.appointments_updated += 1
+                was_open = old["attendance_code"] == AttendanceCode.NOT_YET_KNOWN
+                if was_open and values.attendance_code in CANCELLED_CODES:
+                    cancelled.append(old["id"])
+                elif was_open and values.attendance_code in HAPPENED_CODES:
+                    happened.append(old["id"])
+                elif values.attendance_code == AttendanceCode.NOT_YET_KNOWN and values.starts_at != old["starts_at"]:
+                    moved.append(old["id"])
+            if to_write:
+                Appointment.objects.bulk_create(
+                    to_write,
+                    update_conflicts=True,
+                    unique_fields=["pas_id"],
+                    update_fields=[*APPOINTMENT_FIELDS, "updated_at"],
+                )
+            if cancelled or moved or happened:
+                self.counts.replanning.update(
+                    appointments_changed(cancelled_ids=cancelled, moved_ids=moved, happened_ids=happened)
+                )
+
+    def unmatched_examples(self) -> list[str]:
+        return sorted(self.counts.unmatched_postcodes)[:UNMATCHED_EXAMPLES]
