@@ -1,0 +1,83 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from appointments.importing.services import import_extract
+from appointments.models import Appointment
+from outreach.models import CallTask, Reminder, ReminderStatus
+from outreach.models.calls import CallTaskStatus
+from tests.appointments.importing.extracts import row, write_extract
+from tests.support.factories import TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def planned(tmp_path):
+    """An imported upcoming appointment with a planned reminder and a queued call."""
+    import_extract(path=write_extract(tmp_path, [row()]))
+    appointment = Appointment.objects.get()
+    reminder = Reminder.objects.create(appointment=appointment, rule="2d", due_at=timezone.now() + timedelta(days=1))
+    call = CallTask.objects.create(
+        team=TeamFactory(), patient=appointment.patient, appointment=appointment,
+        list_date=timezone.localdate(), priority=0.5,
+    )  # fmt: skip
+    call.appointments.set([appointment])
+    return reminder, call
+
+
+def _reimport(tmp_path, **changes):
+    return import_extract(path=write_extract(tmp_path, [row(**changes)], name="later.csv"))
+
+
+@pytest.mark.parametrize("code", ["2", "4"])
+def test_a_cancellation_in_a_later_extract_skips_planned_reminders_and_cancels_the_call(tmp_path, planned, code):
+    reminder, call = planned
+    batch = _reimport(tmp_path, attendance_code=code)
+    reminder.refresh_from_db()
+    call.refresh_from_db()
+    assert (reminder.status, reminder.skip_reason) == (ReminderStatus.SKIPPED, "appointment cancelled")
+    assert call.status == CallTaskStatus.CANCELLED
+    assert batch.replanning == {"reminders_skipped": 1, "reminders_replanned": 0, "calls_cancelled": 1}
+
+
+def test_an_appointment_that_has_happened_has_its_outreach_closed(tmp_path, planned):
+    reminder, call = planned
+    _reimport(tmp_path, attendance_code="5")
+    reminder.refresh_from_db()
+    call.refresh_from_db()
+    assert reminder.status == ReminderStatus.SKIPPED
+    assert call.status == CallTaskStatus.CANCELLED
+
+
+def test_a_moved_appointment_has_its_planned_reminders_dropped_for_replanning(tmp_path, planned):
+    reminder, call = planned
+    batch = _reimport(tmp_path, appointment_start="2030-12-09T14:00")
+    assert not Reminder.objects.filter(pk=reminder.pk).exists()
+    call.refresh_from_db()
+    assert call.status == CallTaskStatus.QUEUED
+    assert batch.replanning["reminders_replanned"] == 1
+
+
+def test_a_sent_reminder_is_left_alone_when_the_appointment_is_cancelled(tmp_path, planned):
+    reminder, _ = planned
+    Reminder.objects.filter(pk=reminder.pk).update(status=ReminderStatus.SENT)
+    _reimport(tmp_path, attendance_code="2")
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.SENT
+
+
+def test_an_unchanged_reimport_touches_no_outreach(tmp_path, planned):
+    reminder, call = planned
+    batch = _reimport(tmp_path)
+    reminder.refresh_from_db()
+    call.refresh_from_db()
+    assert (reminder.status, call.status, batch.replanning) == (ReminderStatus.PLANNED, CallTaskStatus.QUEUED, {})
+
+
+def test_a_contact_detail_change_alone_does_not_replan(tmp_path, planned):
+    reminder, _ = planned
+    _reimport(tmp_path, phone="07700 900777")
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.PLANNED
