@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
-from appointments.models import Appointment, Clinic, Site, Specialty
+from appointments.models import Appointment, Clinic, ImportBatch, Site, Specialty
 
 
 @admin.register(Site)
@@ -29,3 +32,29 @@ class AppointmentAdmin(admin.ModelAdmin):
     search_fields = ("pas_id", "patient__hospital_number")
     raw_id_fields = ("patient",)
     date_hierarchy = "starts_at"
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    """Import runs, read-only: what each file did, and a link to its error report."""
+
+    list_display = (
+        "created_at", "file_name", "status", "rows_read", "rows_created", "rows_updated", "rows_rejected",
+        "unmatched_postcodes", "duration_seconds", "error_report",
+    )  # fmt: skip
+    list_filter = ("status", "format")
+    search_fields = ("file_name", "file_sha256")
+    date_hierarchy = "created_at"
+    readonly_fields = ("error_report",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ImportBatch | None = None) -> bool:
+        return False
+
+    @admin.display(description="error report")
+    def error_report(self, batch: ImportBatch) -> str:
+        if not batch.rows_rejected and not batch.row_errors.exists():
+            return "—"
+        return format_html('<a href="{}">Download problems (CSV)</a>', reverse("api-import-errors", args=[batch.pk]))

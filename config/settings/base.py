@@ -160,3 +160,5 @@ LOGGING = {
 ATTEND_IMD_VINTAGE = env_str("ATTEND_IMD_VINTAGE", "")
 if ATTEND_IMD_VINTAGE not in ("", "IMD2019", "IMD2025"):
     raise ValueError(f"ATTEND_IMD_VINTAGE must be IMD2019 or IMD2025 (or unset), not {ATTEND_IMD_VINTAGE!r}")
+# The largest extract the upload API accepts (bytes); the command line has no limit.
+ATTEND_IMPORT_MAX_UPLOAD_BYTES = env_int("ATTEND_IMPORT_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024, minimum=1024)

@@ -1,0 +1,114 @@
+"""The import API: upload an extract, watch its status, download its error report.
+
+Only people who administer Attend (permission accounts.administer_attend) may use it.
+The upload is stored and processed by a Celery task after the request commits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from appointments.importing.models import ImportBatch
+from appointments.importing.report import error_report_lines
+from appointments.importing.services import create_batch
+
+
+class AdministersAttend(BasePermission):
+    message = "Importing extracts needs the admin role."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(
+            request.user and request.user.is_authenticated and request.user.has_perm("accounts.administer_attend")
+        )
+
+
+class ImportUploadInput(serializers.Serializer):
+    file = serializers.FileField(help_text="The extract: CSV (shared/DESIGN.md columns) or a FHIR R4 Bundle (JSON).")
+    mapping = serializers.FileField(required=False, help_text="Optional mapping file for the trust's own headers.")
+
+    def validate_file(self, value):
+        limit = settings.ATTEND_IMPORT_MAX_UPLOAD_BYTES
+        if value.size > limit:
+            raise serializers.ValidationError(f"The file is larger than {limit // 2**20} MB.")
+        return value
+
+
+class ImportBatchOutput(serializers.ModelSerializer):
+    status_url = serializers.SerializerMethodField()
+    error_report_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportBatch
+        fields = [
+            "id", "file_name", "file_sha256", "file_size", "format", "status", "message", "rows_read",
+            "rows_created", "rows_updated", "rows_unchanged", "rows_rejected", "patients_created",
+            "patients_updated", "unmatched_postcodes", "unmatched_postcode_examples", "replanning",
+            "errors_truncated", "created_at", "started_at", "finished_at", "duration_seconds",
+            "status_url", "error_report_url",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_status_url(self, batch: ImportBatch) -> str:
+        return reverse("api-import-detail", args=[batch.pk], request=self.context.get("request"))
+
+    def get_error_report_url(self, batch: ImportBatch) -> str:
+        return reverse("api-import-errors", args=[batch.pk], request=self.context.get("request"))
+
+
+class ImportListCreate(generics.ListAPIView):
+    """GET: recent imports. POST: upload an extract (multipart) to be imported in the background."""
+
+    permission_classes = [AdministersAttend]
+    parser_classes = [MultiPartParser]
+    serializer_class = ImportBatchOutput
+    queryset = ImportBatch.objects.order_by("-created_at")
+
+    @extend_schema(request=ImportUploadInput, responses={202: ImportBatchOutput})
+    def post(self, request: Request) -> Response:
+        data = ImportUploadInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload, mapping = data.validated_data["file"], data.validated_data.get("mapping")
+        from appointments.tasks import process_import
+
+        with transaction.atomic():
+            batch = create_batch(
+                file_name=Path(upload.name).name, uploaded_by=request.user, file=upload, mapping_file=mapping
+            )
+            process_import.delay_on_commit(batch.pk)
+        output = ImportBatchOutput(batch, context={"request": request})
+        return Response(output.data, status=status.HTTP_202_ACCEPTED, headers={"Location": output.data["status_url"]})
+
+
+class ImportDetail(generics.RetrieveAPIView):
+    """An import's status and counts."""
+
+    permission_classes = [AdministersAttend]
+    serializer_class = ImportBatchOutput
+    queryset = ImportBatch.objects.all()
+
+
+class ImportErrorReport(APIView):
+    """The rows an import skipped (and values it ignored), as CSV safe to open in a spreadsheet."""
+
+    permission_classes = [AdministersAttend]
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="line,column,value,problem,severity")})
+    def get(self, request: Request, pk: int) -> StreamingHttpResponse:
+        batch = get_object_or_404(ImportBatch, pk=pk)
+        response = StreamingHttpResponse(error_report_lines(batch), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-problems.csv"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -1,0 +1,43 @@
+"""Background work for appointments: processing an uploaded extract."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from celery import shared_task
+from django.db.models.fields.files import FieldFile
+
+from appointments.importing.models import ImportBatch, ImportStatus
+from appointments.importing.services import run_import
+
+
+@contextmanager
+def _local_path(field: FieldFile):
+    """A filesystem path for a stored file (copied to a temporary file if the storage is remote)."""
+    try:
+        yield Path(field.path)
+        return
+    except NotImplementedError:
+        pass
+    with tempfile.NamedTemporaryFile(suffix=Path(field.name).suffix) as copy:
+        with field.open("rb") as source:
+            shutil.copyfileobj(source, copy)
+        copy.flush()
+        yield Path(copy.name)
+
+
+@shared_task
+def process_import(batch_id: int) -> str:
+    """Run an uploaded import. Safe to run twice: only a pending batch is claimed, once."""
+    claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.PENDING).update(status=ImportStatus.RUNNING)
+    if claimed != 1:
+        return "not pending"
+    batch = ImportBatch.objects.get(pk=batch_id)
+    with _local_path(batch.file) as path:
+        if batch.mapping_file:
+            with _local_path(batch.mapping_file) as mapping_path:
+                return run_import(batch, path=path, mapping_path=mapping_path).status
+        return run_import(batch, path=path).status
