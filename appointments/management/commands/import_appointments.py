@@ -1,5 +1,4 @@
 import json
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -31,8 +30,8 @@ class Command(BaseCommand):
         if options["mapping"] and not options["mapping"].is_file():
             raise CommandError(f"{options['mapping']}: no such mapping file.")
         bar = tqdm(
-            total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, file=sys.stderr,
-            disable=bool(options["no_progress"]), leave=False,
+            total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, file=self.stderr._out,
+            disable=bool(options["no_progress"]), leave=True,
         )  # fmt: skip
 
         def progress(chars: int) -> None:
