@@ -24,6 +24,7 @@ from appointments.importing.mapping import Mapping, load_mapping
 from appointments.importing.models import ImportBatch, ImportFormat, ImportRowError, ImportStatus
 from appointments.importing.validation import RowError, RowValidator
 from appointments.importing.writing import BatchWriter
+from appointments.importing.writing_postgres import writer_for
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def _import_rows(
     writer: BatchWriter | None = None
     for chunk in _valid_chunks(batch, source, validator, log):
         # The header has been read by now, so the columns present are known.
-        writer = writer or BatchWriter(columns_present=source.columns_present)
+        writer = writer or writer_for(source.columns_present)
         writer.write(chunk)
         log.flush()
         if progress:
