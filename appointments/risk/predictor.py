@@ -67,14 +67,14 @@ class Predictor:
         return design_matrix(columns, self.features, self.categories)
 
     def raw_score(self, matrix: np.ndarray) -> np.ndarray:
-        return self.booster.predict(matrix, raw_score=True)
+        return self.booster.predict(matrix, raw_score=True, num_threads=1)
 
     def probability(self, matrix: np.ndarray) -> np.ndarray:
         return self.calibrator(self.raw_score(matrix))
 
     def contributions(self, matrix: np.ndarray) -> np.ndarray:
         """Per-row, per-feature contributions to the raw score (SHAP values; last column is the bias)."""
-        return self.booster.predict(matrix, pred_contrib=True)
+        return self.booster.predict(matrix, pred_contrib=True, num_threads=1)
 
     def bands(self, probability: np.ndarray) -> np.ndarray:
         return np.where(

@@ -15,7 +15,8 @@ the "prior DNA rate" rule — overall and per IMD quintile, sex, age band and et
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import lightgbm as lgb
 import numpy as np
@@ -41,7 +42,7 @@ DEFAULT_PARAMS = {
     "bagging_freq": 1,
     "lambda_l2": 1.0,
     "cat_smooth": 20,
-    "num_threads": 2,
+    "num_threads": 1,  # OpenMP threads spin badly on a busy server; one thread is fast enough
     "seed": 2019,
     "deterministic": True,
     "verbose": -1,
@@ -73,13 +74,19 @@ def _setting(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
 
-def _split(starts: np.ndarray, as_of: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    week = 7 * 86_400
-    holdout_start = as_of - _setting("ATTEND_RISK_HOLDOUT_WEEKS", 12) * week
-    calibration_start = holdout_start - _setting("ATTEND_RISK_CALIBRATION_WEEKS", 12) * week
+def _local_midnight(day: date) -> float:
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE)).timestamp()
+
+
+def _split(starts: np.ndarray, as_of: datetime) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Masks for the three time slices; the boundaries fall at local midnight, so no day is split."""
+    today = as_of.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    holdout_from = today - timedelta(weeks=_setting("ATTEND_RISK_HOLDOUT_WEEKS", 12))
+    calibration_from = holdout_from - timedelta(weeks=_setting("ATTEND_RISK_CALIBRATION_WEEKS", 12))
+    holdout_start, calibration_start = _local_midnight(holdout_from), _local_midnight(calibration_from)
     train = starts < calibration_start
     calibration = (starts >= calibration_start) & (starts < holdout_start)
-    holdout = (starts >= holdout_start) & (starts < as_of)
+    holdout = (starts >= holdout_start) & (starts < as_of.timestamp())
     return train, calibration, holdout
 
 
@@ -178,7 +185,7 @@ def train_model(
     table = table.take(rows)
     columns = {name: values[rows] for name, values in all_columns.items()}
     y = table.is_dna.astype(np.int64)
-    train, calibration, holdout = _split(table.starts, as_of_s)
+    train, calibration, holdout = _split(table.starts, as_of)
     _check_enough(y, {"training": train, "calibration": calibration, "hold-out": holdout})
 
     categories = categories_of({n: columns[n][train] for n in columns}, features)
