@@ -1,7 +1,9 @@
-"""Background work for appointments: processing an uploaded extract."""
+"""Background work for appointments: processing an uploaded extract, and nightly risk scoring
+(enqueued by beat; see config/beat.py)."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -12,6 +14,8 @@ from django.db.models.fields.files import FieldFile
 
 from appointments.importing.models import ImportBatch, ImportStatus
 from appointments.importing.services import run_import
+from appointments.risk.predictor import ArtifactError
+from appointments.risk.scoring import ScoringError, score_upcoming
 
 
 @contextmanager
@@ -41,3 +45,20 @@ def process_import(batch_id: int) -> str:
             with _local_path(batch.mapping_file) as mapping_path:
                 return run_import(batch, path=path, mapping_path=mapping_path).status
         return run_import(batch, path=path).status
+
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="appointments.score_upcoming_appointments")
+def score_upcoming_appointments(days: int | None = None) -> dict | None:
+    """Nightly: re-score every upcoming appointment. Idempotent (one score row per appointment).
+
+    With no usable active model there is nothing to do: it logs why and returns None
+    rather than retrying, since a retry cannot fix that.
+    """
+    try:
+        return score_upcoming(days=days).as_dict()
+    except (ScoringError, ArtifactError) as exc:
+        logger.warning("Risk scoring skipped: %s", exc)
+        return None

@@ -9,6 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from celery.schedules import crontab
+
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
-    return {}
+    return {
+        # Issue 4: re-score upcoming appointments after the nightly import, before lists are built.
+        "score-upcoming-appointments": {
+            "task": "appointments.score_upcoming_appointments",
+            "schedule": crontab(hour=3, minute=30),
+            "options": {"expires": 2 * 60 * 60},
+        },
+    }

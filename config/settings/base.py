@@ -162,3 +162,17 @@ if ATTEND_IMD_VINTAGE not in ("", "IMD2019", "IMD2025"):
     raise ValueError(f"ATTEND_IMD_VINTAGE must be IMD2019 or IMD2025 (or unset), not {ATTEND_IMD_VINTAGE!r}")
 # The largest extract the upload API accepts (bytes); the command line has no limit.
 ATTEND_IMPORT_MAX_UPLOAD_BYTES = env_int("ATTEND_IMPORT_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024, minimum=1024)
+# --- Issue 4: DNA risk model ---
+# Which features a new risk model uses (default: all of appointments/risk/features.py's
+# catalogue). A trust may exclude some, e.g. ATTEND_RISK_EXCLUDED_FEATURES=imd_decile.
+# Ethnicity is never a model input, whatever these say.
+ATTEND_RISK_FEATURES = env_list("ATTEND_RISK_FEATURES", [])
+ATTEND_RISK_EXCLUDED_FEATURES = env_list("ATTEND_RISK_EXCLUDED_FEATURES", [])
+# Time-based split: the most recent weeks are the hold-out, the weeks before them calibrate.
+ATTEND_RISK_HOLDOUT_WEEKS = env_int("ATTEND_RISK_HOLDOUT_WEEKS", 12, minimum=1)
+ATTEND_RISK_CALIBRATION_WEEKS = env_int("ATTEND_RISK_CALIBRATION_WEEKS", 12, minimum=1)
+ATTEND_RISK_CALIBRATION = env_str("ATTEND_RISK_CALIBRATION", "platt")  # platt or isotonic
+ATTEND_RISK_MIN_ROWS = env_int("ATTEND_RISK_MIN_ROWS", 1000, minimum=10)
+# Upcoming appointments scored each night, and how many patients' histories per chunk.
+ATTEND_RISK_SCORE_DAYS = env_int("ATTEND_RISK_SCORE_DAYS", 42, minimum=1)
+ATTEND_RISK_SCORE_CHUNK = env_int("ATTEND_RISK_SCORE_CHUNK", 20_000, minimum=100)

@@ -1,0 +1,57 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from appointments.risk.predictor import ArtifactError
+from appointments.risk.registry import train_and_register
+from appointments.risk.training import TrainingError
+
+SHOWN = ("auc", "pr_auc", "brier", "calibration_slope", "calibration_intercept", "ece", "recall_top_10",
+         "precision_top_10", "recall_top_20", "precision_top_20")  # fmt: skip
+
+
+def _fmt(value: object) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+class Command(BaseCommand):
+    help = (
+        "Train a DNA risk model on appointments that have happened, holding out the most recent weeks, "
+        "and print its hold-out metrics beside the baselines. The new model scores only once activated."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--activate", action="store_true", help="Activate the new model straight away.")
+        parser.add_argument("--json", action="store_true", help="Print a JSON summary on the last line.")
+
+    def handle(self, *args: object, **options: object) -> None:
+        try:
+            model = train_and_register(activate=bool(options["activate"]))
+        except (TrainingError, ArtifactError) as exc:
+            raise CommandError(f"No model trained; the active model is unchanged. {exc}") from None
+        if options["json"]:
+            summary = {
+                "version": model.version,
+                "active": model.is_active,
+                "features": model.features,
+                "trained_from": str(model.trained_from),
+                "trained_to": str(model.trained_to),
+                "holdout_from": str(model.holdout_from),
+                "holdout_to": str(model.holdout_to),
+                "rows": model.parameters.get("rows", {}),
+                "metrics": model.metrics,
+            }
+            self.stdout.write(json.dumps(summary, default=float))
+            return
+        self.stdout.write(
+            f"Risk model v{model.version}: trained {model.trained_from} to {model.trained_to}, "
+            f"hold-out {model.holdout_from} to {model.holdout_to}."
+        )
+        names = list(model.metrics)
+        self.stdout.write(f"{'metric':<24}" + "".join(f"{n:>22}" for n in names))
+        for metric in SHOWN:
+            self.stdout.write(f"{metric:<24}" + "".join(f"{_fmt(model.metrics[n].get(metric)):>22}" for n in names))
+        state = (
+            "active" if model.is_active else "not active: an admin activates it on the model page or with --activate"
+        )
+        self.stdout.write(self.style.SUCCESS(f"Registered v{model.version} ({state})."))

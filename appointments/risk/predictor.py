@@ -1,0 +1,139 @@
+"""A fitted risk model as data: LightGBM's own text format plus JSON parameters.
+
+Nothing here unpickles anything: the booster is rebuilt from LightGBM's model text and
+the calibrator from a handful of numbers, so loading a stored model cannot run code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import lightgbm as lgb
+import numpy as np
+
+from appointments.models import RiskBand
+from appointments.risk.features import BY_NAME, check_feature_names, design_matrix
+
+ARTIFACT_FORMAT = "attend-risk-model/1"
+
+
+class ArtifactError(ValueError):
+    """A stored model that cannot be used: corrupt, tampered with, or not matching its features."""
+
+
+@dataclass
+class Calibrator:
+    """Maps the booster's raw score (log-odds) to a calibrated probability.
+
+    `platt`: p = logistic(a + b·raw). `isotonic`: piecewise-linear through (x, y) points, clipped.
+    """
+
+    kind: str
+    a: float = 0.0
+    b: float = 1.0
+    x: list[float] = field(default_factory=list)
+    y: list[float] = field(default_factory=list)
+
+    def __call__(self, raw: np.ndarray) -> np.ndarray:
+        if self.kind == "platt":
+            return 1 / (1 + np.exp(-(self.a + self.b * raw)))
+        return np.clip(np.interp(raw, self.x, self.y), 1e-4, 1 - 1e-4)
+
+    def as_dict(self) -> dict:
+        if self.kind == "platt":
+            return {"kind": "platt", "a": self.a, "b": self.b}
+        return {"kind": "isotonic", "x": self.x, "y": self.y}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Calibrator:
+        if data.get("kind") == "platt":
+            return cls(kind="platt", a=float(data["a"]), b=float(data["b"]))
+        if data.get("kind") == "isotonic" and len(data.get("x", [])) == len(data.get("y", [])) > 0:
+            return cls(kind="isotonic", x=[float(v) for v in data["x"]], y=[float(v) for v in data["y"]])
+        raise ArtifactError("The stored calibrator is not one Attend knows (platt or isotonic).")
+
+
+@dataclass
+class Predictor:
+    booster: lgb.Booster
+    calibrator: Calibrator
+    features: list[str]
+    categories: dict[str, list[str]]
+    # Probability at or above which an appointment is in the high / medium band.
+    band_thresholds: dict[str, float]
+
+    def matrix(self, columns: dict[str, np.ndarray]) -> np.ndarray:
+        return design_matrix(columns, self.features, self.categories)
+
+    def raw_score(self, matrix: np.ndarray) -> np.ndarray:
+        return self.booster.predict(matrix, raw_score=True, num_threads=1)
+
+    def probability(self, matrix: np.ndarray) -> np.ndarray:
+        return self.calibrator(self.raw_score(matrix))
+
+    def contributions(self, matrix: np.ndarray) -> np.ndarray:
+        """Per-row, per-feature contributions to the raw score (SHAP values; last column is the bias)."""
+        return self.booster.predict(matrix, pred_contrib=True, num_threads=1)
+
+    def bands(self, probability: np.ndarray) -> np.ndarray:
+        return np.where(
+            probability >= self.band_thresholds["high"],
+            RiskBand.HIGH.value,
+            np.where(probability >= self.band_thresholds["medium"], RiskBand.MEDIUM.value, RiskBand.LOW.value),
+        )
+
+    def to_artifact(self) -> bytes:
+        return json.dumps(
+            {
+                "format": ARTIFACT_FORMAT,
+                "features": self.features,
+                "categories": self.categories,
+                "band_thresholds": self.band_thresholds,
+                "calibrator": self.calibrator.as_dict(),
+                "booster": self.booster.model_to_string(),
+            },
+            sort_keys=True,
+        ).encode()
+
+    @classmethod
+    def from_artifact(cls, artifact: bytes, *, expected_features: list[str]) -> Predictor:
+        try:
+            data = json.loads(bytes(artifact).decode())
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise ArtifactError("The stored model is not a JSON model file (Attend never loads pickles).") from None
+        if not isinstance(data, dict) or data.get("format") != ARTIFACT_FORMAT:
+            raise ArtifactError(f"The stored model is not in Attend's format ({ARTIFACT_FORMAT}).")
+        features = list(data.get("features") or [])
+        if features != list(expected_features):
+            raise ArtifactError(
+                f"The model file's features ({', '.join(features)}) do not match its registry entry "
+                f"({', '.join(expected_features)})."
+            )
+        try:
+            check_feature_names(features)
+        except ValueError as exc:
+            raise ArtifactError(f"The model uses features Attend cannot compute: {exc}") from None
+        try:
+            booster = lgb.Booster(model_str=data["booster"])
+        except (lgb.basic.LightGBMError, KeyError, TypeError):
+            raise ArtifactError("The stored LightGBM model text could not be read.") from None
+        if booster.feature_name() != features:
+            raise ArtifactError(
+                f"The LightGBM model was trained on {', '.join(booster.feature_name())}, "
+                f"not the features it is registered with."
+            )
+        categories = {k: [str(v) for v in vs] for k, vs in (data.get("categories") or {}).items()}
+        missing = [n for n in features if BY_NAME[n].categorical and n not in categories]
+        if missing:
+            raise ArtifactError(f"The model file has no categories for {', '.join(missing)}.")
+        thresholds = data.get("band_thresholds") or {}
+        if not {"high", "medium"} <= set(thresholds):
+            raise ArtifactError("The model file has no risk band thresholds.")
+        return cls(
+            booster=booster,
+            calibrator=Calibrator.from_dict(data.get("calibrator") or {}),
+            features=features,
+            categories=categories,
+            band_thresholds={k: float(v) for k, v in thresholds.items()},
+        )

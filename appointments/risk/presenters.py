@@ -1,0 +1,117 @@
+"""Formatting a registry row for the model card page (numbers as people read them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from appointments.models import RiskModel
+from appointments.risk.features import BY_NAME
+
+MODELS = (("model", "This model"), ("logistic_regression", "Logistic regression"),
+          ("prior_dna_rate_rule", "Prior DNA rate rule"))  # fmt: skip
+METRICS = (
+    ("auc", "AUC (ranking: 0.5 is chance, 1 is perfect)", 3),
+    ("pr_auc", "PR-AUC (ranking of the rarer DNAs)", 3),
+    ("brier", "Brier score (lower is better)", 4),
+    ("calibration_slope", "Calibration slope (1 is ideal)", 2),
+    ("calibration_intercept", "Calibration intercept (0 is ideal)", 2),
+    ("ece", "Expected calibration error (lower is better)", 4),
+    ("recall_top_10", "Share of DNAs reached calling the top 10% each day", None),
+    ("precision_top_10", "Share of the top 10% each day who did not attend", None),
+    ("recall_top_20", "Share of DNAs reached calling the top 20% each day", None),
+    ("precision_top_20", "Share of the top 20% each day who did not attend", None),
+)
+GROUPINGS = (("imd_quintile", "IMD quintile (1 = most deprived)"), ("sex", "Sex"), ("age_band", "Age band"),
+             ("ethnic_group", "Ethnic group (used only to check the model, never as an input)"))  # fmt: skip
+SUPPRESS_BELOW = 5  # DESIGN.md: counts under 5, and rates built on them, are suppressed
+
+
+def number(value: float | None, places: int | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1%}" if places is None else f"{value:.{places}f}"
+
+
+@dataclass(frozen=True)
+class FairnessRow:
+    group: str
+    rows: str
+    dnas: str
+    dna_rate: str
+    mean_predicted: str
+    auc: str
+    ece: str
+    recall_top_10: str
+    recall_top_20: str
+    precision_top_10: str
+
+
+class RiskModelPresenter:
+    def __init__(self, model: RiskModel) -> None:
+        self.model = model
+
+    @property
+    def title(self) -> str:
+        return f"Risk model v{self.model.version}"
+
+    @property
+    def status(self) -> str:
+        return "Active: scores upcoming appointments" if self.model.is_active else "Not active"
+
+    @property
+    def features(self) -> list[str]:
+        return [BY_NAME[n].label if n in BY_NAME else n for n in self.model.features]
+
+    @property
+    def rows(self) -> dict[str, int]:
+        return self.model.parameters.get("rows", {})
+
+    @property
+    def parameters(self) -> list[tuple[str, str]]:
+        hidden = {"categories", "rows", "verbose", "deterministic"}
+        return [(k, str(v)) for k, v in sorted(self.model.parameters.items()) if k not in hidden]
+
+    @property
+    def headline_auc(self) -> str:
+        return number(self.model.metrics.get("model", {}).get("auc"), 3)
+
+    @property
+    def model_names(self) -> list[str]:
+        return [label for key, label in MODELS if key in self.model.metrics]
+
+    @property
+    def metric_rows(self) -> list[tuple[str, list[str]]]:
+        keys = [key for key, _ in MODELS if key in self.model.metrics]
+        return [
+            (label, [number(self.model.metrics[k].get(metric), places) for k in keys])
+            for metric, label, places in METRICS
+        ]
+
+    @property
+    def fairness_tables(self) -> list[tuple[str, list[FairnessRow]]]:
+        tables = []
+        for key, title in GROUPINGS:
+            groups = self.model.fairness.get(key, {})
+            tables.append((title, [self._fairness_row(label, groups[label].get("model", {})) for label in groups]))
+        return tables
+
+    @staticmethod
+    def _fairness_row(label: str, m: dict) -> FairnessRow:
+        rows, dnas = m.get("rows", 0), m.get("dnas", 0)
+        if rows < SUPPRESS_BELOW or dnas < SUPPRESS_BELOW:
+            hidden = "suppressed"
+            return FairnessRow(label, str(rows) if rows >= SUPPRESS_BELOW else f"<{SUPPRESS_BELOW}",
+                               f"<{SUPPRESS_BELOW}" if dnas < SUPPRESS_BELOW else str(dnas),
+                               *([hidden] * 7))  # fmt: skip
+        return FairnessRow(
+            group=label,
+            rows=f"{rows:,}",
+            dnas=f"{dnas:,}",
+            dna_rate=number(m.get("dna_rate"), None),
+            mean_predicted=number(m.get("mean_predicted"), None),
+            auc=number(m.get("auc"), 3),
+            ece=number(m.get("ece"), 4),
+            recall_top_10=number(m.get("recall_top_10"), None),
+            recall_top_20=number(m.get("recall_top_20"), None),
+            precision_top_10=number(m.get("precision_top_10"), None),
+        )

@@ -1,0 +1,122 @@
+"""Scoring every upcoming appointment with the active model.
+
+Work goes in chunks of patients: one query loads a chunk's appointments (history and
+upcoming together), features and predictions are computed for the whole chunk at once,
+and the scores are written with one bulk upsert keyed on the appointment. Running it
+twice gives the same rows (each appointment has at most one RiskScore).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from appointments.models import Appointment, RiskModel, RiskScore, Specialty
+from appointments.risk.explanations import reasons
+from appointments.risk.features import compute_features
+from appointments.risk.predictor import Predictor
+from appointments.risk.registry import active_model, load_predictor
+from appointments.risk.table import table_from_queryset
+
+WRITE_BATCH = 5000
+
+
+class ScoringError(Exception):
+    """Scoring cannot run (no active model); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class ScoringSummary:
+    model_version: int
+    appointments: int
+    high: int
+    medium: int
+    low: int
+    chunks: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _score_chunk(
+    *,
+    patient_ids: list[int],
+    predictor: Predictor,
+    model: RiskModel,
+    window: tuple[datetime, datetime],
+    scored_at: datetime,
+    specialty_names: dict[str, str],
+) -> np.ndarray:
+    table = table_from_queryset(Appointment.objects.filter(patient_id__in=patient_ids))
+    columns = compute_features(table)
+    start, end = (window[0].timestamp(), window[1].timestamp())
+    rows = np.flatnonzero((table.code == 0) & (table.starts >= start) & (table.starts < end))
+    if not len(rows):
+        return np.array([], dtype=object)
+    columns = {name: values[rows] for name, values in columns.items()}
+    matrix = predictor.matrix(columns)
+    probability = predictor.probability(matrix)
+    bands = predictor.bands(probability)
+    texts = reasons(columns, predictor.contributions(matrix), predictor.features, specialty_names)
+    ids = table.appointment_id[rows]
+    with transaction.atomic():
+        RiskScore.objects.bulk_create(
+            [
+                RiskScore(
+                    appointment_id=int(ids[i]),
+                    model=model,
+                    probability=float(probability[i]),
+                    band=str(bands[i]),
+                    reasons=texts[i],
+                    scored_at=scored_at,
+                )
+                for i in range(len(rows))
+            ],
+            batch_size=WRITE_BATCH,
+            update_conflicts=True,
+            unique_fields=["appointment"],
+            update_fields=["model", "probability", "band", "reasons", "scored_at"],
+        )
+    return bands
+
+
+def score_upcoming(*, days: int | None = None, now: datetime | None = None) -> ScoringSummary:
+    """Score (or re-score) every appointment starting in the next `days` days with the active model.
+
+    Raises ScoringError if no model is active, ArtifactError if the active model cannot be used.
+    """
+    model = active_model()
+    if model is None:
+        raise ScoringError(
+            "No risk model is active. Train one (train_risk_model) and activate it on the model page "
+            "or with train_risk_model --activate."
+        )
+    predictor = load_predictor(model)
+    now = now or timezone.now()
+    days = days or settings.ATTEND_RISK_SCORE_DAYS
+    window = (now, now + timedelta(days=days))
+    patient_ids = sorted(
+        set(Appointment.objects.upcoming(now).filter(starts_at__lt=window[1]).values_list("patient_id", flat=True))
+    )
+    chunk = int(getattr(settings, "ATTEND_RISK_SCORE_CHUNK", 20_000))
+    specialty_names = dict(Specialty.objects.values_list("treatment_function_code", "name"))
+    counts = {"high": 0, "medium": 0, "low": 0}
+    chunks = 0
+    for first in range(0, len(patient_ids), chunk):
+        bands = _score_chunk(
+            patient_ids=patient_ids[first : first + chunk],
+            predictor=predictor,
+            model=model,
+            window=window,
+            scored_at=now,
+            specialty_names=specialty_names,
+        )
+        chunks += 1
+        for band in counts:
+            counts[band] += int((bands == band).sum())
+    return ScoringSummary(model_version=model.version, appointments=sum(counts.values()), chunks=chunks, **counts)

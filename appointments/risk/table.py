@@ -1,0 +1,137 @@
+"""Appointments as columns: the one shape the risk model reads.
+
+An `AppointmentTable` holds one row per appointment as numpy arrays. It is built from
+the database in a single query (`table_from_queryset`) or, for tests and experiments,
+straight from the synthetic trust (`table_from_synthetic`). Everything downstream
+(features, training, scoring) is vectorised over these columns; nothing queries per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.conf import settings
+from django.db.models import QuerySet
+
+from appointments.models import DNA_CODES, HAPPENED_CODES, AttendanceCode
+from patients.models import ETHNIC_GROUPS
+
+EPOCH = date(1970, 1, 1)
+
+
+@dataclass
+class AppointmentTable:
+    appointment_id: np.ndarray  # int64
+    patient_id: np.ndarray  # int64
+    starts: np.ndarray  # float64, seconds since the Unix epoch (UTC)
+    booked: np.ndarray  # float64, seconds since the Unix epoch (UTC)
+    code: np.ndarray  # int16, the attendance code (0 while not yet known)
+    specialty: np.ndarray  # str (treatment function code)
+    follow_up: np.ndarray  # bool
+    medium: np.ndarray  # str
+    born: np.ndarray  # int64, date of birth as days since 1970-01-01
+    sex: np.ndarray  # str
+    imd_decile: np.ndarray  # float64, NaN where unknown
+    interpreter: np.ndarray  # bool
+    has_mobile: np.ndarray  # bool
+    # Never a model input: kept only to check the model per ethnic group.
+    ethnic_group: np.ndarray  # str
+
+    def __len__(self) -> int:
+        return len(self.appointment_id)
+
+    def take(self, index: np.ndarray) -> AppointmentTable:
+        return AppointmentTable(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
+    @property
+    def is_dna(self) -> np.ndarray:
+        return np.isin(self.code, [int(c) for c in DNA_CODES])
+
+    @property
+    def has_happened(self) -> np.ndarray:
+        return np.isin(self.code, [int(c) for c in HAPPENED_CODES])
+
+    @property
+    def is_patient_cancelled(self) -> np.ndarray:
+        return self.code == int(AttendanceCode.PATIENT_CANCELLED)
+
+
+def local_weekday_and_hour(starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weekday (Monday 0), hour and local date (days since epoch) in the trust's time zone.
+
+    Appointment slots repeat, so only the distinct start times go through zoneinfo.
+    """
+    zone = ZoneInfo(settings.TIME_ZONE)
+    unique, inverse = np.unique(starts, return_inverse=True)
+    local = [datetime.fromtimestamp(float(s), tz=zone) for s in unique]
+    weekday = np.array([d.weekday() for d in local], dtype=np.float64)
+    hour = np.array([d.hour + d.minute / 60 for d in local], dtype=np.float64)
+    day = np.array([(d.date() - EPOCH).days for d in local], dtype=np.int64)
+    return weekday[inverse], hour[inverse], day[inverse]
+
+
+def _build(rows: Sequence[tuple]) -> AppointmentTable:
+    if not rows:
+        columns: list[list] = [[] for _ in range(14)]
+    else:
+        columns = [list(c) for c in zip(*rows, strict=True)]
+    (ids, patients, starts, booked, codes, specialty, kind, medium, born, sex, decile, interpreter, mobile, eth) = (
+        columns
+    )
+    return AppointmentTable(
+        appointment_id=np.asarray(ids, dtype=np.int64),
+        patient_id=np.asarray(patients, dtype=np.int64),
+        starts=np.fromiter((d.timestamp() for d in starts), dtype=np.float64, count=len(starts)),
+        booked=np.fromiter((d.timestamp() for d in booked), dtype=np.float64, count=len(booked)),
+        code=np.asarray(codes, dtype=np.int16),
+        specialty=np.asarray(specialty, dtype=object),
+        follow_up=np.asarray([k == "follow_up" for k in kind], dtype=bool),
+        medium=np.asarray(medium, dtype=object),
+        born=np.fromiter(((b - EPOCH).days for b in born), dtype=np.int64, count=len(born)),
+        sex=np.asarray(sex, dtype=object),
+        imd_decile=np.asarray([np.nan if d is None else d for d in decile], dtype=np.float64),
+        interpreter=np.asarray(interpreter, dtype=bool),
+        has_mobile=np.asarray([bool(m) for m in mobile], dtype=bool),
+        ethnic_group=np.asarray([ETHNIC_GROUPS.get(e or "", "Not known") for e in eth], dtype=object),
+    )
+
+
+COLUMNS = (
+    "id",
+    "patient_id",
+    "starts_at",
+    "booked_at",
+    "attendance_code",
+    "specialty__treatment_function_code",
+    "appointment_type",
+    "medium",
+    "patient__date_of_birth",
+    "patient__sex",
+    "patient__imd_decile",
+    "patient__interpreter_required",
+    "patient__mobile",
+    "patient__ethnic_category",
+)
+
+
+def table_from_queryset(appointments: QuerySet) -> AppointmentTable:
+    """One query: the appointments with the patient columns the features need."""
+    return _build(list(appointments.values_list(*COLUMNS)))
+
+
+def table_from_synthetic(appointments: Iterable, patient_ids: dict[str, int] | None = None) -> AppointmentTable:
+    """The same table straight from `appointments.synthetic` objects (no database)."""
+    patient_ids = patient_ids or {}
+    rows = []
+    for serial, a in enumerate(appointments, start=1):
+        p = a.patient
+        pid = patient_ids.get(p.hospital_number) or int(p.hospital_number.removeprefix("DEMO"))
+        rows.append(
+            (serial, pid, a.starts_at, a.booked_at, a.attendance_code, a.specialty_code, a.appointment_type, a.medium,
+             p.date_of_birth, p.sex, p.area.imd_decile, p.interpreter_required, p.mobile, p.ethnic_category)
+        )  # fmt: skip
+    return _build(rows)
