@@ -11,4 +11,15 @@ from typing import Any
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
-    return {}
+    from celery.schedules import crontab
+    from django.conf import settings
+
+    build_hour, build_minute = (int(part) for part in settings.ATTEND_WORKLIST_BUILD_AT.split(":"))
+    return {
+        # Issue 5: the day's call lists, built before the call handlers start.
+        "build-worklists": {
+            "task": "outreach.build_worklists",
+            "schedule": crontab(hour=build_hour, minute=build_minute),
+            "options": {"expires": 2 * 60 * 60},
+        },
+    }
