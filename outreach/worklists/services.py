@@ -51,6 +51,8 @@ class WorklistError(Exception):
 class StaleClaim(WorklistError):
     """The call is not (or no longer) claimed by this handler."""
 
+    default_message = "This call is no longer yours: it was released or given to someone else. Nothing was saved."
+
 
 class InvalidAttempt(WorklistError):
     """The attempt is incomplete or contradictory."""
@@ -126,7 +128,7 @@ def call_claim_next(*, handler: Any, now: datetime | None = None) -> CallTask | 
 def _locked_claim(task_id: int, handler: Any) -> CallTask:
     task = CallTask.objects.select_for_update().select_related("patient", "appointment").get(pk=task_id)
     if task.status != CallTaskStatus.CLAIMED or task.claimed_by_id != handler.pk:
-        raise StaleClaim("This call is no longer yours: it was released or given to someone else. Nothing was saved.")
+        raise StaleClaim(StaleClaim.default_message)
     return task
 
 
