@@ -167,3 +167,9 @@ ATTEND_CALL_RETRY_AFTER_MINUTES = env_int("ATTEND_CALL_RETRY_AFTER_MINUTES", 120
 ATTEND_CALL_MAX_ATTEMPTS = env_int("ATTEND_CALL_MAX_ATTEMPTS", 3, minimum=1)
 # When the morning task builds the day's lists (Europe/London).
 ATTEND_WORKLIST_BUILD_AT = env_str("ATTEND_WORKLIST_BUILD_AT", "07:00")
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "CallTaskStatusEnum": "outreach.models.calls.CallTaskStatus",
+        "SupportStatusEnum": "outreach.models.calls.SupportStatus",
+    }
+)
