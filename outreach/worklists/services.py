@@ -99,30 +99,47 @@ def _claimable(team: Team, now: datetime):
 def call_claim_next(*, handler: Any, now: datetime | None = None) -> CallTask | None:
     """Claim the highest-priority unclaimed call on the handler's team list, or None if none is left.
 
-    On PostgreSQL the row is taken with SELECT … FOR UPDATE SKIP LOCKED, so concurrent
-    handlers each lock a different call without waiting. Elsewhere (SQLite) a
-    conditional update claims it and the loser of a race tries the next call.
+    On PostgreSQL one statement takes the row with SELECT … FOR UPDATE SKIP LOCKED and
+    marks it claimed, so concurrent handlers each lock a different call without waiting.
+    Elsewhere (SQLite) a conditional update claims it and the loser of a race tries the
+    next call.
     """
     now = now or timezone.now()
-    team = team_of(handler)
+    team = Team.objects.filter(members__user=handler).first()
     if team is None:
         raise NotInTeam("You are not in a call-handling team: ask your team lead to add you.")
-    skip_locked = connection.features.has_select_for_update_skip_locked
+    if connection.vendor == "postgresql":
+        task_id = _claim_next_postgres(team, handler, now)
+        return None if task_id is None else CallTask.objects.select_related("claimed_by").get(pk=task_id)
     for _ in range(20):
-        with transaction.atomic():
-            query = _claimable(team, now)
-            if skip_locked:
-                query = query.select_for_update(skip_locked=True, of=("self",))
-            task = query.first()
-            if task is None:
-                return None
-            claimed = CallTask.objects.filter(pk=task.pk, status__in=CLAIMABLE).update(
-                status=CallTaskStatus.CLAIMED, claimed_by=handler, claimed_at=now
-            )
-            if claimed == 1:
-                task.status, task.claimed_by, task.claimed_at = CallTaskStatus.CLAIMED, handler, now
-                return task
+        task = _claimable(team, now).first()
+        if task is None:
+            return None
+        claimed = CallTask.objects.filter(pk=task.pk, status__in=CLAIMABLE).update(
+            status=CallTaskStatus.CLAIMED, claimed_by=handler, claimed_at=now
+        )
+        if claimed == 1:
+            task.status, task.claimed_by, task.claimed_at = CallTaskStatus.CLAIMED, handler, now
+            return task
     return None
+
+
+@transaction.atomic
+def _claim_next_postgres(team: Team, handler: Any, now: datetime) -> int | None:
+    pick = _claimable(team, now).select_for_update(skip_locked=True, of=("self",)).values("pk")[:1]
+    pick_sql, pick_params = pick.query.sql_with_params()
+    table = CallTask._meta.db_table
+    with connection.cursor() as cursor:
+        # A claim lost in a database crash only puts the call back on the list, so this
+        # transaction need not wait for its commit to reach the disk.
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        cursor.execute(
+            f'UPDATE "{table}" SET "status" = %s, "claimed_by_id" = %s, "claimed_at" = %s '  # noqa: S608
+            f'WHERE "id" = ({pick_sql}) RETURNING "id"',
+            [CallTaskStatus.CLAIMED.value, handler.pk, now, *pick_params],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _locked_claim(task_id: int, handler: Any) -> CallTask:
