@@ -99,18 +99,25 @@ def _claimable(team: Team, now: datetime):
 def call_claim_next(*, handler: Any, now: datetime | None = None) -> CallTask | None:
     """Claim the highest-priority unclaimed call on the handler's team list, or None if none is left.
 
-    On PostgreSQL one statement takes the row with SELECT … FOR UPDATE SKIP LOCKED and
-    marks it claimed, so concurrent handlers each lock a different call without waiting.
-    Elsewhere (SQLite) a conditional update claims it and the loser of a race tries the
-    next call.
+    On PostgreSQL one statement finds the row with SELECT … FOR UPDATE SKIP LOCKED and
+    marks it claimed, so concurrent handlers each lock a different call without waiting
+    and a claim costs one round trip. Elsewhere (SQLite) a conditional update claims it
+    and the loser of a race tries the next call.
     """
     now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        task = _claim_next_postgres(handler, now)
+    else:
+        task = _claim_next_portable(handler, now)
+    if task is None and not Team.objects.filter(members__user=handler).exists():
+        raise NotInTeam("You are not in a call-handling team: ask your team lead to add you.")
+    return task
+
+
+def _claim_next_portable(handler: Any, now: datetime) -> CallTask | None:
     team = Team.objects.filter(members__user=handler).first()
     if team is None:
-        raise NotInTeam("You are not in a call-handling team: ask your team lead to add you.")
-    if connection.vendor == "postgresql":
-        task_id = _claim_next_postgres(team, handler, now)
-        return None if task_id is None else CallTask.objects.select_related("claimed_by").get(pk=task_id)
+        return None
     for _ in range(20):
         task = _claimable(team, now).first()
         if task is None:
@@ -124,22 +131,33 @@ def call_claim_next(*, handler: Any, now: datetime | None = None) -> CallTask | 
     return None
 
 
-@transaction.atomic
-def _claim_next_postgres(team: Team, handler: Any, now: datetime) -> int | None:
-    pick = _claimable(team, now).select_for_update(skip_locked=True, of=("self",)).values("pk")[:1]
-    pick_sql, pick_params = pick.query.sql_with_params()
-    table = CallTask._meta.db_table
-    with connection.cursor() as cursor:
-        # A claim lost in a database crash only puts the call back on the list, so this
-        # transaction need not wait for its commit to reach the disk.
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        cursor.execute(
-            f'UPDATE "{table}" SET "status" = %s, "claimed_by_id" = %s, "claimed_at" = %s '  # noqa: S608
-            f'WHERE "id" = ({pick_sql}) RETURNING "id"',
-            [CallTaskStatus.CLAIMED.value, handler.pk, now, *pick_params],
+def _claim_next_postgres(handler: Any, now: datetime) -> CallTask | None:
+    # The same rules as _claimable(), written out so the pick, the lock and the claim are
+    # one statement; the partial index calltask_claimable serves the ORDER BY … LIMIT 1.
+    columns = [f.column for f in CallTask._meta.concrete_fields]
+    # A claim lost in a database crash only puts the call back on the list, so this
+    # statement's commit need not wait for the disk (synchronous_commit off, for it alone).
+    sql = f"""
+        WITH no_disk_wait AS (SELECT set_config('synchronous_commit', 'off', true) AS setting)
+        UPDATE outreach_calltask SET status = 'claimed', claimed_by_id = %(user)s, claimed_at = %(now)s
+        WHERE EXISTS (SELECT 1 FROM no_disk_wait) AND id = (
+            SELECT pick.id FROM outreach_calltask pick
+            WHERE pick.team_id = (SELECT team_id FROM accounts_staffprofile WHERE user_id = %(user)s)
+              AND pick.status IN ('queued', 'retry')
+              AND pick.list_date <= %(today)s
+              AND (pick.not_before IS NULL OR pick.not_before <= %(now)s)
+            ORDER BY pick.priority DESC, pick.id
+            LIMIT 1
+            FOR UPDATE SKIP LOCKED
         )
+        RETURNING {", ".join(columns)}
+    """  # noqa: S608 (column names come from the model, values are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"user": handler.pk, "now": now, "today": timezone.localdate(now)})
         row = cursor.fetchone()
-    return row[0] if row else None
+    if row is None:
+        return None
+    return CallTask.from_db(connection.alias, [f.attname for f in CallTask._meta.concrete_fields], row)
 
 
 def _locked_claim(task_id: int, handler: Any) -> CallTask:
