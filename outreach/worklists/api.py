@@ -194,3 +194,31 @@ class CallSupportOffersView(APIView):
         task = _visible_call(request, task_id)
         offers = SupportOffer.objects.filter(attempt__task=task).order_by("pk")
         return Response(SupportOfferOut(offers, many=True).data)
+
+
+class ReassignIn(serializers.Serializer):
+    handler = serializers.CharField(help_text="Username of a call handler in the same team.")
+
+
+class CallReassignView(APIView):
+    permission_classes = [IsAuthenticated, CanWorkCallList]
+
+    @extend_schema(
+        summary="Give a call to another handler in the team (team leads)",
+        request=ReassignIn,
+        responses={200: CallOut, 403: ERROR, 404: ERROR, 409: ERROR},
+    )
+    def post(self, request: Request, task_id: int) -> Response:
+        from django.contrib.auth import get_user_model
+
+        _visible_call(request, task_id)
+        payload = ReassignIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        to_handler = get_user_model().objects.filter(username=payload.validated_data["handler"]).first()
+        if to_handler is None:
+            return Response({"detail": "No such handler."}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            task = services.call_reassign(task_id=task_id, to_handler=to_handler, by=request.user)
+        except services.WorklistError as exc:
+            return _error(exc)
+        return Response(CallOut(selectors.call_for_card(task.pk)).data)

@@ -113,3 +113,18 @@ def test_the_worklist_endpoints_are_in_the_openapi_schema(client):
     for path in ("/api/v1/worklist/", "/api/v1/worklist/claim-next/", "/api/v1/worklist/{task_id}/attempts/"):
         assert path in schema
     assert "/api/v1/support-offers/{offer_id}/" in schema
+
+
+def test_a_team_lead_reassigns_a_call_through_the_api(team_lead, claimed):
+    other = make_user(CALL_HANDLER, username="other")
+    client = APIClient()
+    client.force_authenticate(team_lead)
+    response = client.post(f"/api/v1/worklist/{claimed.pk}/reassign/", {"handler": "other"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["claimed_by"] == other.username
+
+
+def test_a_call_handler_cannot_reassign_through_the_api(api, claimed):
+    make_user(CALL_HANDLER, username="other")
+    response = api.post(f"/api/v1/worklist/{claimed.pk}/reassign/", {"handler": "other"}, format="json")
+    assert response.status_code == 403
