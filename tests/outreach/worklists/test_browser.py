@@ -1,6 +1,7 @@
 """A call handler works the list in a real browser (Debian's Chromium, headless)."""
 
 import pytest
+from django.db import connections
 
 from outreach.models import CallTaskStatus, SupportOffer
 from tests.conftest import CHROMIUM
@@ -23,6 +24,9 @@ def page(monkeypatch):
         page.set_default_timeout(15_000)
         yield page
         browser.close()
+        # While Playwright's loop runs, the test's ORM calls get their own connection
+        # (asgiref keys connections by context): close it, or the test database cannot be dropped.
+        connections.close_all()
 
 
 def serious_violations(page) -> list[str]:
