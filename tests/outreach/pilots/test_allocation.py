@@ -73,3 +73,11 @@ def test_a_block_size_that_does_not_fit_the_ratio_is_refused():
     with pytest.raises(InvalidBlockSize):
         allocate(pilot=pilot, appointments=[scored_appointment()])
     assert not Allocation.objects.exists()
+
+
+def test_allocating_the_same_appointments_again_from_scratch_reproduces_every_arm():
+    pilot = PilotFactory(seed=7)
+    appointments = appointments_in_quintiles(per_decile=5)
+    first = allocate(pilot=pilot, appointments=appointments)
+    Allocation.objects.all().delete()
+    assert allocate(pilot=pilot, appointments=list(reversed(appointments))) == first
