@@ -144,10 +144,12 @@ def build_worklists(*, day: date | None = None, now: datetime | None = None) -> 
     day = day or timezone.localdate()
     now = now or timezone.now()
     summary: Counter = Counter()
+    # Two builds at once (a manual run during the morning task) take turns, so neither
+    # trips over the other's new calls.
+    teams = list(Team.objects.select_for_update().order_by("pk"))
     summary["calls_cancelled"] = _close_unneeded(now)
     summary["calls_carried_over"] = _carry_over(day)
 
-    teams = list(Team.objects.order_by("pk"))
     room = {}
     for team in teams:
         on_list = CallTask.objects.filter(team=team, list_date=day, status__in=OPEN_CALL_STATUSES).count()

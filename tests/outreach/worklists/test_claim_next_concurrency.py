@@ -52,3 +52,35 @@ def test_twenty_handlers_claiming_at_once_never_get_the_same_call_and_none_is_lo
     assert all(in_db[pk] == handler for pk, handler in claims)
     assert not CallTask.objects.exclude(status=CallTaskStatus.CLAIMED).exists()
     assert len({handler for _, handler in claims}) > 1
+
+
+def test_two_list_builds_at_once_take_turns_and_add_each_patient_once():
+    from django.utils import timezone
+
+    from outreach.models import TeamCapacity
+    from outreach.worklists.building import build_worklists
+    from tests.outreach.factories import scored_appointment
+
+    team = TeamFactory(calls_per_handler=50)
+    TeamCapacity.objects.create(team=team, day=timezone.localdate(), handlers_on_shift=1)
+    for _ in range(20):
+        scored_appointment(0.8)
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def build():
+        try:
+            start.wait()
+            build_worklists()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=build) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    assert CallTask.objects.count() == 20
