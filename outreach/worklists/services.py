@@ -135,12 +135,17 @@ def _claim_next_postgres(handler: Any, now: datetime) -> CallTask | None:
     # The same rules as _claimable(), written out so the pick, the lock and the claim are
     # one statement; the partial index calltask_claimable serves the ORDER BY … LIMIT 1.
     columns = [f.column for f in CallTask._meta.concrete_fields]
-    # A claim lost in a database crash only puts the call back on the list, so this
-    # statement's commit need not wait for the disk (synchronous_commit off, for it alone).
+    # A claim lost in a database crash only puts the call back on the list, so when the
+    # statement is its own transaction its commit need not wait for the disk
+    # (synchronous_commit off for that transaction alone). Inside a caller's transaction
+    # the caller's other writes deserve the usual durability, so it is left on.
+    no_disk_wait = None if connection.in_atomic_block else "off"
     sql = f"""
-        WITH no_disk_wait AS (SELECT set_config('synchronous_commit', 'off', true) AS setting)
+        WITH commit_mode AS (SELECT set_config(
+            'synchronous_commit', COALESCE(%(commit_mode)s, current_setting('synchronous_commit')), true
+        ) AS setting)
         UPDATE outreach_calltask SET status = 'claimed', claimed_by_id = %(user)s, claimed_at = %(now)s
-        WHERE EXISTS (SELECT 1 FROM no_disk_wait) AND id = (
+        WHERE EXISTS (SELECT 1 FROM commit_mode) AND id = (
             SELECT pick.id FROM outreach_calltask pick
             WHERE pick.team_id = (SELECT team_id FROM accounts_staffprofile WHERE user_id = %(user)s)
               AND pick.status IN ('queued', 'retry')
@@ -153,7 +158,9 @@ def _claim_next_postgres(handler: Any, now: datetime) -> CallTask | None:
         RETURNING {", ".join(columns)}
     """  # noqa: S608 (column names come from the model, values are parameters)
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"user": handler.pk, "now": now, "today": timezone.localdate(now)})
+        cursor.execute(
+            sql, {"user": handler.pk, "now": now, "today": timezone.localdate(now), "commit_mode": no_disk_wait}
+        )
         row = cursor.fetchone()
     if row is None:
         return None
