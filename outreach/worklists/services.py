@@ -35,6 +35,7 @@ from outreach.models import (
     SupportType,
     TeamCapacity,
 )
+from outreach.models.calls import OPEN_CALL_STATUSES
 from outreach.services.requests import booking_request_create
 from patients.identifiers import parse_phone
 from patients.models import EthnicCategory, Patient
@@ -243,8 +244,8 @@ def call_attempt_record(
     upcoming = list(task.appointments.upcoming(now).order_by("starts_at"))
     if not upcoming:
         raise AppointmentNoLongerUpcoming(
-            "The appointment has been cancelled or has already happened, so this call is no longer needed. "
-            "Nothing was saved."
+            "The appointment has been cancelled or has already happened, so this call is no longer needed "
+            "and has been taken off the list. Nothing was saved."
         )
     contact = _clean_contact(task.patient, data.contact)
 
@@ -274,6 +275,20 @@ def call_attempt_record(
         update_fields=["attempts_made", "status", "not_before", "claimed_by", "claimed_at", "closed_at", "close_reason"]
     )
     return attempt
+
+
+@transaction.atomic
+def call_close_if_unneeded(*, task_id: int, now: datetime | None = None) -> bool:
+    """Take a call off the list when none of its appointments is upcoming any more
+    (cancelled or moved since the list was built). Returns whether it was closed."""
+    now = now or timezone.now()
+    task = CallTask.objects.select_for_update().get(pk=task_id)
+    if task.status not in OPEN_CALL_STATUSES or task.appointments.upcoming(now).exists():
+        return False
+    task.status, task.closed_at, task.close_reason = CallTaskStatus.CANCELLED, now, "appointment cancelled or happened"
+    task.claimed_by, task.claimed_at = None, None
+    task.save(update_fields=["status", "closed_at", "close_reason", "claimed_by", "claimed_at"])
+    return True
 
 
 def _correct_contact(patient: Patient, contact: dict[str, Any], actor: Any, request: Any) -> None:

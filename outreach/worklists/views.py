@@ -86,23 +86,30 @@ def call_card(request: HttpRequest, task_id: int) -> HttpResponse:
         return redirect("calls-start")
     can_record = task.status == CallTaskStatus.CLAIMED and task.claimed_by_id == request.user.pk
     form = AttemptForm(request.POST or None, patient=task.patient)
-    error = ""
+    error, status = "", 200
     if request.method == "POST":
         if not can_record:
-            error = services.StaleClaim.default_message
+            error, status = services.StaleClaim.default_message, 409
         elif form.is_valid():
             try:
                 services.call_attempt_record(
                     task_id=task.pk, handler=request.user, data=form.to_input(), request=request
                 )
+            except services.AppointmentNoLongerUpcoming as exc:
+                services.call_close_if_unneeded(task_id=task.pk)
+                task, can_record = selectors.call_for_card(task.pk), False
+                error, status = str(exc), 409
+            except services.StaleClaim as exc:
+                error, status = str(exc), 409
             except services.WorklistError as exc:
-                error = str(exc)
+                error, status = str(exc), 400
             else:
                 messages.success(request, f"Call to {task.patient.display_name} recorded.")
                 return redirect("calls-start")
     else:
         audit_record(action=AuditAction.VIEW, target=task.patient, request=request, summary="Patient card opened")
-    status = 409 if error else (400 if form.errors else 200)
+    if form.errors:
+        status = 400
     context = {"task": task, "card": PatientCardPresenter(task), "form": form, "can_record": can_record, "error": error}
     return render(request, "outreach/call_card.html", context, status=status)
 

@@ -96,13 +96,17 @@ def test_a_stale_claim_is_refused_with_a_message(client_for, call_handler, team_
     assert not CallAttempt.objects.exists()
 
 
-def test_an_attempt_on_a_cancelled_appointment_is_refused_with_a_message(client_for, call_handler, claimed):
+def test_an_attempt_on_a_cancelled_appointment_is_refused_and_the_call_leaves_the_list(
+    client_for, call_handler, claimed
+):
     claimed.appointment.attendance_code = AttendanceCode.PATIENT_CANCELLED
     claimed.appointment.save()
     response = client_for(call_handler).post(reverse("call-card", args=[claimed.pk]), attempt_form(claimed))
     assert response.status_code == 409
     assert "cancelled or has already happened" in response.content.decode()
     assert not CallAttempt.objects.exists()
+    claimed.refresh_from_db()
+    assert claimed.status == CallTaskStatus.CANCELLED
 
 
 def test_a_changed_language_on_the_form_is_saved_with_an_audit_record(client_for, call_handler, claimed):
@@ -151,3 +155,11 @@ def test_the_booking_team_csv_export_lists_requests_and_is_audited(client_for, t
 
 def test_a_director_cannot_see_call_lists(client_for, director):
     assert client_for(director).get(reverse("calls-start")).status_code == 403
+
+
+def test_an_interpreter_ticked_without_a_language_is_refused_with_a_message(client_for, call_handler, claimed):
+    form = attempt_form(claimed, support_interpreter="on")
+    response = client_for(call_handler).post(reverse("call-card", args=[claimed.pk]), form)
+    assert response.status_code == 400
+    assert "Say which language the interpreter is for." in response.content.decode()
+    assert not CallAttempt.objects.exists()
