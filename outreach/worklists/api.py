@@ -22,6 +22,7 @@ from outreach.worklists.serializers import (
     CallCardOut,
     CallOut,
     ListCountsOut,
+    ReassignIn,
     SupportOfferOut,
     SupportStatusIn,
 )
@@ -197,10 +198,6 @@ class CallSupportOffersView(APIView):
         task = _visible_call(request, task_id)
         offers = SupportOffer.objects.filter(attempt__task=task).order_by("pk")
         return Response(SupportOfferOut(offers, many=True).data)
-
-
-class ReassignIn(serializers.Serializer):
-    handler = serializers.CharField(help_text="Username of a call handler in the same team.")
 
 
 class CallReassignView(APIView):

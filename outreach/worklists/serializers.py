@@ -129,3 +129,7 @@ class ListCountsOut(serializers.Serializer):
     to_call = serializers.IntegerField()
     claimed = serializers.IntegerField()
     done = serializers.IntegerField()
+
+
+class ReassignIn(serializers.Serializer):
+    handler = serializers.CharField(help_text="Username of a call handler in the same team.")
