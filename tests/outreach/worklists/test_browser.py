@@ -91,3 +91,16 @@ def test_submitting_without_an_outcome_shows_the_error_and_keeps_the_call(page, 
     assert serious_violations(page) == []
     task.refresh_from_db()
     assert task.status == CallTaskStatus.CLAIMED
+
+
+def test_the_team_page_and_booking_list_have_no_serious_accessibility_violations(page, live_server, team_lead):
+    CallTaskFactory()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("lead")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/team/")
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="Booking-team list (rebook and cancel requests)").click()
+    page.wait_for_url(f"{live_server.url}/team/booking-requests/")
+    assert serious_violations(page) == []
