@@ -6,11 +6,12 @@ from collections import Counter
 import pytest
 from django.db import connection
 
+from accounts.models import StaffProfile
 from accounts.roles import CALL_HANDLER
 from outreach.models import CallTask, CallTaskStatus
 from outreach.worklists.services import call_claim_next
 from tests.outreach.factories import CallTaskFactory
-from tests.support.factories import TeamFactory, make_user
+from tests.support.factories import TeamFactory, UserFactory, make_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -18,9 +19,22 @@ HANDLERS = 20
 CALLS = 60
 
 
+def handlers_in(team, count):
+    """`count` call handlers in `team` (roles synced once, not per user)."""
+    first = make_user(CALL_HANDLER, username="handler0", team=team)
+    group = first.groups.get()
+    others = []
+    for i in range(1, count):
+        user = UserFactory(username=f"handler{i}")
+        user.groups.add(group)
+        StaffProfile.objects.create(user=user, team=team)
+        others.append(user)
+    return [first, *others]
+
+
 def test_twenty_handlers_claiming_at_once_never_get_the_same_call_and_none_is_lost():
     team = TeamFactory()
-    handlers = [make_user(CALL_HANDLER, username=f"handler{i}", team=team) for i in range(HANDLERS)]
+    handlers = handlers_in(team, HANDLERS)
     calls = [CallTaskFactory(team=team, priority=i / CALLS) for i in range(CALLS)]
     start = threading.Barrier(HANDLERS)
     claims: list[tuple[int, int]] = []
