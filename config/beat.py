@@ -1,8 +1,9 @@
 """The whole Celery beat schedule, in one place (times are Europe/London).
 
 Each nightly job is a crontab entry with `expires`, so a beat tick that could not be
-delivered in time is dropped instead of running late into the working day. Jobs are
-added here as the apps that own them provide tasks.
+delivered in time is dropped instead of running late into the working day. The order
+of the night: the extract is imported (on upload), appointments are scored, then the
+day's call lists are built before the call handlers start.
 """
 
 from __future__ import annotations
@@ -10,14 +11,27 @@ from __future__ import annotations
 from typing import Any
 
 from celery.schedules import crontab
+from django.conf import settings
+
+
+def _hour_minute(value: str) -> tuple[int, int]:
+    hour, minute = (int(part) for part in value.split(":"))
+    return hour, minute
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
+    build_hour, build_minute = _hour_minute(settings.ATTEND_WORKLIST_BUILD_AT)
     return {
-        # Issue 4: re-score upcoming appointments after the nightly import, before lists are built.
+        # Re-score upcoming appointments after the nightly import, before lists are built.
         "score-upcoming-appointments": {
             "task": "appointments.score_upcoming_appointments",
             "schedule": crontab(hour=3, minute=30),
+            "options": {"expires": 2 * 60 * 60},
+        },
+        # The day's call lists, built before the call handlers start.
+        "build-worklists": {
+            "task": "outreach.build_worklists",
+            "schedule": crontab(hour=build_hour, minute=build_minute),
             "options": {"expires": 2 * 60 * 60},
         },
     }

@@ -176,3 +176,22 @@ ATTEND_RISK_MIN_ROWS = env_int("ATTEND_RISK_MIN_ROWS", 1000, minimum=10)
 # Upcoming appointments scored each night, and how many patients' histories per chunk.
 ATTEND_RISK_SCORE_DAYS = env_int("ATTEND_RISK_SCORE_DAYS", 42, minimum=1)
 ATTEND_RISK_SCORE_CHUNK = env_int("ATTEND_RISK_SCORE_CHUNK", 20_000, minimum=100)
+# --- Issue 5: pilots and call lists ---
+# The day's list calls about appointments this many days ahead (inclusive).
+ATTEND_CALL_DAYS_AHEAD_MIN = env_int("ATTEND_CALL_DAYS_AHEAD_MIN", 3, minimum=0)
+ATTEND_CALL_DAYS_AHEAD_MAX = env_int("ATTEND_CALL_DAYS_AHEAD_MAX", 7, minimum=0)
+# Without a pilot, appointments at or above this risk band are called (low, medium, high).
+ATTEND_CALL_MINIMUM_BAND = env_str("ATTEND_CALL_MINIMUM_BAND", "high")
+# A patient is not put on a list again within this many days of their last call.
+ATTEND_CALL_MIN_DAYS_BETWEEN = env_int("ATTEND_CALL_MIN_DAYS_BETWEEN", 7, minimum=1)
+# No answer: the call comes back after this many minutes, up to this many attempts.
+ATTEND_CALL_RETRY_AFTER_MINUTES = env_int("ATTEND_CALL_RETRY_AFTER_MINUTES", 120, minimum=1)
+ATTEND_CALL_MAX_ATTEMPTS = env_int("ATTEND_CALL_MAX_ATTEMPTS", 3, minimum=1)
+# When the morning task builds the day's lists (Europe/London).
+ATTEND_WORKLIST_BUILD_AT = env_str("ATTEND_WORKLIST_BUILD_AT", "07:00")
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "CallTaskStatusEnum": "outreach.models.calls.CallTaskStatus",
+        "SupportStatusEnum": "outreach.models.calls.SupportStatus",
+    }
+)

@@ -13,6 +13,7 @@ from outreach.models.calls import (
     SupportStatus,
     SupportType,
 )
+from outreach.models.capacity import TeamCapacity
 from outreach.models.pilots import Allocation, Arm, Eligibility, Pilot
 from outreach.models.reminders import Reminder, ReminderStatus
 
@@ -34,4 +35,5 @@ __all__ = [
     "SupportOffer",
     "SupportStatus",
     "SupportType",
+    "TeamCapacity",
 ]

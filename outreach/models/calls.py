@@ -52,6 +52,14 @@ class CallTask(models.Model):
         indexes = [
             models.Index(fields=["team", "list_date", "status", "-priority"], name="calltask_worklist"),
             models.Index(fields=["patient", "created_at"], name="calltask_patient_created"),
+            # Claim-next: the team's waiting calls in priority order, without a sort.
+            models.Index(
+                "team",
+                models.F("priority").desc(),
+                "id",
+                name="calltask_claimable",
+                condition=models.Q(status__in=["queued", "retry"]),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

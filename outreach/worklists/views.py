@@ -1,16 +1,258 @@
-"""Pages for call handlers and team leads."""
+"""Pages for call handlers (today's list, "Call next", the patient card) and team leads."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
+from audit.models import AuditAction
+from audit.services import audit_record
+from outreach.models import CallTask, CallTaskStatus
+from outreach.worklists import selectors, services
+from outreach.worklists.building import team_capacity
+from outreach.worklists.forms import AttemptForm, CapacityForm, ReassignForm
+from outreach.worklists.presenters import AppointmentPresenter, PatientCardPresenter
+
+WORK = "accounts.work_call_list"
+LEAD = "accounts.lead_team"
 
 
-@role_required("accounts.work_call_list")
+def _team_or_404(request: HttpRequest):
+    team = services.team_of(request.user)
+    if team is None:
+        raise Http404("You are not in a call-handling team.")
+    return team
+
+
+@role_required(WORK)
 def calls_start(request: HttpRequest) -> HttpResponse:
-    return render(request, "outreach/calls_start.html")
+    team = services.team_of(request.user)
+    today = timezone.localdate()
+    context = {
+        "team": team,
+        "today": today,
+        "counts": selectors.list_counts(team, today) if team else None,
+        "mine": [
+            {"task": task, "appointment": AppointmentPresenter(task.appointment)}
+            for task in selectors.claimed_by(request.user)
+        ],
+    }
+    return render(request, "outreach/calls_start.html", context)
 
 
-@role_required("accounts.lead_team")
+@role_required(WORK)
+@require_POST
+def call_next(request: HttpRequest) -> HttpResponse:
+    try:
+        task = services.call_claim_next(handler=request.user)
+    except services.WorklistError as exc:
+        messages.error(request, str(exc))
+        return redirect("calls-start")
+    if task is None:
+        messages.info(request, "There are no calls waiting on your team's list right now.")
+        return redirect("calls-start")
+    return redirect("call-card", task_id=task.pk)
+
+
+def _card_task(request: HttpRequest, task_id: int) -> CallTask:
+    """The handler holding the call, or a lead of its team, may open its card; nobody else."""
+    try:
+        task = selectors.call_for_card(task_id)
+    except CallTask.DoesNotExist:
+        raise Http404("No such call.") from None
+    mine = task.claimed_by_id == request.user.pk
+    leads_it = request.user.has_perm(LEAD) and services.team_of(request.user) == task.team
+    if not (mine or leads_it):
+        raise Http404("This call is not yours.")
+    return task
+
+
+@role_required(WORK)
+def call_card(request: HttpRequest, task_id: int) -> HttpResponse:
+    try:
+        task = _card_task(request, task_id)
+    except Http404:
+        if request.method != "POST":
+            raise
+        # Someone else holds it now (a lead released or reassigned it): say so, show nothing of it.
+        messages.error(request, services.StaleClaim.default_message)
+        return redirect("calls-start")
+    can_record = task.status == CallTaskStatus.CLAIMED and task.claimed_by_id == request.user.pk
+    form = AttemptForm(request.POST or None, patient=task.patient)
+    error, status = "", 200
+    if request.method == "POST":
+        if not can_record:
+            error, status = services.StaleClaim.default_message, 409
+        elif form.is_valid():
+            try:
+                services.call_attempt_record(
+                    task_id=task.pk, handler=request.user, data=form.to_input(), request=request
+                )
+            except services.AppointmentNoLongerUpcoming as exc:
+                services.call_close_if_unneeded(task_id=task.pk)
+                task, can_record = selectors.call_for_card(task.pk), False
+                error, status = str(exc), 409
+            except services.StaleClaim as exc:
+                error, status = str(exc), 409
+            except services.WorklistError as exc:
+                error, status = str(exc), 400
+            else:
+                messages.success(request, f"Call to {task.patient.display_name} recorded.")
+                return redirect("calls-start")
+    else:
+        audit_record(action=AuditAction.VIEW, target=task.patient, request=request, summary="Patient card opened")
+    if form.errors:
+        status = 400
+    context = {"task": task, "card": PatientCardPresenter(task), "form": form, "can_record": can_record, "error": error}
+    return render(request, "outreach/call_card.html", context, status=status)
+
+
+@role_required(WORK)
+@require_POST
+def call_release(request: HttpRequest, task_id: int) -> HttpResponse:
+    try:
+        task = services.call_release(task_id=task_id, by=request.user)
+    except CallTask.DoesNotExist:
+        raise Http404("No such call.") from None
+    except services.WorklistError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Call to {task.patient.display_name} put back on the list.")
+    return redirect("team-start" if request.POST.get("next") == "team" else "calls-start")
+
+
+def _team_handlers(team):
+    return (
+        get_user_model()
+        .objects.filter(staff_profile__team=team, is_active=True)
+        .filter(groups__permissions__codename="work_call_list")
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+@role_required(LEAD)
 def team_start(request: HttpRequest) -> HttpResponse:
-    return render(request, "outreach/team_start.html")
+    team = _team_or_404(request)
+    today = timezone.localdate()
+    calls = list(selectors.team_day(team, today))
+    handlers = _team_handlers(team)
+    context = {
+        "team": team,
+        "today": today,
+        "counts": selectors.list_counts(team, today),
+        "capacity": team_capacity(team, today),
+        "calls": calls,
+        "capacity_form": CapacityForm(
+            initial={"handlers_on_shift": team_capacity(team, today) // max(team.calls_per_handler, 1)}
+        ),
+        "reassign_form": ReassignForm(handlers=handlers),
+        "handlers": handlers,
+    }
+    return render(request, "outreach/team_start.html", context)
+
+
+@role_required(LEAD)
+@require_POST
+def team_capacity_set(request: HttpRequest) -> HttpResponse:
+    team = _team_or_404(request)
+    form = CapacityForm(request.POST)
+    if form.is_valid():
+        services.capacity_set(
+            team=team,
+            day=timezone.localdate(),
+            handlers_on_shift=form.cleaned_data["handlers_on_shift"],
+            by=request.user,
+        )
+        messages.success(request, "Capacity saved. The next list build uses it.")
+    else:
+        messages.error(request, "Give the number of call handlers on shift, from 0 to 500.")
+    return redirect("team-start")
+
+
+@role_required(LEAD)
+@require_POST
+def team_reassign(request: HttpRequest, task_id: int) -> HttpResponse:
+    team = _team_or_404(request)
+    form = ReassignForm(request.POST, handlers=_team_handlers(team))
+    if not form.is_valid():
+        messages.error(request, "Choose a call handler in your team.")
+        return redirect("team-start")
+    try:
+        task = services.call_reassign(task_id=task_id, to_handler=form.cleaned_data["handler"], by=request.user)
+    except CallTask.DoesNotExist:
+        raise Http404("No such call.") from None
+    except services.WorklistError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Call to {task.patient.display_name} given to {task.claimed_by.get_username()}.")
+    return redirect("team-start")
+
+
+@role_required(LEAD)
+def booking_requests(request: HttpRequest) -> HttpResponse:
+    rows = [
+        {"request": r, "appointment": AppointmentPresenter(r.appointment) if r.appointment else None}
+        for r in selectors.booking_requests_open()
+    ]
+    return render(request, "outreach/booking_requests.html", {"rows": rows})
+
+
+@role_required(LEAD)
+def booking_requests_csv(request: HttpRequest) -> HttpResponse:
+    """The booking team's list as CSV; every export is recorded in the audit trail."""
+    rows = list(selectors.booking_requests_open())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="booking-requests-{timezone.localdate()}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "requested_at",
+            "kind",
+            "source",
+            "hospital_number",
+            "nhs_number",
+            "patient",
+            "phone",
+            "appointment_id",
+            "clinic",
+            "site",
+            "appointment_start",
+        ]
+    )
+    for r in rows:
+        appointment = r.appointment
+        writer.writerow(
+            [
+                timezone.localtime(r.created_at).isoformat(timespec="minutes"),
+                r.kind,
+                r.source,
+                r.patient.hospital_number,
+                r.patient.nhs_number,
+                _csv_safe(r.patient.display_name),
+                r.patient.mobile,
+                appointment.pas_id if appointment else "",
+                _csv_safe(appointment.clinic.name) if appointment else "",
+                _csv_safe(appointment.site.name) if appointment else "",
+                timezone.localtime(appointment.starts_at).isoformat(timespec="minutes") if appointment else "",
+            ]
+        )
+    audit_record(
+        action=AuditAction.EXPORT,
+        target_type="outreach.bookingrequest",
+        request=request,
+        summary=f"Booking-team list exported as CSV ({len(rows)} rows)",
+    )
+    return response
+
+
+def _csv_safe(text: str) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas: prefix those with a quote."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text

@@ -1,0 +1,1 @@
+"""Pilots: which appointments are eligible, and their randomised arm (see allocation.py)."""

@@ -1,0 +1,87 @@
+"""Reading the call lists: counts, a handler's claimed calls, a team's day, a patient's history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet
+
+from accounts.models import Team
+from outreach.models import BookingRequest, CallAttempt, CallTask, CallTaskStatus, Reminder
+from outreach.models.calls import OPEN_CALL_STATUSES
+
+
+@dataclass(frozen=True)
+class ListCounts:
+    to_call: int
+    claimed: int
+    done: int
+
+    @property
+    def total(self) -> int:
+        return self.to_call + self.claimed + self.done
+
+
+def todays_calls(team: Team, day: date) -> QuerySet[CallTask]:
+    """The team's list for `day`: open calls (including any left from earlier days) and those closed that day."""
+    return CallTask.objects.filter(team=team).filter(
+        Q(status__in=OPEN_CALL_STATUSES, list_date__lte=day)
+        | Q(status__in=(CallTaskStatus.DONE, CallTaskStatus.CANCELLED), list_date=day)
+    )
+
+
+def list_counts(team: Team, day: date) -> ListCounts:
+    counts = todays_calls(team, day).aggregate(
+        to_call=Count("pk", filter=Q(status__in=(CallTaskStatus.QUEUED, CallTaskStatus.RETRY))),
+        claimed=Count("pk", filter=Q(status=CallTaskStatus.CLAIMED)),
+        done=Count("pk", filter=Q(status=CallTaskStatus.DONE)),
+    )
+    return ListCounts(**counts)
+
+
+def claimed_by(handler) -> QuerySet[CallTask]:
+    return (
+        CallTask.objects.filter(claimed_by=handler, status=CallTaskStatus.CLAIMED)
+        .select_related("patient", "appointment__clinic")
+        .order_by("claimed_at")
+    )
+
+
+def team_day(team: Team, day: date) -> QuerySet[CallTask]:
+    return (
+        todays_calls(team, day)
+        .select_related("patient", "appointment__clinic", "claimed_by")
+        .order_by("status", "-priority", "pk")
+    )
+
+
+def call_for_card(task_id: int) -> CallTask:
+    return CallTask.objects.select_related(
+        "patient", "appointment__clinic", "appointment__site", "appointment__risk_score", "team"
+    ).get(pk=task_id)
+
+
+def earlier_attempts(task: CallTask) -> QuerySet[CallAttempt]:
+    return (
+        CallAttempt.objects.filter(task__patient=task.patient_id)
+        .select_related("handler")
+        .prefetch_related("support_offers")
+        .order_by("-recorded_at")
+    )
+
+
+def messages_sent(task: CallTask) -> QuerySet[Reminder]:
+    return (
+        Reminder.objects.filter(appointment__patient=task.patient_id)
+        .exclude(sent_at__isnull=True)
+        .order_by("-sent_at")[:10]
+    )
+
+
+def booking_requests_open() -> QuerySet[BookingRequest]:
+    return (
+        BookingRequest.objects.filter(handled_at__isnull=True)
+        .select_related("patient", "appointment__clinic", "appointment__site")
+        .order_by("created_at")
+    )
