@@ -11,4 +11,18 @@ from typing import Any
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
-    return {}
+    from celery.schedules import crontab
+
+    return {
+        # Issue 6: SMS reminders. Planned nightly; the sweep sends what is due, in the window.
+        "plan-sms-reminders": {
+            "task": "outreach.sms.plan_reminders",
+            "schedule": crontab(hour=3, minute=30),
+            "options": {"expires": 60 * 60},
+        },
+        "sweep-sms-reminders": {
+            "task": "outreach.sms.sweep_reminders",
+            "schedule": crontab(),  # every minute
+            "options": {"expires": 55},
+        },
+    }

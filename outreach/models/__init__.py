@@ -14,7 +14,14 @@ from outreach.models.calls import (
     SupportType,
 )
 from outreach.models.pilots import Allocation, Arm, Eligibility, Pilot
-from outreach.models.reminders import Reminder, ReminderStatus
+from outreach.models.reminders import (
+    InboundAction,
+    InboundMessage,
+    MessageTemplate,
+    OutboxMessage,
+    Reminder,
+    ReminderStatus,
+)
 
 __all__ = [
     "Allocation",
@@ -27,7 +34,11 @@ __all__ = [
     "CallTaskReason",
     "CallTaskStatus",
     "Eligibility",
+    "InboundAction",
+    "InboundMessage",
     "Intention",
+    "MessageTemplate",
+    "OutboxMessage",
     "Pilot",
     "Reminder",
     "ReminderStatus",
