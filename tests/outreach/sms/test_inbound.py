@@ -101,7 +101,7 @@ def test_a_shared_family_number_reaches_the_patient_who_was_texted():
     first = PatientFactory(mobile="+447700900555")
     second = PatientFactory(mobile="+447700900555")
     AppointmentFactory(patient=first)
-    reminder = texted(patient=second)
+    texted(patient=second)
     message = reply("3", "+447700900555")
     assert message.patient == second
     assert BookingRequest.objects.get().patient == second
