@@ -46,13 +46,42 @@ def format_time(moment: datetime, language: str) -> str:
     return f"{local:%H:%M}"
 
 
-def template_for(language: str) -> MessageTemplate:
-    """The active template in the patient's language, else English."""
-    templates = {t.language: t for t in MessageTemplate.objects.filter(is_active=True)}
-    template = templates.get((language or "").lower()) or templates.get(DEFAULT_LANGUAGE)
-    if template is None:
-        raise MessageTemplate.DoesNotExist("No active English reminder template: an admin must add one.")
-    return template
+# Used when the database has no active template for the language or for English (a new
+# installation whose admin has deleted them): the same texts the first migration adds.
+BUILT_IN_TEMPLATES: dict[str, MessageTemplate] = {
+    "en": MessageTemplate(
+        language="en",
+        name="English",
+        body="Hello {first_name}, this is a reminder of your hospital appointment on {date} at {time} "
+        "at {site}. {reply_options}",
+        reply_options="Reply 1 if you will attend, 2 if you would like a call or need help to get there, "
+        "3 to cancel or rebook.",
+    ),
+    "cy": MessageTemplate(
+        language="cy",
+        name="Cymraeg",
+        body="Helo {first_name}, dyma nodyn atgoffa am eich apwyntiad ysbyty ar {date} am {time} "
+        "yn {site}. {reply_options}",
+        reply_options="Atebwch 1 os byddwch yn dod, 2 os hoffech alwad neu help i gyrraedd, 3 i ganslo neu aildrefnu.",
+    ),
+}
+
+
+def active_templates() -> dict[str, MessageTemplate]:
+    """Every active template by language; load once per batch and pass to `reminder_text`."""
+    return {t.language: t for t in MessageTemplate.objects.filter(is_active=True)}
+
+
+def template_for(language: str, templates: dict[str, MessageTemplate] | None = None) -> MessageTemplate:
+    """The active template in the patient's language, else English (the trust's, else built in)."""
+    templates = active_templates() if templates is None else templates
+    language = (language or "").lower()
+    return (
+        templates.get(language)
+        or templates.get(DEFAULT_LANGUAGE)
+        or BUILT_IN_TEMPLATES.get(language)
+        or BUILT_IN_TEMPLATES[DEFAULT_LANGUAGE]
+    )
 
 
 def sample_values(template: MessageTemplate) -> dict[str, str]:
@@ -68,10 +97,10 @@ def sample_values(template: MessageTemplate) -> dict[str, str]:
     }
 
 
-def reminder_text(appointment: Appointment) -> tuple[str, str]:
+def reminder_text(appointment: Appointment, templates: dict[str, MessageTemplate] | None = None) -> tuple[str, str]:
     """(body, language) for a reminder about `appointment` (patient, clinic and site loaded)."""
     patient = appointment.patient
-    template = template_for(patient.preferred_language)
+    template = template_for(patient.preferred_language, templates)
     values = {
         "first_name": patient.given_name or "",
         "date": format_date(appointment.starts_at, template.language),

@@ -5,9 +5,9 @@ Due reminders are rows (an outbox), never long ETA tasks. A sweep claims a batch
 its own claim token, so concurrent sweeps on several workers never take the same row.
 Then, for each reminder:
 
-- the database backend writes its outbox row and the `sent` status in one transaction,
-  so a worker killed mid-send leaves nothing half-done: the claim is taken back after
-  ATTEND_SMS_CLAIM_TIMEOUT_SECONDS and the reminder is sent then, once;
+- the database backend writes its outbox rows and the `sent` statuses in one
+  transaction per batch, so a worker killed mid-batch leaves nothing half-done: the
+  claims are taken back after ATTEND_SMS_CLAIM_TIMEOUT_SECONDS and sent then, once;
 - Twilio is outside our transaction, so a claim found stale (the worker died between
   the HTTP call and recording it) is marked failed rather than sent again: a patient
   must never get the same text twice.
@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
@@ -29,7 +30,7 @@ from django.utils import timezone
 from outreach.models import OutboxMessage, Reminder, ReminderStatus
 from outreach.sms.backends import ErrorKind, OutgoingMessage, SendError, SmsBackend, get_backend
 from outreach.sms.config import in_sending_window
-from outreach.sms.messages import reminder_text
+from outreach.sms.messages import active_templates, reminder_text
 from outreach.sms.optouts import patients_mark_number_unusable, patients_opt_out
 from outreach.sms.planning import skip_reason
 from outreach.sms.ratelimit import send_rate_limiter
@@ -98,11 +99,12 @@ def reclaim_stale(*, now: datetime, backend: SmsBackend) -> int:
     return len(stale)
 
 
-def send_claimed(*, reminder_id: int, token: str, now: datetime, backend: SmsBackend, limiter) -> str:
-    """Send one claimed reminder; returns what became of it (sent, skipped, failed, retrying, lost)."""
-    reminder = Reminder.objects.select_related("appointment__patient", "appointment__clinic", "appointment__site").get(
-        pk=reminder_id
-    )
+def send_claimed(
+    *, reminder: Reminder, token: str, now: datetime, backend: SmsBackend, limiter, templates: dict | None = None
+) -> str:
+    """Send one claimed reminder (appointment, patient, clinic and site loaded); returns what
+    became of it: sent, skipped, failed, retrying or lost (another sweep holds it now)."""
+    reminder_id = reminder.pk
     if reminder.status != S.SENDING or reminder.claim_token != token:
         return "lost"
     reason = skip_reason(reminder, now=now)
@@ -112,7 +114,7 @@ def send_claimed(*, reminder_id: int, token: str, now: datetime, backend: SmsBac
     to = reminder.appointment.patient.mobile
     sent_fields: dict = {"to_number": to}
     try:
-        body, language = reminder_text(reminder.appointment)
+        body, language = reminder_text(reminder.appointment, templates)
         sent_fields.update(body=body, language=language, segments=count_segments(body).segments)
         message = OutgoingMessage(to=to, body=body, reminder_id=reminder_id)
         limiter.acquire()
@@ -194,9 +196,19 @@ def reminders_sweep(
         if not ids:
             break
         result.claimed += len(ids)
-        for reminder_id in ids:
-            outcome = send_claimed(reminder_id=reminder_id, token=token, now=now or timezone.now(), backend=backend,
-                                   limiter=limiter)  # fmt: skip
+        # The database backend commits a whole batch at once (each send in a savepoint):
+        # a worker killed mid-batch leaves the batch claimed and unsent, to be redone.
+        batch = Reminder.objects.select_related(
+            "appointment__patient", "appointment__clinic", "appointment__site"
+        ).filter(pk__in=ids)
+        templates = active_templates()
+        with transaction.atomic() if backend.writes_in_transaction else nullcontext():
+            outcomes = [
+                send_claimed(reminder=reminder, token=token, now=now or timezone.now(), backend=backend,
+                             limiter=limiter, templates=templates)
+                for reminder in batch.order_by("due_at", "pk")
+            ]  # fmt: skip
+        for outcome in outcomes:
             if hasattr(result, outcome):
                 setattr(result, outcome, getattr(result, outcome) + 1)
     result.seconds = round(time.monotonic() - started, 3)

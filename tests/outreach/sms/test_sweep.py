@@ -185,11 +185,25 @@ def test_a_permanent_error_fails_without_retry():
     assert (backend.calls, fresh(reminder).status) == (1, S.FAILED)
 
 
-def test_a_missing_template_leaves_the_reminder_to_retry_not_stuck():
+def test_with_no_templates_in_the_database_the_built_in_english_text_is_used():
     MessageTemplate.objects.all().delete()
-    reminder = make_reminder()
+    make_reminder()
     reminders_sweep(now=NOW)
-    assert fresh(reminder).status == S.PLANNED
+    assert OutboxMessage.objects.get().body.startswith("Hello Alex, this is a reminder")
+
+
+class BrokenBackend:
+    name = "broken"
+    writes_in_transaction = True
+
+    def send(self, message):
+        raise RuntimeError("a bug of our own")
+
+
+def test_an_unexpected_error_leaves_the_reminder_to_retry_not_stuck_in_sending():
+    reminder = make_reminder()
+    reminders_sweep(now=NOW, backend=BrokenBackend())
+    assert (fresh(reminder).status, fresh(reminder).error_code) == (S.PLANNED, "error")
     assert fresh(reminder).retry_at is not None
 
 
