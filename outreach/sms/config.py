@@ -31,7 +31,7 @@ class Window:
     closes: time
 
 
-def _parse_rules(raw: str) -> tuple[ReminderRule, ...]:
+def parse_rules(raw: str) -> tuple[ReminderRule, ...]:
     rules = []
     for item in filter(None, (part.strip() for part in raw.split(","))):
         match = re.fullmatch(r"([\w-]{1,32})=(\d{1,2})(:high)?", item)
@@ -59,7 +59,7 @@ def _parse_window(raw: str, setting: str) -> Window | None:
 
 
 @lru_cache(maxsize=8)
-def _windows(default: str, overrides: str) -> tuple[Window | None, ...]:
+def parse_windows(default: str, overrides: str) -> tuple[Window | None, ...]:
     windows = [_parse_window(default, "ATTEND_SMS_SENDING_WINDOW")] * 7
     for item in filter(None, (part.strip() for part in overrides.split(","))):
         day, _, value = item.partition("=")
@@ -70,7 +70,7 @@ def _windows(default: str, overrides: str) -> tuple[Window | None, ...]:
 
 
 def reminder_rules() -> tuple[ReminderRule, ...]:
-    return _parse_rules(settings.ATTEND_SMS_REMINDER_RULES)
+    return parse_rules(settings.ATTEND_SMS_REMINDER_RULES)
 
 
 def local_zone() -> ZoneInfo:
@@ -79,7 +79,7 @@ def local_zone() -> ZoneInfo:
 
 def window_on(day: date) -> Window | None:
     """The sending window on a local calendar day, or None if nothing is sent that day."""
-    return _windows(settings.ATTEND_SMS_SENDING_WINDOW, settings.ATTEND_SMS_SENDING_WINDOWS)[day.weekday()]
+    return parse_windows(settings.ATTEND_SMS_SENDING_WINDOW, settings.ATTEND_SMS_SENDING_WINDOWS)[day.weekday()]
 
 
 def in_sending_window(now: datetime) -> bool:
@@ -113,5 +113,5 @@ def due_at_for(appointment_start: datetime, rule: ReminderRule) -> datetime:
 
 def validate_sms_settings() -> None:
     reminder_rules()
-    _windows(settings.ATTEND_SMS_SENDING_WINDOW, settings.ATTEND_SMS_SENDING_WINDOWS)
+    parse_windows(settings.ATTEND_SMS_SENDING_WINDOW, settings.ATTEND_SMS_SENDING_WINDOWS)
     local_zone()
