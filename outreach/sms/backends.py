@@ -66,9 +66,10 @@ class DatabaseBackend:
     name = "database"
     writes_in_transaction = True
 
-    def send(self, message: OutgoingMessage) -> SendResult:
+    def prepare(self, message: OutgoingMessage) -> OutboxMessage:
+        """The outbox row for a message, unsaved, so a sweep can write a batch in one INSERT."""
         count = count_segments(message.body)
-        outbox = OutboxMessage.objects.create(
+        return OutboxMessage(
             reminder_id=message.reminder_id,
             to_number=message.to,
             body=message.body,
@@ -76,6 +77,10 @@ class DatabaseBackend:
             segments=count.segments,
             provider_message_id=f"DB{uuid.uuid4().hex}",
         )
+
+    def send(self, message: OutgoingMessage) -> SendResult:
+        outbox = self.prepare(message)
+        outbox.save()
         return SendResult(self.name, outbox.provider_message_id)
 
 

@@ -28,14 +28,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from outreach.models import OutboxMessage, Reminder, ReminderStatus
-from outreach.sms.backends import ErrorKind, OutgoingMessage, SendError, SmsBackend, get_backend
+from outreach.sms.backends import DatabaseBackend, ErrorKind, OutgoingMessage, SendError, SmsBackend, get_backend
 from outreach.sms.config import in_sending_window
 from outreach.sms.messages import active_templates, reminder_text
 from outreach.sms.optouts import patients_mark_number_unusable, patients_opt_out
 from outreach.sms.planning import skip_reason
 from outreach.sms.ratelimit import send_rate_limiter
 from outreach.sms.segments import count_segments
-from outreach.sms.transitions import reminder_transition
+from outreach.sms.transitions import reminder_transition, reminders_bulk_move
 
 logger = logging.getLogger(__name__)
 S = ReminderStatus
@@ -196,20 +196,79 @@ def reminders_sweep(
         if not ids:
             break
         result.claimed += len(ids)
-        # The database backend commits a whole batch at once (each send in a savepoint):
-        # a worker killed mid-batch leaves the batch claimed and unsent, to be redone.
-        batch = Reminder.objects.select_related(
-            "appointment__patient", "appointment__clinic", "appointment__site"
-        ).filter(pk__in=ids)
-        templates = active_templates()
-        with transaction.atomic() if backend.writes_in_transaction else nullcontext():
-            outcomes = [
-                send_claimed(reminder=reminder, token=token, now=now or timezone.now(), backend=backend,
-                             limiter=limiter, templates=templates)
-                for reminder in batch.order_by("due_at", "pk")
-            ]  # fmt: skip
+        # The database backend commits a whole batch at once: a worker killed mid-batch
+        # leaves the batch claimed and unsent, to be taken back and sent once.
+        if isinstance(backend, DatabaseBackend):
+            outcomes = _send_batch_to_outbox(ids=ids, token=token, now=now, backend=backend, limiter=limiter)
+        else:
+            outcomes = _send_batch(ids=ids, token=token, now=now, backend=backend, limiter=limiter)
         for outcome in outcomes:
             if hasattr(result, outcome):
                 setattr(result, outcome, getattr(result, outcome) + 1)
     result.seconds = round(time.monotonic() - started, 3)
     return result
+
+
+def _batch(ids: list[int]):
+    return Reminder.objects.select_related("appointment__patient", "appointment__clinic", "appointment__site").filter(
+        pk__in=ids
+    )
+
+
+def _send_batch(*, ids, token, now, backend, limiter) -> list[str]:
+    """One reminder at a time; for a backend that writes in our transaction, the batch commits once."""
+    templates = active_templates()
+    with transaction.atomic() if backend.writes_in_transaction else nullcontext():
+        return [
+            send_claimed(reminder=reminder, token=token, now=now or timezone.now(), backend=backend,
+                         limiter=limiter, templates=templates)
+            for reminder in _batch(ids).order_by("due_at", "pk")
+        ]  # fmt: skip
+
+
+def _send_batch_to_outbox(*, ids, token, now, backend: DatabaseBackend, limiter) -> list[str]:
+    """The database backend's fast path: lock the batch, then write its outbox rows and
+    statuses in bulk, in one transaction (all of the batch is sent, or none of it)."""
+    templates = active_templates()
+    outcomes: list[str] = []
+    sent: list[Reminder] = []
+    skipped: list[Reminder] = []
+    outbox: list = []
+    with transaction.atomic():
+        held = list(_batch(ids).select_for_update(of=("self",)).filter(status=S.SENDING, claim_token=token))
+        outcomes += ["lost"] * (len(ids) - len(held))
+        for reminder in held:
+            moment = now or timezone.now()
+            reason = skip_reason(reminder, now=moment)
+            if reason:
+                reminder.skip_reason = reason
+                skipped.append(reminder)
+                continue
+            patient = reminder.appointment.patient
+            try:
+                body, language = reminder_text(reminder.appointment, templates)
+            except Exception as exc:
+                logger.exception("Reminder %s could not be written", reminder.pk)
+                error = SendError(ErrorKind.TRANSIENT, "error", repr(exc))
+                outcomes.append(_record_error(reminder, token, error, moment, {"to_number": patient.mobile}))
+                continue
+            limiter.acquire()
+            row = backend.prepare(OutgoingMessage(to=patient.mobile, body=body, reminder_id=reminder.pk))
+            outbox.append(row)
+            values = {
+                "to_number": patient.mobile, "body": body, "language": language, "segments": row.segments,
+                "provider": backend.name, "provider_message_id": row.provider_message_id, "sent_at": moment,
+                "retry_at": None, "error_code": "", "error_message": "",
+            }  # fmt: skip
+            for field, value in values.items():
+                setattr(reminder, field, value)
+            sent.append(reminder)
+        OutboxMessage.objects.bulk_create(outbox)
+        moment = now or timezone.now()
+        reminders_bulk_move(sent, to=S.SENT, now=moment, fields=SENT_FIELDS)
+        reminders_bulk_move(skipped, to=S.SKIPPED, now=moment, fields=("skip_reason",))
+    return outcomes + ["sent"] * len(sent) + ["skipped"] * len(skipped)
+
+
+SENT_FIELDS = ("to_number", "body", "language", "segments", "provider", "provider_message_id", "sent_at",
+               "retry_at", "error_code", "error_message")  # fmt: skip

@@ -78,3 +78,14 @@ PROVIDER_STATUSES: dict[str, str] = {
     "failed": S.FAILED,
     "canceled": S.FAILED,
 }
+
+
+def reminders_bulk_move(reminders: list[Reminder], *, to: str, now: datetime, fields: tuple[str, ...] = ()) -> None:
+    """Move many reminders at once, with the same guard, for a caller that holds their row
+    locks (SELECT … FOR UPDATE in its transaction), so their statuses cannot change under it.
+    `fields` are the other attributes the caller has set on the objects."""
+    for reminder in reminders:
+        if not can_move(reminder.status, to):
+            raise IllegalTransition(f"reminder {reminder.pk} cannot move from {reminder.status} to {to}")
+        reminder.status, reminder.status_changed_at = to, now
+    Reminder.objects.bulk_update(reminders, ["status", "status_changed_at", *fields], batch_size=500)
