@@ -246,3 +246,25 @@ def test_send_reminders_command_plans_sends_and_prints_a_json_summary(settings):
     summary = json.loads(out.getvalue().strip().splitlines()[-1])
     assert summary["sent"] == 1 and summary["window_open"] is True
     assert OutboxMessage.objects.count() == 1
+
+
+def test_a_batch_reminder_whose_claim_was_taken_back_is_not_sent_by_the_old_sweep():
+    from outreach.sms.ratelimit import LocalRateLimiter
+    from outreach.sms.sending import _send_batch_to_outbox
+
+    mine, theirs = make_reminder(), make_reminder()
+    token, ids = claim_due(now=NOW, limit=10)
+    Reminder.objects.filter(pk=theirs.pk).update(claim_token="another-sweep")
+    outcomes = _send_batch_to_outbox(ids=ids, token=token, now=NOW, backend=DatabaseBackend(),
+                                     limiter=LocalRateLimiter(1000))  # fmt: skip
+    assert sorted(outcomes) == ["lost", "sent"]
+    assert list(OutboxMessage.objects.values_list("reminder_id", flat=True)) == [mine.pk]
+
+
+def test_the_bulk_move_refuses_an_illegal_transition():
+    from outreach.sms.transitions import IllegalTransition, reminders_bulk_move
+
+    reminder = make_reminder()
+    with pytest.raises(IllegalTransition):
+        reminders_bulk_move([reminder], to=S.SENT, now=NOW)  # planned → sent skips "sending"
+    assert fresh(reminder).status == S.PLANNED
