@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from appointments.models import ATTENDED_CODES, CANCELLED_CODES, HAPPENED_CODES, Appointment, RiskBand
@@ -63,6 +64,7 @@ def _retime_moved(*, now: datetime, today) -> tuple[int, int]:
     moved = (
         Reminder.objects.filter(status=ReminderStatus.PLANNED, appointment__starts_at__gt=now)
         .exclude(appointment_starts_at=None)
+        .exclude(appointment_starts_at=F("appointment__starts_at"))
         .select_related("appointment")
     )
     retimed = skipped = 0
