@@ -133,3 +133,12 @@ def test_reply_2_without_an_upcoming_appointment_goes_to_a_team_lead():
     message = reply("2", "+447700900557")
     assert (message.action, message.patient) == (A.FOR_TEAM_LEAD, patient)
     assert "asked for a call" in message.outcome
+
+
+def test_an_opt_out_is_written_to_the_audit_trail():
+    from audit.models import AuditEvent
+
+    reminder = texted()
+    reply("STOP", reminder.to_number)
+    event = AuditEvent.objects.for_target(reminder.appointment.patient).get()
+    assert (event.actor_label, event.changes) == ("sms", {"sms_opt_out": ["False", "True"]})
