@@ -52,7 +52,7 @@ def test_a_worker_killed_mid_sweep_and_restarted_sends_every_reminder_exactly_on
     with celery_worker(concurrency=2) as worker:
         sweep_reminders.delay()
         sweep_reminders.delay()
-        assert wait_for(lambda: OutboxMessage.objects.count() >= 60, timeout=60)
+        assert wait_for(lambda: OutboxMessage.objects.count() >= 60, timeout=120)
         worker.kill()
         sent_before_kill = OutboxMessage.objects.count()
         stranded = Reminder.objects.filter(status=ReminderStatus.SENDING).count()
@@ -62,7 +62,7 @@ def test_a_worker_killed_mid_sweep_and_restarted_sends_every_reminder_exactly_on
         worker.start()
         sweep_reminders.delay()
         sweep_reminders.delay()
-        done = wait_for(lambda: Reminder.objects.filter(status=ReminderStatus.SENT).count() == REMINDERS, timeout=90)
+        done = wait_for(lambda: Reminder.objects.filter(status=ReminderStatus.SENT).count() == REMINDERS, timeout=180)
 
     per_reminder = OutboxMessage.objects.values("reminder").annotate(n=Count("pk"))
     assert done, dict(Reminder.objects.values_list("status").annotate(n=Count("pk")))
