@@ -28,6 +28,18 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "schedule": crontab(hour=3, minute=30),
             "options": {"expires": 2 * 60 * 60},
         },
+        # SMS reminders are planned after scoring (the extra reminder depends on the risk band);
+        # the sweep sends what is due, inside the sending window.
+        "plan-sms-reminders": {
+            "task": "outreach.sms.plan_reminders",
+            "schedule": crontab(hour=4, minute=30),
+            "options": {"expires": 60 * 60},
+        },
+        "sweep-sms-reminders": {
+            "task": "outreach.sms.sweep_reminders",
+            "schedule": crontab(),  # every minute
+            "options": {"expires": 55},
+        },
         # The day's call lists, built before the call handlers start.
         "build-worklists": {
             "task": "outreach.build_worklists",

@@ -1,6 +1,10 @@
+"""Outreach admin: pilots, allocations and call lists here; each other area registers its models in
+its own admin module, imported below."""
+
 from django.contrib import admin
 
 from outreach.models import Allocation, CallTask, Pilot, TeamCapacity
+from outreach.sms import admin as sms_admin  # noqa: F401  (SMS templates, outbox, replies)
 
 
 @admin.register(Pilot)

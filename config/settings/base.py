@@ -195,3 +195,33 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "SupportStatusEnum": "outreach.models.calls.SupportStatus",
     }
 )
+# --- Issue 6: SMS reminders -------------------------------------------------------------
+# "database" (the default: an outbox table readable in the admin, for the demo and tests)
+# or "twilio".
+ATTEND_SMS_BACKEND = env_str("ATTEND_SMS_BACKEND", "database")
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
+# One of the two: a messaging service (preferred: it handles opt-outs and number pools)
+# or a single from-number in E.164.
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID", "")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
+# The https:// address the provider reaches Attend on (for status callbacks and for
+# checking webhook signatures behind a TLS proxy), e.g. https://attend.trust.nhs.uk
+ATTEND_PUBLIC_BASE_URL = env_str("ATTEND_PUBLIC_BASE_URL", "")
+# One send rate across every worker (messages per second).
+ATTEND_SMS_RATE_PER_SECOND = env_int("ATTEND_SMS_RATE_PER_SECOND", 10, minimum=1)
+# Sending window in ATTEND_SMS_TIMEZONE: "09:00-20:00" every day, with per-weekday
+# overrides such as "sat=10:00-16:00,sun=closed".
+ATTEND_SMS_TIMEZONE = env_str("ATTEND_SMS_TIMEZONE", "Europe/London")
+ATTEND_SMS_SENDING_WINDOW = env_str("ATTEND_SMS_SENDING_WINDOW", "09:00-20:00")
+ATTEND_SMS_SENDING_WINDOWS = env_str("ATTEND_SMS_SENDING_WINDOWS", "")
+# Reminder rules: name=days before[:high] ("high" = only for high-risk appointments).
+ATTEND_SMS_REMINDER_RULES = env_str("ATTEND_SMS_REMINDER_RULES", "7d=7,2d=2,1d-high-risk=1:high")
+# Transient provider errors (429, 5xx, network) are retried with exponential backoff.
+ATTEND_SMS_MAX_ATTEMPTS = env_int("ATTEND_SMS_MAX_ATTEMPTS", 5, minimum=1)
+ATTEND_SMS_RETRY_BASE_SECONDS = env_int("ATTEND_SMS_RETRY_BASE_SECONDS", 60, minimum=1)
+ATTEND_SMS_RETRY_MAX_SECONDS = env_int("ATTEND_SMS_RETRY_MAX_SECONDS", 3600, minimum=1)
+# A claim older than this belongs to a worker that died mid-sweep.
+ATTEND_SMS_CLAIM_TIMEOUT_SECONDS = env_int("ATTEND_SMS_CLAIM_TIMEOUT_SECONDS", 600, minimum=1)
+ATTEND_SMS_SWEEP_BATCH = env_int("ATTEND_SMS_SWEEP_BATCH", 50, minimum=1)
+ATTEND_SMS_SWEEP_SECONDS = env_int("ATTEND_SMS_SWEEP_SECONDS", 50, minimum=1)

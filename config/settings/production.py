@@ -33,3 +33,26 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Issue 6: SMS reminders -------------------------------------------------------------
+from config.settings.base import (  # noqa: E402
+    ATTEND_SMS_BACKEND,
+    ATTEND_SMS_REMINDER_RULES,
+    ATTEND_SMS_SENDING_WINDOW,
+    ATTEND_SMS_SENDING_WINDOWS,
+)
+from outreach.sms.config import parse_rules, parse_windows  # noqa: E402  (pure parsing, no models)
+
+parse_rules(ATTEND_SMS_REMINDER_RULES)  # malformed rules or windows stop start-up, naming the setting
+parse_windows(ATTEND_SMS_SENDING_WINDOW, ATTEND_SMS_SENDING_WINDOWS)
+
+if ATTEND_SMS_BACKEND == "twilio":
+    for _name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "ATTEND_PUBLIC_BASE_URL"):
+        env_str(_name)  # required: names the missing variable at start
+    if not (env_str("TWILIO_MESSAGING_SERVICE_SID", "") or env_str("TWILIO_FROM_NUMBER", "")):
+        raise ImproperlyConfigured(
+            "Missing required setting TWILIO_MESSAGING_SERVICE_SID (or TWILIO_FROM_NUMBER) "
+            "for ATTEND_SMS_BACKEND=twilio."
+        )
+    if not env_str("ATTEND_PUBLIC_BASE_URL").startswith("https://"):
+        raise ImproperlyConfigured("Malformed setting ATTEND_PUBLIC_BASE_URL: Twilio must reach Attend over https://.")

@@ -15,7 +15,14 @@ from outreach.models.calls import (
 )
 from outreach.models.capacity import TeamCapacity
 from outreach.models.pilots import Allocation, Arm, Eligibility, Pilot
-from outreach.models.reminders import Reminder, ReminderStatus
+from outreach.models.reminders import (
+    InboundAction,
+    InboundMessage,
+    MessageTemplate,
+    OutboxMessage,
+    Reminder,
+    ReminderStatus,
+)
 
 __all__ = [
     "Allocation",
@@ -28,7 +35,11 @@ __all__ = [
     "CallTaskReason",
     "CallTaskStatus",
     "Eligibility",
+    "InboundAction",
+    "InboundMessage",
     "Intention",
+    "MessageTemplate",
+    "OutboxMessage",
     "Pilot",
     "Reminder",
     "ReminderStatus",

@@ -1,0 +1,117 @@
+"""Reminder rules and the sending window, read from settings (see config/settings/base.py).
+
+Both are parsed when first used; a malformed value raises ImproperlyConfigured naming
+the setting, and `sms_settings_check` (a Django system check) makes that happen at start.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class ReminderRule:
+    name: str
+    days_before: int
+    high_risk_only: bool = False
+
+
+@dataclass(frozen=True)
+class Window:
+    opens: time
+    closes: time
+
+
+def parse_rules(raw: str) -> tuple[ReminderRule, ...]:
+    rules = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        match = re.fullmatch(r"([\w-]{1,32})=(\d{1,2})(:high)?", item)
+        if not match:
+            raise ImproperlyConfigured(
+                f"Malformed setting ATTEND_SMS_REMINDER_RULES: {item!r} is not name=days[:high], e.g. 2d=2."
+            )
+        rules.append(ReminderRule(match.group(1), int(match.group(2)), bool(match.group(3))))
+    return tuple(rules)
+
+
+def _parse_window(raw: str, setting: str) -> Window | None:
+    if raw.strip().lower() in ("closed", "off", "none"):
+        return None
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", raw)
+    if not match:
+        raise ImproperlyConfigured(f"Malformed setting {setting}: {raw!r} is not HH:MM-HH:MM or closed.")
+    try:
+        opens, closes = time(int(match[1]), int(match[2])), time(int(match[3]), int(match[4]))
+    except ValueError:
+        raise ImproperlyConfigured(f"Malformed setting {setting}: {raw!r} is not a time of day.") from None
+    if opens >= closes:
+        raise ImproperlyConfigured(f"Malformed setting {setting}: {raw!r} closes before it opens.")
+    return Window(opens, closes)
+
+
+@lru_cache(maxsize=8)
+def parse_windows(default: str, overrides: str) -> tuple[Window | None, ...]:
+    windows = [_parse_window(default, "ATTEND_SMS_SENDING_WINDOW")] * 7
+    for item in filter(None, (part.strip() for part in overrides.split(","))):
+        day, _, value = item.partition("=")
+        if day.strip().lower()[:3] not in WEEKDAYS:
+            raise ImproperlyConfigured(f"Malformed setting ATTEND_SMS_SENDING_WINDOWS: {day!r} is not a weekday.")
+        windows[WEEKDAYS.index(day.strip().lower()[:3])] = _parse_window(value, "ATTEND_SMS_SENDING_WINDOWS")
+    return tuple(windows)
+
+
+def reminder_rules() -> tuple[ReminderRule, ...]:
+    return parse_rules(settings.ATTEND_SMS_REMINDER_RULES)
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(settings.ATTEND_SMS_TIMEZONE)
+
+
+def window_on(day: date) -> Window | None:
+    """The sending window on a local calendar day, or None if nothing is sent that day."""
+    return parse_windows(settings.ATTEND_SMS_SENDING_WINDOW, settings.ATTEND_SMS_SENDING_WINDOWS)[day.weekday()]
+
+
+def in_sending_window(now: datetime) -> bool:
+    """Whether `now` (any aware datetime) falls in the local sending window.
+
+    The comparison is made on local wall-clock time after converting the instant, so
+    on the days the clocks change the window still opens at 09:00 as people read it.
+    """
+    local = now.astimezone(local_zone())
+    window = window_on(local.date())
+    return window is not None and window.opens <= local.time().replace(tzinfo=None) < window.closes
+
+
+def local_instant(day: date, at: time) -> datetime:
+    """An aware datetime for a wall-clock time on a local day, DST-safe.
+
+    zoneinfo resolves a time that does not exist (the skipped hour in March) forwards and
+    an ambiguous one (the repeated hour in October) to its first occurrence; sending
+    windows open long after either, but this keeps planning correct whatever is set.
+    """
+    return datetime.combine(day, at, tzinfo=local_zone())
+
+
+def due_at_for(appointment_start: datetime, rule: ReminderRule) -> datetime:
+    """When a rule's reminder is due: the window's opening on the local day `days_before`
+    the appointment (09:00 by default), or the start of that day if nothing is sent then."""
+    day = appointment_start.astimezone(local_zone()).date() - timedelta(days=rule.days_before)
+    window = window_on(day)
+    return local_instant(day, window.opens if window else time(0, 0))
+
+
+def validate_sms_settings() -> None:
+    reminder_rules()
+    parse_windows(settings.ATTEND_SMS_SENDING_WINDOW, settings.ATTEND_SMS_SENDING_WINDOWS)
+    local_zone()

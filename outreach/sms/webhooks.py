@@ -1,0 +1,65 @@
+"""Provider webhooks: delivery receipts and inbound texts, from Twilio.
+
+Only requests whose X-Twilio-Signature verifies are accepted (403 otherwise). The
+signature covers the URL Twilio called, so behind a TLS-terminating proxy the URL is
+rebuilt from ATTEND_PUBLIC_BASE_URL (or, if that is unset, X-Forwarded-Proto); the
+request Django sees is plain http to an internal host. Unknown message ids answer 200,
+so the provider stops retrying a receipt for a message that is not ours.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from twilio.request_validator import RequestValidator
+
+from outreach.sms.inbound import inbound_record
+from outreach.sms.receipts import delivery_receipt_record
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def public_url(request: HttpRequest) -> str:
+    """The URL the provider called, as it signed it."""
+    base = settings.ATTEND_PUBLIC_BASE_URL.rstrip("/")
+    if base:
+        return f"{base}{request.get_full_path()}"
+    forwarded = request.META.get("HTTP_X_FORWARDED_PROTO", "").split(",")[0].strip().lower()
+    scheme = forwarded if forwarded in ("http", "https") else request.scheme
+    return f"{scheme}://{request.get_host()}{request.get_full_path()}"
+
+
+def signature_verifies(request: HttpRequest) -> bool:
+    signature = request.META.get("HTTP_X_TWILIO_SIGNATURE", "")
+    if not signature or not settings.TWILIO_AUTH_TOKEN:
+        return False
+    return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(public_url(request), request.POST, signature)
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request: HttpRequest) -> HttpResponse:
+    if not signature_verifies(request):
+        return HttpResponseForbidden("Signature does not verify.")
+    delivery_receipt_record(
+        provider_message_id=request.POST.get("MessageSid", ""),
+        provider_status=request.POST.get("MessageStatus", ""),
+        error_code=request.POST.get("ErrorCode", ""),
+    )
+    return HttpResponse(status=200)
+
+
+@csrf_exempt
+@require_POST
+def twilio_inbound(request: HttpRequest) -> HttpResponse:
+    if not signature_verifies(request):
+        return HttpResponseForbidden("Signature does not verify.")
+    inbound_record(
+        provider_message_id=request.POST.get("MessageSid", ""),
+        from_number=request.POST.get("From", ""),
+        to_number=request.POST.get("To", ""),
+        body=request.POST.get("Body", ""),
+    )
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")

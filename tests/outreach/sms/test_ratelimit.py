@@ -1,0 +1,30 @@
+import os
+import time
+import uuid
+
+import pytest
+
+from outreach.sms import ratelimit
+from outreach.sms.ratelimit import LocalRateLimiter, RedisRateLimiter
+
+
+def test_the_in_process_limiter_holds_sends_to_the_rate():
+    limiter = LocalRateLimiter(rate=20)
+    started = time.monotonic()
+    for _ in range(30):  # 20 at once, then 10 more at 20 a second
+        limiter.acquire()
+    assert time.monotonic() - started >= 0.45
+
+
+@pytest.mark.redis
+def test_two_workers_limiters_share_one_rate_through_redis(monkeypatch):
+    monkeypatch.setattr(ratelimit, "KEY_PREFIX", f"attend-test:rate:{uuid.uuid4().hex}")
+    first = RedisRateLimiter(5, os.environ["REDIS_URL"])
+    second = RedisRateLimiter(5, os.environ["REDIS_URL"])
+    time.sleep(1 - time.time() % 1)  # start at the top of a second
+    started = time.monotonic()
+    for _ in range(5):
+        first.acquire()
+        second.acquire()
+    # Ten sends at five a second across both: at least into the next second's window.
+    assert time.monotonic() - started >= 0.9
