@@ -15,6 +15,7 @@ from outreach.models.calls import (
 )
 from outreach.models.pilots import Allocation, Arm, Eligibility, Pilot
 from outreach.models.reminders import Reminder, ReminderStatus
+from outreach.models.reports import DisparityTarget
 
 __all__ = [
     "Allocation",
@@ -26,6 +27,7 @@ __all__ = [
     "CallTask",
     "CallTaskReason",
     "CallTaskStatus",
+    "DisparityTarget",
     "Eligibility",
     "Intention",
     "Pilot",
