@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from appointments.models import DNA_CODES, Appointment
 from outreach.models import DisparityTarget
+from outreach.reports.spc import XmrChart, xmr_chart
 from outreach.reports.stats import (
     Difference,
     Interval,
@@ -316,3 +317,25 @@ def dna_gap(
     else:
         rows = dna_rates(by, "imd_quintile", date_from=date_from, date_to=date_to, site=site, specialty=specialty)
     return _gaps(rows, by, target_points)
+
+
+# --- Over time ---------------------------------------------------------------------------
+
+
+def monthly_dna_rate_chart(*, suppress: bool = False, **filters: Any) -> tuple[list[RateRow], XmrChart]:
+    """Monthly DNA rate (%) as an XmR chart; a suppressed month is a gap in the chart."""
+    rows = dna_rates("month", **filters)
+    values = [None if (suppress and row.disclosive) or row.rate is None else 100 * row.rate for row in rows]
+    labels = [_plain(row.groups["month"]) for row in rows]
+    return rows, xmr_chart(labels, values, improvement="down")
+
+
+def monthly_gap_chart(
+    *, suppress: bool = False, target_points: Decimal | None = None, **filters: Any
+) -> tuple[list[GapRow], XmrChart]:
+    """Monthly gap (quintile 1 − quintile 5, points) as an XmR chart; months lacking either quintile are gaps."""
+    gaps = dna_gap("month", target_points=target_points, **filters)
+    gaps.sort(key=lambda gap: gap.groups["month"])
+    values = [None if (suppress and gap.disclosive) else gap.gap_points for gap in gaps]
+    labels = [_plain(gap.groups["month"]) for gap in gaps]
+    return gaps, xmr_chart(labels, values, improvement="down")

@@ -155,3 +155,24 @@ def test_gap_built_on_a_small_count_is_suppressed(make_appointments):
     out = gap.as_dict(suppress=True)
     assert out["gap_points"] is None and out["q5_dnas"] is None and out["suppressed"] is True
     assert out["q1_dnas"] == 12
+
+
+def test_monthly_gap_chart_has_one_point_per_month_in_order(make_appointments):
+    for month, q1_dnas in ((1, 10), (2, 8), (3, 6)):
+        make_appointments([DNA] * q1_dnas + [ATTENDED] * (50 - q1_dnas), imd_decile=1, day=date(2025, month, 12))
+        make_appointments([DNA] * 5 + [ATTENDED] * 45, imd_decile=10, day=date(2025, month, 12))
+    from outreach.reports.selectors import monthly_gap_chart
+
+    _, chart = monthly_gap_chart()
+    assert [p.label for p in chart.points] == ["2025-01", "2025-02", "2025-03"]
+    assert [p.value for p in chart.points] == [pytest.approx(10.0), pytest.approx(6.0), pytest.approx(2.0)]
+    assert chart.mean == pytest.approx(6.0)
+
+
+def test_monthly_gap_chart_leaves_suppressed_months_out(make_appointments):
+    make_appointments([DNA] * 10 + [ATTENDED] * 40, imd_decile=1, day=date(2025, 1, 12))
+    make_appointments([DNA] * 2 + [ATTENDED] * 48, imd_decile=10, day=date(2025, 1, 12))
+    from outreach.reports.selectors import monthly_gap_chart
+
+    _, chart = monthly_gap_chart(suppress=True)
+    assert [p.value for p in chart.points] == [None]
