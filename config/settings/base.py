@@ -153,3 +153,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("ATTEND_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Issue 7: reports and pilot evaluation ---
+# Call-handler minutes one call attempt takes on average (dialling, talking, recording),
+# used to turn calls into handler hours in the pilot evaluation. ATTEND_COST_PER_DNA above
+# values each DNA avoided.
+ATTEND_MINUTES_PER_CALL = env_float("ATTEND_MINUTES_PER_CALL", 8.0)
