@@ -279,6 +279,8 @@ def _gaps(rows: Iterable[RateRow], by: str | None, target: Decimal | None) -> li
     for row in rows:
         key = row.groups.get(by) if by else None
         by_group.setdefault(key, {})[row.groups["imd_quintile"]] = row
+    if by is None:
+        by_group.setdefault(None, {})  # overall: one row even when nothing has happened yet
     gaps = []
     for key, quintiles in by_group.items():
         groups = {by: key} if by else {}
