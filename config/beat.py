@@ -11,4 +11,13 @@ from typing import Any
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
-    return {}
+    from celery.schedules import crontab
+
+    return {
+        # Issue 7: the reports' rollup, after the nightly import has landed the day's outcomes.
+        "rebuild-report-rollup": {
+            "task": "outreach.reports.rebuild_rollup",
+            "schedule": crontab(hour=6, minute=45),
+            "options": {"expires": 60 * 60},
+        },
+    }

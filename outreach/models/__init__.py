@@ -15,7 +15,7 @@ from outreach.models.calls import (
 )
 from outreach.models.pilots import Allocation, Arm, Eligibility, Pilot
 from outreach.models.reminders import Reminder, ReminderStatus
-from outreach.models.reports import DisparityTarget
+from outreach.models.reports import DisparityTarget, DnaDailyCount, DnaRollupBuild
 
 __all__ = [
     "Allocation",
@@ -28,6 +28,8 @@ __all__ = [
     "CallTaskReason",
     "CallTaskStatus",
     "DisparityTarget",
+    "DnaDailyCount",
+    "DnaRollupBuild",
     "Eligibility",
     "Intention",
     "Pilot",

@@ -31,3 +31,40 @@ class DisparityTarget(models.Model):
 
     def __str__(self) -> str:
         return f"Gap target {self.gap_points} points"
+
+
+class DnaDailyCount(models.Model):
+    """Happened appointments and DNAs per day, clinic and IMD decile: the reports' rollup.
+
+    Rebuilt in one statement from the appointments after each nightly import (see
+    outreach/reports/rollup.py), so the dashboard's quintile and gap reports sum a few
+    hundred thousand rows instead of joining millions. Never edited by hand.
+    """
+
+    day = models.DateField(help_text="The appointment's local date.")
+    site = models.ForeignKey("appointments.Site", on_delete=models.CASCADE, related_name="+")
+    specialty = models.ForeignKey("appointments.Specialty", on_delete=models.CASCADE, related_name="+")
+    clinic = models.ForeignKey("appointments.Clinic", on_delete=models.CASCADE, related_name="+")
+    imd_decile = models.PositiveSmallIntegerField(null=True)
+    appointments = models.PositiveIntegerField(help_text="Attended + DNA.")
+    dnas = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="dnadaily_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.clinic_id} decile {self.imd_decile}: {self.dnas}/{self.appointments}"
+
+
+class DnaRollupBuild(models.Model):
+    """When the rollup was last rebuilt: reports say their figures are as of this time."""
+
+    built_at = models.DateTimeField()
+    rows = models.PositiveIntegerField()
+    seconds = models.FloatField()
+
+    class Meta:
+        get_latest_by = "built_at"
+
+    def __str__(self) -> str:
+        return f"Rollup of {self.rows} rows at {self.built_at:%Y-%m-%d %H:%M}"

@@ -23,7 +23,8 @@ from django.db.models.lookups import LessThan, LessThanOrEqual
 from django.utils import timezone
 
 from appointments.models import DNA_CODES, Appointment
-from outreach.models import DisparityTarget
+from outreach.models import DisparityTarget, DnaDailyCount
+from outreach.reports.rollup import rollup_can_answer
 from outreach.reports.spc import XmrChart, xmr_chart
 from outreach.reports.stats import (
     Difference,
@@ -40,9 +41,9 @@ MOST_DEPRIVED, LEAST_DEPRIVED = 1, 5
 NOT_KNOWN = "Not known"
 
 
-def _imd_quintile() -> Expression:
+def _imd_quintile(decile: str = "patient__imd_decile") -> Expression:
     return Case(
-        *(When(patient__imd_decile__in=(2 * q - 1, 2 * q), then=Value(q)) for q in range(1, 6)),
+        *(When(**{f"{decile}__in": (2 * q - 1, 2 * q)}, then=Value(q)) for q in range(1, 6)),
         default=Value(None),
         output_field=IntegerField(),
     )
@@ -88,6 +89,17 @@ DIMENSIONS: dict[str, Any] = {
     "site": lambda: F("site__name"),
     "month": lambda: TruncMonth("starts_at", output_field=DateField()),
     "arm": lambda: F("allocation__arm"),
+}
+
+
+# The same dimensions over the rollup (outreach/reports/rollup.py), where it can answer.
+ROLLUP_EXPRESSIONS: dict[str, Any] = {
+    "imd_quintile": lambda: _imd_quintile("imd_decile"),
+    "imd_decile": lambda: F("imd_decile"),
+    "specialty": lambda: F("specialty__name"),
+    "clinic": lambda: F("clinic__name"),
+    "site": lambda: F("site__name"),
+    "month": lambda: TruncMonth("day", output_field=DateField()),
 }
 
 
@@ -177,23 +189,29 @@ def dna_rates(
     specialty: str | None = None,
     pilot: int | None = None,
 ) -> list[RateRow]:
-    """DNA rate by one dimension, or two crossed, in one aggregate query."""
+    """DNA rate by one dimension, or two crossed, in one aggregate query.
+
+    Read from the rollup when it has been built and can answer (see rollup.py), else from the appointments.
+    """
     names = [by] if by2 is None else [by, by2]
     unknown = [name for name in names if name not in DIMENSIONS]
     if unknown:
         raise UnknownDimension(f"Cannot report by {', '.join(unknown)}; choose from {', '.join(DIMENSIONS)}.")
     if by2 == by:
         raise UnknownDimension("The two dimensions must differ.")
-    appointments = ReportFilter(date_from, date_to, site, specialty, pilot).apply(Appointment.objects.happened())
-    grouped = (
-        appointments.annotate(**{f"g_{name}": DIMENSIONS[name]() for name in names})
-        .values(*(f"g_{name}" for name in names))
-        .annotate(
-            n_happened=Sum(Value(1)),
-            n_dna=Sum(Case(When(attendance_code__in=DNA_CODES, then=Value(1)), default=Value(0))),
+    if rollup_can_answer(names, pilot):
+        grouped = _from_rollup(names, ReportFilter(date_from, date_to, site, specialty))
+    else:
+        appointments = ReportFilter(date_from, date_to, site, specialty, pilot).apply(Appointment.objects.happened())
+        grouped = (
+            appointments.annotate(**{f"g_{name}": DIMENSIONS[name]() for name in names})
+            .values(*(f"g_{name}" for name in names))
+            .annotate(
+                n_happened=Sum(Value(1)),
+                n_dna=Sum(Case(When(attendance_code__in=DNA_CODES, then=Value(1)), default=Value(0))),
+            )
+            .order_by(*(F(f"g_{name}").asc(nulls_last=True) for name in names))
         )
-        .order_by(*(F(f"g_{name}").asc(nulls_last=True) for name in names))
-    )
     return [
         RateRow(
             groups={name: row[f"g_{name}"] for name in names},
@@ -202,6 +220,24 @@ def dna_rates(
         )
         for row in grouped
     ]
+
+
+def _from_rollup(names: list[str], filters: ReportFilter) -> QuerySet[DnaDailyCount]:
+    counts = DnaDailyCount.objects.all()
+    if filters.date_from:
+        counts = counts.filter(day__gte=filters.date_from)
+    if filters.date_to:
+        counts = counts.filter(day__lte=filters.date_to)
+    if filters.site:
+        counts = counts.filter(site__ods_code=filters.site)
+    if filters.specialty:
+        counts = counts.filter(specialty__treatment_function_code=filters.specialty)
+    return (
+        counts.annotate(**{f"g_{name}": ROLLUP_EXPRESSIONS[name]() for name in names})
+        .values(*(f"g_{name}" for name in names))
+        .annotate(n_happened=Sum("appointments"), n_dna=Sum("dnas"))
+        .order_by(*(F(f"g_{name}").asc(nulls_last=True) for name in names))
+    )
 
 
 # --- The gap -----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from outreach.reports import tables
 from outreach.reports.evaluation import evaluate_pilot
 from outreach.reports.exports import rows_to_csv
 from outreach.reports.forms import DisparityTargetForm, ReportFilterForm
+from outreach.reports.rollup import latest_build
 from outreach.reports.selectors import current_target, monthly_dna_rate_chart, monthly_gap_chart
 from outreach.reports.services import disparity_target_set
 
@@ -88,6 +89,7 @@ def dashboard_start(request: HttpRequest) -> HttpResponse:
         "form": form,
         "query": query,
         "suppressed_view": suppress,
+        "rollup": latest_build(),
         "target": target,
         "target_form": DisparityTargetForm(initial={"gap_points": target.gap_points if target else None}),
         "quintiles": quintiles,
