@@ -84,15 +84,17 @@ def load(appointments: int) -> None:
             """
             INSERT INTO appointments_appointment (pas_id, patient_id, site_id, specialty_id, clinic_id, starts_at,
                 booked_at, appointment_type, medium, attendance_code, created_at, updated_at)
-            SELECT %s::text || '-' || g, %s + g %% %s, c.site_id, c.specialty_id, c.id, t.starts,
-                t.starts - interval '30 days', 'follow_up', 'face_to_face',
-                CASE WHEN r.cancel < 0.06 THEN 2 WHEN r.cancel < 0.11 THEN 4
-                     WHEN r.dna < 0.045 + 0.006 * (10 - (1 + (g %% %s) %% 10)) THEN 3 ELSE 5 END,
+            SELECT %s::text || '-' || s.g, %s + s.g %% %s, c.site_id, c.specialty_id, c.id, s.starts,
+                s.starts - interval '30 days', 'follow_up', 'face_to_face',
+                CASE WHEN s.cancel < 0.06 THEN 2 WHEN s.cancel < 0.11 THEN 4
+                     WHEN s.dna < 0.045 + 0.006 * (10 - (1 + (s.g %% %s) %% 10)) THEN 3 ELSE 5 END,
                 now(), now()
-            FROM generate_series(0, %s - 1) AS g
-            JOIN appointments_clinic c ON c.id = (%s::int[])[1 + g %% %s]
-            CROSS JOIN LATERAL (SELECT now() - random() * interval '730 days' AS starts) t
-            CROSS JOIN LATERAL (SELECT random() AS cancel, random() AS dna) r
+            FROM (
+                -- random() in this select list is drawn afresh for every row
+                SELECT g, random() AS cancel, random() AS dna, now() - random() * interval '730 days' AS starts
+                FROM generate_series(0, %s - 1) AS g
+            ) AS s
+            JOIN appointments_clinic c ON c.id = (%s::int[])[1 + s.g %% %s]
             """,
             [PREFIX, first_patient, patients, patients, appointments, clinic_ids, len(clinic_ids)],
         )
@@ -120,13 +122,14 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--appointments", type=int, default=5_000_000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--live-runs", type=int, default=5, help="Runs of the (slow) live join for comparison.")
+    parser.add_argument("--reload", action="store_true", help="Load fresh rows even if enough are there.")
     parser.add_argument("--drop", action="store_true", help="Delete the benchmark rows afterwards.")
     args = parser.parse_args(argv)
     if connection.vendor != "postgresql":
         print("reports: needs PostgreSQL (set DATABASE_URL=postgres://…); skipped.")
         return
     have = _loaded()
-    if have != args.appointments:
+    if have != args.appointments or args.reload:
         drop()
         start = time.perf_counter()
         load(args.appointments)
