@@ -97,3 +97,20 @@ def test_director_dashboard_draws_its_charts_and_shows_no_patient_data(
         assert patient.hospital_number not in html
     assert not NHS_NUMBER.search(page.inner_text("main"))
     assert not POSTCODE.search(html)
+
+
+def test_director_dashboard_content_has_no_axe_accessibility_violations(
+    live_server, director, trust_history, browser_page
+):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = browser_page
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", director.username)
+    page.fill("#id_password", "correct-horse-battery")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/dashboard/$"))
+    page.wait_for_function("Array.from(document.querySelectorAll('canvas[data-chart]')).every(c => Chart.getChart(c))")
+    # The report's own content; the shared header is checked with the base template.
+    results = Axe().run(page, context="#maincontent")
+    assert results.violations_count == 0, results.generate_report()
