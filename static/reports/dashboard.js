@@ -102,6 +102,7 @@
       config.options = config.options || {};
       config.options.animation = false;
       config.options.responsive = true;
+      config.options.maintainAspectRatio = false;  // the container's CSS sets the height
       new window.Chart(canvas, config);
     });
   }
