@@ -42,7 +42,7 @@ def gap_by(by: str) -> Callable[[dict[str, Any], bool], Rows]:
     return table
 
 
-def _spc_rows(rows: Rows, chart: Any) -> Rows:
+def with_spc_signals(rows: Rows, chart: Any) -> Rows:
     points = {point.label: point for point in chart.points}
     out = []
     for row in rows:
@@ -59,12 +59,12 @@ def _spc_rows(rows: Rows, chart: Any) -> Rows:
 
 def gap_over_time(filters: dict[str, Any], suppress: bool) -> Rows:
     gaps, chart = monthly_gap_chart(suppress=suppress, **filters)
-    return _spc_rows([gap.as_dict(suppress=suppress) for gap in gaps], chart)
+    return with_spc_signals([gap.as_dict(suppress=suppress) for gap in gaps], chart)
 
 
 def dna_rate_over_time(filters: dict[str, Any], suppress: bool) -> Rows:
     rows, chart = monthly_dna_rate_chart(suppress=suppress, **filters)
-    return _spc_rows([row.as_dict(suppress=suppress) for row in rows], chart)
+    return with_spc_signals([row.as_dict(suppress=suppress) for row in rows], chart)
 
 
 def pilot_arms(pilot: Pilot, suppress: bool) -> Rows:

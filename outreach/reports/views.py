@@ -80,8 +80,8 @@ def dashboard_start(request: HttpRequest) -> HttpResponse:
     target_points = float(target.gap_points) if target else None
     quintiles = tables.quintiles(filters, suppress)
     sort = request.GET.get("sort", "gap")
-    _, gap_chart = monthly_gap_chart(suppress=suppress, **filters)
-    _, rate_chart = monthly_dna_rate_chart(suppress=suppress, **filters)
+    gaps, gap_chart = monthly_gap_chart(suppress=suppress, **filters)
+    rates, rate_chart = monthly_dna_rate_chart(suppress=suppress, **filters)
     pilot = Pilot.objects.order_by("-starts_on", "-id").first()
     pilot_evaluation = evaluate_pilot(pilot).as_dict(suppress=suppress) if pilot else None
     query = urlencode({k: v for k, v in request.GET.items() if k != "sort"})
@@ -95,9 +95,9 @@ def dashboard_start(request: HttpRequest) -> HttpResponse:
         "quintiles": quintiles,
         "quintile_chart": _quintile_chart(quintiles),
         "gap": tables.gap_overall(filters, suppress)[0],
-        "gap_over_time": tables.gap_over_time(filters, suppress),
+        "gap_over_time": tables.with_spc_signals([gap.as_dict(suppress=suppress) for gap in gaps], gap_chart),
         "gap_chart": _spc_chart(gap_chart, y_label="Gap (percentage points)", target=target_points),
-        "rate_over_time": tables.dna_rate_over_time(filters, suppress),
+        "rate_over_time": tables.with_spc_signals([row.as_dict(suppress=suppress) for row in rates], rate_chart),
         "rate_chart": _spc_chart(rate_chart, y_label="DNA rate (%)"),
         "specialties": tables.gap_by("specialty")(filters, suppress, sort),
         "sort": sort,
