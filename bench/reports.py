@@ -29,14 +29,19 @@ TARGET_P95_MS = 300
 
 
 def _clinics() -> list[int]:
-    site, _ = Site.objects.get_or_create(ods_code="BEN01", defaults={"name": "Benchmark Hospital"})
+    """25 clinics: 10 specialties over 3 sites, about the size of the synthetic trust."""
+    sites = [
+        Site.objects.get_or_create(ods_code=f"BEN0{n}", defaults={"name": f"Benchmark Hospital {n}"})[0]
+        for n in range(3)
+    ]
     ids = []
-    for n in range(10):
+    for n in range(25):
         specialty, _ = Specialty.objects.get_or_create(
-            treatment_function_code=f"9{n:02d}", defaults={"name": f"Benchmark specialty {n}"}
+            treatment_function_code=f"9{n % 10:02d}", defaults={"name": f"Benchmark specialty {n % 10}"}
         )
         clinic, _ = Clinic.objects.get_or_create(
-            code=f"BENCH-{n}", defaults={"name": f"Benchmark clinic {n}", "site": site, "specialty": specialty}
+            code=f"BENCH-{n}",
+            defaults={"name": f"Benchmark clinic {n}", "site": sites[n % 3], "specialty": specialty},
         )
         ids.append(clinic.pk)
     return ids
@@ -106,7 +111,7 @@ def load(appointments: int) -> None:
                 SELECT g, random() AS cancel, random() AS dna, now() - random() * interval '730 days' AS starts
                 FROM generate_series(0, %s - 1) AS g
             ) AS s
-            JOIN appointments_clinic c ON c.id = (%s::int[])[1 + s.g %% %s]
+            JOIN appointments_clinic c ON c.id = (%s::int[])[1 + (s.g / 10) %% %s]  -- independent of the decile
             """,
             [PREFIX, first_patient, patients, patients, appointments, clinic_ids, len(clinic_ids)],
         )
