@@ -46,4 +46,10 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "schedule": crontab(hour=build_hour, minute=build_minute),
             "options": {"expires": 2 * 60 * 60},
         },
+        # The reports' rollup, after the nightly import has landed the day's outcomes.
+        "rebuild-report-rollup": {
+            "task": "outreach.reports.rebuild_rollup",
+            "schedule": crontab(hour=6, minute=45),
+            "options": {"expires": 60 * 60},
+        },
     }

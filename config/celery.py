@@ -9,7 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("attend")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(["outreach.sms"])  # Issue 6: outreach/sms/tasks.py
+# Tasks that live in sub-packages of an app (outreach/sms/tasks.py, outreach/reports/tasks.py).
+app.autodiscover_tasks(["outreach.sms", "outreach.reports"])
 
 
 @app.on_after_finalize.connect

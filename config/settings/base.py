@@ -225,3 +225,8 @@ ATTEND_SMS_RETRY_MAX_SECONDS = env_int("ATTEND_SMS_RETRY_MAX_SECONDS", 3600, min
 ATTEND_SMS_CLAIM_TIMEOUT_SECONDS = env_int("ATTEND_SMS_CLAIM_TIMEOUT_SECONDS", 600, minimum=1)
 ATTEND_SMS_SWEEP_BATCH = env_int("ATTEND_SMS_SWEEP_BATCH", 50, minimum=1)
 ATTEND_SMS_SWEEP_SECONDS = env_int("ATTEND_SMS_SWEEP_SECONDS", 50, minimum=1)
+# --- Issue 7: reports and pilot evaluation ---
+# Call-handler minutes one call attempt takes on average (dialling, talking, recording),
+# used to turn calls into handler hours in the pilot evaluation. ATTEND_COST_PER_DNA above
+# values each DNA avoided.
+ATTEND_MINUTES_PER_CALL = env_float("ATTEND_MINUTES_PER_CALL", 8.0)

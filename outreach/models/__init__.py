@@ -23,6 +23,7 @@ from outreach.models.reminders import (
     Reminder,
     ReminderStatus,
 )
+from outreach.models.reports import DisparityTarget, DnaDailyCount, DnaRollupBuild
 
 __all__ = [
     "Allocation",
@@ -34,6 +35,9 @@ __all__ = [
     "CallTask",
     "CallTaskReason",
     "CallTaskStatus",
+    "DisparityTarget",
+    "DnaDailyCount",
+    "DnaRollupBuild",
     "Eligibility",
     "InboundAction",
     "InboundMessage",
