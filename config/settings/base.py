@@ -187,7 +187,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
-        "font-src": ["'self'"],
+        # The NHS.UK frontend's Frutiger font is licensed for NHS services from assets.nhs.uk only.
+        "font-src": ["'self'", "https://assets.nhs.uk"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
@@ -212,3 +213,6 @@ SPECTACULAR_SETTINGS.update(
         "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     }
 )
+# The API speaks JSON only. People read it through /api/docs/ (Swagger UI); DRF's
+# browsable pages would need inline styles that the CSP forbids.
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
