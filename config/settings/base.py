@@ -216,3 +216,5 @@ SPECTACULAR_SETTINGS.update(
 # The API speaks JSON only. People read it through /api/docs/ (Swagger UI); DRF's
 # browsable pages would need inline styles that the CSP forbids.
 REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
+# An API view that names no role is closed: views declare accounts.permissions.HasRole(...).
+REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] = ["accounts.permissions.DenyByDefault"]
