@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 
 from config.env import env_bool, env_float, env_int, env_list, env_str, env_url
+from config.logging import install as install_log_masking
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -218,3 +219,7 @@ SPECTACULAR_SETTINGS.update(
 REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
 # An API view that names no role is closed: views declare accounts.permissions.HasRole(...).
 REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] = ["accounts.permissions.DenyByDefault"]
+
+# Logs never carry an NHS number, phone number or message body (config/logging.py).
+# Keep this after any handler is added to LOGGING.
+install_log_masking(LOGGING)
