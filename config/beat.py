@@ -9,6 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from celery.schedules import crontab
+
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
-    return {}
+    return {
+        # Issue 8: blank call notes and message bodies past retention (audit/retention.py).
+        "purge-expired-data": {
+            "task": "audit.tasks.purge_expired_data",
+            "schedule": crontab(hour=1, minute=15),
+            "options": {"expires": 2 * 60 * 60},
+        },
+    }
