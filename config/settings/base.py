@@ -223,3 +223,11 @@ REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] = ["accounts.permissions.DenyByDefa
 # Logs never carry an NHS number, phone number or message body (config/logging.py).
 # Keep this after any handler is added to LOGGING.
 install_log_masking(LOGGING)
+
+# Call notes, message bodies and other registered free text are blanked after this many
+# days (audit/retention.py; the nightly purge_expired_data job).
+ATTEND_RETENTION_DAYS = env_int("ATTEND_RETENTION_DAYS", 400, minimum=30)
+
+# Beat touches a heartbeat file on every tick (at least once a minute) for its healthcheck.
+CELERY_BEAT_SCHEDULER = "config.beat_scheduler:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 60

@@ -33,3 +33,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Issue 8: health checks -------------------------------------------------------------------
+# docker-compose and load balancers poll /healthz over plain HTTP inside the network; it
+# is not redirected to HTTPS (it carries no cookies and no patient data).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
