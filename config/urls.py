@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("appointments.api_urls")),
     path("", include("outreach.worklists.api_urls")),
     path("", include("outreach.reports.api_urls")),
+    path("", include("accounts.api_urls")),
 ]
 
 urlpatterns = [

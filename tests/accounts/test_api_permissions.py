@@ -89,3 +89,19 @@ def test_someone_without_a_team_sees_no_calls():
 
     assert team_of(loner) is None
     assert restrict_to_team(CallTask.objects.all(), loner).count() == 0
+
+
+def test_me_tells_a_token_holder_which_roles_the_token_carries(client, call_handler):
+    token = Token.objects.create(user=call_handler)
+    response = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+    assert response.json() == {
+        "username": "handler",
+        "roles": ["Call handler"],
+        "permissions": ["accounts.view_patient_data", "accounts.work_call_list"],
+        "team": "Outpatient outreach",
+    }
+
+
+def test_me_refuses_a_request_without_credentials(client):
+    assert client.get("/api/v1/me/").status_code in (401, 403)

@@ -30,6 +30,7 @@ SIGNED_IN = {
     "home": "sends each person to their role's start page",
     "api-schema": "the OpenAPI schema: names endpoints, holds no patient data; login required",
     "api-docs": "Swagger UI over the schema; login required",
+    "api-me": "who a login or token belongs to and which roles it carries",
 }
 # The Django admin checks is_staff and model permissions itself.
 ADMIN_PREFIX = "/admin/"
