@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from appointments.models import Appointment, Clinic, Site, Specialty
+from audit.admin_mixins import PatientDataAuditMixin
 
 
 @admin.register(Site)
@@ -23,7 +24,7 @@ class ClinicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(PatientDataAuditMixin, admin.ModelAdmin):
     list_display = ("pas_id", "patient", "clinic", "starts_at", "appointment_type", "attendance_code")
     list_filter = ("attendance_code", "appointment_type", "medium", "site", "specialty")
     search_fields = ("pas_id", "patient__hospital_number")

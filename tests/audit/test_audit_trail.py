@@ -102,3 +102,33 @@ def test_other_roles_cannot_read_the_audit_trail(client_for, request, role_fixtu
     response = client.get("/admin/audit/auditevent/")
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_opening_a_patient_in_the_admin_is_recorded(client_for, admin_user):
+    patient = PatientFactory()
+    client_for(admin_user).get(f"/admin/patients/patient/{patient.pk}/change/", REMOTE_ADDR="10.0.0.9")
+
+    event = AuditEvent.objects.for_target(patient).get()
+    assert (event.action, event.actor, event.ip_address) == (AuditAction.VIEW, admin_user, "10.0.0.9")
+
+
+def test_searching_patients_in_the_admin_is_recorded_with_the_search(client_for, admin_user):
+    client_for(admin_user).get("/admin/patients/patient/?q=Patient1")
+
+    event = AuditEvent.objects.get(target_type="patients.patient")
+    assert event.action == AuditAction.VIEW
+    assert "q=Patient1" in event.summary
+
+
+def test_changing_a_patient_in_the_admin_is_recorded_with_before_and_after(client_for, admin_user):
+    from django.forms.models import model_to_dict
+
+    patient = PatientFactory(preferred_language="en")
+    data = {k: ("" if v is None else v) for k, v in model_to_dict(patient).items()}
+    data.update(preferred_language="pl", date_of_birth="1990-05-17")
+
+    response = client_for(admin_user).post(f"/admin/patients/patient/{patient.pk}/change/", data)
+
+    assert response.status_code == 302
+    event = AuditEvent.objects.for_target(patient).get(action=AuditAction.CHANGE)
+    assert event.changes["preferred_language"] == ["en", "pl"]

@@ -139,3 +139,13 @@ def test_directors_see_no_patient_identifiable_data_anywhere(client, staff):
             if value and value in body:
                 leaks.append((endpoint.path, value))
     assert leaks == []
+
+
+def test_webhooks_refuse_an_oversized_body_without_a_server_error(client, settings):
+    oversized = b"Body=" + b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    wrong = []
+    for endpoint in (e for e in ENDPOINTS if kind(e) == "webhook"):
+        response = client.post(endpoint.path, oversized, content_type="application/x-www-form-urlencoded")
+        if not 400 <= response.status_code < 500:
+            wrong.append((endpoint.path, response.status_code))
+    assert wrong == []
