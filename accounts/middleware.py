@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
@@ -41,8 +42,15 @@ class SessionTimeoutMiddleware:
             session[LAST_SEEN_KEY] = now
             return
         idle_limit = settings.ATTEND_SESSION_IDLE_MINUTES * 60
-        if now - last_seen > idle_limit or now - started > settings.SESSION_COOKIE_AGE:
+        if now - last_seen > idle_limit:
+            reason = f"You were signed out after {settings.ATTEND_SESSION_IDLE_MINUTES} minutes without activity."
+        elif now - started > settings.SESSION_COOKIE_AGE:
+            reason = "You were signed out because your login had reached its maximum length."
+        else:
+            reason = None
+        if reason:
             logout(request)  # flushes the session; the view then sees an anonymous user
+            messages.info(request, f"{reason} Log in again to carry on.")
             return
         if now - last_seen >= _LAST_SEEN_RESOLUTION_SECONDS:
             session[LAST_SEEN_KEY] = now

@@ -37,6 +37,7 @@ def test_a_login_idle_for_longer_than_the_limit_is_signed_out(client_for, call_h
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     assert "_auth_user_id" not in client.session
+    assert b"signed out after" in client.get(response["Location"]).content
 
 
 def test_a_login_older_than_the_session_age_is_signed_out_however_active(client_for, call_handler, settings):
