@@ -33,41 +33,44 @@ class Endpoint:
         return getattr(self.callback, "view_class", None) or getattr(self.callback, "cls", None)
 
 
-def _route_sample(route: str) -> str:
-    return _ROUTE_PARAMETER.sub(lambda m: _SAMPLES.get(m.group("converter") or "str", "x"), route)
+def _route_sample(route: str, int_sample: str) -> str:
+    samples = {**_SAMPLES, "int": int_sample}
+    return _ROUTE_PARAMETER.sub(lambda m: samples.get(m.group("converter") or "str", "x"), route)
 
 
 _LITERAL_CHOICE_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<first>\w+)(?:\|\w+)*\)")
 
 
-def _regex_samples(regex: str) -> list[str]:
+def _regex_samples(regex: str, int_sample: str) -> list[str]:
     template, params = normalize(regex)[0]
     # A group that is a choice of words (the admin's app_label) gets its first word.
     choices = {m.group("name"): m.group("first") for m in _LITERAL_CHOICE_GROUP.finditer(regex)}
-    return [template % {p: choices.get(p, value) for p in params} for value in _REGEX_CANDIDATES]
+    candidates = (int_sample, *_REGEX_CANDIDATES)
+    return [template % {p: choices.get(p, value) for p in params} for value in candidates]
 
 
-def _piece_samples(pattern: Any) -> list[str]:
+def _piece_samples(pattern: Any, int_sample: str) -> list[str]:
     if isinstance(pattern, RoutePattern):
-        return [_route_sample(str(pattern))]
-    return _regex_samples(pattern.regex.pattern)
+        return [_route_sample(str(pattern), int_sample)]
+    return _regex_samples(pattern.regex.pattern, int_sample)
 
 
-def _walk(patterns, prefixes: list[str], namespace: str):
+def _walk(patterns, prefixes: list[str], namespace: str, int_sample: str = "1"):
     for entry in patterns:
-        pieces = [prefix + sample for prefix in prefixes for sample in _piece_samples(entry.pattern)]
+        pieces = [prefix + sample for prefix in prefixes for sample in _piece_samples(entry.pattern, int_sample)]
         if isinstance(entry, URLResolver):
             ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _walk(entry.url_patterns, pieces, ns)
+            yield from _walk(entry.url_patterns, pieces, ns, int_sample)
         elif isinstance(entry, URLPattern):
             yield entry, pieces, f"{namespace}{entry.name}" if entry.name else None
 
 
-def endpoints() -> list[Endpoint]:
-    """One Endpoint per URL pattern whose sample path resolves back to that pattern's view."""
+def endpoints(*, int_sample: int | str = 1) -> list[Endpoint]:
+    """One Endpoint per URL pattern whose sample path resolves back to that pattern's view.
+    Integer arguments get `int_sample` (the id of a row a test made), other arguments 'x'."""
     resolver = get_resolver()
     found: dict[str, Endpoint] = {}
-    for pattern, candidates, name in _walk(resolver.url_patterns, [""], ""):
+    for pattern, candidates, name in _walk(resolver.url_patterns, [""], "", str(int_sample)):
         for candidate in candidates:
             path = "/" + candidate
             try:
@@ -88,7 +91,7 @@ def without_arguments() -> list[Endpoint]:
     resolver = get_resolver()
     plain = []
     for pattern, candidates, name in _walk(resolver.url_patterns, [""], ""):
-        if len(candidates) == 1 and "<" not in str(pattern.pattern) and not pattern.pattern.regex.groupindex:
+        if len(set(candidates)) == 1 and "<" not in str(pattern.pattern) and not pattern.pattern.regex.groupindex:
             plain.append(name)
     names = set(filter(None, plain))
     return [e for e in endpoints() if e.name in names]
