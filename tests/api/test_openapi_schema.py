@@ -8,6 +8,8 @@ examples per operation is kept small so the suite stays fast.
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 
@@ -27,9 +29,20 @@ def token(db):
 
 
 @pytest.fixture
-def api_schema(token):
+def wsgi_app(db):
+    """Attend's WSGI app, called in-process inside the test's transaction. Like Django's test
+    client, keep the app from closing the test's database connection at the end of a request."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield application
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(wsgi_app, token):
     return schemathesis.openapi.from_wsgi(
-        "/api/schema/?format=json", application, headers={"Authorization": f"Token {token}"}
+        "/api/schema/?format=json", wsgi_app, headers={"Authorization": f"Token {token}"}
     )
 
 
