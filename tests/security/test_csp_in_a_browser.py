@@ -11,7 +11,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(monkeypatch):
+def page(monkeypatch, live_server):
+    # Depends on live_server so the browser (and its keep-alive connections) closes first.
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the database calls the test
@@ -26,8 +27,14 @@ def page(monkeypatch):
         browser.close()
 
 
+@pytest.fixture
+def admin():
+    # Made before Playwright starts its event loop: inside it, Django would open a second
+    # database connection outside the test's transaction.
+    return make_user(ADMIN, username="admin")
+
+
 def _log_in(page, base_url):
-    make_user(ADMIN, username="admin")
     page.goto(f"{base_url}/login/")
     page.fill("#id_username", "admin")
     page.fill("#id_password", "correct-horse-battery")
@@ -40,7 +47,7 @@ def test_the_login_page_runs_without_a_policy_violation(page, live_server):
     assert page.csp_violations == []
 
 
-def test_the_api_documentation_renders_from_attend_itself_under_the_policy(page, live_server):
+def test_the_api_documentation_renders_from_attend_itself_under_the_policy(admin, page, live_server):
     _log_in(page, live_server.url)
     requested = []
     page.on("request", lambda r: requested.append(r.url))
