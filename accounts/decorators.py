@@ -17,6 +17,8 @@ def role_required(permission: str) -> Callable[[Callable[..., HttpResponse]], Ca
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
+        # Read by tests/security/test_access_control.py to check the page against each role.
+        guarded.required_permission = permission  # type: ignore[attr-defined]
         return login_required(guarded)
 
     return decorator

@@ -59,6 +59,11 @@ def sync_roles() -> None:
         content_type__app_label__in=["patients", "appointments", "outreach", "accounts", "auth", "authtoken"]
     )
     admin.permissions.add(*domain)
+    # Admins read the audit trail (nobody may change it) and can see and clear login lockouts.
+    audit_and_lockouts = Permission.objects.filter(content_type__app_label="audit", codename__startswith="view_") | (
+        Permission.objects.filter(content_type__app_label="axes", codename__regex=r"^(view|delete)_")
+    )
+    admin.permissions.add(*audit_and_lockouts)
 
 
 def sync_roles_after_migrate(**kwargs: Any) -> None:

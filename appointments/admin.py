@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from appointments.models import Appointment, Clinic, ImportBatch, RiskModel, RiskScore, Site, Specialty
 from appointments.risk.predictor import ArtifactError
 from appointments.risk.registry import activate_model
+from audit.admin_mixins import PatientDataAuditMixin
 
 
 @admin.register(Site)
@@ -29,7 +30,7 @@ class ClinicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(PatientDataAuditMixin, admin.ModelAdmin):
     list_display = ("pas_id", "patient", "clinic", "starts_at", "appointment_type", "attendance_code")
     list_filter = ("attendance_code", "appointment_type", "medium", "site", "specialty")
     search_fields = ("pas_id", "patient__hospital_number")

@@ -62,3 +62,21 @@ def field_changes(instance: models.Model, new_values: dict[str, Any]) -> dict[st
         if before != after:
             diff[field] = [None if before is None else str(before), None if after is None else str(after)]
     return diff
+
+
+def audit_patient_view(request: HttpRequest, patient: models.Model, *, summary: str = "") -> AuditEvent:
+    """Record that the signed-in person looked at `patient` (call it in every view, API
+    endpoint or page that shows a patient's identifiable details). The summary defaults to
+    the page's path, so the trail says where they saw it."""
+    return audit_record(action=AuditAction.VIEW, target=patient, request=request, summary=summary or request.path)
+
+
+def audit_export(request: HttpRequest | None, *, what: str, rows: int, actor: Any = None) -> AuditEvent:
+    """Record an export (a download or a report leaving Attend) of `rows` rows of `what`."""
+    return audit_record(
+        action=AuditAction.EXPORT,
+        target_type=what,
+        request=request,
+        actor=actor,
+        summary=f"Exported {rows} rows of {what}",
+    )

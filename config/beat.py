@@ -52,4 +52,10 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "schedule": crontab(hour=6, minute=45),
             "options": {"expires": 60 * 60},
         },
+        # Blank call notes and message bodies past the retention period (audit/retention.py).
+        "purge-expired-data": {
+            "task": "audit.tasks.purge_expired_data",
+            "schedule": crontab(hour=1, minute=15),
+            "options": {"expires": 2 * 60 * 60},
+        },
     }

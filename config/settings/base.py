@@ -5,11 +5,13 @@ local.py (the demo and development), test.py and production.py build on this fil
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_float, env_int, env_list, env_str, env_url
+from config.env import env_bool, env_float, env_int, env_list, env_str, env_url
+from config.logging import install as install_log_masking
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -230,3 +232,78 @@ ATTEND_SMS_SWEEP_SECONDS = env_int("ATTEND_SMS_SWEEP_SECONDS", 50, minimum=1)
 # used to turn calls into handler hours in the pilot evaluation. ATTEND_COST_PER_DNA above
 # values each DNA avoided.
 ATTEND_MINUTES_PER_CALL = env_float("ATTEND_MINUTES_PER_CALL", 8.0)
+# --- Issue 8: security hardening ----------------------------------------------------------
+# Login lockout (django-axes). Staff in a trust often share one outgoing IP address, so
+# failures are counted per username: five wrong passwords lock that login (from every
+# address) for the cool-off period. A successful login clears the count.
+INSTALLED_APPS += ["axes", "csp"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out login before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("ATTEND_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ATTEND_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for the IP address to be a lockout parameter too; behind a trust's NAT that
+# would let five typos anywhere lock every member of staff out, so it is deliberately not.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
+ATTEND_BEHIND_PROXY = env_bool("ATTEND_BEHIND_PROXY", False)
+
+# Sessions: a login ends when the browser closes, after ATTEND_SESSION_IDLE_MINUTES without
+# a request, and in any case SESSION_COOKIE_AGE seconds after it began.
+ATTEND_SESSION_IDLE_MINUTES = env_int("ATTEND_SESSION_IDLE_MINUTES", 30, minimum=1)
+
+# Content Security Policy (django-csp 4): no inline script or style, nothing from other
+# origins, and no framing. Templates put behaviour in static files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        # The NHS.UK frontend's Frutiger font is licensed for NHS services from assets.nhs.uk only.
+        "font-src": ["'self'", "https://assets.nhs.uk"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+MIDDLEWARE += [
+    "csp.middleware.CSPMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
+]
+
+# The API documentation's Swagger UI is served from Attend itself, not a CDN.
+INSTALLED_APPS += ["drf_spectacular_sidecar"]
+SPECTACULAR_SETTINGS.update(
+    {
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+        # The schema names every endpoint; only signed-in staff may read it.
+        "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    }
+)
+# The API speaks JSON only. People read it through /api/docs/ (Swagger UI); DRF's
+# browsable pages would need inline styles that the CSP forbids.
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
+# An API view that names no role is closed: views declare accounts.permissions.HasRole(...).
+REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] = ["accounts.permissions.DenyByDefault"]
+
+# Logs never carry an NHS number, phone number or message body (config/logging.py).
+# Keep this after any handler is added to LOGGING.
+install_log_masking(LOGGING)
+
+# Call notes, message bodies and other registered free text are blanked after this many
+# days (audit/retention.py; the nightly purge_expired_data job).
+ATTEND_RETENTION_DAYS = env_int("ATTEND_RETENTION_DAYS", 400, minimum=30)
+
+# Beat touches a heartbeat file on every tick (at least once a minute) for its healthcheck.
+CELERY_BEAT_SCHEDULER = "config.beat_scheduler:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 60

@@ -56,3 +56,7 @@ if ATTEND_SMS_BACKEND == "twilio":
         )
     if not env_str("ATTEND_PUBLIC_BASE_URL").startswith("https://"):
         raise ImproperlyConfigured("Malformed setting ATTEND_PUBLIC_BASE_URL: Twilio must reach Attend over https://.")
+# --- Issue 8: health checks -------------------------------------------------------------------
+# docker-compose and load balancers poll /healthz over plain HTTP inside the network; it
+# is not redirected to HTTPS (it carries no cookies and no patient data).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

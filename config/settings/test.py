@@ -15,3 +15,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Login lockout needs the request in authenticate(), which the test client's login()
+# does not pass; tests/security/test_login_lockout.py switches it on for itself.
+AXES_ENABLED = False

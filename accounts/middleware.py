@@ -1,0 +1,56 @@
+"""Ending logins that have been idle too long, or open too long.
+
+Django's own settings end a session when the browser closes (SESSION_EXPIRE_AT_BROWSER_CLOSE)
+and bound its server-side life (SESSION_COOKIE_AGE). A shared ward PC is rarely closed, so
+this middleware also ends a login after ATTEND_SESSION_IDLE_MINUTES without a request and,
+however active, SESSION_COOKIE_AGE seconds after it began.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+
+STARTED_KEY = "attend_login_started"
+LAST_SEEN_KEY = "attend_last_seen"
+# Write the last-seen time at most this often, so not every request saves the session.
+_LAST_SEEN_RESOLUTION_SECONDS = 60
+
+
+class SessionTimeoutMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            self._check(request)
+        return self.get_response(request)
+
+    def _check(self, request: HttpRequest) -> None:
+        now = time.time()
+        session = request.session
+        started = session.get(STARTED_KEY)
+        last_seen = session.get(LAST_SEEN_KEY)
+        if started is None or last_seen is None:
+            session[STARTED_KEY] = started or now
+            session[LAST_SEEN_KEY] = now
+            return
+        idle_limit = settings.ATTEND_SESSION_IDLE_MINUTES * 60
+        if now - last_seen > idle_limit:
+            reason = f"You were signed out after {settings.ATTEND_SESSION_IDLE_MINUTES} minutes without activity."
+        elif now - started > settings.SESSION_COOKIE_AGE:
+            reason = "You were signed out because your login had reached its maximum length."
+        else:
+            reason = None
+        if reason:
+            logout(request)  # flushes the session; the view then sees an anonymous user
+            messages.info(request, f"{reason} Log in again to carry on.")
+            return
+        if now - last_seen >= _LAST_SEEN_RESOLUTION_SECONDS:
+            session[LAST_SEEN_KEY] = now

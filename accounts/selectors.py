@@ -1,0 +1,30 @@
+"""Reads about staff that other apps use to scope what a person sees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from accounts.models import StaffProfile, Team
+
+SEES_EVERY_TEAM = "accounts.administer_attend"
+
+
+def team_of(user: Any) -> Team | None:
+    """The team a member of staff belongs to, or None (signed out, no profile or no team)."""
+    if user is None or not user.is_authenticated:
+        return None
+    profile = StaffProfile.objects.filter(user_id=user.pk).select_related("team").first()
+    return profile.team if profile else None
+
+
+def restrict_to_team(queryset: QuerySet, user: Any, *, team_field: str = "team") -> QuerySet:
+    """`queryset` cut down to the rows of `user`'s team: call handlers and team leads see only
+    their own team's lists. Admins see every team; someone without a team sees nothing."""
+    if user is not None and user.is_authenticated and user.has_perm(SEES_EVERY_TEAM):
+        return queryset
+    team = team_of(user)
+    if team is None:
+        return queryset.none()
+    return queryset.filter(**{team_field: team})

@@ -1,0 +1,89 @@
+"""Keeping NHS numbers, phone numbers and message bodies out of the logs.
+
+`MaskPersonalData` is a logging filter installed on every handler in settings.LOGGING (and
+on Celery's handlers in workers). It rewrites each record before any handler writes it:
+
+- a run of 10 digits (an NHS number, also spaced 3-3-4) becomes "[NHS number]";
+- a phone number (UK national 0…, +44 …, 0044 …, or any E.164 +…) becomes "[phone]";
+- the value of a `body`, `sms_body`, `message_body` or `notes` extra becomes "[withheld]";
+- other string extras, the arguments and the formatted traceback are masked like the message.
+
+It errs towards masking: a 10-digit reference that is not an NHS number is masked too.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+WITHHELD_FIELDS = frozenset({"body", "sms_body", "message_body", "notes", "call_notes"})
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+# An NHS number: 10 digits, or 3-3-4 with the same single space or hyphen between groups.
+_NHS_NUMBER = re.compile(r"(?<![\w+.])\d{3}([ -]?)\d{3}\1\d{4}(?!\w|\.\d)")
+# A phone number in international form: +44 7700 900123, 0044 7700 900123, +44 (0)7700 …, +1 (202) 555-0143.
+_INTERNATIONAL = re.compile(r"(?<![\w+.-])(?:\+|\b00)[1-9][\d ()-]{6,20}\d(?!\w)")
+# A UK phone number in national form: 07700 900123, 07700900123, (0121) 496 0000, 020-7946-0000.
+_UK_NATIONAL = re.compile(r"(?<![\w+-])\(?0\d{2,4}\)?[ -]?\d{3,4}[ -]?\d{3,4}(?![\w-])")
+
+
+def _phone(match: re.Match[str]) -> str:
+    digits = sum(c.isdigit() for c in match.group(0))
+    return "[phone]" if 9 <= digits <= 15 else match.group(0)
+
+
+def mask(text: str) -> str:
+    """`text` with phone numbers and NHS numbers replaced by placeholders."""
+    text = _INTERNATIONAL.sub(_phone, text)
+    text = _UK_NATIONAL.sub(_phone, text)
+    return _NHS_NUMBER.sub("[NHS number]", text)
+
+
+def _mask_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) == 10:
+        return "[NHS number]"
+    return value
+
+
+class MaskPersonalData(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed %-format: keep what we can, masked
+            message = f"{record.msg} {record.args}"
+        record.msg, record.args = mask(message), ()
+        for name, value in list(vars(record).items()):
+            if name in _STANDARD_ATTRIBUTES:
+                continue
+            if name in WITHHELD_FIELDS:
+                setattr(record, name, "[withheld]" if value else value)
+            else:
+                setattr(record, name, _mask_value(value))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask(record.stack_info)
+        return True
+
+
+def install(logging_config: dict[str, Any]) -> dict[str, Any]:
+    """Put the filter on every handler of a dictConfig-style LOGGING setting (in place)."""
+    logging_config.setdefault("filters", {})["mask_personal_data"] = {"()": "config.logging.MaskPersonalData"}
+    for handler in logging_config.get("handlers", {}).values():
+        filters = handler.setdefault("filters", [])
+        if "mask_personal_data" not in filters:
+            filters.append("mask_personal_data")
+    return logging_config
+
+
+def install_on_logger(logger: logging.Logger, **kwargs: Any) -> None:
+    """For Celery's after_setup_logger / after_setup_task_logger signals: workers set up
+    their own handlers, which need the filter too."""
+    for handler in logger.handlers:
+        if not any(isinstance(f, MaskPersonalData) for f in handler.filters):
+            handler.addFilter(MaskPersonalData())

@@ -1,0 +1,107 @@
+"""API views check roles the way pages do; tokens carry their owner's roles; a view that
+declares no role is closed; call handlers see only their own team's rows."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.response import Response
+from rest_framework.test import APIRequestFactory
+from rest_framework.views import APIView
+
+from accounts.permissions import HasRole
+from accounts.roles import ADMIN, CALL_HANDLER
+from accounts.selectors import restrict_to_team, team_of
+from outreach.models import CallTask
+from tests.support.factories import AppointmentFactory, TeamFactory, UserFactory, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+class CallListView(APIView):
+    permission_classes = [HasRole("accounts.work_call_list")]
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
+class ForgottenView(APIView):
+    def get(self, request):
+        return Response({"secret": True})
+
+
+def _get_with_token(view, user):
+    token = Token.objects.create(user=user)
+    request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    return view.as_view()(request)
+
+
+def test_a_token_carries_its_owners_role(call_handler):
+    assert _get_with_token(CallListView, call_handler).status_code == 200
+
+
+def test_a_directors_token_is_refused_where_a_directors_login_is(director):
+    assert _get_with_token(CallListView, director).status_code == 403
+
+
+def test_no_token_is_refused():
+    response = CallListView.as_view()(APIRequestFactory().get("/"))
+    assert response.status_code in (401, 403)
+
+
+def test_a_view_that_declares_no_role_is_closed_even_to_admins(admin_user):
+    assert _get_with_token(ForgottenView, admin_user).status_code == 403
+
+
+def test_has_role_records_the_permission_it_checks():
+    assert HasRole("accounts.view_reports").required_permission == "accounts.view_reports"
+
+
+def _call_task(team):
+    appointment = AppointmentFactory()
+    return CallTask.objects.create(
+        team=team, patient=appointment.patient, appointment=appointment, list_date=appointment.starts_at.date(),
+        priority=0.5,
+    )  # fmt: skip
+
+
+def test_a_call_handler_sees_only_their_own_teams_calls():
+    north, south = TeamFactory(name="North"), TeamFactory(name="South")
+    handler = make_user(CALL_HANDLER, team=north)
+    ours, theirs = _call_task(north), _call_task(south)
+
+    visible = restrict_to_team(CallTask.objects.all(), handler)
+
+    assert list(visible) == [ours]
+    assert theirs not in visible
+    assert team_of(handler) == north
+
+
+def test_admins_see_every_teams_calls():
+    north, south = TeamFactory(name="North"), TeamFactory(name="South")
+    admin = make_user(ADMIN, team=north)
+    _call_task(north), _call_task(south)
+
+    assert restrict_to_team(CallTask.objects.all(), admin).count() == 2
+
+
+def test_someone_without_a_team_sees_no_calls():
+    _call_task(TeamFactory(name="North"))
+    loner = UserFactory()
+
+    assert team_of(loner) is None
+    assert restrict_to_team(CallTask.objects.all(), loner).count() == 0
+
+
+def test_me_tells_a_token_holder_which_roles_the_token_carries(client, call_handler):
+    token = Token.objects.create(user=call_handler)
+    response = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+    assert response.json() == {
+        "username": "handler",
+        "roles": ["Call handler"],
+        "permissions": ["accounts.view_patient_data", "accounts.work_call_list"],
+        "team": "Outpatient outreach",
+    }
+
+
+def test_me_refuses_a_request_without_credentials(client):
+    assert client.get("/api/v1/me/").status_code in (401, 403)

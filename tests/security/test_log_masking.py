@@ -1,0 +1,89 @@
+"""No NHS number, phone number or message body reaches a log line."""
+
+import io
+import logging
+
+import pytest
+from django.conf import settings
+
+from config.logging import MaskPersonalData, install_on_logger, mask
+
+
+@pytest.fixture
+def log():
+    """A logger whose output is captured through a handler carrying the filter, as configured."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(message)s %(body)s %(to)s"))
+    handler.addFilter(MaskPersonalData())
+    logger = logging.getLogger("attend.test.masking")
+    logger.addHandler(handler)
+    logger.propagate = False
+    yield logger, stream
+    logger.removeHandler(handler)
+
+
+@pytest.mark.parametrize("nhs_number", ["9434765919", "943 476 5919", "943-476-5919"])
+def test_nhs_numbers_are_masked_in_every_written_form(nhs_number):
+    assert mask(f"patient {nhs_number} imported") == "patient [NHS number] imported"
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["+447700900123", "+44 7700 900123", "+44 (0)7700 900123", "0044 7700 900 123", "07700 900123",
+     "07700900123", "(0121) 496 0000", "020 7946 0000", "+1 (202) 555-0143"],
+)  # fmt: skip
+def test_phone_numbers_are_masked_in_uk_and_international_forms(phone):
+    assert mask(f"sent to {phone}.") == "sent to [phone]."
+
+
+@pytest.mark.parametrize(
+    "harmless",
+    ["2026-11-23 10:53:26,123", "appointment 123 for clinic 42", "1b4e28ba-2fa1-11d2-883f-001634567890",
+     "redis://127.0.0.1:6379/8", "took 0.0123s", "epoch 1763900000.5", "20261123105326"],
+)  # fmt: skip
+def test_dates_ids_addresses_and_durations_are_left_alone(harmless):
+    assert mask(harmless) == harmless
+
+
+def test_the_message_its_arguments_and_extras_are_masked(log):
+    logger, stream = log
+    logger.warning(
+        "reminder for %s failed", "9434765919", extra={"body": "Your appointment is at 10:00", "to": "+447700900123"}
+    )
+    line = stream.getvalue()
+    assert line.strip() == "reminder for [NHS number] failed [withheld] [phone]"
+
+
+def test_a_traceback_is_masked(log):
+    logger, stream = log
+    try:
+        raise ValueError("bad number 07700 900123 for 943 476 5919")
+    except ValueError:
+        logger.exception("import failed", extra={"body": "", "to": ""})
+    output = stream.getvalue()
+    assert "900123" not in output
+    assert "5919" not in output
+    assert "ValueError: bad number [phone] for [NHS number]" in output
+
+
+def test_every_configured_handler_carries_the_filter():
+    handlers = settings.LOGGING["handlers"]
+    assert handlers
+    assert all("mask_personal_data" in handler.get("filters", []) for handler in handlers.values())
+
+
+def test_the_console_handler_attend_configures_is_filtered():
+    console = [h for h in logging.getLogger().handlers if type(h) is logging.StreamHandler]
+    assert console
+    assert all(any(isinstance(f, MaskPersonalData) for f in h.filters) for h in console)
+
+
+def test_celery_worker_handlers_get_the_filter():
+    logger = logging.getLogger("attend.test.celery")
+    handler = logging.StreamHandler(io.StringIO())
+    logger.addHandler(handler)
+    install_on_logger(logger)
+    install_on_logger(logger)
+    assert sum(isinstance(f, MaskPersonalData) for f in handler.filters) == 1
+    logger.removeHandler(handler)
