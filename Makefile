@@ -15,12 +15,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-## make demo: install, migrate SQLite, seed the synthetic trust, create demo logins, serve on :8000
+## make demo: install, migrate SQLite, seed the synthetic trust, create demo logins, train and
+## activate a risk model, run the night's jobs (score, call lists, reminders, reports), serve on :8000
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --patients $(DEMO_PATIENTS)
 	$(BIN)/python manage.py create_demo_logins
-	@echo "Attend is running on http://127.0.0.1:8000 (Ctrl-C to stop)"
+	$(BIN)/python manage.py train_risk_model --activate
+	$(BIN)/python manage.py run_nightly
+	@echo "Attend is running on http://127.0.0.1:8000 (Ctrl-C to stop); log in with a demo login printed above."
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## make test: install and run the whole suite (Postgres/Redis/browser tests skip with a reason if absent)

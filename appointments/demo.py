@@ -8,6 +8,7 @@ from django.db import transaction
 
 from appointments.models import Appointment, Clinic, Site, Specialty
 from appointments.synthetic import SITES, SPECIALTIES, SyntheticTrust
+from outreach.services.demo import outreach_remove_for_demo_patients
 from patients.models import ImdVintage, Patient
 
 DEMO_PREFIX = "DEMO"
@@ -35,6 +36,8 @@ def non_demo_patients() -> int:
 
 def remove_demo_data() -> None:
     """Delete what an earlier seed_demo wrote, so a re-run gives exactly the new data."""
+    demo_patients = Patient.objects.filter(hospital_number__startswith=DEMO_PREFIX)
+    outreach_remove_for_demo_patients(demo_patients)
     Appointment.objects.filter(patient__hospital_number__startswith=DEMO_PREFIX).delete()
     Patient.objects.filter(hospital_number__startswith=DEMO_PREFIX).delete()
     Clinic.objects.filter(code__startswith="RAT0", appointments__isnull=True).delete()
