@@ -3,6 +3,11 @@
 Creates its own team, patients, appointments and calls (prefixed BENCH-CLAIM), times
 every call_claim_next until the list is empty, prints p50/p95/max, and removes what it
 made. Target: p95 under 50 ms.
+
+With every handler claiming back-to-back the figure measures throughput more than
+latency (Little's law: 50 waiting clients ÷ claims per second); the run with a pause
+between claims is closer to real use, where a call takes minutes. Figures from a busy
+shared machine are upper bounds.
 """
 
 from __future__ import annotations
@@ -137,7 +142,7 @@ def _report(label: str, timings: list[float], claimed: list[int], wall: float, c
     )
     print(
         f"claim_next [{label}] latency: p50 {statistics.median(ms):.1f} ms, p95 {p95:.1f} ms, max {ms[-1]:.1f} ms "
-        f"(target p95 < 50 ms: {'met' if p95 < 50 else 'NOT met'})"
+        + (f"(target p95 < 50 ms: {'met' if p95 < 50 else 'NOT met'})" if handlers > 1 else "")
     )
 
 
@@ -157,12 +162,17 @@ def main(argv: list[str]) -> None:
     if connection.vendor != "postgresql":
         print("claim_next: skipped, needs PostgreSQL (set DATABASE_URL=postgres://…)")
         return
-    runs = [("back-to-back, no pause", 0.0), (f"{args.think_ms:.0f} ms between claims", args.think_ms)]
-    for label, think_ms in runs:
+    runs = [
+        ("one handler alone, the uncontended cost", 0.0, 1),
+        ("back-to-back, no pause", 0.0, args.handlers),
+        (f"{args.think_ms:.0f} ms between claims", args.think_ms, args.handlers),
+    ]
+    for label, think_ms, handlers in runs:
+        calls = args.calls if handlers > 1 else min(args.calls, 300)
         _teardown()
         try:
-            _, users = _setup(args.calls, args.handlers)
+            _, users = _setup(calls, handlers)
             timings, claimed, wall = _run(users, think_ms)
         finally:
             _teardown()
-        _report(label, timings, claimed, wall, args.calls, args.handlers)
+        _report(label, timings, claimed, wall, calls, handlers)
