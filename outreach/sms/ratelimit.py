@@ -28,7 +28,11 @@ class LocalRateLimiter:
         self._updated = time.monotonic()
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
+    def acquire(self, count: int = 1) -> None:
+        for _ in range(count):
+            self._acquire_one()
+
+    def _acquire_one(self) -> None:
         while True:
             with self._lock:
                 now = time.monotonic()
@@ -51,25 +55,30 @@ class RedisRateLimiter:
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._fallback = LocalRateLimiter(rate)
 
-    def acquire(self) -> None:
+    def acquire(self, count: int = 1) -> None:
+        """Wait until `count` sends fit in the shared rate (taken across windows if need be)."""
         import redis
 
-        while True:
-            now = time.time()
-            window = int(now)
+        remaining = count
+        while remaining > 0:
+            window = int(time.time())
             key = f"{KEY_PREFIX}:{window}"
+            asked = min(remaining, self.rate)
             try:
                 pipe = self.client.pipeline()
-                pipe.incr(key)
+                pipe.incrby(key, asked)
                 pipe.expire(key, 5)
-                count = pipe.execute()[0]
+                total = pipe.execute()[0]
+                over = min(max(total - self.rate, 0), asked)
+                if over:
+                    self.client.decrby(key, over)  # hand back what this window could not give
             except redis.RedisError:
                 logger.warning("Redis unreachable for the SMS send rate; limiting in this process only")
-                self._fallback.acquire()
+                self._fallback.acquire(remaining)
                 return
-            if count <= self.rate:
-                return
-            time.sleep(max(window + 1 - time.time(), 0.001))
+            remaining -= asked - over
+            if remaining > 0:
+                time.sleep(max(window + 1 - time.time(), 0.001))
 
 
 @lru_cache(maxsize=4)

@@ -28,3 +28,15 @@ def test_two_workers_limiters_share_one_rate_through_redis(monkeypatch):
         second.acquire()
     # Ten sends at five a second across both: at least into the next second's window.
     assert time.monotonic() - started >= 0.9
+
+
+@pytest.mark.redis
+def test_a_batch_takes_its_share_of_the_shared_rate_across_windows(monkeypatch):
+    monkeypatch.setattr(ratelimit, "KEY_PREFIX", f"attend-test:rate:{uuid.uuid4().hex}")
+    first = RedisRateLimiter(5, os.environ["REDIS_URL"])
+    second = RedisRateLimiter(5, os.environ["REDIS_URL"])
+    time.sleep(1 - time.time() % 1)
+    started = time.monotonic()
+    first.acquire(4)
+    second.acquire(4)  # one fits this second, three wait for the next
+    assert time.monotonic() - started >= 0.9
