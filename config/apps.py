@@ -14,6 +14,10 @@ class AttendConfig(AppConfig):
     verbose_name = "Attend"
 
     def ready(self) -> None:
+        from config.logging import install_on_every_handler
+
+        # Logging is configured by now; mask personal data on every handler (issue 8).
+        install_on_every_handler()
         if settings.CELERY_BROKER_URL is None:
             logger.warning(
                 "No broker configured (REDIS_URL is not set): background tasks run in-process "

@@ -87,3 +87,15 @@ def install_on_logger(logger: logging.Logger, **kwargs: Any) -> None:
     for handler in logger.handlers:
         if not any(isinstance(f, MaskPersonalData) for f in handler.filters):
             handler.addFilter(MaskPersonalData())
+
+
+def install_on_every_handler() -> None:
+    """Put the filter on every handler that exists now: Django's defaults ("django.server",
+    the DEBUG console), gunicorn's access and error logs (whose request lines carry query
+    strings), and anything a library set up. Called once Django has configured logging."""
+    loggers = [
+        logging.getLogger(),
+        *(lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)),
+    ]
+    for logger in loggers:
+        install_on_logger(logger)

@@ -87,3 +87,27 @@ def test_celery_worker_handlers_get_the_filter():
     install_on_logger(logger)
     assert sum(isinstance(f, MaskPersonalData) for f in handler.filters) == 1
     logger.removeHandler(handler)
+
+
+def test_handlers_set_up_outside_attends_settings_are_masked_too():
+    # Django's own "django.server" handler and gunicorn's access log are made before Attend's
+    # settings apply; request lines carry query strings such as ?q=<NHS number>.
+    from config.logging import install_on_every_handler
+
+    stream = io.StringIO()
+    logger = logging.getLogger("gunicorn.access.test")
+    handler = logging.StreamHandler(stream)
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        install_on_every_handler()
+        logger.info("%(r)s %(s)s", {"r": "GET /admin/patients/patient/?q=9434765919 HTTP/1.1", "s": "200"})
+    finally:
+        logger.removeHandler(handler)
+    assert stream.getvalue().strip() == "GET /admin/patients/patient/?q=[NHS number] HTTP/1.1 200"
+
+
+def test_djangos_own_server_log_handler_is_masked():
+    handlers = logging.getLogger("django.server").handlers
+    assert handlers
+    assert all(any(isinstance(f, MaskPersonalData) for f in h.filters) for h in handlers)
