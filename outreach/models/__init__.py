@@ -15,7 +15,7 @@ from outreach.models.calls import (
 )
 from outreach.models.pilots import Allocation, Arm, Eligibility, Pilot
 from outreach.models.reminders import Reminder, ReminderStatus
-from outreach.models.reports import DisparityTarget, DnaDailyCount, DnaRollupBuild
+from outreach.models.reports import DisparityTarget, DnaDailyCount, DnaMonthlyCount, DnaRollupBuild
 
 __all__ = [
     "Allocation",
@@ -29,6 +29,7 @@ __all__ = [
     "CallTaskStatus",
     "DisparityTarget",
     "DnaDailyCount",
+    "DnaMonthlyCount",
     "DnaRollupBuild",
     "Eligibility",
     "Intention",
