@@ -170,7 +170,7 @@ def main(argv: list[str]) -> None:
         ("dna_gap()", lambda: dna_gap(target_points=2)),
         ("dna_gap(by='specialty')", lambda: dna_gap("specialty", target_points=2)),
         (
-            "dna_rates(by='imd_quintile', a 180-day period: daily rollup)",
+            "dna_rates(by='imd_quintile', a 180-day period, not whole months)",
             lambda: dna_rates("imd_quintile", date_from=_days_ago(540), date_to=_days_ago(360)),
         ),
     )
