@@ -23,7 +23,7 @@ from outreach.models.reminders import (
     Reminder,
     ReminderStatus,
 )
-from outreach.models.reports import DisparityTarget, DnaDailyCount, DnaRollupBuild
+from outreach.models.reports import DisparityTarget, DnaDailyCount, DnaMonthlyCount, DnaRollupBuild
 
 __all__ = [
     "Allocation",
@@ -37,6 +37,7 @@ __all__ = [
     "CallTaskStatus",
     "DisparityTarget",
     "DnaDailyCount",
+    "DnaMonthlyCount",
     "DnaRollupBuild",
     "Eligibility",
     "InboundAction",

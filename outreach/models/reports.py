@@ -68,3 +68,22 @@ class DnaRollupBuild(models.Model):
 
     def __str__(self) -> str:
         return f"Rollup of {self.rows} rows at {self.built_at:%Y-%m-%d %H:%M}"
+
+
+class DnaMonthlyCount(models.Model):
+    """DnaDailyCount summed to calendar months: what reports over whole months (the dashboard's
+    default) read, a thirtieth of the rows. Rebuilt with it."""
+
+    month = models.DateField(help_text="The first day of the month.")
+    site = models.ForeignKey("appointments.Site", on_delete=models.CASCADE, related_name="+")
+    specialty = models.ForeignKey("appointments.Specialty", on_delete=models.CASCADE, related_name="+")
+    clinic = models.ForeignKey("appointments.Clinic", on_delete=models.CASCADE, related_name="+")
+    imd_decile = models.PositiveSmallIntegerField(null=True)
+    appointments = models.PositiveIntegerField(help_text="Attended + DNA.")
+    dnas = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month"], name="dnamonthly_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.clinic_id} decile {self.imd_decile}: {self.dnas}/{self.appointments}"

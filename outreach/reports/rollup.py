@@ -13,15 +13,16 @@ Dimensions it cannot answer (age band, sex, ethnicity, arm) always read the appo
 from __future__ import annotations
 
 import time
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, F, IntegerField, QuerySet, Sum, Value, When
-from django.db.models.functions import TruncDate
+from django.db.models import Case, DateField, F, IntegerField, QuerySet, Sum, Value, When
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from appointments.models import DNA_CODES, Appointment
-from outreach.models import DnaDailyCount, DnaRollupBuild
+from outreach.models import DnaDailyCount, DnaMonthlyCount, DnaRollupBuild
 
 ROLLUP_DIMENSIONS = frozenset({"imd_quintile", "imd_decile", "specialty", "site", "clinic", "month"})
 
@@ -45,26 +46,47 @@ def _source() -> QuerySet:
     )
 
 
+def _months() -> QuerySet:
+    return (
+        DnaDailyCount.objects.values(
+            r_month=TruncMonth("day", output_field=DateField()),
+            r_site=F("site_id"),
+            r_specialty=F("specialty_id"),
+            r_clinic=F("clinic_id"),
+            r_decile=F("imd_decile"),
+        )
+        .annotate(r_appointments=Sum("appointments"), r_dnas=Sum("dnas"))
+        .order_by()
+    )
+
+
+def _replace(model: type, columns: str, source: QuerySet) -> int:
+    table = model._meta.db_table
+    select_sql, params = source.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - the table name is the model's own
+        cursor.execute(f"INSERT INTO {table} ({columns}) {select_sql}", params)
+        return max(cursor.rowcount, 0)
+
+
 @transaction.atomic
 def rollup_rebuild() -> DnaRollupBuild:
     """Replace the rollup with fresh counts, in the database (one INSERT … SELECT)."""
     started = time.perf_counter()
-    table = DnaDailyCount._meta.db_table
-    select_sql, params = _source().query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - the table name is the model's own
-        cursor.execute(
-            f"INSERT INTO {table} (day, site_id, specialty_id, clinic_id, imd_decile, appointments, dnas) {select_sql}",
-            params,
-        )
-        rows = cursor.rowcount
-    return DnaRollupBuild.objects.create(
-        built_at=timezone.now(), rows=max(rows, 0), seconds=time.perf_counter() - started
-    )
+    rows = _replace(DnaDailyCount, "day, site_id, specialty_id, clinic_id, imd_decile, appointments, dnas", _source())
+    _replace(DnaMonthlyCount, "month, site_id, specialty_id, clinic_id, imd_decile, appointments, dnas", _months())
+    return DnaRollupBuild.objects.create(built_at=timezone.now(), rows=rows, seconds=time.perf_counter() - started)
 
 
 def latest_build() -> DnaRollupBuild | None:
     return DnaRollupBuild.objects.order_by("-built_at").first()
+
+
+def covers_whole_months(date_from: date | None, date_to: date | None) -> bool:
+    """Whether a period is whole calendar months (open ends count), so the monthly rollup can answer."""
+    starts_a_month = date_from is None or date_from.day == 1
+    ends_a_month = date_to is None or (date_to + timedelta(days=1)).day == 1
+    return starts_a_month and ends_a_month
 
 
 def rollup_can_answer(names: list[str], pilot: int | None) -> bool:

@@ -23,8 +23,8 @@ from django.db.models.lookups import LessThan, LessThanOrEqual
 from django.utils import timezone
 
 from appointments.models import DNA_CODES, Appointment
-from outreach.models import DisparityTarget, DnaDailyCount
-from outreach.reports.rollup import rollup_can_answer
+from outreach.models import DisparityTarget, DnaDailyCount, DnaMonthlyCount
+from outreach.reports.rollup import covers_whole_months, rollup_can_answer
 from outreach.reports.spc import XmrChart, xmr_chart
 from outreach.reports.stats import (
     Difference,
@@ -222,18 +222,22 @@ def dna_rates(
     ]
 
 
-def _from_rollup(names: list[str], filters: ReportFilter) -> QuerySet[DnaDailyCount]:
-    counts = DnaDailyCount.objects.all()
+def _from_rollup(names: list[str], filters: ReportFilter) -> QuerySet:
+    """The grouped counts from the monthly rollup when the period is whole months, else the daily one."""
+    monthly = covers_whole_months(filters.date_from, filters.date_to)
+    counts = DnaMonthlyCount.objects.all() if monthly else DnaDailyCount.objects.all()
+    period = "month" if monthly else "day"
     if filters.date_from:
-        counts = counts.filter(day__gte=filters.date_from)
+        counts = counts.filter(**{f"{period}__gte": filters.date_from})
     if filters.date_to:
-        counts = counts.filter(day__lte=filters.date_to)
+        counts = counts.filter(**{f"{period}__lte": filters.date_to})
+    expressions = {**ROLLUP_EXPRESSIONS, "month": (lambda: F("month")) if monthly else ROLLUP_EXPRESSIONS["month"]}
     if filters.site:
         counts = counts.filter(site__ods_code=filters.site)
     if filters.specialty:
         counts = counts.filter(specialty__treatment_function_code=filters.specialty)
     return (
-        counts.annotate(**{f"g_{name}": ROLLUP_EXPRESSIONS[name]() for name in names})
+        counts.annotate(**{f"g_{name}": expressions[name]() for name in names})
         .values(*(f"g_{name}" for name in names))
         .annotate(n_happened=Sum("appointments"), n_dna=Sum("dnas"))
         .order_by(*(F(f"g_{name}").asc(nulls_last=True) for name in names))
