@@ -60,9 +60,10 @@ def _score_chunk(
         return np.array([], dtype=object)
     columns = {name: values[rows] for name, values in columns.items()}
     matrix = predictor.matrix(columns)
-    probability = predictor.probability(matrix)
+    contributions = predictor.contributions(matrix)
+    probability = predictor.calibrator(contributions.sum(axis=1))  # contributions add up to the raw score
     bands = predictor.bands(probability)
-    texts = reasons(columns, predictor.contributions(matrix), predictor.features, specialty_names)
+    texts = reasons(columns, contributions, predictor.features, specialty_names)
     ids = table.appointment_id[rows]
     with transaction.atomic():
         RiskScore.objects.bulk_create(
