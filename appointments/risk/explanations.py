@@ -1,7 +1,8 @@
 """Why this appointment's risk is high, in words a call handler can say out loud.
 
 Each reason comes from this row's own contributions to the model's score
-(`booster.predict(pred_contrib=True)`, i.e. SHAP values), never from global feature
+(`Predictor.contributions`: path attributions, or TreeSHAP values from
+`booster.predict(pred_contrib=True)` with exact=True), never from global feature
 importances. Features that say the same thing (the several views of a patient's
 missed-appointment history) are added together first, so the three reasons are three
 different things. Only contributions that raise the risk are given as reasons.

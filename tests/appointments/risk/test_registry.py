@@ -89,3 +89,18 @@ def test_scoring_with_an_active_model_that_does_not_match_its_features_is_refuse
 def test_a_model_using_a_feature_the_trust_now_excludes_is_not_used(active_risk_model):
     with pytest.raises(ArtifactError, match="imd_decile, which this trust's settings exclude"):
         load_predictor(active_risk_model)
+
+
+def test_contributions_add_up_to_the_score_and_mostly_agree_with_treeshap(small_training_result):
+    from appointments import synthetic
+    from appointments.risk.features import compute_features
+    from appointments.risk.table import table_from_synthetic
+
+    trust = synthetic.generate(patients=300, seed=2, today=small_training_result.holdout_to)
+    predictor = small_training_result.predictor
+    matrix = predictor.matrix(compute_features(table_from_synthetic(trust.appointments)))
+    paths, shap = predictor.contributions(matrix), predictor.contributions(matrix, exact=True)
+    raw = predictor.raw_score(matrix)
+    assert abs(paths.sum(axis=1) - raw).max() < 1e-9
+    assert abs(shap.sum(axis=1) - raw).max() < 1e-9
+    assert (paths[:, :-1].argmax(axis=1) == shap[:, :-1].argmax(axis=1)).mean() > 0.6
