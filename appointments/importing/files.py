@@ -52,9 +52,11 @@ def inspect(path: str | Path) -> FileFacts:
                 for signature, what in _SIGNATURES:
                     if block.startswith(signature):
                         raise ExtractRefused(f"This is not a CSV or FHIR extract: it is {what}.")
+                # A NUL in the header line means binary data; one in a later row is that row's
+                # problem (reported with its line), so the good rows beside it still land.
+                if b"\x00" in block.split(b"\n", 1)[0]:
+                    raise ExtractRefused("This is not a text file (it contains NUL bytes); export the extract as CSV.")
             digest.update(block)
-            if b"\x00" in block:
-                raise ExtractRefused("This is not a text file (it contains NUL bytes); export the extract as CSV.")
             try:
                 decoder.decode(block)
             except UnicodeDecodeError as exc:

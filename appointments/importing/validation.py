@@ -232,6 +232,10 @@ class RowValidator:
             ]
             if errors:
                 return None, None, errors
+        damaged = [RowError(line, column, "", "contains a NUL character (the file is damaged here)")
+                   for column, text in values.items() if "\x00" in text]  # fmt: skip
+        if damaged:
+            return None, None, damaged
         patient, problems = self.patient(values)
         errors = [RowError(line, *problem) for problem in problems]
 
