@@ -15,24 +15,17 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from accounts.permissions import HasRole
 from appointments.importing.models import ImportBatch
 from appointments.importing.report import error_report_lines
 from appointments.importing.services import create_batch
 
-
-class AdministersAttend(BasePermission):
-    message = "Importing extracts needs the admin role."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(
-            request.user and request.user.is_authenticated and request.user.has_perm("accounts.administer_attend")
-        )
+AdministersAttend = HasRole("accounts.administer_attend")
 
 
 class ImportUploadInput(serializers.Serializer):

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -22,28 +16,13 @@ from appointments.risk.registry import activate_model
 MODEL_CARD_PERMISSIONS = ("accounts.administer_attend", "accounts.view_reports")
 
 
-def any_permission_required(*permissions: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Like role_required, for a page several roles may see."""
-
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not any(request.user.has_perm(p) for p in permissions):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return login_required(guarded)
-
-    return decorator
-
-
-@any_permission_required(*MODEL_CARD_PERMISSIONS)
+@role_required(*MODEL_CARD_PERMISSIONS)
 def risk_model_list(request: HttpRequest) -> HttpResponse:
     models = [RiskModelPresenter(m) for m in RiskModel.objects.defer("artifact")]
     return render(request, "appointments/risk_model_list.html", {"models": models})
 
 
-@any_permission_required(*MODEL_CARD_PERMISSIONS)
+@role_required(*MODEL_CARD_PERMISSIONS)
 def risk_model_card(request: HttpRequest, pk: int) -> HttpResponse:
     model = get_object_or_404(RiskModel.objects.defer("artifact"), pk=pk)
     return render(

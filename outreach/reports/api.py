@@ -11,11 +11,11 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import HasRole
 from outreach.models import Pilot
 from outreach.reports.evaluation import evaluate_pilot
 from outreach.reports.selectors import DIMENSIONS, dna_gap, dna_rates, monthly_dna_rate_chart, monthly_gap_chart
@@ -24,10 +24,7 @@ from outreach.reports.views import must_suppress
 GAP_DIMENSIONS = ("specialty", "site", "clinic", "month")
 
 
-class CanViewReports(BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return bool(request.user and request.user.has_perm("accounts.view_reports"))
-
+CanViewReports = HasRole("accounts.view_reports")
 
 # --- Input ---------------------------------------------------------------------------------
 
@@ -150,7 +147,7 @@ def _filters(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class ReportView(APIView):
-    permission_classes = [IsAuthenticated, CanViewReports]
+    permission_classes = [CanViewReports]
     input_serializer: type[serializers.Serializer]
 
     def read_input(self, request: Request) -> dict[str, Any]:
@@ -198,7 +195,7 @@ class SpcView(ReportView):
 
 
 class PilotEvaluationView(APIView):
-    permission_classes = [IsAuthenticated, CanViewReports]
+    permission_classes = [CanViewReports]
 
     @extend_schema(
         responses=EvaluationOutput,

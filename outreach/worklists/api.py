@@ -7,11 +7,11 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import HasRole
 from audit.models import AuditAction
 from audit.services import audit_record
 from outreach.models import CallTask, CallTaskStatus, SupportOffer
@@ -30,9 +30,7 @@ from outreach.worklists.serializers import (
 ERROR = inline_serializer("WorklistError", fields={"detail": serializers.CharField()})
 
 
-class CanWorkCallList(BasePermission):
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return request.user.has_perm("accounts.work_call_list")
+CanWorkCallList = HasRole("accounts.work_call_list")
 
 
 def _error(exc: services.WorklistError) -> Response:
@@ -58,7 +56,7 @@ def _visible_call(request: Request, task_id: int) -> CallTask:
 
 
 class WorklistView(APIView):
-    permission_classes = [IsAuthenticated, CanWorkCallList]
+    permission_classes = [CanWorkCallList]
 
     @extend_schema(
         operation_id="worklist_today",
@@ -89,7 +87,7 @@ class WorklistView(APIView):
 
 
 class ClaimNextView(APIView):
-    permission_classes = [IsAuthenticated, CanWorkCallList]
+    permission_classes = [CanWorkCallList]
 
     @extend_schema(
         summary="Claim the highest-priority waiting call",
@@ -109,7 +107,7 @@ class ClaimNextView(APIView):
 
 
 class CallDetailView(APIView):
-    permission_classes = [IsAuthenticated, CanWorkCallList]
+    permission_classes = [CanWorkCallList]
 
     @extend_schema(
         operation_id="worklist_call_retrieve", summary="A call's patient card", responses={200: CallCardOut, 404: ERROR}
@@ -121,7 +119,7 @@ class CallDetailView(APIView):
 
 
 class CallReleaseView(APIView):
-    permission_classes = [IsAuthenticated, CanWorkCallList]
+    permission_classes = [CanWorkCallList]
 
     @extend_schema(summary="Put a claimed call back on the list", request=None, responses={200: CallOut, 409: ERROR})
     def post(self, request: Request, task_id: int) -> Response:
@@ -134,7 +132,7 @@ class CallReleaseView(APIView):
 
 
 class AttemptCreateView(APIView):
-    permission_classes = [IsAuthenticated, CanWorkCallList]
+    permission_classes = [CanWorkCallList]
 
     @extend_schema(
         summary="Record an attempt on a call you hold",
@@ -160,7 +158,7 @@ class AttemptCreateView(APIView):
 
 
 class SupportOfferView(APIView):
-    permission_classes = [IsAuthenticated, CanWorkCallList]
+    permission_classes = [CanWorkCallList]
 
     def _offer(self, request: Request, offer_id: int) -> SupportOffer:
         offer = SupportOffer.objects.select_related("attempt__task").filter(pk=offer_id).first()
@@ -191,7 +189,7 @@ class SupportOfferView(APIView):
 
 
 class CallSupportOffersView(APIView):
-    permission_classes = [IsAuthenticated, CanWorkCallList]
+    permission_classes = [CanWorkCallList]
 
     @extend_schema(summary="Support offered on a call", responses={200: SupportOfferOut(many=True), 404: ERROR})
     def get(self, request: Request, task_id: int) -> Response:
@@ -201,7 +199,7 @@ class CallSupportOffersView(APIView):
 
 
 class CallReassignView(APIView):
-    permission_classes = [IsAuthenticated, CanWorkCallList]
+    permission_classes = [CanWorkCallList]
 
     @extend_schema(
         summary="Give a call to another handler in the team (team leads)",

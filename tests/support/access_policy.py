@@ -1,7 +1,7 @@
 """Who may use each endpoint, as the endpoint itself declares it.
 
 A page declares its permission with `accounts.decorators.role_required(...)`, which records
-it on the view as `required_permission`; an API view with
+it on the view as `required_permissions` (any one will do); an API view with
 `permission_classes = [accounts.permissions.HasRole(...)]` (the `|` and `&` of DRF
 permission classes are understood); a class-based page with Django's
 `PermissionRequiredMixin.permission_required`. The few endpoints that are public, or open
@@ -57,9 +57,9 @@ def _from_permission_class(cls: Any) -> Rule | None:
 
 def declared_rule(endpoint: Endpoint) -> Rule | None:
     """Whether a signed-in user may use the endpoint, as declared; None if it declares nothing."""
-    permission = getattr(endpoint.callback, "required_permission", None)
-    if permission is not None:
-        return lambda user: user.has_perm(permission)
+    permissions = getattr(endpoint.callback, "required_permissions", None)
+    if permissions:
+        return lambda user: any(user.has_perm(permission) for permission in permissions)
     view_class = endpoint.view_class
     if view_class is None:
         return None
