@@ -17,7 +17,7 @@ from accounts.roles import ADMIN
 from config.wsgi import application
 from tests.support.factories import make_user
 
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 6
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ HOSTILE_SAMPLES = [
     "943 476 5919", "0000000000", "+44", "07700 900123",
 ]  # fmt: skip
 SETTINGS = settings(
-    max_examples=20,
+    max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
