@@ -28,6 +28,15 @@ def env_str(name: str, default: object = _MISSING) -> str:
     return _raw(name, default)  # type: ignore[return-value]
 
 
+def env_choice(name: str, default: object = _MISSING, *, choices: tuple[str, ...]) -> str:
+    """One of `choices` (a blank value means the default)."""
+    value = _raw(name, default)
+    if value not in choices:
+        allowed = ", ".join(repr(choice) for choice in choices)
+        raise ImproperlyConfigured(f"Malformed setting {name}: expected one of {allowed}, got {value!r}.")
+    return value  # type: ignore[return-value]
+
+
 def env_int(name: str, default: object = _MISSING, *, minimum: int | None = None) -> int:
     value = _raw(name, default)
     if not isinstance(value, str):

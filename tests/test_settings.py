@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = {
@@ -52,3 +53,13 @@ def test_a_malformed_database_url_is_reported_without_echoing_its_password():
 def test_deploy_checks_pass_with_the_required_environment():
     result = _manage(["check", "--deploy", "--fail-level", "WARNING"], GOOD)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_setting_outside_its_choices_is_named_at_start(monkeypatch):
+    from config.env import env_choice
+
+    monkeypatch.setenv("ATTEND_SMS_BACKEND", "carrier-pigeon")
+    with pytest.raises(ImproperlyConfigured, match="Malformed setting ATTEND_SMS_BACKEND"):
+        env_choice("ATTEND_SMS_BACKEND", "database", choices=("database", "twilio"))
+    monkeypatch.delenv("ATTEND_SMS_BACKEND")
+    assert env_choice("ATTEND_SMS_BACKEND", "database", choices=("database", "twilio")) == "database"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_float, env_int, env_list, env_str, env_url
+from config.env import env_bool, env_choice, env_float, env_int, env_list, env_str, env_url
 from config.logging import install as install_log_masking
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -159,9 +159,7 @@ LOGGING = {
 # --- Issue 3: extract import and deprivation ---
 # The IMD vintage new deciles are derived in (IMD2019 or IMD2025); blank means the
 # newest vintage whose File 1 has been loaded.
-ATTEND_IMD_VINTAGE = env_str("ATTEND_IMD_VINTAGE", "")
-if ATTEND_IMD_VINTAGE not in ("", "IMD2019", "IMD2025"):
-    raise ValueError(f"ATTEND_IMD_VINTAGE must be IMD2019 or IMD2025 (or unset), not {ATTEND_IMD_VINTAGE!r}")
+ATTEND_IMD_VINTAGE = env_choice("ATTEND_IMD_VINTAGE", "", choices=("", "IMD2019", "IMD2025"))
 # The largest extract the upload API accepts (bytes); the command line has no limit.
 ATTEND_IMPORT_MAX_UPLOAD_BYTES = env_int("ATTEND_IMPORT_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024, minimum=1024)
 # --- Issue 4: DNA risk model ---
@@ -173,7 +171,7 @@ ATTEND_RISK_EXCLUDED_FEATURES = env_list("ATTEND_RISK_EXCLUDED_FEATURES", [])
 # Time-based split: the most recent weeks are the hold-out, the weeks before them calibrate.
 ATTEND_RISK_HOLDOUT_WEEKS = env_int("ATTEND_RISK_HOLDOUT_WEEKS", 12, minimum=1)
 ATTEND_RISK_CALIBRATION_WEEKS = env_int("ATTEND_RISK_CALIBRATION_WEEKS", 12, minimum=1)
-ATTEND_RISK_CALIBRATION = env_str("ATTEND_RISK_CALIBRATION", "platt")  # platt or isotonic
+ATTEND_RISK_CALIBRATION = env_choice("ATTEND_RISK_CALIBRATION", "platt", choices=("platt", "isotonic"))
 ATTEND_RISK_MIN_ROWS = env_int("ATTEND_RISK_MIN_ROWS", 1000, minimum=10)
 # Upcoming appointments scored each night, and how many patients' histories per chunk.
 ATTEND_RISK_SCORE_DAYS = env_int("ATTEND_RISK_SCORE_DAYS", 42, minimum=1)
@@ -183,7 +181,7 @@ ATTEND_RISK_SCORE_CHUNK = env_int("ATTEND_RISK_SCORE_CHUNK", 20_000, minimum=100
 ATTEND_CALL_DAYS_AHEAD_MIN = env_int("ATTEND_CALL_DAYS_AHEAD_MIN", 3, minimum=0)
 ATTEND_CALL_DAYS_AHEAD_MAX = env_int("ATTEND_CALL_DAYS_AHEAD_MAX", 7, minimum=0)
 # Without a pilot, appointments at or above this risk band are called (low, medium, high).
-ATTEND_CALL_MINIMUM_BAND = env_str("ATTEND_CALL_MINIMUM_BAND", "high")
+ATTEND_CALL_MINIMUM_BAND = env_choice("ATTEND_CALL_MINIMUM_BAND", "high", choices=("low", "medium", "high"))
 # A patient is not put on a list again within this many days of their last call.
 ATTEND_CALL_MIN_DAYS_BETWEEN = env_int("ATTEND_CALL_MIN_DAYS_BETWEEN", 7, minimum=1)
 # No answer: the call comes back after this many minutes, up to this many attempts.
@@ -200,7 +198,7 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
 # --- Issue 6: SMS reminders -------------------------------------------------------------
 # "database" (the default: an outbox table readable in the admin, for the demo and tests)
 # or "twilio".
-ATTEND_SMS_BACKEND = env_str("ATTEND_SMS_BACKEND", "database")
+ATTEND_SMS_BACKEND = env_choice("ATTEND_SMS_BACKEND", "database", choices=("database", "twilio"))
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
 # One of the two: a messaging service (preferred: it handles opt-outs and number pools)
