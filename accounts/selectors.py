@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from accounts.models import StaffProfile, Team
+from accounts.roles import CALL_HANDLER
 
 SEES_EVERY_TEAM = "accounts.administer_attend"
 
@@ -28,3 +29,10 @@ def restrict_to_team(queryset: QuerySet, user: Any, *, team_field: str = "team")
     if team is None:
         return queryset.none()
     return queryset.filter(**{team_field: team})
+
+
+def call_handlers_in(team: Team) -> QuerySet:
+    """The team's active members in the call handler role (not its lead, directors or admins)."""
+    return StaffProfile.objects.filter(
+        team=team, user__is_active=True, user__groups__name=CALL_HANDLER.group
+    ).distinct()

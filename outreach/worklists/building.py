@@ -34,6 +34,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Team
+from accounts.selectors import call_handlers_in
 from appointments.models import Appointment
 from outreach.models import Arm, CallTask, CallTaskStatus, Eligibility, Pilot, TeamCapacity
 from outreach.models.calls import OPEN_CALL_STATUSES
@@ -44,10 +45,11 @@ from outreach.pilots.selectors import bands_at_or_above, in_scope, pilots_runnin
 def team_capacity(team: Team, day: date) -> int:
     """Calls the team can make on `day`: handlers on shift × calls per handler.
 
-    Without a capacity set for the day, every member of the team counts as on shift.
+    Without a capacity set for the day, every call handler in the team counts as on shift
+    (its team lead and any other members do not make calls).
     """
     row = TeamCapacity.objects.filter(team=team, day=day).first()
-    handlers = row.handlers_on_shift if row is not None else team.members.count()
+    handlers = row.handlers_on_shift if row is not None else call_handlers_in(team).count()
     return handlers * team.calls_per_handler
 
 

@@ -178,3 +178,17 @@ def test_a_top_n_pilot_allocates_only_as_many_as_capacity_allows(team):
     # 3 calls of capacity at a 1:1 ratio: the top 6 by risk are randomised.
     assert Allocation.objects.count() == 6
     assert min(Allocation.objects.values_list("risk_probability", flat=True)) == 0.5
+
+
+def test_without_a_capacity_for_the_day_only_the_teams_call_handlers_count_as_on_shift():
+    from accounts.roles import CALL_HANDLER, DIRECTOR, TEAM_LEAD
+    from outreach.worklists.building import team_capacity
+    from tests.support.factories import make_user
+
+    team = TeamFactory(name="Capacity team", calls_per_handler=4)
+    make_user(CALL_HANDLER, username="cap-handler-1", team=team)
+    make_user(CALL_HANDLER, username="cap-handler-2", team=team)
+    make_user(TEAM_LEAD, username="cap-lead", team=team)
+    make_user(DIRECTOR, username="cap-director", team=team)
+
+    assert team_capacity(team, timezone.localdate()) == 2 * 4
