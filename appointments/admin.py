@@ -8,6 +8,7 @@ from appointments.models import Appointment, Clinic, ImportBatch, RiskModel, Ris
 from appointments.risk.predictor import ArtifactError
 from appointments.risk.registry import activate_model
 from audit.admin_mixins import PatientDataAuditMixin
+from config.admin import ReadOnlyAdmin
 
 
 @admin.register(Site)
@@ -39,7 +40,7 @@ class AppointmentAdmin(PatientDataAuditMixin, admin.ModelAdmin):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(ReadOnlyAdmin):
     """Import runs, read-only: what each file did, and a link to its error report."""
 
     list_display = (
@@ -50,12 +51,6 @@ class ImportBatchAdmin(admin.ModelAdmin):
     search_fields = ("file_name", "file_sha256")
     date_hierarchy = "created_at"
     readonly_fields = ("error_report",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: ImportBatch | None = None) -> bool:
-        return False
 
     @admin.display(description="error report")
     def error_report(self, batch: ImportBatch) -> str:
@@ -96,11 +91,8 @@ class RiskModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(RiskScore)
-class RiskScoreAdmin(admin.ModelAdmin):
+class RiskScoreAdmin(ReadOnlyAdmin):
     list_display = ("appointment", "probability", "band", "model", "scored_at")
     list_filter = ("band", "model")
     raw_id_fields = ("appointment",)
     readonly_fields = ("appointment", "model", "probability", "band", "reasons", "scored_at")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False

@@ -3,6 +3,7 @@ its own admin module, imported below."""
 
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
 from outreach.models import Allocation, CallTask, Pilot, TeamCapacity
 from outreach.sms import admin as sms_admin  # noqa: F401  (SMS templates, outbox, replies)
 
@@ -31,20 +32,11 @@ class PilotAdmin(admin.ModelAdmin):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(admin.ModelAdmin):
+class AllocationAdmin(ReadOnlyAdmin):
     """Read-only: an allocation is recorded once and never changes."""
 
     list_display = ("appointment", "pilot", "arm", "stratum", "block_number", "position_in_block", "allocated_at")
     list_filter = ("pilot", "arm", "stratum")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CallTask)

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from config.admin import ReadOnlyAdmin
 from outreach.models import InboundMessage, MessageTemplate, OutboxMessage, Reminder
 from outreach.sms.messages import PLACEHOLDERS, render, sample_values, unknown_placeholders
 from outreach.sms.segments import count_segments, non_gsm7_characters
@@ -63,17 +64,6 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         messages.info(request, f"{obj}: {segment_summary(obj)}.")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(OutboxMessage)
