@@ -31,7 +31,7 @@ from appointments.importing.writing_postgres import writer_for
 logger = logging.getLogger(__name__)
 
 # Rows per transaction: each chunk costs a few round trips, so larger is faster, up to memory.
-CHUNK_ROWS = 20_000
+CHUNK_ROWS = 50_000
 # A file of nothing but bad rows still gets a full count; the report keeps this many.
 MAX_REPORTED_PROBLEMS = 100_000
 

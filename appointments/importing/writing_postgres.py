@@ -56,6 +56,10 @@ class PostgresBatchWriter(BatchWriter):
         with connection.cursor() as cursor:
             cursor.execute(STAGE_TABLES)
         self._patient_sql = self._patient_upsert_sql()
+        # Patients as this import last wrote them: one seen again unchanged in a later chunk
+        # (a patient has several appointments) is already in the table as it would be
+        # written, so it is not staged or upserted again.
+        self._written: dict[str, PatientValues] = {}
 
     def _patient_upsert_sql(self) -> str:
         compared = [name for name in self.patient_fields if name != "mobile_unusable"]
@@ -130,7 +134,9 @@ class PostgresBatchWriter(BatchWriter):
         """  # noqa: S608 (identifiers are this module's constants; no values are interpolated)
 
     def write(self, rows: list[tuple[AppointmentValues, PatientValues]]) -> None:
-        patients = {patient.hospital_number: patient for _, patient in rows}
+        written = self._written
+        patients = {patient.hospital_number: patient for _, patient in rows}  # the chunk's last values win
+        patients = {number: patient for number, patient in patients.items() if written.get(number) != patient}
         appointments = {appointment.pas_id: appointment for appointment, _ in rows}
         params = {
             "vintage": self.vintage or "",
@@ -149,7 +155,6 @@ class PostgresBatchWriter(BatchWriter):
                         p.postcode.replace(" ", ""), p.mobile, p.preferred_language, p.interpreter_required,
                         p.given_name, p.family_name,
                     ))  # fmt: skip
-            cursor.execute(f"ANALYZE {PATIENT_STAGE}")
             cursor.execute(self._patient_upsert_sql_cached(), params)
             created, updated = cursor.fetchone()
             self.counts.patients_created += created
@@ -168,9 +173,9 @@ class PostgresBatchWriter(BatchWriter):
             with raw.copy(f"COPY {APPOINTMENT_STAGE} ({', '.join(APPOINTMENT_STAGE_COLUMNS)}) FROM STDIN") as copy:
                 for values in staged:
                     copy.write_row(values)
-            cursor.execute(f"ANALYZE {APPOINTMENT_STAGE}")
             cursor.execute(self._appointment_upsert_sql_cached())
             created, updated, cancelled, happened, moved = cursor.fetchone()
+            written.update(patients)
             self.counts.appointments_created += created
             self.counts.appointments_updated += updated
             self.counts.appointments_unchanged += len(appointments) - created - updated
