@@ -12,7 +12,8 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
 from pathlib import Path
 
 from django.db import transaction
@@ -139,7 +140,7 @@ def _valid_chunks(
 _DONE = object()
 
 
-def _read_ahead(chunks: Iterator[list]) -> Iterator[list]:
+def _read_ahead(chunks: Generator[list, None, None]) -> Iterator[list]:
     """Yield `chunks`, produced in a thread one chunk ahead of the caller.
 
     Reading and validating is Python work; writing a chunk is mostly waiting for the
@@ -166,6 +167,8 @@ def _read_ahead(chunks: Iterator[list]) -> Iterator[list]:
             put((_DONE, None))
         except BaseException as exc:  # handed to the consuming thread, which raises it
             put((None, exc))
+        finally:
+            chunks.close()  # when stopped early: closes the file in this thread, not at garbage collection
 
     reader = threading.Thread(target=produce, name="attend-import-reader", daemon=True)
     reader.start()
@@ -187,13 +190,14 @@ def _import_rows(
 ) -> None:
     log = _ProblemLog(batch)
     writer: BatchWriter | None = None
-    for chunk in _read_ahead(_valid_chunks(batch, source, validator, log)):
-        # The header has been read by now, so the columns present are known.
-        writer = writer or writer_for(source.columns_present)
-        writer.write(chunk)
-        log.flush()
-        if progress:
-            progress(source.chars_read)
+    with closing(_read_ahead(_valid_chunks(batch, source, validator, log))) as chunks:
+        for chunk in chunks:
+            # The header has been read by now, so the columns present are known.
+            writer = writer or writer_for(source.columns_present)
+            writer.write(chunk)
+            log.flush()
+            if progress:
+                progress(source.chars_read)
     if batch.rows_read == 0:
         raise ExtractRefused("The file has a header but no appointment rows.")
     with transaction.atomic():
