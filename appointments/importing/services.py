@@ -9,8 +9,11 @@ bad rows are skipped and recorded with their line, column and reason; good rows 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
 from pathlib import Path
 
 from django.db import transaction
@@ -29,7 +32,7 @@ from appointments.importing.writing_postgres import writer_for
 logger = logging.getLogger(__name__)
 
 # Rows per transaction: each chunk costs a few round trips, so larger is faster, up to memory.
-CHUNK_ROWS = 20_000
+CHUNK_ROWS = 50_000
 # A file of nothing but bad rows still gets a full count; the report keeps this many.
 MAX_REPORTED_PROBLEMS = 100_000
 
@@ -51,6 +54,8 @@ class _ProblemLog:
         self.stored = 0
 
     def add(self, problems: list[RowError]) -> None:
+        # Called from the reading thread while `flush` may run in the writing one: `flush`
+        # counts and swaps the list out in one step, so nothing is lost or stored twice.
         for p in problems:
             if self.stored + len(self.pending) >= MAX_REPORTED_PROBLEMS:
                 self.batch.errors_truncated = True
@@ -64,9 +69,9 @@ class _ProblemLog:
 
     def flush(self) -> None:
         if self.pending:
-            ImportRowError.objects.bulk_create(self.pending, batch_size=2000)
-            self.stored += len(self.pending)
-            self.pending = []
+            pending, self.pending = self.pending, []
+            self.stored += len(pending)
+            ImportRowError.objects.bulk_create(pending, batch_size=2000)
 
 
 def _source(path: Path, fmt: str, mapping: Mapping) -> CsvSource | FhirSource:
@@ -132,18 +137,67 @@ def _valid_chunks(
         yield chunk
 
 
+_DONE = object()
+
+
+def _read_ahead(chunks: Generator[list, None, None]) -> Iterator[list]:
+    """Yield `chunks`, produced in a thread one chunk ahead of the caller.
+
+    Reading and validating is Python work; writing a chunk is mostly waiting for the
+    database (which releases the GIL), so the next chunk is validated meanwhile. The
+    reading thread touches no database; an exception in it is raised here, in order.
+    """
+    handoff: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if not put((chunk, None)):
+                    return
+            put((_DONE, None))
+        except BaseException as exc:  # handed to the consuming thread, which raises it
+            put((None, exc))
+        finally:
+            chunks.close()  # when stopped early: closes the file in this thread, not at garbage collection
+
+    reader = threading.Thread(target=produce, name="attend-import-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            chunk, exc = handoff.get()
+            if exc is not None:
+                raise exc
+            if chunk is _DONE:
+                return
+            yield chunk
+    finally:
+        stop.set()
+        reader.join()
+
+
 def _import_rows(
     batch: ImportBatch, source: CsvSource | FhirSource, validator: RowValidator, progress: Progress | None
 ) -> None:
     log = _ProblemLog(batch)
     writer: BatchWriter | None = None
-    for chunk in _valid_chunks(batch, source, validator, log):
-        # The header has been read by now, so the columns present are known.
-        writer = writer or writer_for(source.columns_present)
-        writer.write(chunk)
-        log.flush()
-        if progress:
-            progress(source.chars_read)
+    with closing(_read_ahead(_valid_chunks(batch, source, validator, log))) as chunks:
+        for chunk in chunks:
+            # The header has been read by now, so the columns present are known.
+            writer = writer or writer_for(source.columns_present)
+            writer.write(chunk)
+            log.flush()
+            if progress:
+                progress(source.chars_read)
     if batch.rows_read == 0:
         raise ExtractRefused("The file has a header but no appointment rows.")
     with transaction.atomic():

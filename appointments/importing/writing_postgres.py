@@ -56,6 +56,10 @@ class PostgresBatchWriter(BatchWriter):
         with connection.cursor() as cursor:
             cursor.execute(STAGE_TABLES)
         self._patient_sql = self._patient_upsert_sql()
+        # Patients as this import last wrote them: one seen again unchanged in a later chunk
+        # (a patient has several appointments) is already in the table as it would be
+        # written, so it is not staged or upserted again.
+        self._written: dict[str, PatientValues] = {}
 
     def _patient_upsert_sql(self) -> str:
         compared = [name for name in self.patient_fields if name != "mobile_unusable"]
@@ -130,13 +134,18 @@ class PostgresBatchWriter(BatchWriter):
         """  # noqa: S608 (identifiers are this module's constants; no values are interpolated)
 
     def write(self, rows: list[tuple[AppointmentValues, PatientValues]]) -> None:
-        patients = {patient.hospital_number: patient for _, patient in rows}
+        written = self._written
+        patients = {patient.hospital_number: patient for _, patient in rows}  # the chunk's last values win
+        patients = {number: patient for number, patient in patients.items() if written.get(number) != patient}
         appointments = {appointment.pas_id: appointment for appointment, _ in rows}
         params = {
             "vintage": self.vintage or "",
             "year": LSOA_YEAR_FOR_VINTAGE.get(self.vintage or "", 0),
         }
         with transaction.atomic(), connection.cursor() as cursor:
+            # Losing the last chunks to a crash is harmless (a re-import writes them again), so
+            # the chunk's commit need not wait for its WAL to reach disk.
+            cursor.execute("SET LOCAL synchronous_commit = off")
             cursor.execute(f"TRUNCATE {PATIENT_STAGE}, {APPOINTMENT_STAGE}")
             raw = cursor.cursor
             with raw.copy(f"COPY {PATIENT_STAGE} ({', '.join(PATIENT_STAGE_COLUMNS)}) FROM STDIN") as copy:
@@ -166,6 +175,7 @@ class PostgresBatchWriter(BatchWriter):
                     copy.write_row(values)
             cursor.execute(self._appointment_upsert_sql_cached())
             created, updated, cancelled, happened, moved = cursor.fetchone()
+            written.update(patients)
             self.counts.appointments_created += created
             self.counts.appointments_updated += updated
             self.counts.appointments_unchanged += len(appointments) - created - updated
