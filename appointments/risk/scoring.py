@@ -100,6 +100,16 @@ def _score_chunk(
     return bands
 
 
+def _copy_json(texts: list[str], encoded: dict[tuple[str, ...], str]) -> str:
+    """The reasons as JSON in COPY's text format (where a backslash escapes); most lists recur, so
+    each distinct one is encoded once. JSON (ASCII only) never holds a raw tab or newline."""
+    key = tuple(texts)
+    value = encoded.get(key)
+    if value is None:
+        value = encoded[key] = json.dumps(texts).replace("\\", "\\\\")
+    return value
+
+
 def _upsert_postgres(
     ids: np.ndarray,
     model: RiskModel,
@@ -112,7 +122,7 @@ def _upsert_postgres(
     temporary table with COPY (no per-value parameters to quote), then one INSERT … ON CONFLICT
     moves them into the scores table."""
     table = RiskScore._meta.db_table
-    dumps = json.dumps
+    encoded: dict[tuple[str, ...], str] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {INCOMING} "
@@ -120,9 +130,12 @@ def _upsert_postgres(
         )
         cursor.execute(f"TRUNCATE {INCOMING}")
         with cursor.cursor.copy(f"COPY {INCOMING} (appointment_id, probability, band, reasons) FROM STDIN") as copy:
-            write_row = copy.write_row
-            for row in zip(ids.tolist(), probability.tolist(), bands.tolist(), map(dumps, texts), strict=True):
-                write_row(row)
+            copy.write(
+                "".join(
+                    f"{i}\t{p!r}\t{b}\t{_copy_json(t, encoded)}\n"
+                    for i, p, b, t in zip(ids.tolist(), probability.tolist(), bands.tolist(), texts, strict=True)
+                )
+            )
         cursor.execute(
             f"""
             INSERT INTO {table} (appointment_id, model_id, probability, band, reasons, scored_at)
