@@ -120,6 +120,36 @@ PHRASES: dict[str, Callable[[_Row], str | None]] = {
     "mobile": lambda r: "no mobile number for text reminders" if not r["has_mobile"] else None,
 }
 
+# The feature columns each phrase reads (a phrase is worded once per distinct combination).
+PHRASE_INPUTS: dict[str, tuple[str, ...]] = {
+    "dna_history": ("prior_dnas", "prior_attendances", "dnas_in_last_4", "days_since_last_dna"),
+    "attendance_history": ("prior_attendances",),
+    "cancellations": ("prior_patient_cancellations",),
+    "lead_time": ("booking_lead_days",),
+    "age": ("age_band",),
+    "sex": ("sex",),
+    "deprivation": ("imd_decile",),
+    "specialty": ("specialty",),
+    "follow_up": ("follow_up",),
+    "medium": ("medium",),
+    "weekday": ("weekday",),
+    "hour": ("hour",),
+    "interpreter": ("interpreter_required",),
+    "mobile": ("has_mobile",),
+}
+if set(PHRASE_INPUTS) != set(PHRASES):
+    raise RuntimeError("Every reason phrase needs its inputs in explanations.PHRASE_INPUTS.")
+
+
+def _hashable(values: np.ndarray) -> list:
+    """The values as dictionary keys: NaN (which equals nothing, not even itself) becomes None."""
+    if values.dtype.kind == "f":
+        missing = np.isnan(values)
+        if missing.any():
+            values = values.astype(object)
+            values[missing] = None
+    return values.tolist()
+
 
 class _Row:
     """One row of the feature columns, read lazily (most rows need only a few values)."""
@@ -151,15 +181,39 @@ def reasons(
         membership[i, group_names.index(GROUP_OF[feature])] = 1.0
     by_group = contributions[:, : len(features)] @ membership
     ranked = np.argsort(-by_group, axis=1)[:, : MAX_REASONS + 2]
-    result: list[list[str]] = []
-    for row_index in range(len(by_group)):
-        row = _Row(columns, row_index, specialty_names or {})
-        texts: list[str] = []
-        for g in ranked[row_index]:
-            if by_group[row_index, g] <= 0 or len(texts) == MAX_REASONS:
-                break
-            text = PHRASES[group_names[g]](row)
-            if text:
-                texts.append(text[0].upper() + text[1:])
-        result.append(texts)
+    rows = len(by_group)
+    result: list[list[str]] = [[] for _ in range(rows)]
+    if not rows or not group_names:
+        return result
+    # Rank position by rank position over all rows at once, in the order the reasons are given:
+    # a row stops at its first contribution that does not raise the risk, or at three reasons.
+    # A phrase depends only on its group's inputs (PHRASE_INPUTS), so it is worded once per
+    # distinct combination of them rather than once per row.
+    names = specialty_names or {}
+    counts = np.zeros(rows, dtype=np.int64)
+    going = np.ones(rows, dtype=bool)
+    cache: dict[str, dict[tuple, str | None]] = {}
+    everyone = np.arange(rows)
+    for position in range(ranked.shape[1]):
+        groups = ranked[:, position]
+        going &= by_group[everyone, groups] > 0
+        going &= counts < MAX_REASONS
+        if not going.any():
+            break
+        for g in np.unique(groups[going]).tolist():
+            name = group_names[g]
+            selected = np.flatnonzero(going & (groups == g))
+            known = cache.setdefault(name, {})
+            keys = zip(*(_hashable(columns[c][selected]) for c in PHRASE_INPUTS[name]), strict=True)
+            worded = []
+            for index, key in zip(selected.tolist(), keys, strict=True):
+                if key in known:
+                    text = known[key]
+                else:
+                    text = PHRASES[name](_Row(columns, index, names))
+                    text = known[key] = (text[0].upper() + text[1:]) if text else None
+                if text:
+                    result[index].append(text)
+                worded.append(text is not None)
+            counts[selected[np.array(worded, dtype=bool)]] += 1
     return result

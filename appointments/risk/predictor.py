@@ -17,6 +17,7 @@ from appointments.models import RiskBand
 from appointments.risk.features import BY_NAME, check_feature_names, design_matrix
 
 ARTIFACT_FORMAT = "attend-risk-model/1"
+CONTRIBUTION_BATCH = 8192  # rows per pass when summing path attributions
 
 
 class ArtifactError(ValueError):
@@ -98,13 +99,21 @@ class Predictor:
             return self.booster.predict(matrix, pred_contrib=True, num_threads=1)
         table, offsets, bias = self._path_table()
         rows = len(matrix)
-        leaves = self.booster.predict(matrix, pred_leaf=True, num_threads=1).reshape(rows, -1)
-        # Row i picks one leaf per tree: a sparse 0/1 matrix times the stacked leaf table sums them in C.
-        picks = sparse.csr_matrix(
-            (np.ones(leaves.size), (leaves + offsets).ravel(), np.arange(0, leaves.size + 1, leaves.shape[1])),
-            shape=(rows, len(table)),
-        )
-        return np.hstack([picks @ table, np.full((rows, 1), bias)])
+        result = np.empty((rows, table.shape[1] + 1))
+        result[:, -1] = bias
+        # In batches of rows: the leaf indices and the 0/1 matrix of a whole chunk run to hundreds of
+        # megabytes, and allocating them costs more than the sums. Each row's sum is the same either way.
+        for first in range(0, rows, CONTRIBUTION_BATCH):
+            part = matrix[first : first + CONTRIBUTION_BATCH]
+            leaves = self.booster.predict(part, pred_leaf=True, num_threads=1).reshape(len(part), -1)
+            # Row i picks one leaf per tree: a sparse 0/1 matrix times the stacked leaf table sums them in C.
+            picks = (leaves + offsets.astype(leaves.dtype)).ravel()
+            picks = sparse.csr_matrix(
+                (np.ones(picks.size), picks, np.arange(0, picks.size + 1, leaves.shape[1], dtype=picks.dtype)),
+                shape=(len(part), len(table)),
+            )
+            result[first : first + len(part), :-1] = picks @ table
+        return result
 
     def _path_table(self) -> tuple[np.ndarray, np.ndarray, float]:
         """Every tree's leaves stacked: (all leaves × features) path attributions, each tree's first row, the bias."""

@@ -25,6 +25,7 @@ from appointments.risk.registry import active_model, load_predictor
 from appointments.risk.table import table_from_queryset
 
 WRITE_BATCH = 5000
+INCOMING = "attend_riskscore_incoming"  # the temporary table the PostgreSQL upsert copies into
 
 
 class ScoringError(Exception):
@@ -53,7 +54,16 @@ def _score_chunk(
     scored_at: datetime,
     specialty_names: dict[str, str],
 ) -> np.ndarray:
-    table = table_from_queryset(Appointment.objects.filter(patient_id__in=patient_ids))
+    # The chunk's patients as one array parameter (written out as a PostgreSQL array literal of
+    # integers): thousands of separate parameters cost more to bind than the query takes to run.
+    table = table_from_queryset(
+        Appointment.objects.extra(  # noqa: S610 (the parameter is a list of integers)
+            where=[f'"{Appointment._meta.db_table}"."patient_id" = ANY(%s::bigint[])'],
+            params=["{" + ",".join(str(int(p)) for p in patient_ids) + "}"],
+        )
+        if connection.vendor == "postgresql"
+        else Appointment.objects.filter(patient_id__in=patient_ids)
+    )
     columns = compute_features(table)
     start, end = (window[0].timestamp(), window[1].timestamp())
     rows = np.flatnonzero((table.code == 0) & (table.starts >= start) & (table.starts < end))
@@ -90,6 +100,16 @@ def _score_chunk(
     return bands
 
 
+def _copy_json(texts: list[str], encoded: dict[tuple[str, ...], str]) -> str:
+    """The reasons as JSON in COPY's text format (where a backslash escapes); most lists recur, so
+    each distinct one is encoded once. JSON (ASCII only) never holds a raw tab or newline."""
+    key = tuple(texts)
+    value = encoded.get(key)
+    if value is None:
+        value = encoded[key] = json.dumps(texts).replace("\\", "\\\\")
+    return value
+
+
 def _upsert_postgres(
     ids: np.ndarray,
     model: RiskModel,
@@ -98,22 +118,35 @@ def _upsert_postgres(
     texts: list[list[str]],
     scored_at: datetime,
 ) -> None:
-    """The same upsert as bulk_create(update_conflicts=True), as one statement over arrays:
-    a handful of parameters instead of six per row."""
+    """The same upsert as bulk_create(update_conflicts=True): the rows are streamed into a
+    temporary table with COPY (no per-value parameters to quote), then one INSERT … ON CONFLICT
+    moves them into the scores table."""
     table = RiskScore._meta.db_table
-    with connection.cursor() as cursor:
+    encoded: dict[tuple[str, ...], str] = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {INCOMING} "
+            "(appointment_id bigint, probability float8, band text, reasons text)"
+        )
+        cursor.execute(f"TRUNCATE {INCOMING}")
+        with cursor.cursor.copy(f"COPY {INCOMING} (appointment_id, probability, band, reasons) FROM STDIN") as copy:
+            copy.write(
+                "".join(
+                    f"{i}\t{p!r}\t{b}\t{_copy_json(t, encoded)}\n"
+                    for i, p, b, t in zip(ids.tolist(), probability.tolist(), bands.tolist(), texts, strict=True)
+                )
+            )
         cursor.execute(
             f"""
             INSERT INTO {table} (appointment_id, model_id, probability, band, reasons, scored_at)
-            SELECT a, %s, p, b, r::jsonb, %s
-              FROM unnest(%s::bigint[], %s::float8[], %s::text[], %s::text[]) AS t(a, p, b, r)
+            SELECT appointment_id, %s, probability, band, reasons::jsonb, %s FROM {INCOMING}
             ON CONFLICT (appointment_id) DO UPDATE SET
               model_id = EXCLUDED.model_id, probability = EXCLUDED.probability, band = EXCLUDED.band,
               reasons = EXCLUDED.reasons, scored_at = EXCLUDED.scored_at
-            """,  # noqa: S608 (the table name is the model's, never input)
-            [model.pk, scored_at, ids.tolist(), probability.tolist(), bands.tolist(),
-             [json.dumps(t) for t in texts]],
-        )  # fmt: skip
+            """,  # noqa: S608 (the table names are the model's and a constant, never input)
+            [model.pk, scored_at],
+        )
+        cursor.execute(f"TRUNCATE {INCOMING}")
 
 
 def score_upcoming(*, days: int | None = None, now: datetime | None = None) -> ScoringSummary:
