@@ -33,7 +33,21 @@ class DisparityTarget(models.Model):
         return f"Gap target {self.gap_points} points"
 
 
-class DnaDailyCount(models.Model):
+class DnaCounts(models.Model):
+    """What both rollups count for one clinic and IMD decile over a period."""
+
+    site = models.ForeignKey("appointments.Site", on_delete=models.CASCADE, related_name="+")
+    specialty = models.ForeignKey("appointments.Specialty", on_delete=models.CASCADE, related_name="+")
+    clinic = models.ForeignKey("appointments.Clinic", on_delete=models.CASCADE, related_name="+")
+    imd_decile = models.PositiveSmallIntegerField(null=True)
+    appointments = models.PositiveIntegerField(help_text="Attended + DNA.")
+    dnas = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class DnaDailyCount(DnaCounts):
     """Happened appointments and DNAs per day, clinic and IMD decile: the reports' rollup.
 
     Rebuilt in one statement from the appointments after each nightly import (see
@@ -42,12 +56,6 @@ class DnaDailyCount(models.Model):
     """
 
     day = models.DateField(help_text="The appointment's local date.")
-    site = models.ForeignKey("appointments.Site", on_delete=models.CASCADE, related_name="+")
-    specialty = models.ForeignKey("appointments.Specialty", on_delete=models.CASCADE, related_name="+")
-    clinic = models.ForeignKey("appointments.Clinic", on_delete=models.CASCADE, related_name="+")
-    imd_decile = models.PositiveSmallIntegerField(null=True)
-    appointments = models.PositiveIntegerField(help_text="Attended + DNA.")
-    dnas = models.PositiveIntegerField()
 
     class Meta:
         indexes = [models.Index(fields=["day"], name="dnadaily_day")]
@@ -70,17 +78,11 @@ class DnaRollupBuild(models.Model):
         return f"Rollup of {self.rows} rows at {self.built_at:%Y-%m-%d %H:%M}"
 
 
-class DnaMonthlyCount(models.Model):
+class DnaMonthlyCount(DnaCounts):
     """DnaDailyCount summed to calendar months: what reports over whole months (the dashboard's
     default) read, a thirtieth of the rows. Rebuilt with it."""
 
     month = models.DateField(help_text="The first day of the month.")
-    site = models.ForeignKey("appointments.Site", on_delete=models.CASCADE, related_name="+")
-    specialty = models.ForeignKey("appointments.Specialty", on_delete=models.CASCADE, related_name="+")
-    clinic = models.ForeignKey("appointments.Clinic", on_delete=models.CASCADE, related_name="+")
-    imd_decile = models.PositiveSmallIntegerField(null=True)
-    appointments = models.PositiveIntegerField(help_text="Attended + DNA.")
-    dnas = models.PositiveIntegerField()
 
     class Meta:
         indexes = [models.Index(fields=["month"], name="dnamonthly_month")]
