@@ -1,4 +1,5 @@
-"""Run Attend's benchmarks and print their figures: `python -m bench [NAME ...]`."""
+"""Run Attend's benchmarks and print their figures: `python -m bench [NAME ...]`, or one with its
+options: `python -m bench import_extract --rows 200000`."""
 
 from __future__ import annotations
 
@@ -19,15 +20,23 @@ def available() -> list[str]:
 def main(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     django.setup()
-    names = argv or available()
+    split = _first_option(argv)
+    names, options = argv[:split] or available(), argv[split:]
     unknown = sorted(set(names) - set(available()))
     if unknown:
         print(f"Unknown benchmark(s): {', '.join(unknown)}. Available: {', '.join(available())}", file=sys.stderr)
         return 2
+    if options and len(names) != 1:
+        print("Options (e.g. --rows 200000) go to one benchmark: python -m bench NAME --option …", file=sys.stderr)
+        return 2
     for name in names:
         print(f"== {name} ==", flush=True)
-        importlib.import_module(f"bench.{name}").main([])
+        importlib.import_module(f"bench.{name}").main(options)
     return 0
+
+
+def _first_option(argv: list[str]) -> int:
+    return next((i for i, arg in enumerate(argv) if arg.startswith("-")), len(argv))
 
 
 if __name__ == "__main__":
