@@ -62,8 +62,8 @@ class _ProblemLog:
                 return
             self.pending.append(
                 ImportRowError(
-                    batch=self.batch, line=p.line, column=p.column, value=p.value[:200], reason=p.reason[:300],
-                    severity=p.severity,
+                    batch=self.batch, line=p.line, column=_storable(p.column), value=_storable(p.value[:200]),
+                    reason=_storable(p.reason[:300]), severity=p.severity,
                 )
             )  # fmt: skip
 
@@ -72,6 +72,12 @@ class _ProblemLog:
             pending, self.pending = self.pending, []
             self.stored += len(pending)
             ImportRowError.objects.bulk_create(pending, batch_size=2000)
+
+
+def _storable(text: str) -> str:
+    """Text quoted from a damaged row, safe to store: PostgreSQL refuses a NUL in any text
+    column, so a NUL is shown as U+FFFD, the replacement character."""
+    return text.replace("\x00", "\ufffd")
 
 
 def _source(path: Path, fmt: str, mapping: Mapping) -> CsvSource | FhirSource:

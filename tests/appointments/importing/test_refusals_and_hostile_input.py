@@ -101,6 +101,17 @@ def test_a_huge_line_is_skipped_and_reported_without_stopping_the_import(tmp_pat
     assert error.line == 3 and "longer than" in error.reason
 
 
+def test_a_nul_quoted_in_an_error_is_stored_as_a_replacement_character(tmp_path):
+    # A too-long value is quoted in its error; PostgreSQL would refuse the NUL inside it
+    # and lose the whole run's error report.
+    text = csv_text([row(), row(appointment_id="A2", clinic_code="y\x00" + "x" * 300)])
+    batch = import_extract(path=_bytes(tmp_path, text.encode()))
+    assert (batch.status, batch.rows_created, batch.rows_rejected) == (ImportStatus.SUCCEEDED, 1, 1)
+    error = ImportRowError.objects.get(batch=batch)
+    assert error.column == "clinic_code" and "longer than" in error.reason
+    assert error.value.startswith("y\ufffdxxx")
+
+
 def test_a_huge_quoted_field_spanning_lines_is_reported_not_loaded(tmp_path):
     field = "\n".join(["y" * 1000] * 200)  # 200 KB over 200 lines: beyond csv's field limit
     text = csv_text([row(), row(appointment_id="A2", patient_id=field), row(appointment_id="A3")])
