@@ -35,7 +35,10 @@ def _local_path(field: FieldFile):
 
 @shared_task
 def process_import(batch_id: int) -> str:
-    """Run an uploaded import. Safe to run twice: only a pending batch is claimed, once."""
+    """Run an uploaded import. Safe to run twice: only a pending batch is claimed, once.
+
+    An upload that changed appointments queues a rebuild of the reports' rollup, so a
+    director does not see yesterday's figures until the night's rebuild."""
     claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.PENDING).update(status=ImportStatus.RUNNING)
     if claimed != 1:
         return "not pending"
@@ -43,8 +46,14 @@ def process_import(batch_id: int) -> str:
     with _local_path(batch.file) as path:
         if batch.mapping_file:
             with _local_path(batch.mapping_file) as mapping_path:
-                return run_import(batch, path=path, mapping_path=mapping_path).status
-        return run_import(batch, path=path).status
+                batch = run_import(batch, path=path, mapping_path=mapping_path)
+        else:
+            batch = run_import(batch, path=path)
+    if batch.status == ImportStatus.SUCCEEDED and batch.rows_created + batch.rows_updated:
+        from outreach.reports.tasks import rebuild_report_rollup  # the reports app reads appointments, not vice versa
+
+        rebuild_report_rollup.delay()
+    return batch.status
 
 
 logger = logging.getLogger(__name__)

@@ -3,11 +3,13 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Sum
 from django.urls import reverse
 
 from appointments.importing.models import ImportBatch, ImportStatus
 from appointments.models import Appointment
 from appointments.tasks import process_import
+from outreach.models import DnaDailyCount, DnaRollupBuild
 from tests.appointments.importing.extracts import csv_text, row
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +36,21 @@ def test_an_admin_uploads_an_extract_and_the_task_imports_it(
     assert (status["status"], status["rows_created"], status["rows_rejected"]) == ("succeeded", 1, 1)
     assert Appointment.objects.filter(pas_id="A0001").exists()
     assert ImportBatch.objects.get().uploaded_by == admin_user
+
+
+def test_an_upload_that_changes_appointments_rebuilds_the_reports_rollup(
+    client_for, admin_user, django_capture_on_commit_callbacks
+):
+    client = client_for(admin_user)
+    past = row(appointment_start="2024-03-04T09:30", booked_at="2024-02-01T10:00", attendance_code="3")
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(client, csv_text([past]))
+    assert DnaDailyCount.objects.aggregate(dnas=Sum("dnas"))["dnas"] == 1
+    built = DnaRollupBuild.objects.count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(client, csv_text([past]))  # the same file again changes nothing
+    assert DnaRollupBuild.objects.count() == built
 
 
 def test_the_upload_answers_before_the_import_runs(client_for, admin_user):
