@@ -147,13 +147,29 @@ ATTEND_TRUST_NAME = env_str("ATTEND_TRUST_NAME", "Attend demonstration trust")
 # Cost of one missed appointment, used to value DNAs avoided (GBP).
 ATTEND_COST_PER_DNA = env_float("ATTEND_COST_PER_DNA", 160.0)
 
+# Django's own "django.server" request log is declared here too, so the masking filter is
+# part of its configuration: a second django.setup() (a WSGI app built in-process) rebuilds
+# Django's default handler, which would otherwise come back unmasked.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "level": "INFO"},
+    },
     "root": {"handlers": ["console"], "level": env_str("ATTEND_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- Issue 3: extract import and deprivation ---

@@ -111,3 +111,14 @@ def test_djangos_own_server_log_handler_is_masked():
     handlers = logging.getLogger("django.server").handlers
     assert handlers
     assert all(any(isinstance(f, MaskPersonalData) for f in h.filters) for h in handlers)
+
+
+def test_djangos_server_log_stays_masked_when_django_is_set_up_again():
+    # Building the WSGI application in-process runs django.setup() a second time, which
+    # re-applies Django's default logging; Attend's own LOGGING must re-mask it.
+    import django
+
+    django.setup(set_prefix=False)
+    handlers = logging.getLogger("django.server").handlers
+    assert handlers
+    assert all(any(isinstance(f, MaskPersonalData) for f in h.filters) for h in handlers)
