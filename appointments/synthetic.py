@@ -18,8 +18,8 @@ real ones ("AT7 3QD"), a handful per LSOA. Phones are in Ofcom's drama range
 Each past appointment is first cancelled with a fixed chance (by the patient 6%, by
 the hospital 5%). Otherwise the patient does not attend with probability
 
-    p = logistic(INTERCEPT + deprivation + age + prior DNAs + lead time + follow-up
-                 + weekday + hour + specialty + sex + medium + interpreter + u)
+    p = logistic(INTERCEPT + deprivation + age + earlier DNAs + lead time + follow-up
+                 + weekday + time of day + specialty + sex + medium + interpreter + u)
 
 where `u ~ Normal(0, PATIENT_SD)` is the patient's own propensity, constant over
 time (some people miss appointments again and again; history reveals it). The
@@ -27,6 +27,20 @@ coefficients are the constants below. With the defaults, overall DNA rate is abo
 7.5%; the most deprived decile's rate is about twice the least deprived's; ages
 18–29 have the highest rate; each earlier DNA raises the odds steeply; longer
 booking lead times and follow-ups raise it; Mondays and Fridays are worse.
+
+Real attendance is not additive, and neither is this model. These interactions are
+what the published work and the case study describe, and what a risk model has to
+find for itself (a logistic regression on the same inputs cannot represent them):
+
+- Travel: deprivation weighs on appointments the patient must travel to. Its effect
+  is full for face-to-face appointments, a third for video and none for telephone.
+- Young and deprived: adults aged 18–29 in the three most deprived deciles carry an
+  extra `YOUNG_DEPRIVED_EFFECT` (the case study saw rates up to four times the average).
+- Recency: an earlier DNA counts in full for a year, then `OLD_DNA_WEIGHT` of that.
+- Forgetting: lead time matters more to people who have missed before. The lead-time
+  slope is multiplied by `FORGETFUL_LEAD_MULTIPLIER` once the patient has a DNA.
+- Time of day: the first slot of the morning (before 09:00) and the late afternoon
+  (from 15:00) are both worse than the middle of the day.
 
 A DNA is coded 3 (did not attend) or, one time in ten, 7 (arrived too late to be
 seen); an attendance 5, or one time in twenty 6 (late but seen).
@@ -48,20 +62,27 @@ from patients.identifiers import synthetic_nhs_number
 from patients.models import age_band
 
 LONDON = ZoneInfo("Europe/London")
+YEAR = timedelta(days=365)
 
 # --- The attendance model --------------------------------------------------------------
-INTERCEPT = -4.95
+INTERCEPT = -5.0
 PATIENT_SD = 0.85
 # Per decile below 10: the most deprived decile has about twice the odds of the least.
-DEPRIVATION_PER_DECILE = 0.085
-AGE_EFFECT = {"0-17": 0.15, "18-29": 0.95, "30-44": 0.5, "45-64": 0.0, "65-79": -0.4, "80+": -0.15}
-PRIOR_DNA_EFFECT = 0.55  # per earlier DNA …
+DEPRIVATION_PER_DECILE = 0.06
+# Share of the deprivation effect by medium (travel is what deprivation makes hard).
+DEPRIVATION_BY_MEDIUM = {"face_to_face": 1.0, "telephone": 0.0, "video": 1 / 3}
+AGE_EFFECT = {"0-17": 0.15, "18-29": 0.85, "30-44": 0.5, "45-64": 0.0, "65-79": -0.4, "80+": -0.15}
+YOUNG_DEPRIVED_EFFECT = 0.8  # ages 18–29 living in deciles 1–3
+PRIOR_DNA_EFFECT = 0.55  # per earlier DNA in the last year …
+OLD_DNA_WEIGHT = 0.35  # … this share of it for an older one …
 PRIOR_DNA_CAP = 4  # … counting at most this many
-LEAD_TIME_PER_WEEK = 0.08  # per week between booking and appointment …
-LEAD_TIME_CAP_WEEKS = 20  # … up to this many weeks
+LEAD_TIME_PER_WEEK = 0.06  # per week between booking and appointment …
+LEAD_TIME_CAP_WEEKS = 20  # … up to this many weeks …
+FORGETFUL_LEAD_MULTIPLIER = 3.0  # … and this many times steeper once the patient has missed one
 FOLLOW_UP_EFFECT = 0.3
 WEEKDAY_EFFECT = (0.2, 0.0, -0.05, 0.05, 0.25)  # Monday … Friday
-LATE_AFTERNOON_EFFECT = 0.15  # appointments from 15:00
+EARLY_MORNING_EFFECT = 0.5  # appointments before 09:00
+LATE_AFTERNOON_EFFECT = 0.2  # appointments from 15:00
 MALE_EFFECT = 0.1
 MEDIUM_EFFECT = {"face_to_face": 0.0, "telephone": -0.4, "video": -0.1}
 INTERPRETER_EFFECT = 0.25
@@ -112,7 +133,8 @@ def dna_log_odds(
     *,
     imd_decile: int,
     age_band: str,
-    prior_dnas: int,
+    recent_dnas: int,
+    older_dnas: int,
     lead_days: int,
     follow_up: bool,
     weekday: int,
@@ -123,16 +145,22 @@ def dna_log_odds(
     interpreter: bool,
     patient_effect: float,
 ) -> float:
-    """The model above as a function: the log-odds that a (not cancelled) appointment is a DNA."""
+    """The model above as a function: the log-odds that a (not cancelled) appointment is a DNA.
+
+    `recent_dnas` are the patient's DNAs in the year before this appointment, `older_dnas` the rest."""
+    deprived = 10 - imd_decile
+    earlier = min(recent_dnas + OLD_DNA_WEIGHT * older_dnas, PRIOR_DNA_CAP)
+    lead_slope = LEAD_TIME_PER_WEEK * (FORGETFUL_LEAD_MULTIPLIER if recent_dnas + older_dnas else 1.0)
     return (
         INTERCEPT
-        + DEPRIVATION_PER_DECILE * (10 - imd_decile)
+        + DEPRIVATION_PER_DECILE * deprived * DEPRIVATION_BY_MEDIUM[medium]
         + AGE_EFFECT[age_band]
-        + PRIOR_DNA_EFFECT * min(prior_dnas, PRIOR_DNA_CAP)
-        + LEAD_TIME_PER_WEEK * min(lead_days / 7, LEAD_TIME_CAP_WEEKS)
+        + (YOUNG_DEPRIVED_EFFECT if age_band == "18-29" and imd_decile <= 3 else 0.0)
+        + PRIOR_DNA_EFFECT * earlier
+        + lead_slope * min(lead_days / 7, LEAD_TIME_CAP_WEEKS)
         + (FOLLOW_UP_EFFECT if follow_up else 0.0)
         + WEEKDAY_EFFECT[weekday]
-        + (LATE_AFTERNOON_EFFECT if hour >= 15 else 0.0)
+        + (EARLY_MORNING_EFFECT if hour < 9 else LATE_AFTERNOON_EFFECT if hour >= 15 else 0.0)
         + specialty_effect
         + (MALE_EFFECT if male else 0.0)
         + MEDIUM_EFFECT[medium]
@@ -311,7 +339,7 @@ def make_appointments(
             specialties.append(str(rng.choice(specialty_codes)))
         earliest = max(-history_days, (patient.date_of_birth - today).days + 7)  # never before birth
         offsets = np.sort(rng.integers(earliest, future_days, size=count))
-        prior_dnas = 0
+        dna_times: list[datetime] = []
         seen_specialties: set[str] = set()
         for offset in offsets:
             tfc = specialties[int(rng.integers(0, len(specialties)))]
@@ -334,7 +362,8 @@ def make_appointments(
                 dna_log_odds(
                     imd_decile=patient.area.imd_decile,
                     age_band=age_band(age),
-                    prior_dnas=prior_dnas,
+                    recent_dnas=sum(t > starts_at - YEAR for t in dna_times),
+                    older_dnas=sum(t <= starts_at - YEAR for t in dna_times),
                     lead_days=(starts_at - booked_at).days,
                     follow_up=follow_up,
                     weekday=starts_at.weekday(),
@@ -355,7 +384,7 @@ def make_appointments(
                     code, true_probability = 4, None
                 elif rng.random() < probability:
                     code = 7 if rng.random() < 0.1 else 3
-                    prior_dnas += 1
+                    dna_times.append(starts_at)
                 else:
                     code = 6 if rng.random() < 0.05 else 5
             serial += 1

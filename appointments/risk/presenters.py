@@ -21,6 +21,8 @@ METRICS = (
     ("recall_top_20", "Share of DNAs reached calling the top 20% each day", None),
     ("precision_top_20", "Share of the top 20% each day who did not attend", None),
 )
+BASELINE_PHRASES = (("logistic_regression", "a logistic regression on the same features"),
+                    ("prior_dna_rate_rule", "the prior DNA rate rule"))  # fmt: skip
 GROUPINGS = (("imd_quintile", "IMD quintile (1 = most deprived)"), ("sex", "Sex"), ("age_band", "Age band"),
              ("ethnic_group", "Ethnic group (used only to check the model, never as an input)"))  # fmt: skip
 SUPPRESS_BELOW = 5  # DESIGN.md: counts under 5, and rates built on them, are suppressed
@@ -30,6 +32,18 @@ def number(value: float | None, places: int | None) -> str:
     if value is None:
         return "—"
     return f"{value:.1%}" if places is None else f"{value:.{places}f}"
+
+
+def _comparison(baseline: str, d: dict[str, float]) -> str:
+    interval = f"95% CI {d['ci_low']:+.3f} to {d['ci_high']:+.3f}"
+    p = "p < 0.001" if d["p_value"] < 0.001 else f"p = {d['p_value']:.3f}"
+    if d["ci_low"] > 0:
+        verdict = "ranks better than"
+    elif d["ci_high"] < 0:
+        verdict = "ranks worse than"
+    else:
+        verdict = "cannot be told apart from"
+    return f"The model {verdict} {baseline}: AUC {d['difference']:+.3f} ({interval}; {p})."
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,12 @@ class RiskModelPresenter:
             (label, [number(self.model.metrics[k].get(metric), places) for k in keys])
             for metric, label, places in METRICS
         ]
+
+    @property
+    def comparisons(self) -> list[str]:
+        """Whether the model ranks better than each baseline, in a sentence (DeLong's test on the hold-out)."""
+        above = self.model.metrics.get("model", {}).get("auc_above", {})
+        return [_comparison(phrase, above[key]) for key, phrase in BASELINE_PHRASES if key in above]
 
     @property
     def fairness_tables(self) -> list[tuple[str, list[FairnessRow]]]:

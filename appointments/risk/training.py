@@ -218,6 +218,9 @@ def train_model(
         for name, p in predictions.items()
     }
     overall = {name: metrics.evaluate(y_holdout, p, flags[name]) for name, p in predictions.items()}
+    overall["model"]["auc_above"] = {
+        name: metrics.auc_difference(y_holdout, p_model, p) for name, p in predictions.items() if name != "model"
+    }
     groups = _groups(table.take(np.flatnonzero(holdout)), holdout_columns)
     fairness: dict[str, dict[str, dict[str, dict]]] = {}
     for by, labels in groups.items():

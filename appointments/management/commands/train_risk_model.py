@@ -3,6 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from appointments.risk.predictor import ArtifactError
+from appointments.risk.presenters import RiskModelPresenter
 from appointments.risk.registry import train_and_register
 from appointments.risk.training import TrainingError
 
@@ -51,6 +52,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{'metric':<24}" + "".join(f"{n:>22}" for n in names))
         for metric in SHOWN:
             self.stdout.write(f"{metric:<24}" + "".join(f"{_fmt(model.metrics[n].get(metric)):>22}" for n in names))
+        for sentence in RiskModelPresenter(model).comparisons:
+            self.stdout.write(sentence)
         state = (
             "active" if model.is_active else "not active: an admin activates it on the model page or with --activate"
         )

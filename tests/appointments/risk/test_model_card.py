@@ -30,6 +30,17 @@ def test_card_shows_the_model_and_both_baselines_side_by_side(client_for, admin_
     assert "Days between booking and appointment" in page  # the features, in words
 
 
+def test_card_says_whether_the_model_really_ranks_better_than_each_baseline(
+    client_for, director, card_url, active_risk_model
+):
+    page = client_for(director).get(card_url).content.decode()
+    versus_rule = active_risk_model.metrics["model"]["auc_above"]["prior_dna_rate_rule"]
+    assert "DeLong" in page
+    assert f"the prior DNA rate rule: AUC {versus_rule['difference']:+.3f}" in page
+    assert f"95% CI {versus_rule['ci_low']:+.3f} to {versus_rule['ci_high']:+.3f}" in page
+    assert "a logistic regression on the same features: AUC" in page
+
+
 def test_card_says_the_score_is_never_used_to_overbook_or_move_patients_down_a_list(client_for, director, card_url):
     page = client_for(director).get(card_url).content.decode()
     assert "never used to overbook a clinic or to move a patient down a list" in page
