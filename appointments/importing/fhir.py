@@ -10,6 +10,9 @@ exactly as a CSV row is. What is read from where:
 |  | known); fulfilled → 5; noshow → 3; cancelled → 4 if cancelationReason is `prov`, else 2 |
 | appointment_start, booked_at | Appointment.start, Appointment.created |
 | appointment_type | appointmentType code FOLLOWUP → follow_up, anything else → first |
+| medium | video if the Appointment has a virtual service (R5's `virtualService`, or its R4 |
+|  | cross-version extension); telephone if a serviceType is SNOMED CT 185317003 |
+|  | (telephone encounter); otherwise face to face (R4 has no element for it) |
 | specialty_code | Appointment.specialty[0].coding[0].code (treatment function code) |
 | site_code | the participant Location's ODS site code identifier, else its id |
 | clinic_code | the participant HealthcareService's identifier, else its id |
@@ -39,6 +42,8 @@ NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 ODS_SITE_SYSTEMS = ("https://fhir.nhs.uk/Id/ods-site-code", "https://fhir.nhs.uk/Id/ods-organization-code")
 INTERPRETER_EXTENSION = "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired"
 ETHNICITY_EXTENSION = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory"
+VIRTUAL_SERVICE_EXTENSION = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.virtualService"
+TELEPHONE_ENCOUNTER = ("http://snomed.info/sct", "185317003")
 OPEN_STATUSES = {"booked", "pending", "proposed", "arrived", "checked-in"}
 GENDERS = {"female": "F", "male": "M", "other": "X", "unknown": "U"}
 
@@ -144,7 +149,7 @@ class FhirSource:
             "specialty_code": _first_code(specialties[0]),
             "site_code": _identifier(location, ODS_SITE_SYSTEMS) or str(location.get("id", "")),
             "clinic_code": _identifier(service) or str(service.get("id", "")),
-            "medium": "",
+            "medium": _medium(appointment),
         }
 
     def _patient_values(self, patient: dict) -> dict[str, str]:
@@ -169,6 +174,17 @@ class FhirSource:
             "given_name": " ".join(names[0].get("given", []) or []),
             "family_name": str(names[0].get("family", "")),
         }
+
+
+def _medium(appointment: dict) -> str:
+    if appointment.get("virtualService") or _extension(appointment, VIRTUAL_SERVICE_EXTENSION):
+        return "video"
+    codings = [
+        c for concept in appointment.get("serviceType", []) or [] for c in (concept or {}).get("coding", []) or []
+    ]
+    if any((c.get("system"), c.get("code")) == TELEPHONE_ENCOUNTER for c in codings):
+        return "telephone"
+    return ""  # blank is face to face
 
 
 class _Unusable(ValueError):

@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from appointments.importing.fhir import VIRTUAL_SERVICE_EXTENSION
 from appointments.importing.models import ImportRowError, ImportStatus
 from appointments.importing.services import import_extract
 from appointments.models import Appointment, AttendanceCode
@@ -96,6 +97,20 @@ def test_fhir_statuses_map_to_attendance_codes(tmp_path, status, reason, code):
     extra = {"cancelationReason": {"coding": [{"code": reason}]}} if reason else {}
     import_extract(path=_bundle(tmp_path, _patient(), LOCATION, _appointment(status=status, **extra)))
     assert Appointment.objects.get().attendance_code == code
+
+
+@pytest.mark.parametrize(
+    ("changes", "medium"),
+    [
+        ({}, "face_to_face"),
+        ({"serviceType": [{"coding": [{"system": "http://snomed.info/sct", "code": "185317003"}]}]}, "telephone"),
+        ({"virtualService": [{"channelType": {"code": "ms-teams"}}]}, "video"),
+        ({"extension": [{"url": VIRTUAL_SERVICE_EXTENSION, "extension": [{"url": "channelType"}]}]}, "video"),
+    ],
+)
+def test_the_medium_comes_from_the_virtual_service_or_a_telephone_service_type(tmp_path, changes, medium):
+    import_extract(path=_bundle(tmp_path, _patient(), LOCATION, _appointment(**changes)))
+    assert Appointment.objects.get().medium == medium
 
 
 def test_an_unmappable_fhir_status_is_a_row_error_with_its_entry_number(tmp_path):
