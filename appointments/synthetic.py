@@ -42,6 +42,15 @@ find for itself (a logistic regression on the same inputs cannot represent them)
 - Time of day: the first slot of the morning (before 09:00) and the late afternoon
   (from 15:00) are both worse than the middle of the day.
 
+## A past pilot
+`seed_demo` also runs a pilot in the past (outreach/services/demo.py), so a director has
+an evaluation to read: over the `PILOT_WEEKS` weeks before today, appointments whose true
+DNA probability was at least `PILOT_MIN_RISK` (standing in for the risk model's high
+band) are randomised 1:1 by Attend's own allocation (stratified by IMD quintile, permuted
+blocks). In the intervention arm the odds of a DNA are multiplied by `PILOT_ODDS_RATIO`,
+using the same uniform draw, so support only ever turns a DNA into an attendance. Later
+appointments' histories are not redrawn, and no calls are simulated.
+
 A DNA is coded 3 (did not attend) or, one time in ten, 7 (arrived too late to be
 seen); an attendance 5, or one time in twenty 6 (late but seen).
 
@@ -86,6 +95,9 @@ LATE_AFTERNOON_EFFECT = 0.2  # appointments from 15:00
 MALE_EFFECT = 0.1
 MEDIUM_EFFECT = {"face_to_face": 0.0, "telephone": -0.4, "video": -0.1}
 INTERPRETER_EFFECT = 0.25
+PILOT_WEEKS = 16
+PILOT_MIN_RISK = 0.15
+PILOT_ODDS_RATIO = 0.65
 PATIENT_CANCELS = 0.06
 HOSPITAL_CANCELS = 0.05
 
@@ -209,6 +221,9 @@ class SyntheticAppointment:
     attendance_code: int
     # The model's own probability of a DNA (None for a cancelled one): for tests only.
     true_dna_probability: float | None = None
+    # The uniform draw that decided the outcome (a DNA if below the probability), so a
+    # simulated intervention can redraw it coupled: see `attended_with_support`.
+    outcome_draw: float | None = None
 
 
 @dataclass
@@ -225,6 +240,16 @@ class SyntheticTrust:
     clinics: list[SyntheticClinic]
     patients: list[SyntheticPatient]
     appointments: list[SyntheticAppointment] = field(default_factory=list)
+
+
+def attended_with_support(appointment: SyntheticAppointment) -> bool:
+    """Whether a DNA would have been an attendance had the pilot's support multiplied its odds
+    by PILOT_ODDS_RATIO (the same draw against the lower probability)."""
+    p = appointment.true_dna_probability
+    if p is None or appointment.outcome_draw is None:
+        return False
+    odds = p / (1 - p) * PILOT_ODDS_RATIO
+    return appointment.outcome_draw >= odds / (1 + odds) and appointment.outcome_draw < p
 
 
 def make_areas(rng: np.random.Generator, count: int) -> list[Area]:
@@ -375,18 +400,20 @@ def make_appointments(
                     patient_effect=patient.patient_effect,
                 )
             )
-            code, true_probability = 0, probability
+            code, true_probability, outcome_draw = 0, probability, None
             if starts_at < now:
                 cancel_draw = rng.random()
                 if cancel_draw < PATIENT_CANCELS:
                     code, true_probability = 2, None
                 elif cancel_draw < PATIENT_CANCELS + HOSPITAL_CANCELS:
                     code, true_probability = 4, None
-                elif rng.random() < probability:
-                    code = 7 if rng.random() < 0.1 else 3
-                    dna_times.append(starts_at)
                 else:
-                    code = 6 if rng.random() < 0.05 else 5
+                    outcome_draw = rng.random()
+                    if outcome_draw < probability:
+                        code = 7 if rng.random() < 0.1 else 3
+                        dna_times.append(starts_at)
+                    else:
+                        code = 6 if rng.random() < 0.05 else 5
             serial += 1
             yield SyntheticAppointment(
                 pas_id=f"DEMO-A{serial:08d}",
@@ -400,6 +427,7 @@ def make_appointments(
                 medium=medium,
                 attendance_code=code,
                 true_dna_probability=true_probability,
+                outcome_draw=outcome_draw,
             )
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from appointments import synthetic
 from appointments.demo import RealDataPresent, load_synthetic_trust
+from outreach.services.demo import run_past_demo_pilot
 
 
 class Command(BaseCommand):
@@ -19,6 +20,9 @@ class Command(BaseCommand):
             "--today", type=date.fromisoformat, default=None, help="Generate as if today were this date (YYYY-MM-DD)."
         )
         parser.add_argument("--allow-real-data", action="store_true", help="Seed even though non-demo patients exist.")
+        parser.add_argument(
+            "--no-pilot", action="store_true", help="Leave out the past pilot (randomised, with a known effect)."
+        )
         parser.add_argument("--json", action="store_true", help="Print a JSON summary on the last line.")
 
     def handle(self, *args: object, **options: object) -> None:
@@ -31,6 +35,8 @@ class Command(BaseCommand):
         except RealDataPresent as exc:
             raise CommandError(str(exc)) from None
         result = {"today": today.isoformat(), "seed": options["seed"], **asdict(summary)}
+        if not options["no_pilot"]:
+            result["pilot"] = asdict(run_past_demo_pilot(trust, today=today))
         if options["json"]:
             self.stdout.write(json.dumps(result))
         else:
@@ -40,3 +46,9 @@ class Command(BaseCommand):
                     f"{summary.upcoming_appointments:,} upcoming appointments across {summary.clinics} clinics."
                 )
             )
+            if "pilot" in result:
+                pilot = result["pilot"]
+                self.stdout.write(
+                    f"Past pilot: {pilot['allocated']:,} high-risk appointments randomised, "
+                    f"{pilot['intervention']:,} to phone support ({pilot['dnas_prevented']:,} DNAs it prevented)."
+                )
