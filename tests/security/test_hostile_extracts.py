@@ -18,6 +18,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from appointments.importing.models import ImportBatch, ImportStatus
 from appointments.models import Appointment
 from patients.identifiers import synthetic_nhs_number
 from patients.models import Patient
@@ -41,7 +42,7 @@ HOSTILE_SAMPLES = [
     "943 476 5919", "0000000000", "+44", "07700 900123",
 ]  # fmt: skip
 SETTINGS = settings(
-    max_examples=12,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -89,6 +90,8 @@ def test_hostile_rows_never_crash_the_import_and_the_good_row_still_lands(tmp_pa
     _import(path)  # bad rows are skipped and reported, never raised
 
     assert Appointment.objects.filter(pas_id=GOOD_ID).exists()
+    batch = ImportBatch.objects.latest("pk")
+    assert batch.status == ImportStatus.SUCCEEDED, batch.message  # the error report was stored too
 
 
 @SETTINGS
