@@ -20,6 +20,10 @@ def available() -> list[str]:
 def main(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     django.setup()
+    problem = _database_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     split = _first_option(argv)
     names, options = argv[:split] or available(), argv[split:]
     unknown = sorted(set(names) - set(available()))
@@ -33,6 +37,21 @@ def main(argv: list[str]) -> int:
         print(f"== {name} ==", flush=True)
         importlib.import_module(f"bench.{name}").main(options)
     return 0
+
+
+def _database_problem() -> str:
+    """Why the benchmarks cannot run here, or "" once the database is reachable and migrated."""
+    from django.core.management import call_command
+    from django.db import OperationalError, connection
+
+    if connection.vendor != "postgresql":
+        return "The benchmarks measure PostgreSQL: set DATABASE_URL=postgres://… (see README, Benchmarks)."
+    try:
+        connection.ensure_connection()
+    except OperationalError as exc:
+        return f"Cannot reach the benchmark database ({exc}). Create it first, e.g. createdb attend_bench."
+    call_command("migrate", verbosity=0)
+    return ""
 
 
 def _first_option(argv: list[str]) -> int:
