@@ -16,6 +16,7 @@ from outreach.models.calls import (
 from outreach.models.capacity import TeamCapacity
 from outreach.models.pilots import Allocation, Arm, Eligibility, Pilot
 from outreach.models.reminders import (
+    EarlyReceipt,
     InboundAction,
     InboundMessage,
     MessageTemplate,
@@ -39,6 +40,7 @@ __all__ = [
     "DnaDailyCount",
     "DnaMonthlyCount",
     "DnaRollupBuild",
+    "EarlyReceipt",
     "Eligibility",
     "InboundAction",
     "InboundMessage",

@@ -104,6 +104,26 @@ class OutboxMessage(models.Model):
         return f"to {self.to_number} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class EarlyReceipt(models.Model):
+    """A delivery receipt for a message id Attend has not recorded yet.
+
+    Twilio can call back before the sweep has written the id it was given (the HTTP
+    answer and the callback race). The receipt waits here and is applied when the id is
+    recorded; one for an id Attend never records (another application on the account, or
+    a send whose worker died) is purged after ATTEND_SMS_EARLY_RECEIPT_DAYS."""
+
+    provider_message_id = models.CharField(max_length=64, db_index=True)
+    provider_status = models.CharField(max_length=20)
+    error_code = models.CharField(max_length=20, blank=True)
+    received_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.provider_status} for {self.provider_message_id}"
+
+
 class InboundAction(models.TextChoices):
     OPT_OUT = "opt_out", "Opted out (STOP)"
     OPT_IN = "opt_in", "Opted back in (START)"

@@ -1,5 +1,5 @@
 """Admin for SMS: templates (with their segment count before saving), the outbox,
-reminders and the replies patients sent."""
+reminders, delivery receipts still waiting for their message id, and the replies patients sent."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from config.admin import ReadOnlyAdmin
-from outreach.models import InboundMessage, MessageTemplate, OutboxMessage, Reminder
+from outreach.models import EarlyReceipt, InboundMessage, MessageTemplate, OutboxMessage, Reminder
 from outreach.sms.messages import PLACEHOLDERS, render, sample_values, unknown_placeholders
 from outreach.sms.segments import count_segments, non_gsm7_characters
 
@@ -71,6 +71,12 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "to_number", "segments", "encoding", "reminder"]
     search_fields = ["to_number", "provider_message_id"]
     list_select_related = ["reminder"]
+
+
+@admin.register(EarlyReceipt)
+class EarlyReceiptAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "provider_message_id", "provider_status", "error_code"]
+    search_fields = ["provider_message_id"]
 
 
 @admin.register(Reminder)

@@ -3,30 +3,62 @@
 Receipts arrive late, twice, or out of order (Twilio's "sent" can follow its
 "delivered"). Each one is applied through the status machine, which only ever
 moves a reminder forwards, so the last word is always the furthest status reached.
+A receipt can even arrive before the sweep has recorded the message id Twilio gave it:
+it is kept as an EarlyReceipt and applied when the id is recorded.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.utils import timezone
 
-from outreach.models import Reminder, ReminderStatus
+from outreach.models import EarlyReceipt, Reminder, ReminderStatus
 from outreach.sms.backends import TWILIO_OPTED_OUT, TWILIO_UNUSABLE
 from outreach.sms.optouts import patients_mark_number_unusable, patients_opt_out
 from outreach.sms.transitions import PROVIDER_STATUSES, reminder_transition
 
 S = ReminderStatus
+FINAL_RECEIPTS = (S.DELIVERED, S.UNDELIVERED, S.FAILED)
 
 
 def delivery_receipt_record(*, provider_message_id: str, provider_status: str, error_code: str = "") -> str | None:
-    """Apply one receipt; returns the reminder's status afterwards, or None for an id we never sent."""
+    """Apply one receipt; returns the reminder's status afterwards, or None for an id not recorded
+    (yet): that receipt is kept, to be applied if the id is recorded soon."""
     if not provider_message_id:
         return None
     reminder = Reminder.objects.filter(provider_message_id=provider_message_id).only("pk", "to_number").first()
-    if reminder is None:
-        return None
-    target = PROVIDER_STATUSES.get((provider_status or "").lower())
     now = timezone.now()
-    if target in (S.DELIVERED, S.UNDELIVERED, S.FAILED):
+    if reminder is None:
+        if PROVIDER_STATUSES.get((provider_status or "").lower()) in FINAL_RECEIPTS:
+            EarlyReceipt.objects.create(
+                provider_message_id=provider_message_id[:64], provider_status=provider_status.lower()[:20],
+                error_code=(error_code or "")[:20], received_at=now,
+            )  # fmt: skip
+        cutoff = now - timedelta(days=settings.ATTEND_SMS_EARLY_RECEIPT_DAYS)
+        EarlyReceipt.objects.filter(received_at__lt=cutoff).delete()
+        return None
+    return _apply(reminder, provider_status, error_code, now)
+
+
+def early_receipts_apply(provider_message_ids: list[str]) -> int:
+    """Apply, in the order they came, the receipts that arrived before these ids were recorded."""
+    early = list(EarlyReceipt.objects.filter(provider_message_id__in=[i for i in provider_message_ids if i]))
+    if not early:
+        return 0
+    recorded = Reminder.objects.filter(provider_message_id__in={e.provider_message_id for e in early})
+    reminders = {r.provider_message_id: r for r in recorded.only("pk", "to_number", "provider_message_id")}
+    for receipt in early:
+        if receipt.provider_message_id in reminders:
+            _apply(reminders[receipt.provider_message_id], receipt.provider_status, receipt.error_code, timezone.now())
+    EarlyReceipt.objects.filter(pk__in=[e.pk for e in early if e.provider_message_id in reminders]).delete()
+    return len(early)
+
+
+def _apply(reminder: Reminder, provider_status: str, error_code: str, now) -> str:
+    target = PROVIDER_STATUSES.get((provider_status or "").lower())
+    if target in FINAL_RECEIPTS:
         changes = {"delivered_at": now} if target == S.DELIVERED else {"error_code": (error_code or "")[:20]}
         moved = reminder_transition(reminder_id=reminder.pk, to=target, now=now, **changes)
         if moved and error_code in TWILIO_OPTED_OUT:

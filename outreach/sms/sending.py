@@ -34,6 +34,7 @@ from outreach.sms.messages import active_templates, reminder_text
 from outreach.sms.optouts import patients_mark_number_unusable, patients_opt_out
 from outreach.sms.planning import skip_reason
 from outreach.sms.ratelimit import send_rate_limiter
+from outreach.sms.receipts import early_receipts_apply
 from outreach.sms.segments import count_segments
 from outreach.sms.transitions import reminder_transition, reminders_bulk_move
 
@@ -135,6 +136,7 @@ def send_claimed(
     # The provider has it now: whatever happens next, it is never sent again.
     if not _record_sent(reminder_id, token, result, now, sent_fields):
         logger.error("Reminder %s was sent as %s after its claim was taken back", reminder_id, result.message_id)
+    early_receipts_apply([result.message_id])  # a callback may have beaten us to it
     return "sent"
 
 

@@ -1,5 +1,6 @@
 """The Twilio backend against Twilio's HTTP API, stubbed at the requests layer (never the internet)."""
 
+import json
 from datetime import timedelta
 from urllib.parse import parse_qs
 
@@ -8,9 +9,10 @@ import requests
 import responses
 from django.core.exceptions import ImproperlyConfigured
 
-from outreach.models import Reminder, ReminderStatus
+from outreach.models import EarlyReceipt, Reminder, ReminderStatus
 from outreach.sms.backends import ErrorKind, OutgoingMessage, SendError, TwilioBackend, classify_twilio_error
 from outreach.sms.optouts import patients_mark_number_unusable
+from outreach.sms.receipts import delivery_receipt_record
 from outreach.sms.sending import reminders_sweep, retry_delay
 from tests.outreach.sms.conftest import NOW, make_reminder
 
@@ -156,3 +158,17 @@ def test_send_error_carries_the_twilio_code():
     with pytest.raises(SendError) as raised:
         TwilioBackend().send(OutgoingMessage(to="+447700900001", body="hi"))
     assert (raised.value.kind, raised.value.code) == (ErrorKind.OPTED_OUT, "21610")
+
+
+@responses.activate
+def test_a_receipt_that_beats_the_api_answer_is_applied_once_the_id_is_recorded():
+    def twilio_calls_back_first(request):
+        # Twilio's "delivered" callback lands while its answer to our POST is still on the wire.
+        delivery_receipt_record(provider_message_id="SMfast", provider_status="delivered")
+        return 201, {}, json.dumps({"sid": "SMfast", "status": "accepted", "account_sid": ACCOUNT, "body": ""})
+
+    responses.add_callback(responses.POST, MESSAGES_URL, callback=twilio_calls_back_first)
+    reminder = make_reminder()
+    reminders_sweep(now=NOW, backend=TwilioBackend())
+    assert (fresh(reminder).status, fresh(reminder).provider_message_id) == (S.DELIVERED, "SMfast")
+    assert not EarlyReceipt.objects.exists()

@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
-from outreach.models import InboundMessage, Reminder, ReminderStatus
+from outreach.models import EarlyReceipt, InboundMessage, Reminder, ReminderStatus
 from tests.outreach.sms.conftest import make_reminder
 
 pytestmark = pytest.mark.django_db
@@ -79,9 +82,22 @@ def test_behind_a_tls_proxy_a_signature_for_another_scheme_is_refused(client, se
     assert response.status_code == 403
 
 
-def test_a_receipt_for_an_unknown_message_answers_200(client):
+def test_a_receipt_for_an_unknown_message_answers_200_and_waits_for_its_id(client):
     response = post_signed(client, STATUS, {"MessageSid": "SMunknown", "MessageStatus": "delivered"})
     assert response.status_code == 200
+    assert EarlyReceipt.objects.get().provider_message_id == "SMunknown"
+
+
+def test_an_early_receipt_nobody_claims_is_purged_after_the_configured_days(client, settings):
+    post_signed(client, STATUS, {"MessageSid": "SMold", "MessageStatus": "failed"})
+    EarlyReceipt.objects.update(received_at=timezone.now() - timedelta(days=settings.ATTEND_SMS_EARLY_RECEIPT_DAYS + 1))
+    post_signed(client, STATUS, {"MessageSid": "SMnew", "MessageStatus": "delivered"})
+    assert list(EarlyReceipt.objects.values_list("provider_message_id", flat=True)) == ["SMnew"]
+
+
+def test_a_receipt_that_says_nothing_final_is_not_kept(client):
+    post_signed(client, STATUS, {"MessageSid": "SMq", "MessageStatus": "queued"})
+    assert not EarlyReceipt.objects.exists()
 
 
 def test_a_get_is_not_allowed(client):
