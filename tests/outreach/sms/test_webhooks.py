@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
-from outreach.models import EarlyReceipt, InboundMessage, Reminder, ReminderStatus
+from outreach.models import BookingRequest, EarlyReceipt, InboundMessage, Reminder, ReminderStatus
 from tests.outreach.sms.conftest import make_reminder
 
 pytestmark = pytest.mark.django_db
@@ -141,6 +141,17 @@ def test_a_signed_inbound_text_is_kept_and_answered_with_empty_twiml(client):
     response = post_signed(client, INBOUND, params)
     assert response.status_code == 200 and response["Content-Type"].startswith("text/xml")
     assert InboundMessage.objects.get().body == "Is there parking?"
+
+
+def test_a_replayed_signed_reply_acts_once(client):
+    # Twilio's signature has no timestamp, so a captured request verifies again; replaying it
+    # must not put the patient on the booking team's list twice.
+    reminder = sent_reminder()
+    params = {"MessageSid": "SMin2", "From": reminder.appointment.patient.mobile, "To": "+447700900999", "Body": "3"}
+    for _ in range(3):
+        assert post_signed(client, INBOUND, params).status_code == 200
+    assert InboundMessage.objects.count() == 1
+    assert BookingRequest.objects.filter(patient=reminder.appointment.patient).count() == 1
 
 
 def test_an_unsigned_inbound_text_is_refused(client):
