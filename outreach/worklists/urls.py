@@ -11,5 +11,6 @@ urlpatterns = [
     path("team/capacity/", views.team_capacity_set, name="team-capacity"),
     path("team/calls/<int:task_id>/reassign/", views.team_reassign, name="team-reassign"),
     path("team/booking-requests/", views.booking_requests, name="booking-requests"),
+    path("team/booking-requests/<int:request_id>/done/", views.booking_request_done, name="booking-request-done"),
     path("team/booking-requests.csv", views.booking_requests_csv, name="booking-requests-csv"),
 ]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import role_required
 from audit.models import AuditAction
 from audit.services import audit_record
-from outreach.models import CallTask, CallTaskStatus
+from outreach.models import BookingRequest, CallTask, CallTaskStatus
 from outreach.worklists import selectors, services
 from outreach.worklists.building import team_capacity
 from outreach.worklists.forms import AttemptForm, CapacityForm, ReassignForm
@@ -203,6 +203,24 @@ def booking_requests(request: HttpRequest) -> HttpResponse:
         for r in selectors.booking_requests_open()
     ]
     return render(request, "outreach/booking_requests.html", {"rows": rows})
+
+
+@role_required(LEAD)
+@require_POST
+def booking_request_done(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The booking team has actioned the request in the PAS: it leaves the open list."""
+    done = BookingRequest.objects.filter(pk=request_id, handled_at__isnull=True).update(
+        handled_at=timezone.now(), handled_by=request.user
+    )
+    if done:
+        booking = BookingRequest.objects.select_related("patient").get(pk=request_id)
+        audit_record(action=AuditAction.CHANGE, target=booking, request=request, summary="Booking request done")
+        messages.success(request, f"{booking.get_kind_display()} request for {booking.patient.display_name} done.")
+    elif BookingRequest.objects.filter(pk=request_id).exists():
+        messages.info(request, "That request had already been marked done.")
+    else:
+        raise Http404("No such booking request.")
+    return redirect("booking-requests")
 
 
 @role_required(LEAD)

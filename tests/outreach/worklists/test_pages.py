@@ -153,6 +153,30 @@ def test_the_booking_team_csv_export_lists_requests_and_is_audited(client_for, t
     assert AuditEvent.objects.get(action=AuditAction.EXPORT).actor == team_lead
 
 
+def test_a_team_lead_marks_a_booking_request_done_and_it_leaves_the_list(client_for, team_lead, claimed):
+    booking = BookingRequest.objects.create(patient=claimed.patient, kind="cancel", source="sms")
+    client = client_for(team_lead)
+    assert claimed.patient.hospital_number in client.get(reverse("booking-requests")).content.decode()
+
+    response = client.post(reverse("booking-request-done", args=[booking.pk]), follow=True)
+    assert "done." in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.handled_by == team_lead and booking.handled_at is not None
+    assert claimed.patient.hospital_number not in client.get(reverse("booking-requests-csv")).content.decode()
+    assert AuditEvent.objects.filter(action=AuditAction.CHANGE, target_id=str(booking.pk)).exists()
+
+    again = client.post(reverse("booking-request-done", args=[booking.pk]), follow=True)
+    assert "already been marked done" in again.content.decode()
+    assert client.post(reverse("booking-request-done", args=[booking.pk + 99])).status_code == 404
+
+
+def test_only_a_team_lead_marks_booking_requests_done(client_for, call_handler, claimed):
+    booking = BookingRequest.objects.create(patient=claimed.patient, kind="cancel", source="sms")
+    assert client_for(call_handler).post(reverse("booking-request-done", args=[booking.pk])).status_code == 403
+    booking.refresh_from_db()
+    assert booking.handled_at is None
+
+
 def test_a_director_cannot_see_call_lists(client_for, director):
     assert client_for(director).get(reverse("calls-start")).status_code == 403
 
