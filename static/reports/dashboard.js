@@ -42,6 +42,13 @@
     return { beginAtZero: true, title: { display: true, text: label } };
   }
 
+  // The axis reaches the top of the highest interval, so no whisker is cut off.
+  function withRoomFor(axis, highs) {
+    var top = Math.max.apply(null, (highs || []).filter(function (v) { return typeof v === "number"; }));
+    if (isFinite(top)) { axis.suggestedMax = top; }
+    return axis;
+  }
+
   var builders = {
     "interval-bars": function (data) {
       return {
@@ -50,7 +57,7 @@
           labels: data.labels,
           datasets: [{ label: data.yLabel, data: data.values, low: data.low, high: data.high, backgroundColor: NHS_BLUE }]
         },
-        options: { scales: { y: yAxis(data.yLabel) }, plugins: { legend: { display: false } } },
+        options: { scales: { y: withRoomFor(yAxis(data.yLabel), data.high) }, plugins: { legend: { display: false } } },
         plugins: [intervalWhiskers]
       };
     },
