@@ -56,6 +56,12 @@ class AppointmentPresenter:
         return self.appointment.site.name
 
     @property
+    def where(self) -> str:
+        """The clinic and its site, without saying the site twice when the clinic's name has it."""
+        clinic, site = self.clinic, self.site
+        return clinic if site and site.lower() in clinic.lower() else f"{clinic} at {site}"
+
+    @property
     def starts(self) -> str:
         return when(self.appointment.starts_at)
 

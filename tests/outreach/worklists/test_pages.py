@@ -3,9 +3,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import CALL_HANDLER
-from appointments.models import AttendanceCode
+from appointments.models import Appointment, AttendanceCode, Clinic, Site
 from audit.models import AuditAction, AuditEvent
 from outreach.models import BookingRequest, CallAttempt, CallTaskStatus, SupportOffer, TeamCapacity
+from outreach.worklists.presenters import AppointmentPresenter
 from tests.outreach.factories import CallTaskFactory
 from tests.support.factories import make_user
 
@@ -187,3 +188,15 @@ def test_an_interpreter_ticked_without_a_language_is_refused_with_a_message(clie
     assert response.status_code == 400
     assert "Say which language the interpreter is for." in response.content.decode()
     assert not CallAttempt.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("clinic", "site", "where"),
+    [
+        ("Eye clinic", "Attend General Hospital", "Eye clinic at Attend General Hospital"),
+        ("Urology, Riverside Treatment Centre", "Riverside Treatment Centre", "Urology, Riverside Treatment Centre"),
+    ],
+)
+def test_the_card_names_the_site_once(clinic, site, where):
+    appointment = Appointment(clinic=Clinic(name=clinic), site=Site(name=site))
+    assert AppointmentPresenter(appointment).where == where
