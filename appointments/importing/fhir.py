@@ -44,6 +44,10 @@ INTERPRETER_EXTENSION = "http://hl7.org/fhir/StructureDefinition/patient-interpr
 ETHNICITY_EXTENSION = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory"
 VIRTUAL_SERVICE_EXTENSION = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.virtualService"
 TELEPHONE_ENCOUNTER = ("http://snomed.info/sct", "185317003")
+WRONG_SHAPE = (
+    "not shaped as a FHIR R4 Appointment: an element holds text or a number where FHIR has an object "
+    "or a list (check participant, identifier, specialty, serviceType and the Patient it refers to)"
+)
 OPEN_STATUSES = {"booked", "pending", "proposed", "arrived", "checked-in"}
 GENDERS = {"female": "F", "male": "M", "other": "X", "unknown": "U"}
 
@@ -85,19 +89,20 @@ class FhirSource:
     def rows(self) -> Iterator[RawRow]:
         bundle = self._bundle()
         self.chars_read = self.path.stat().st_size
-        entries = [e for e in bundle.get("entry", []) or [] if isinstance(e, dict)]
-        resources: dict[str, dict] = {}
-        for entry in entries:
-            resource = entry.get("resource") or {}
-            if resource.get("resourceType") and resource.get("id"):
-                resources[f"{resource['resourceType']}/{resource['id']}"] = resource
-            if entry.get("fullUrl"):
-                resources[entry["fullUrl"]] = resource
-        appointments = [
-            (number, e["resource"])
-            for number, e in enumerate(entries, start=1)
-            if (e.get("resource") or {}).get("resourceType") == "Appointment"
+        raw_entries = bundle.get("entry")
+        # Entries are numbered by their place in the Bundle, so an error names the right one.
+        entries = [
+            (number, entry, entry.get("resource"))
+            for number, entry in enumerate(raw_entries if isinstance(raw_entries, list) else [], start=1)
+            if isinstance(entry, dict) and isinstance(entry.get("resource"), dict)
         ]
+        resources: dict[str, dict] = {}
+        for _, entry, resource in entries:
+            if isinstance(resource.get("resourceType"), str) and isinstance(resource.get("id"), str | int):
+                resources[f"{resource['resourceType']}/{resource['id']}"] = resource
+            if isinstance(entry.get("fullUrl"), str):
+                resources[entry["fullUrl"]] = resource
+        appointments = [(number, r) for number, _, r in entries if r.get("resourceType") == "Appointment"]
         if not appointments:
             raise ExtractRefused("The FHIR Bundle has no Appointment resources.")
         for number, appointment in appointments:
@@ -105,6 +110,9 @@ class FhirSource:
                 yield number, self._row(appointment, resources), None
             except _Unusable as exc:
                 yield number, None, str(exc)
+            except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+                # An element of the wrong JSON type: this entry is reported, the rest still imports.
+                yield number, None, WRONG_SHAPE
 
     def _row(self, appointment: dict, resources: dict[str, dict]) -> dict[str, str]:
         actors: dict[str, dict] = {}

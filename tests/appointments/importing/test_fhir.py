@@ -113,6 +113,26 @@ def test_the_medium_comes_from_the_virtual_service_or_a_telephone_service_type(t
     assert Appointment.objects.get().medium == medium
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"participant": "Patient/p1"},
+        {"participant": ["Patient/p1"]},
+        {"identifier": "A9"},
+        {"specialty": {"coding": [{"code": "120"}]}},
+        {"serviceType": "telephone"},
+        {"status": ["booked"]},
+    ],
+)
+def test_an_appointment_of_the_wrong_shape_is_reported_and_the_rest_of_the_bundle_lands(tmp_path, changes):
+    bad = _appointment(aid="BAD", **changes)
+    batch = import_extract(path=_bundle(tmp_path, _patient(), LOCATION, "not a resource", bad, _appointment()))
+    assert (batch.status, batch.rows_created, batch.rows_rejected) == (ImportStatus.SUCCEEDED, 1, 1)
+    assert list(Appointment.objects.values_list("pas_id", flat=True)) == ["A1"]
+    error = ImportRowError.objects.get(batch=batch)
+    assert error.line == 4 and "not shaped as a FHIR R4 Appointment" in error.reason  # the Bundle's 4th entry
+
+
 def test_an_unmappable_fhir_status_is_a_row_error_with_its_entry_number(tmp_path):
     batch = import_extract(
         path=_bundle(tmp_path, _patient(), LOCATION, _appointment(), _appointment("A2", status="entered-in-error"))
