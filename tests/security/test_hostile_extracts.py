@@ -9,6 +9,7 @@ implementation lands. Examples per test are kept small so the suite stays fast.
 
 import csv
 import io
+import json
 from datetime import timedelta
 
 import pytest
@@ -118,3 +119,44 @@ def test_a_file_in_another_encoding_does_not_crash_the_import(tmp_path, good_row
         assert not Appointment.objects.exists()
     else:
         assert Appointment.objects.filter(pas_id=GOOD_ID).exists()
+
+
+json_value = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+APPOINTMENT_FIELDS = ["id", "identifier", "status", "start", "created", "appointmentType", "specialty", "serviceType",
+                      "participant", "cancelationReason", "virtualService", "extension"]  # fmt: skip
+
+
+@SETTINGS
+@given(field=st.sampled_from(APPOINTMENT_FIELDS), value=json_value)
+def test_a_fhir_appointment_of_any_shape_never_costs_the_good_one_beside_it(tmp_path, good_row, field, value):
+    nhs_number = {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": good_row["nhs_number"]}
+    nhs_number = {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": good_row["nhs_number"]}
+    patient = {"resourceType": "Patient", "id": "p1", "birthDate": "1980-01-31", "gender": "female",
+               "identifier": [nhs_number]}  # fmt: skip
+    location = {"resourceType": "Location", "id": "l1",
+                "identifier": [{"system": "https://fhir.nhs.uk/Id/ods-site-code", "value": "RZZ01"}]}  # fmt: skip
+
+    def appointment(aid: str) -> dict:
+        return {
+            "resourceType": "Appointment", "id": aid, "status": "booked",
+            "start": good_row["appointment_start"] + "+00:00", "created": good_row["booked_at"] + "+00:00",
+            "specialty": [{"coding": [{"code": "110"}]}],
+            "participant": [{"actor": {"reference": "Patient/p1"}}, {"actor": {"reference": "Location/l1"}},
+                            {"actor": {"reference": "HealthcareService/CLIN1"}}],
+        }  # fmt: skip
+
+    hostile = {**appointment("HOSTILE"), field: value}
+    bundle = {"resourceType": "Bundle", "entry": [{"resource": r} for r in (patient, location, hostile,
+                                                                             appointment(GOOD_ID))]}  # fmt: skip
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+
+    _import(path)
+
+    assert Appointment.objects.filter(pas_id=GOOD_ID).exists()
+    batch = ImportBatch.objects.latest("pk")
+    assert batch.status == ImportStatus.SUCCEEDED, batch.message
