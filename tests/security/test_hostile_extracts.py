@@ -128,32 +128,48 @@ json_value = st.recursive(
 )
 APPOINTMENT_FIELDS = ["id", "identifier", "status", "start", "created", "appointmentType", "specialty", "serviceType",
                       "participant", "cancelationReason", "virtualService", "extension"]  # fmt: skip
+PATIENT_FIELDS = ["identifier", "birthDate", "gender", "telecom", "address", "name", "communication", "extension"]
+
+
+def _fhir_patient(pid: str, nhs_number: str) -> dict:
+    identifier = [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs_number}]
+    return {
+        "resourceType": "Patient",
+        "id": pid,
+        "birthDate": "1980-01-31",
+        "gender": "female",
+        "identifier": identifier,
+    }
 
 
 @SETTINGS
-@given(field=st.sampled_from(APPOINTMENT_FIELDS), value=json_value)
-def test_a_fhir_appointment_of_any_shape_never_costs_the_good_one_beside_it(tmp_path, good_row, field, value):
-    nhs_number = {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": good_row["nhs_number"]}
-    nhs_number = {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": good_row["nhs_number"]}
-    patient = {"resourceType": "Patient", "id": "p1", "birthDate": "1980-01-31", "gender": "female",
-               "identifier": [nhs_number]}  # fmt: skip
+@given(
+    resource=st.sampled_from(["Appointment", "Patient"]),
+    field=st.sampled_from(sorted(set(APPOINTMENT_FIELDS) | set(PATIENT_FIELDS))),
+    value=json_value,
+)
+def test_a_fhir_entry_of_any_shape_never_costs_the_good_one_beside_it(tmp_path, good_row, resource, field, value):
     location = {"resourceType": "Location", "id": "l1",
                 "identifier": [{"system": "https://fhir.nhs.uk/Id/ods-site-code", "value": "RZZ01"}]}  # fmt: skip
 
-    def appointment(aid: str) -> dict:
+    def appointment(aid: str, patient: str) -> dict:
         return {
             "resourceType": "Appointment", "id": aid, "status": "booked",
             "start": good_row["appointment_start"] + "+00:00", "created": good_row["booked_at"] + "+00:00",
             "specialty": [{"coding": [{"code": "110"}]}],
-            "participant": [{"actor": {"reference": "Patient/p1"}}, {"actor": {"reference": "Location/l1"}},
+            "participant": [{"actor": {"reference": f"Patient/{patient}"}}, {"actor": {"reference": "Location/l1"}},
                             {"actor": {"reference": "HealthcareService/CLIN1"}}],
         }  # fmt: skip
 
-    hostile = {**appointment("HOSTILE"), field: value}
-    bundle = {"resourceType": "Bundle", "entry": [{"resource": r} for r in (patient, location, hostile,
-                                                                             appointment(GOOD_ID))]}  # fmt: skip
+    good_patient, other_patient = _fhir_patient("p1", good_row["nhs_number"]), _fhir_patient("p2", "9434765919")
+    hostile = appointment("HOSTILE", "p2")
+    if resource == "Appointment" and field in APPOINTMENT_FIELDS:
+        hostile[field] = value
+    elif field in PATIENT_FIELDS:
+        other_patient[field] = value
+    entries = (good_patient, other_patient, location, hostile, appointment(GOOD_ID, "p1"))
     path = tmp_path / "bundle.json"
-    path.write_text(json.dumps(bundle), encoding="utf-8")
+    path.write_text(json.dumps({"resourceType": "Bundle", "entry": [{"resource": r} for r in entries]}))
 
     _import(path)
 
