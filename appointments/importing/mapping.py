@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from appointments.importing.columns import ALL_COLUMNS
@@ -43,7 +44,26 @@ def _check(mapping: Mapping) -> Mapping:
     unknown = sorted(set(mapping.columns) - set(ALL_COLUMNS)) + sorted(set(mapping.values) - set(ALL_COLUMNS))
     if unknown:
         raise ExtractRefused(f"The mapping names columns Attend does not have: {', '.join(unknown)}.")
+    for name in ("date_format", "datetime_format"):
+        _check_format(name, getattr(mapping, name))
     return mapping
+
+
+def _check_format(name: str, fmt: object) -> None:
+    """A date format must be a strptime pattern that reads back the date it writes."""
+    if fmt is None:
+        return
+    sample = datetime(2024, 1, 31, 9, 30, tzinfo=UTC)
+    usable = isinstance(fmt, str) and "%" in fmt
+    if usable:
+        try:
+            usable = datetime.strptime(sample.strftime(fmt), fmt).replace(tzinfo=UTC).date() == sample.date()
+        except ValueError:
+            usable = False
+    if not usable:
+        raise ExtractRefused(
+            f'The mapping\'s {name} {fmt!r} is not a usable date pattern (e.g. "%d/%m/%Y" or "%d/%m/%Y %H:%M").'
+        )
 
 
 def load_mapping(path: str | Path | None) -> Mapping:
@@ -54,11 +74,13 @@ def load_mapping(path: str | Path | None) -> Mapping:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ExtractRefused(f"The mapping file cannot be read ({exc}).") from None
-    if text.lstrip().startswith("{"):
+    if text.lstrip().startswith(("{", "[")):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ExtractRefused(f"The mapping file is not valid JSON ({exc}).") from None
+        if not isinstance(data, dict):
+            raise ExtractRefused("The mapping file must be a JSON object (see the mapping format in the README).")
         columns = data.get("columns", {} if {"values", "date_format", "datetime_format"} & set(data) else data)
         try:
             return _check(

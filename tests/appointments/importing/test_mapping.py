@@ -84,3 +84,20 @@ def test_a_mapping_file_that_is_not_json_or_the_csv_layout_is_refused(tmp_path):
     mapping.write_text("APPT_REF means appointment_id")
     batch = import_extract(path=_trust_extract(tmp_path), mapping_path=mapping)
     assert batch.status == ImportStatus.REFUSED and "attend_column,trust_column" in batch.message
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"date_format": 5}', "not a usable date pattern"),
+        ('{"datetime_format": "dd/mm/yyyy"}', "not a usable date pattern"),
+        ('{"date_format": "%Y-%m"}', "not a usable date pattern"),  # cannot give back the day
+        ('["appointment_id", "APPT_REF"]', "must be a JSON object"),
+    ],
+)
+def test_a_mapping_with_an_unusable_format_or_shape_is_refused_before_any_row(tmp_path, content, message):
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(content)
+    batch = import_extract(path=_trust_extract(tmp_path), mapping_path=mapping)
+    assert batch.status == ImportStatus.REFUSED and message in batch.message
+    assert not Appointment.objects.exists()
