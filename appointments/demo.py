@@ -38,8 +38,8 @@ def remove_demo_data() -> None:
     """Delete what an earlier seed_demo wrote, so a re-run gives exactly the new data."""
     demo_patients = Patient.objects.filter(hospital_number__startswith=DEMO_PREFIX)
     outreach_remove_for_demo_patients(demo_patients)
-    Appointment.objects.filter(patient__hospital_number__startswith=DEMO_PREFIX).delete()
-    Patient.objects.filter(hospital_number__startswith=DEMO_PREFIX).delete()
+    Appointment.objects.filter(patient__in=demo_patients).delete()
+    demo_patients.delete()
     Clinic.objects.filter(code__startswith="RAT0", appointments__isnull=True).delete()
     Site.objects.filter(ods_code__in=[code for code, _, _ in SITES], appointments__isnull=True).delete()
 

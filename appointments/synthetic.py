@@ -383,12 +383,13 @@ def make_appointments(
                 - patient.date_of_birth.year
                 - ((day.month, day.day) < (patient.date_of_birth.month, patient.date_of_birth.day))
             )
+            recent_dnas = sum(t > starts_at - YEAR for t in dna_times)
             probability = logistic(
                 dna_log_odds(
                     imd_decile=patient.area.imd_decile,
                     age_band=age_band(age),
-                    recent_dnas=sum(t > starts_at - YEAR for t in dna_times),
-                    older_dnas=sum(t <= starts_at - YEAR for t in dna_times),
+                    recent_dnas=recent_dnas,
+                    older_dnas=len(dna_times) - recent_dnas,
                     lead_days=(starts_at - booked_at).days,
                     follow_up=follow_up,
                     weekday=starts_at.weekday(),

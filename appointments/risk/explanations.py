@@ -122,20 +122,8 @@ PHRASES: dict[str, Callable[[_Row], str | None]] = {
 
 # The feature columns each phrase reads (a phrase is worded once per distinct combination).
 PHRASE_INPUTS: dict[str, tuple[str, ...]] = {
+    **GROUPS,
     "dna_history": ("prior_dnas", "prior_attendances", "dnas_in_last_4", "days_since_last_dna"),
-    "attendance_history": ("prior_attendances",),
-    "cancellations": ("prior_patient_cancellations",),
-    "lead_time": ("booking_lead_days",),
-    "age": ("age_band",),
-    "sex": ("sex",),
-    "deprivation": ("imd_decile",),
-    "specialty": ("specialty",),
-    "follow_up": ("follow_up",),
-    "medium": ("medium",),
-    "weekday": ("weekday",),
-    "hour": ("hour",),
-    "interpreter": ("interpreter_required",),
-    "mobile": ("has_mobile",),
 }
 if set(PHRASE_INPUTS) != set(PHRASES):
     raise RuntimeError("Every reason phrase needs its inputs in explanations.PHRASE_INPUTS.")

@@ -13,22 +13,6 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 
 ECE_BINS = 10
 TOP_SHARES = (0.10, 0.20)
-METRIC_NAMES = (
-    "rows",
-    "dnas",
-    "dna_rate",
-    "mean_predicted",
-    "auc",
-    "pr_auc",
-    "brier",
-    "calibration_slope",
-    "calibration_intercept",
-    "ece",
-    "recall_top_10",
-    "precision_top_10",
-    "recall_top_20",
-    "precision_top_20",
-)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -81,7 +65,7 @@ def top_of_day_flags(day: np.ndarray, p: np.ndarray, share: float) -> np.ndarray
 
 
 def evaluate(y: np.ndarray, p: np.ndarray, flags: dict[float, np.ndarray]) -> dict[str, float | int | None]:
-    """All METRIC_NAMES for one set of predictions. `flags` are the top-of-day selections, computed
+    """Every measure the model card reports, for one set of predictions. `flags` are the top-of-day selections, computed
     over the whole day's list (so a subgroup's figures say what the shared list gives that group)."""
     y = y.astype(np.float64)
     both = 0 < y.sum() < len(y)

@@ -34,7 +34,7 @@ def sha256(artifact: bytes) -> str:
 def register_model(*, result: TrainingResult) -> RiskModel:
     """A new, inactive registry row for a freshly trained model."""
     artifact = result.predictor.to_artifact()
-    version = (RiskModel.objects.select_for_update().aggregate(v=Max("version"))["v"] or 0) + 1
+    version = (RiskModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
     return RiskModel.objects.create(
         version=version,
         algorithm=result.algorithm,

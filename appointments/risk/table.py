@@ -159,13 +159,12 @@ def table_from_queryset(appointments: QuerySet) -> AppointmentTable:
         return _build(cursor.fetchall())
 
 
-def table_from_synthetic(appointments: Iterable, patient_ids: dict[str, int] | None = None) -> AppointmentTable:
+def table_from_synthetic(appointments: Iterable) -> AppointmentTable:
     """The same table straight from `appointments.synthetic` objects (no database)."""
-    patient_ids = patient_ids or {}
     rows = []
     for serial, a in enumerate(appointments, start=1):
         p = a.patient
-        pid = patient_ids.get(p.hospital_number) or int(p.hospital_number.removeprefix("DEMO"))
+        pid = int(p.hospital_number.removeprefix("DEMO"))
         rows.append(
             (serial, pid, a.starts_at, a.booked_at, a.attendance_code, a.specialty_code, a.appointment_type, a.medium,
              p.date_of_birth, p.sex, p.area.imd_decile, p.interpreter_required, p.mobile, p.ethnic_category)

@@ -188,7 +188,7 @@ def train_model(
     train, calibration, holdout = _split(table.starts, as_of)
     _check_enough(y, {"training": train, "calibration": calibration, "hold-out": holdout})
 
-    categories = categories_of({n: columns[n][train] for n in columns}, features)
+    categories = categories_of({n: columns[n][train] for n in features if BY_NAME[n].categorical}, features)
     x = design_matrix(columns, features, categories)
     categorical = [i for i, n in enumerate(features) if BY_NAME[n].categorical]
     params = dict(DEFAULT_PARAMS)
@@ -196,8 +196,9 @@ def train_model(
         x[train], label=y[train], feature_name=features, categorical_feature=categorical, free_raw_data=True
     )
     booster = lgb.train(params, dataset, num_boost_round=rounds)
-    calibrator = _fit_calibrator(booster.predict(x[calibration], raw_score=True), y[calibration])
-    p_calibration = calibrator(booster.predict(x[calibration], raw_score=True))
+    raw_calibration = booster.predict(x[calibration], raw_score=True)
+    calibrator = _fit_calibrator(raw_calibration, y[calibration])
+    p_calibration = calibrator(raw_calibration)
     thresholds = {
         "high": float(np.quantile(p_calibration, 1 - HIGH_SHARE)),
         "medium": float(np.quantile(p_calibration, 1 - MEDIUM_SHARE)),

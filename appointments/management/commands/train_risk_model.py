@@ -3,16 +3,11 @@ import json
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from appointments.risk.predictor import ArtifactError
-from appointments.risk.presenters import RiskModelPresenter
+from appointments.risk.presenters import METRICS, RiskModelPresenter, number
 from appointments.risk.registry import train_and_register
 from appointments.risk.training import TrainingError
 
-SHOWN = ("auc", "pr_auc", "brier", "calibration_slope", "calibration_intercept", "ece", "recall_top_10",
-         "precision_top_10", "recall_top_20", "precision_top_20")  # fmt: skip
-
-
-def _fmt(value: object) -> str:
-    return "—" if value is None else f"{value:.3f}"
+SHOWN = tuple(key for key, _, _ in METRICS)
 
 
 class Command(BaseCommand):
@@ -51,7 +46,8 @@ class Command(BaseCommand):
         names = list(model.metrics)
         self.stdout.write(f"{'metric':<24}" + "".join(f"{n:>22}" for n in names))
         for metric in SHOWN:
-            self.stdout.write(f"{metric:<24}" + "".join(f"{_fmt(model.metrics[n].get(metric)):>22}" for n in names))
+            values = (number(model.metrics[n].get(metric), 3) for n in names)
+            self.stdout.write(f"{metric:<24}" + "".join(f"{value:>22}" for value in values))
         for sentence in RiskModelPresenter(model).comparisons:
             self.stdout.write(sentence)
         state = (
