@@ -11,7 +11,7 @@ once and its Allocation row is never changed afterwards.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django.db.models import Count
@@ -48,12 +48,24 @@ def block_arms(pilot: Pilot, *, stratum: int, block_number: int) -> list[str]:
     return arms
 
 
+def scored_probability(appointment: Appointment) -> float:
+    """The appointment's risk score at allocation (0 if it has none)."""
+    score = getattr(appointment, "risk_score", None)
+    return score.probability if score is not None else 0.0
+
+
 @transaction.atomic
-def allocate(*, pilot: Pilot, appointments: Iterable[Appointment]) -> dict[int, str]:
+def allocate(
+    *,
+    pilot: Pilot,
+    appointments: Iterable[Appointment],
+    risk_probability: Callable[[Appointment], float] = scored_probability,
+) -> dict[int, str]:
     """Allocate the appointments not yet allocated; returns {appointment id: arm} for all given.
 
     Appointments are taken in (start time, id) order so a re-run over the same set is
     reproducible. The pilot row is locked so two builds never draw the same block slot.
+    `risk_probability` gives the risk kept with each allocation for the evaluation.
     """
     Pilot.objects.select_for_update().filter(pk=pilot.pk).first()
     ordered = sorted(appointments, key=lambda a: (a.starts_at, a.pk))
@@ -77,7 +89,6 @@ def allocate(*, pilot: Pilot, appointments: Iterable[Appointment]) -> dict[int, 
             blocks[key] = block_arms(pilot, stratum=stratum, block_number=block_number)
         arm = blocks[key][position]
         existing[appointment.pk] = arm
-        score = getattr(appointment, "risk_score", None)
         new_rows.append(
             Allocation(
                 pilot=pilot,
@@ -86,7 +97,7 @@ def allocate(*, pilot: Pilot, appointments: Iterable[Appointment]) -> dict[int, 
                 stratum=stratum,
                 block_number=block_number,
                 position_in_block=position,
-                risk_probability=score.probability if score is not None else 0.0,
+                risk_probability=risk_probability(appointment),
             )
         )
     Allocation.objects.bulk_create(new_rows)

@@ -64,7 +64,9 @@ def run_past_demo_pilot(trust: synthetic.SyntheticTrust, *, today: date) -> Demo
         seed=2019,
     )
     appointments = list(Appointment.objects.filter(pas_id__in=eligible).select_related("patient"))
-    arms = allocate(pilot=pilot, appointments=appointments)
+    arms = allocate(
+        pilot=pilot, appointments=appointments, risk_probability=lambda a: eligible[a.pas_id].true_dna_probability
+    )
     prevented = [
         a
         for a in appointments
@@ -73,10 +75,6 @@ def run_past_demo_pilot(trust: synthetic.SyntheticTrust, *, today: date) -> Demo
     for appointment in prevented:
         appointment.attendance_code = AttendanceCode.ATTENDED
     Appointment.objects.bulk_update(prevented, ["attendance_code"], batch_size=2000)
-    allocations = list(Allocation.objects.filter(pilot=pilot).select_related("appointment"))
-    for allocation in allocations:
-        allocation.risk_probability = eligible[allocation.appointment.pas_id].true_dna_probability
-    Allocation.objects.bulk_update(allocations, ["risk_probability"], batch_size=2000)
     return DemoPilotSummary(
         allocated=len(appointments),
         intervention=sum(arm == Arm.INTERVENTION for arm in arms.values()),

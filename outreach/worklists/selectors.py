@@ -51,7 +51,7 @@ def claimed_by(handler) -> QuerySet[CallTask]:
 def team_day(team: Team, day: date) -> QuerySet[CallTask]:
     return (
         todays_calls(team, day)
-        .select_related("patient", "appointment__clinic", "claimed_by")
+        .select_related("patient", "appointment__clinic", "appointment__site", "claimed_by")
         .order_by("status", "-priority", "pk")
     )
 
