@@ -1,10 +1,5 @@
-"""The downloadable error report: one CSV line per problem, safe to open in a spreadsheet.
-
-Values come from the trust's file, so a cell could be a formula ("=HYPERLINK(…)")
-that a spreadsheet would run when a person opens the report. Any cell that starts
-with = + - @ or a tab or carriage return is prefixed with a single quote (OWASP's
-advice for CSV injection), so it is shown as text.
-"""
+"""The downloadable error report: one CSV line per problem, safe to open in a spreadsheet
+(values come from the trust's file; `config.spreadsheets.safe_cell` escapes formulas)."""
 
 from __future__ import annotations
 
@@ -12,19 +7,16 @@ import csv
 from collections.abc import Iterator
 
 from appointments.importing.models import ImportBatch
+from config.spreadsheets import safe_cell
+
+__all__ = ["HEADER", "error_report_lines", "safe_cell"]
 
 HEADER = ("line", "column", "value", "problem", "severity")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class _Echo:
     def write(self, value: str) -> str:
         return value
-
-
-def safe_cell(value: object) -> str:
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def error_report_lines(batch: ImportBatch) -> Iterator[str]:

@@ -7,6 +7,8 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from config.spreadsheets import safe_cell
+
 
 def rows_to_csv(rows: Iterable[dict[str, Any]]) -> str:
     """Rows of plain values as CSV with a header row; None (including suppressed values) is blank."""
@@ -26,6 +28,6 @@ def _cell(value: Any) -> Any:
         return ""
     if isinstance(value, float):
         return f"{value:.6g}"
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value  # never let a spreadsheet run a name as a formula
+    if isinstance(value, str):
+        return safe_cell(value)  # never let a spreadsheet run a name as a formula
     return value

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import role_required
 from audit.models import AuditAction
 from audit.services import audit_record
+from config.spreadsheets import safe_cell
 from outreach.models import BookingRequest, CallTask, CallTaskStatus
 from outreach.worklists import selectors, services
 from outreach.worklists.building import team_capacity
@@ -254,11 +255,11 @@ def booking_requests_csv(request: HttpRequest) -> HttpResponse:
                 r.source,
                 r.patient.hospital_number,
                 r.patient.nhs_number,
-                _csv_safe(r.patient.display_name),
+                safe_cell(r.patient.display_name),
                 r.patient.mobile,
                 appointment.pas_id if appointment else "",
-                _csv_safe(appointment.clinic.name) if appointment else "",
-                _csv_safe(appointment.site.name) if appointment else "",
+                safe_cell(appointment.clinic.name) if appointment else "",
+                safe_cell(appointment.site.name) if appointment else "",
                 timezone.localtime(appointment.starts_at).isoformat(timespec="minutes") if appointment else "",
             ]
         )
@@ -269,8 +270,3 @@ def booking_requests_csv(request: HttpRequest) -> HttpResponse:
         summary=f"Booking-team list exported as CSV ({len(rows)} rows)",
     )
     return response
-
-
-def _csv_safe(text: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas: prefix those with a quote."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
