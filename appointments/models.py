@@ -72,6 +72,19 @@ CANCELLED_CODES = (AttendanceCode.PATIENT_CANCELLED, AttendanceCode.HOSPITAL_CAN
 HAPPENED_CODES = ATTENDED_CODES + DNA_CODES
 
 
+def dna_count(prefix: str = "") -> models.Sum:
+    """The number of DNAs among the rows an aggregate groups (`prefix` reaches the appointment
+    through a relation, e.g. "appointment__"): the one definition reports, the rollup and pilot
+    evaluations count with."""
+    return models.Sum(
+        models.Case(
+            models.When(**{f"{prefix}attendance_code__in": DNA_CODES}, then=models.Value(1)),
+            default=models.Value(0),
+        ),
+        output_field=models.IntegerField(),
+    )
+
+
 class AppointmentType(models.TextChoices):
     FIRST = "first", "First"
     FOLLOW_UP = "follow_up", "Follow-up"

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Sum, Value, When
+from django.db.models import Count, Exists, OuterRef, Q
 
-from appointments.models import DNA_CODES, HAPPENED_CODES
+from appointments.models import DNA_CODES, HAPPENED_CODES, dna_count
 from outreach.models import Allocation, Arm, CallAttempt, CallResult, Pilot, SupportOffer, SupportStatus, SupportType
 from outreach.reports.selectors import RateRow
 from outreach.reports.stats import (
@@ -173,18 +173,11 @@ class PilotEvaluation:
         }
 
 
-def _dna_sum(prefix: str = "") -> Sum:
-    return Sum(
-        Case(When(**{f"{prefix}attendance_code__in": DNA_CODES}, then=Value(1)), default=Value(0)),
-        output_field=IntegerField(),
-    )
-
-
 def _arm_counts(pilot: Pilot) -> dict[tuple[str, int], tuple[int, int]]:
     rows = (
         Allocation.objects.filter(pilot=pilot, appointment__attendance_code__in=HAPPENED_CODES)
         .values("arm", "stratum")
-        .annotate(n=Count("id"), dnas=_dna_sum("appointment__"))
+        .annotate(n=Count("id"), dnas=dna_count("appointment__"))
         .order_by()
     )
     return {(row["arm"], row["stratum"]): (row["n"], int(row["dnas"] or 0)) for row in rows}

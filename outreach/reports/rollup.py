@@ -17,11 +17,11 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, DateField, F, IntegerField, QuerySet, Sum, Value, When
+from django.db.models import DateField, F, IntegerField, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
-from appointments.models import DNA_CODES, Appointment
+from appointments.models import Appointment, dna_count
 from outreach.models import DnaDailyCount, DnaMonthlyCount, DnaRollupBuild
 
 ROLLUP_DIMENSIONS = frozenset({"imd_quintile", "imd_decile", "specialty", "site", "clinic", "month"})
@@ -40,7 +40,7 @@ def _source() -> QuerySet:
         )
         .annotate(
             r_appointments=Sum(Value(1), output_field=IntegerField()),
-            r_dnas=Sum(Case(When(attendance_code__in=DNA_CODES, then=Value(1)), default=Value(0))),
+            r_dnas=dna_count(),
         )
         .order_by()
     )

@@ -22,7 +22,7 @@ from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear, Tr
 from django.db.models.lookups import LessThan, LessThanOrEqual
 from django.utils import timezone
 
-from appointments.models import DNA_CODES, Appointment
+from appointments.models import Appointment, dna_count
 from outreach.models import DisparityTarget, DnaDailyCount, DnaMonthlyCount
 from outreach.reports.rollup import covers_whole_months, rollup_can_answer
 from outreach.reports.spc import XmrChart, xmr_chart
@@ -208,7 +208,7 @@ def dna_rates(
             .values(*(f"g_{name}" for name in names))
             .annotate(
                 n_happened=Sum(Value(1)),
-                n_dna=Sum(Case(When(attendance_code__in=DNA_CODES, then=Value(1)), default=Value(0))),
+                n_dna=dna_count(),
             )
             .order_by(*(F(f"g_{name}").asc(nulls_last=True) for name in names))
         )
