@@ -59,13 +59,6 @@ def registered_rules() -> list[RetentionRule]:
     return sorted(_RULES.values(), key=lambda rule: rule.name)
 
 
-def register_attend_defaults() -> None:
-    """The free text in the shared schema. Apps register their own new fields themselves."""
-    register_retention("outreach.CallAttempt", date_field="recorded_at", fields=["notes"])
-    register_retention("outreach.SupportOffer", date_field="updated_at", fields=["detail"])
-    register_retention("outreach.Reminder", date_field="created_at", fields=["body"])
-
-
 def _blank_value(field: models.Field) -> str | None:
     return None if field.null else ""
 

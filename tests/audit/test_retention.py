@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.roles import CALL_HANDLER
 from audit.models import AuditEvent
 from audit.retention import purge_expired, register_retention, registered_rules
-from outreach.models import CallAttempt, CallTask, Reminder
+from outreach.models import CallAttempt, CallTask, InboundMessage, OutboxMessage, Reminder
 from tests.support.factories import AppointmentFactory, TeamFactory, make_user
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +69,22 @@ def test_message_bodies_older_than_retention_are_blanked_and_the_delivery_record
     assert old.body == ""
     assert old.to_number == "+447700900123"
     assert recent.body == "Your appointment is on Friday"
+
+
+def test_patients_replies_and_the_outbox_copies_of_texts_are_blanked_too(settings):
+    old = timezone.now() - timedelta(days=settings.ATTEND_RETENTION_DAYS + 1)
+    reply = InboundMessage.objects.create(provider_message_id="SMr", from_number="+447700900123", body="I can't come")
+    InboundMessage.objects.filter(pk=reply.pk).update(received_at=old)
+    copy = OutboxMessage.objects.create(to_number="+447700900123", body="Hello Sam", encoding="GSM-7", segments=1,
+                                        provider_message_id="db-1")  # fmt: skip
+    OutboxMessage.objects.filter(pk=copy.pk).update(created_at=old)
+
+    purge_expired()
+
+    reply.refresh_from_db()
+    copy.refresh_from_db()
+    assert (reply.body, reply.from_number) == ("", "+447700900123")
+    assert (copy.body, copy.to_number) == ("", "+447700900123")
 
 
 def test_a_dry_run_counts_but_changes_nothing(settings):
@@ -128,7 +144,8 @@ def test_other_apps_can_register_their_own_fields(settings):
 
 def test_the_shared_schemas_free_text_is_registered():
     names = {rule.name for rule in registered_rules()}
-    assert {"outreach.callattempt.notes", "outreach.reminder.body", "outreach.supportoffer.detail"} <= names
+    assert {"outreach.callattempt.notes", "outreach.reminder.body", "outreach.supportoffer.detail",
+            "outreach.outboxmessage.body", "outreach.inboundmessage.body"} <= names  # fmt: skip
 
 
 def test_the_command_prints_a_json_summary_on_its_last_line(settings):
