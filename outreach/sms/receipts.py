@@ -23,46 +23,43 @@ S = ReminderStatus
 FINAL_RECEIPTS = (S.DELIVERED, S.UNDELIVERED, S.FAILED)
 
 
-def delivery_receipt_record(*, provider_message_id: str, provider_status: str, error_code: str = "") -> str | None:
-    """Apply one receipt; returns the reminder's status afterwards, or None for an id not recorded
-    (yet): that receipt is kept, to be applied if the id is recorded soon."""
+def delivery_receipt_record(*, provider_message_id: str, provider_status: str, error_code: str = "") -> None:
+    """Apply one receipt. One for an id not recorded (yet) is kept, to be applied when it is."""
     if not provider_message_id:
-        return None
+        return
+    target = PROVIDER_STATUSES.get((provider_status or "").lower())
+    if target not in FINAL_RECEIPTS:
+        return  # "queued", "sent" and the like move nothing
     reminder = Reminder.objects.filter(provider_message_id=provider_message_id).only("pk", "to_number").first()
     now = timezone.now()
-    if reminder is None:
-        if PROVIDER_STATUSES.get((provider_status or "").lower()) in FINAL_RECEIPTS:
-            EarlyReceipt.objects.create(
-                provider_message_id=provider_message_id[:64], provider_status=provider_status.lower()[:20],
-                error_code=(error_code or "")[:20], received_at=now,
-            )  # fmt: skip
-        cutoff = now - timedelta(days=settings.ATTEND_SMS_EARLY_RECEIPT_DAYS)
-        EarlyReceipt.objects.filter(received_at__lt=cutoff).delete()
-        return None
-    return _apply(reminder, provider_status, error_code, now)
+    if reminder is not None:
+        _apply(reminder, target, error_code, now)
+        return
+    EarlyReceipt.objects.create(
+        provider_message_id=provider_message_id[:64], provider_status=provider_status.lower()[:20],
+        error_code=(error_code or "")[:20], received_at=now,
+    )  # fmt: skip
+    EarlyReceipt.objects.filter(received_at__lt=now - timedelta(days=settings.ATTEND_SMS_EARLY_RECEIPT_DAYS)).delete()
 
 
-def early_receipts_apply(provider_message_ids: list[str]) -> int:
+def early_receipts_apply(provider_message_ids: list[str]) -> None:
     """Apply, in the order they came, the receipts that arrived before these ids were recorded."""
     early = list(EarlyReceipt.objects.filter(provider_message_id__in=[i for i in provider_message_ids if i]))
     if not early:
-        return 0
+        return
     recorded = Reminder.objects.filter(provider_message_id__in={e.provider_message_id for e in early})
     reminders = {r.provider_message_id: r for r in recorded.only("pk", "to_number", "provider_message_id")}
-    for receipt in early:
-        if receipt.provider_message_id in reminders:
-            _apply(reminders[receipt.provider_message_id], receipt.provider_status, receipt.error_code, timezone.now())
-    EarlyReceipt.objects.filter(pk__in=[e.pk for e in early if e.provider_message_id in reminders]).delete()
-    return len(early)
+    applied = [e for e in early if e.provider_message_id in reminders]
+    for receipt in applied:
+        target = PROVIDER_STATUSES[receipt.provider_status]
+        _apply(reminders[receipt.provider_message_id], target, receipt.error_code, timezone.now())
+    EarlyReceipt.objects.filter(pk__in=[e.pk for e in applied]).delete()
 
 
-def _apply(reminder: Reminder, provider_status: str, error_code: str, now) -> str:
-    target = PROVIDER_STATUSES.get((provider_status or "").lower())
-    if target in FINAL_RECEIPTS:
-        changes = {"delivered_at": now} if target == S.DELIVERED else {"error_code": (error_code or "")[:20]}
-        moved = reminder_transition(reminder_id=reminder.pk, to=target, now=now, **changes)
-        if moved and error_code in TWILIO_OPTED_OUT:
-            patients_opt_out(e164=reminder.to_number, now=now)
-        elif moved and error_code in TWILIO_UNUSABLE:
-            patients_mark_number_unusable(e164=reminder.to_number)
-    return Reminder.objects.values_list("status", flat=True).get(pk=reminder.pk)
+def _apply(reminder: Reminder, target: str, error_code: str, now) -> None:
+    changes = {"delivered_at": now} if target == S.DELIVERED else {"error_code": (error_code or "")[:20]}
+    moved = reminder_transition(reminder_id=reminder.pk, to=target, now=now, **changes)
+    if moved and error_code in TWILIO_OPTED_OUT:
+        patients_opt_out(e164=reminder.to_number, now=now)
+    elif moved and error_code in TWILIO_UNUSABLE:
+        patients_mark_number_unusable(e164=reminder.to_number)
