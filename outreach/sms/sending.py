@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
@@ -57,10 +56,6 @@ class SweepResult:
         return asdict(self)
 
 
-class _ClaimLost(Exception):
-    """The claim was taken back while sending: undo the database backend's outbox row."""
-
-
 def claim_due(*, now: datetime, limit: int) -> tuple[str, list[int]]:
     """Claim up to `limit` due reminders for this sweep; (claim token, their ids)."""
     token = uuid.uuid4().hex
@@ -72,14 +67,17 @@ def claim_due(*, now: datetime, limit: int) -> tuple[str, list[int]]:
             .order_by("due_at", "pk")
             .values_list("pk", flat=True)[:limit]
         )
-        if ids:
-            Reminder.objects.filter(pk__in=ids, status=S.PLANNED).update(
-                status=S.SENDING,
-                claim_token=token,
-                claimed_at=now,
-                status_changed_at=now,
-                send_attempts=F("send_attempts") + 1,
-            )
+        if not ids:
+            return token, []
+        claimed = Reminder.objects.filter(pk__in=ids, status=S.PLANNED).update(
+            status=S.SENDING,
+            claim_token=token,
+            claimed_at=now,
+            status_changed_at=now,
+            send_attempts=F("send_attempts") + 1,
+        )
+    if claimed == len(ids):  # always so under SKIP LOCKED; without row locks another sweep may have won some
+        return token, ids
     return token, list(Reminder.objects.filter(claim_token=token, status=S.SENDING).values_list("pk", flat=True))
 
 
@@ -119,15 +117,7 @@ def send_claimed(
         sent_fields.update(body=body, language=language, segments=count_segments(body).segments)
         message = OutgoingMessage(to=to, body=body, reminder_id=reminder_id)
         limiter.acquire()
-        if backend.writes_in_transaction:
-            with transaction.atomic():
-                result = backend.send(message)
-                if not _record_sent(reminder_id, token, result, now, sent_fields):
-                    raise _ClaimLost
-            return "sent"
         result = backend.send(message)
-    except _ClaimLost:
-        return "lost"
     except SendError as error:
         return _record_error(reminder, token, error, now, sent_fields)
     except Exception as exc:  # a bug or an outage of our own: nothing reached the provider
@@ -200,7 +190,7 @@ def reminders_sweep(
         result.claimed += len(ids)
         # The database backend commits a whole batch at once: a worker killed mid-batch
         # leaves the batch claimed and unsent, to be taken back and sent once.
-        if isinstance(backend, DatabaseBackend):
+        if backend.writes_in_transaction:
             outcomes = _send_batch_to_outbox(ids=ids, token=token, now=now, backend=backend, limiter=limiter)
         else:
             outcomes = _send_batch(ids=ids, token=token, now=now, backend=backend, limiter=limiter)
@@ -218,14 +208,13 @@ def _batch(ids: list[int]):
 
 
 def _send_batch(*, ids, token, now, backend, limiter) -> list[str]:
-    """One reminder at a time; for a backend that writes in our transaction, the batch commits once."""
+    """One reminder at a time, each recorded as soon as the provider (outside our transaction) has it."""
     templates = active_templates()
-    with transaction.atomic() if backend.writes_in_transaction else nullcontext():
-        return [
-            send_claimed(reminder=reminder, token=token, now=now or timezone.now(), backend=backend,
-                         limiter=limiter, templates=templates)
-            for reminder in _batch(ids).order_by("due_at", "pk")
-        ]  # fmt: skip
+    return [
+        send_claimed(reminder=reminder, token=token, now=now or timezone.now(), backend=backend,
+                     limiter=limiter, templates=templates)
+        for reminder in _batch(ids).order_by("due_at", "pk")
+    ]  # fmt: skip
 
 
 def _send_batch_to_outbox(*, ids, token, now, backend: DatabaseBackend, limiter) -> list[str]:

@@ -194,7 +194,7 @@ def test_with_no_templates_in_the_database_the_built_in_english_text_is_used():
 
 class BrokenBackend:
     name = "broken"
-    writes_in_transaction = True
+    writes_in_transaction = False
 
     def send(self, message):
         raise RuntimeError("a bug of our own")
