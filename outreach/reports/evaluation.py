@@ -145,14 +145,7 @@ class PilotEvaluation:
         hours = self.handler_hours
         reach_hidden = suppress and rate_is_disclosive(self.reached, self.allocated_intervention)
         return {
-            "pilot": {
-                "id": self.pilot.pk,
-                "name": self.pilot.name,
-                "starts_on": self.pilot.starts_on.isoformat(),
-                "ends_on": self.pilot.ends_on.isoformat(),
-            },
-            "overall": self.overall.as_dict(suppress=suppress),
-            "by_imd_quintile": [row.as_dict(suppress=suppress) for row in self.by_quintile],
+            **arms_as_dict(self.pilot, self.overall, self.by_quintile, suppress=suppress),
             "allocated_intervention": None
             if suppress and is_small(self.allocated_intervention)
             else self.allocated_intervention,
@@ -209,7 +202,7 @@ def _reached(pilot: Pilot) -> int:
     return Allocation.objects.filter(pilot=pilot, arm=Arm.INTERVENTION).filter(Exists(reached_attempts)).count()
 
 
-def _support(pilot: Pilot) -> list[SupportRow]:
+def support_by_type(pilot: Pilot) -> list[SupportRow]:
     accepted = Q(status__in=ACCEPTED)
     happened = Q(appointment__attendance_code__in=HAPPENED_CODES)
     rows = (
@@ -242,22 +235,44 @@ def _support(pilot: Pilot) -> list[SupportRow]:
     ]
 
 
+def arm_comparisons(pilot: Pilot) -> tuple[ArmComparison, list[ArmComparison]]:
+    """Intervention against control overall and per IMD quintile (and "IMD not known" if any):
+    the part of the evaluation the dashboard and the arms table show, from one query."""
+    counts = _arm_counts(pilot)
+    by_quintile = [_comparison(f"IMD quintile {q}", counts, {q}) for q in range(1, 6)]
+    if any(stratum == 0 for _, stratum in counts):
+        by_quintile.append(_comparison("IMD not known", counts, {0}))
+    return _comparison("All", counts, {stratum for _, stratum in counts}), by_quintile
+
+
+def arms_as_dict(
+    pilot: Pilot, overall: ArmComparison, by_quintile: list[ArmComparison], *, suppress: bool = False
+) -> dict[str, Any]:
+    """The pilot and its arm comparisons as the page, the API and the CSVs show them."""
+    return {
+        "pilot": {
+            "id": pilot.pk,
+            "name": pilot.name,
+            "starts_on": pilot.starts_on.isoformat(),
+            "ends_on": pilot.ends_on.isoformat(),
+        },
+        "overall": overall.as_dict(suppress=suppress),
+        "by_imd_quintile": [row.as_dict(suppress=suppress) for row in by_quintile],
+    }
+
+
 def evaluate_pilot(
     pilot: Pilot, *, cost_per_dna: float | None = None, minutes_per_call: float | None = None
 ) -> PilotEvaluation:
-    counts = _arm_counts(pilot)
-    strata = {stratum for _, stratum in counts} | {1, 2, 3, 4, 5}
-    by_quintile = [_comparison(f"IMD quintile {q}", counts, {q}) for q in range(1, 6)]
-    if 0 in strata and any(s == 0 for _, s in counts):
-        by_quintile.append(_comparison("IMD not known", counts, {0}))
+    overall, by_quintile = arm_comparisons(pilot)
     return PilotEvaluation(
         pilot=pilot,
-        overall=_comparison("All", counts, strata),
+        overall=overall,
         by_quintile=by_quintile,
         allocated_intervention=Allocation.objects.filter(pilot=pilot, arm=Arm.INTERVENTION).count(),
         reached=_reached(pilot),
         calls=_intervention_attempts(pilot).count(),
-        support=_support(pilot),
+        support=support_by_type(pilot),
         cost_per_dna=float(settings.ATTEND_COST_PER_DNA if cost_per_dna is None else cost_per_dna),
         minutes_per_call=float(settings.ATTEND_MINUTES_PER_CALL if minutes_per_call is None else minutes_per_call),
     )

@@ -93,4 +93,4 @@ def rollup_can_answer(names: list[str], pilot: int | None) -> bool:
     """Whether a report can come from the rollup: only its dimensions, no pilot, and it has been built."""
     if not getattr(settings, "ATTEND_REPORTS_USE_ROLLUP", True) or pilot:
         return False
-    return set(names) <= ROLLUP_DIMENSIONS and latest_build() is not None
+    return set(names) <= ROLLUP_DIMENSIONS and DnaRollupBuild.objects.exists()

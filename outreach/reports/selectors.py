@@ -336,6 +336,11 @@ def _gaps(rows: Iterable[RateRow], by: str | None, target: Decimal | None) -> li
     return gaps
 
 
+def gap_of_quintiles(rows: Iterable[RateRow], target_points: Decimal | None) -> GapRow:
+    """The overall gap from rates already grouped by IMD quintile (what dna_gap() would query again)."""
+    return _gaps(rows, None, target_points)[0]
+
+
 def dna_gap(
     by: str | None = None,
     *,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from outreach.models import Pilot
-from outreach.reports.evaluation import evaluate_pilot
+from outreach.reports.evaluation import arm_comparisons, support_by_type
 from outreach.reports.selectors import dna_gap, dna_rates, monthly_dna_rate_chart, monthly_gap_chart
 
 Rows = list[dict[str, Any]]
@@ -35,8 +35,8 @@ def gap_overall(filters: dict[str, Any], suppress: bool) -> Rows:
 
 
 def gap_by(by: str) -> Callable[[dict[str, Any], bool], Rows]:
-    def table(filters: dict[str, Any], suppress: bool, sort: str = "gap") -> Rows:
-        rows = [gap.as_dict(suppress=suppress) for gap in dna_gap(by, **filters)]
+    def table(filters: dict[str, Any], suppress: bool, sort: str = "gap", target_points: Any = None) -> Rows:
+        rows = [gap.as_dict(suppress=suppress) for gap in dna_gap(by, target_points=target_points, **filters)]
         return sorted(rows, key=GAP_SORTS.get(sort, GAP_SORTS["gap"]))
 
     return table
@@ -68,12 +68,12 @@ def dna_rate_over_time(filters: dict[str, Any], suppress: bool) -> Rows:
 
 
 def pilot_arms(pilot: Pilot, suppress: bool) -> Rows:
-    evaluation = evaluate_pilot(pilot).as_dict(suppress=suppress)
-    return [_flatten_arm_row(row) for row in [evaluation["overall"], *evaluation["by_imd_quintile"]]]
+    overall, by_quintile = arm_comparisons(pilot)
+    return [_flatten_arm_row(row.as_dict(suppress=suppress)) for row in [overall, *by_quintile]]
 
 
 def pilot_support(pilot: Pilot, suppress: bool) -> Rows:
-    return evaluate_pilot(pilot).as_dict(suppress=suppress)["support"]
+    return [row.as_dict(suppress=suppress) for row in support_by_type(pilot)]
 
 
 def _flatten_arm_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -19,11 +19,17 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from outreach.models import Pilot
 from outreach.reports import tables
-from outreach.reports.evaluation import evaluate_pilot
+from outreach.reports.evaluation import arm_comparisons, arms_as_dict, evaluate_pilot
 from outreach.reports.exports import rows_to_csv
 from outreach.reports.forms import DisparityTargetForm, ReportFilterForm
 from outreach.reports.rollup import latest_build
-from outreach.reports.selectors import current_target, monthly_dna_rate_chart, monthly_gap_chart
+from outreach.reports.selectors import (
+    current_target,
+    dna_rates,
+    gap_of_quintiles,
+    monthly_dna_rate_chart,
+    monthly_gap_chart,
+)
 from outreach.reports.services import disparity_target_set
 
 REPORTS = "accounts.view_reports"
@@ -78,12 +84,16 @@ def dashboard_start(request: HttpRequest) -> HttpResponse:
     suppress = must_suppress(request.user)
     target = current_target()
     target_points = float(target.gap_points) if target else None
-    quintiles = tables.quintiles(filters, suppress)
+    # The quintile rates feed both the quintile table and the overall gap: one query, not two.
+    quintile_rates = dna_rates("imd_quintile", **filters)
+    quintiles = [row.as_dict(suppress=suppress) for row in quintile_rates]
+    target_gap = target.gap_points if target else None
     sort = request.GET.get("sort", "gap")
-    gaps, gap_chart = monthly_gap_chart(suppress=suppress, **filters)
+    gaps, gap_chart = monthly_gap_chart(suppress=suppress, target_points=target_gap, **filters)
     rates, rate_chart = monthly_dna_rate_chart(suppress=suppress, **filters)
     pilot = Pilot.objects.order_by("-starts_on", "-id").first()
-    pilot_evaluation = evaluate_pilot(pilot).as_dict(suppress=suppress) if pilot else None
+    # The dashboard shows the arms only; the full evaluation is on the pilot's own page.
+    pilot_evaluation = arms_as_dict(pilot, *arm_comparisons(pilot), suppress=suppress) if pilot else None
     query = urlencode({k: v for k, v in request.GET.items() if k != "sort"})
     context = {
         "form": form,
@@ -94,12 +104,12 @@ def dashboard_start(request: HttpRequest) -> HttpResponse:
         "target_form": DisparityTargetForm(initial={"gap_points": target.gap_points if target else None}),
         "quintiles": quintiles,
         "quintile_chart": _quintile_chart(quintiles),
-        "gap": tables.gap_overall(filters, suppress)[0],
+        "gap": gap_of_quintiles(quintile_rates, target_gap).as_dict(suppress=suppress),
         "gap_over_time": tables.with_spc_signals([gap.as_dict(suppress=suppress) for gap in gaps], gap_chart),
         "gap_chart": _spc_chart(gap_chart, y_label="Gap (percentage points)", target=target_points),
         "rate_over_time": tables.with_spc_signals([row.as_dict(suppress=suppress) for row in rates], rate_chart),
         "rate_chart": _spc_chart(rate_chart, y_label="DNA rate (%)"),
-        "specialties": tables.gap_by("specialty")(filters, suppress, sort),
+        "specialties": tables.gap_by("specialty")(filters, suppress, sort, target_points=target_gap),
         "sort": sort,
         "pilot": pilot,
         "pilot_evaluation": pilot_evaluation,
