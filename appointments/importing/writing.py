@@ -29,6 +29,7 @@ from appointments.models import (
 )
 from outreach.services.replanning import appointments_changed
 from patients.deprivation.selectors import Deprivation, current_vintage, derive_deprivation
+from patients.identifiers import postcode_key
 from patients.models import Patient
 
 APPOINTMENT_FIELDS = (
@@ -88,7 +89,7 @@ class BatchWriter:
         return self._clinics[row.clinic_code]
 
     def _derive(self, postcodes: set[str]) -> None:
-        wanted = {p.replace(" ", "") for p in postcodes} - self._deprivation.keys()
+        wanted = {postcode_key(p) for p in postcodes} - self._deprivation.keys()
         if not wanted:
             return
         found = derive_deprivation(wanted, vintage=self.vintage) if self.vintage else {}
@@ -97,7 +98,7 @@ class BatchWriter:
 
     # --- patients ----------------------------------------------------------------------
     def _patient_instance(self, values: PatientValues, existing: dict | None) -> Patient:
-        deprivation = self._deprivation.get(values.postcode.replace(" ", "")) if values.postcode else None
+        deprivation = self._deprivation.get(postcode_key(values.postcode)) if values.postcode else None
         if values.postcode and (deprivation is None or deprivation.imd_decile is None):
             self.counts.unmatched_postcodes.add(values.postcode)
         patient = Patient(

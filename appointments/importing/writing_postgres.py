@@ -17,6 +17,7 @@ from appointments.importing.writing import APPOINTMENT_FIELDS, BatchWriter
 from appointments.models import CANCELLED_CODES, HAPPENED_CODES
 from outreach.services.replanning import appointments_changed
 from patients.deprivation.models import LSOA_YEAR_FOR_VINTAGE
+from patients.identifiers import postcode_key
 
 PATIENT_STAGE = "attend_import_patient"
 APPOINTMENT_STAGE = "attend_import_appointment"
@@ -152,7 +153,7 @@ class PostgresBatchWriter(BatchWriter):
                 for p in patients.values():
                     copy.write_row((
                         p.hospital_number, p.nhs_number, p.date_of_birth, p.sex, p.ethnic_category, p.postcode,
-                        p.postcode.replace(" ", ""), p.mobile, p.preferred_language, p.interpreter_required,
+                        postcode_key(p.postcode), p.mobile, p.preferred_language, p.interpreter_required,
                         p.given_name, p.family_name,
                     ))  # fmt: skip
             cursor.execute(self._patient_upsert_sql_cached(), params)

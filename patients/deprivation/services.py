@@ -16,6 +16,7 @@ from django.db import transaction
 from patients.deprivation.models import LsoaDeprivation, PostcodeLsoa
 from patients.deprivation.readers import ReadCounts, ReferenceFileError, read_imd_file, read_postcode_directory
 from patients.deprivation.selectors import current_vintage, derive_deprivation
+from patients.identifiers import postcode_key
 from patients.models import Patient
 
 CHUNK = 5000
@@ -125,7 +126,7 @@ def refresh_patient_deprivation(*, vintage: str | None = None) -> dict[str, int]
         found = derive_deprivation([p.postcode for p in chunk], vintage=vintage)
         changed = []
         for patient in chunk:
-            deprivation = found.get(patient.postcode.replace(" ", "").upper())
+            deprivation = found.get(postcode_key(patient.postcode))
             new = (
                 (deprivation.lsoa_code, deprivation.imd_decile, deprivation.vintage if deprivation.imd_decile else "")
                 if deprivation
