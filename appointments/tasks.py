@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from celery import shared_task
@@ -43,12 +43,9 @@ def process_import(batch_id: int) -> str:
     if claimed != 1:
         return "not pending"
     batch = ImportBatch.objects.get(pk=batch_id)
-    with _local_path(batch.file) as path:
-        if batch.mapping_file:
-            with _local_path(batch.mapping_file) as mapping_path:
-                batch = run_import(batch, path=path, mapping_path=mapping_path)
-        else:
-            batch = run_import(batch, path=path)
+    mapping = _local_path(batch.mapping_file) if batch.mapping_file else nullcontext()
+    with _local_path(batch.file) as path, mapping as mapping_path:
+        batch = run_import(batch, path=path, mapping_path=mapping_path)
     if batch.status == ImportStatus.SUCCEEDED and batch.rows_created + batch.rows_updated:
         from outreach.reports.tasks import rebuild_report_rollup  # the reports app reads appointments, not vice versa
 

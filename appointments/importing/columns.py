@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from django.db import models
+
+from appointments.models import Appointment, Clinic, Site, Specialty
+from patients.models import Patient
+
 # Without these a row cannot become an appointment, so a file lacking any is not an extract.
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "appointment_id",
@@ -31,15 +36,21 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
 )
 ALL_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
-# The longest value each column may hold; anything longer is reported, not truncated.
+
+def _limit(model: type[models.Model], field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+# The longest value each column may hold (the field it is stored in); anything longer is
+# reported, not truncated.
 MAX_LENGTH: dict[str, int] = {
-    "appointment_id": 64,
-    "patient_id": 32,
-    "site_code": 10,
-    "clinic_code": 32,
-    "specialty_code": 3,
-    "given_name": 100,
-    "family_name": 100,
+    "appointment_id": _limit(Appointment, "pas_id"),
+    "patient_id": _limit(Patient, "hospital_number"),
+    "site_code": _limit(Site, "ods_code"),
+    "clinic_code": _limit(Clinic, "code"),
+    "specialty_code": _limit(Specialty, "treatment_function_code"),
+    "given_name": _limit(Patient, "given_name"),
+    "family_name": _limit(Patient, "family_name"),
 }
 DEFAULT_MAX_LENGTH = 40
 
