@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from appointments.models import RiskModel
 from appointments.risk.features import BY_NAME
+from outreach.reports.stats import rate_is_disclosive
 
 MODELS = (("model", "This model"), ("logistic_regression", "Logistic regression"),
           ("prior_dna_rate_rule", "Prior DNA rate rule"))  # fmt: skip
@@ -25,7 +26,6 @@ BASELINE_PHRASES = (("logistic_regression", "a logistic regression on the same f
                     ("prior_dna_rate_rule", "the prior DNA rate rule"))  # fmt: skip
 GROUPINGS = (("imd_quintile", "IMD quintile (1 = most deprived)"), ("sex", "Sex"), ("age_band", "Age band"),
              ("ethnic_group", "Ethnic group (used only to check the model, never as an input)"))  # fmt: skip
-SUPPRESS_BELOW = 5  # DESIGN.md: counts under 5, and rates built on them, are suppressed
 
 
 def number(value: float | None, places: int | None) -> str:
@@ -118,11 +118,10 @@ class RiskModelPresenter:
     @staticmethod
     def _fairness_row(label: str, m: dict) -> FairnessRow:
         rows, dnas = m.get("rows", 0), m.get("dnas", 0)
-        if rows < SUPPRESS_BELOW or dnas < SUPPRESS_BELOW:
-            hidden = "suppressed"
-            return FairnessRow(label, str(rows) if rows >= SUPPRESS_BELOW else f"<{SUPPRESS_BELOW}",
-                               f"<{SUPPRESS_BELOW}" if dnas < SUPPRESS_BELOW else str(dnas),
-                               *([hidden] * 7))  # fmt: skip
+        # The reports' rule (DESIGN.md): a rate with its count also reveals the attendances,
+        # so DNAs and attendances must both be 5 or more for any of the group to be shown.
+        if rate_is_disclosive(dnas, rows):
+            return FairnessRow(label, *(["suppressed"] * 9))
         return FairnessRow(
             group=label,
             rows=f"{rows:,}",

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from appointments.models import RiskModel
+from appointments.risk.presenters import RiskModelPresenter
 from appointments.risk.registry import register_model
 
 
@@ -85,3 +86,13 @@ def test_an_admin_activates_a_model_with_the_admin_action(
         reverse("admin:appointments_riskmodel_changelist"), {"action": "activate", "_selected_action": [newer.pk]}
     )
     assert RiskModel.objects.get(is_active=True) == newer
+
+
+@pytest.mark.parametrize(
+    ("rows", "dnas", "shown"),
+    [(100, 10, True), (100, 4, False), (6, 5, False), (3, 0, False)],  # (6, 5): its one attendance would show
+)
+def test_a_fairness_group_is_shown_only_when_its_dnas_and_attendances_are_both_five_or_more(rows, dnas, shown):
+    row = RiskModelPresenter._fairness_row("Group", {"rows": rows, "dnas": dnas, "dna_rate": dnas / rows, "auc": 0.7})
+    assert (row.dna_rate != "suppressed") is shown
+    assert (row.rows == f"{rows:,}") is shown
