@@ -29,8 +29,7 @@ class HeartbeatScheduler(PersistentScheduler):
     def tick(self, *args, **kwargs) -> float:
         interval = super().tick(*args, **kwargs)
         path = heartbeat_file()
-        path.touch(exist_ok=True)
-        os.utime(path)
+        path.touch(exist_ok=True)  # creates it, or sets its modification time to now
         return interval
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from appointments.models import Appointment, AppointmentQuerySet, RiskBand
+from appointments.models import Appointment, RiskBand
 from outreach.models import Pilot
 
 BAND_ORDER = [RiskBand.LOW.value, RiskBand.MEDIUM.value, RiskBand.HIGH.value]
@@ -32,13 +32,3 @@ def in_scope(pilot: Pilot, appointment: Appointment) -> bool:
         and (not specialties or appointment.specialty_id in specialties)
         and (not clinics or appointment.clinic_id in clinics)
     )
-
-
-def scoped(pilot: Pilot, appointments: AppointmentQuerySet) -> AppointmentQuerySet:
-    if pilot.sites.exists():
-        appointments = appointments.filter(site__in=pilot.sites.all())
-    if pilot.specialties.exists():
-        appointments = appointments.filter(specialty__in=pilot.specialties.all())
-    if pilot.clinics.exists():
-        appointments = appointments.filter(clinic__in=pilot.clinics.all())
-    return appointments

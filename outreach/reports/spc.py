@@ -43,10 +43,6 @@ class XmrChart:
     lower_limit: float | None
     improvement: Direction
 
-    @property
-    def signals(self) -> list[SpcPoint]:
-        return [point for point in self.points if point.signals]
-
     def as_dict(self) -> dict[str, Any]:
         return {
             "mean": self.mean,

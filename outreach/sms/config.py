@@ -1,7 +1,8 @@
 """Reminder rules and the sending window, read from settings (see config/settings/base.py).
 
 Both are parsed when first used; a malformed value raises ImproperlyConfigured naming
-the setting, and `sms_settings_check` (a Django system check) makes that happen at start.
+the setting. Production settings parse them at start (config/settings/production.py);
+`validate_sms_settings` reads them all at once.
 """
 
 from __future__ import annotations

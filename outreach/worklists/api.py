@@ -12,8 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import HasRole
-from audit.models import AuditAction
-from audit.services import audit_record
+from audit.services import audit_patient_view
 from outreach.models import CallTask, CallTaskStatus, SupportOffer
 from outreach.worklists import selectors, services
 from outreach.worklists.serializers import (
@@ -102,7 +101,7 @@ class ClaimNextView(APIView):
         if task is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         task = selectors.call_for_card(task.pk)
-        audit_record(action=AuditAction.VIEW, target=task.patient, request=request, summary="Call claimed (API)")
+        audit_patient_view(request, task.patient, summary="Call claimed (API)")
         return Response(CallCardOut(task).data)
 
 
@@ -114,7 +113,7 @@ class CallDetailView(APIView):
     )
     def get(self, request: Request, task_id: int) -> Response:
         task = _visible_call(request, task_id)
-        audit_record(action=AuditAction.VIEW, target=task.patient, request=request, summary="Patient card (API)")
+        audit_patient_view(request, task.patient, summary="Patient card (API)")
         return Response(CallCardOut(task).data)
 
 

@@ -18,10 +18,6 @@ class ListCounts:
     claimed: int
     done: int
 
-    @property
-    def total(self) -> int:
-        return self.to_call + self.claimed + self.done
-
 
 def todays_calls(team: Team, day: date) -> QuerySet[CallTask]:
     """The team's list for `day`: open calls (including any left from earlier days) and those closed that day."""

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
 from audit.models import AuditAction
-from audit.services import audit_record
+from audit.services import audit_patient_view, audit_record
 from config.spreadsheets import safe_cell
 from outreach.models import BookingRequest, CallTask, CallTaskStatus
 from outreach.worklists import selectors, services
@@ -108,7 +108,7 @@ def call_card(request: HttpRequest, task_id: int) -> HttpResponse:
                 messages.success(request, f"Call to {task.patient.display_name} recorded.")
                 return redirect("calls-start")
     else:
-        audit_record(action=AuditAction.VIEW, target=task.patient, request=request, summary="Patient card opened")
+        audit_patient_view(request, task.patient, summary="Patient card opened")
     if form.errors:
         status = 400
     context = {"task": task, "card": PatientCardPresenter(task), "form": form, "can_record": can_record, "error": error}
@@ -145,16 +145,14 @@ def team_start(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     calls = list(selectors.team_day(team, today))
     handlers = _team_handlers(team)
+    capacity = team_capacity(team, today)
     context = {
         "team": team,
         "today": today,
         "counts": selectors.list_counts(team, today),
-        "capacity": team_capacity(team, today),
+        "capacity": capacity,
         "calls": calls,
-        "capacity_form": CapacityForm(
-            initial={"handlers_on_shift": team_capacity(team, today) // max(team.calls_per_handler, 1)}
-        ),
-        "reassign_form": ReassignForm(handlers=handlers),
+        "capacity_form": CapacityForm(initial={"handlers_on_shift": capacity // max(team.calls_per_handler, 1)}),
         "handlers": handlers,
     }
     return render(request, "outreach/team_start.html", context)
