@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import HasRole
+from accounts.selectors import team_of
 from audit.services import audit_patient_view
 from outreach.models import CallTask, CallTaskStatus, SupportOffer
 from outreach.worklists import selectors, services
@@ -48,7 +49,7 @@ def _visible_call(request: Request, task_id: int) -> CallTask:
     except CallTask.DoesNotExist:
         raise NotFound("No such call.") from None
     mine = task.claimed_by_id == request.user.pk
-    leads_it = request.user.has_perm("accounts.lead_team") and services.team_of(request.user) == task.team
+    leads_it = request.user.has_perm("accounts.lead_team") and team_of(request.user) == task.team
     if not (mine or leads_it):
         raise NotFound("This call is not yours.")
     return task
@@ -67,7 +68,7 @@ class WorklistView(APIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        team = services.team_of(request.user)
+        team = team_of(request.user)
         if team is None:
             return Response({"detail": "You are not in a call-handling team."}, status=status.HTTP_403_FORBIDDEN)
         today = timezone.localdate()
@@ -161,7 +162,7 @@ class SupportOfferView(APIView):
 
     def _offer(self, request: Request, offer_id: int) -> SupportOffer:
         offer = SupportOffer.objects.select_related("attempt__task").filter(pk=offer_id).first()
-        if offer is None or offer.attempt.task.team != services.team_of(request.user):
+        if offer is None or offer.attempt.task.team != team_of(request.user):
             raise NotFound("No such support offer.")
         return offer
 

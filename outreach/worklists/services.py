@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Team
+from accounts.selectors import team_of
 from appointments.models import Appointment
 from audit.models import AuditAction
 from audit.services import audit_record, field_changes
@@ -67,11 +68,6 @@ class NotInTeam(WorklistError):
     """The person is not in the team whose list this is."""
 
 
-def team_of(user: Any) -> Team | None:
-    profile = getattr(user, "staff_profile", None)
-    return profile.team if profile is not None else None
-
-
 @dataclass
 class SupportInput:
     support_type: str
@@ -107,18 +103,18 @@ def call_claim_next(*, handler: Any, now: datetime | None = None) -> CallTask | 
     """
     now = now or timezone.now()
     if connection.vendor == "postgresql":
-        task = _claim_next_postgres(handler, now)
+        task = _claim_next_postgres(handler, now)  # finds the handler's team in the same statement
+        in_team = task is not None or team_of(handler) is not None
     else:
-        task = _claim_next_portable(handler, now)
-    if task is None and not Team.objects.filter(members__user=handler).exists():
+        team = team_of(handler)
+        task = _claim_next_portable(team, handler, now) if team is not None else None
+        in_team = team is not None
+    if not in_team:
         raise NotInTeam("You are not in a call-handling team: ask your team lead to add you.")
     return task
 
 
-def _claim_next_portable(handler: Any, now: datetime) -> CallTask | None:
-    team = Team.objects.filter(members__user=handler).first()
-    if team is None:
-        return None
+def _claim_next_portable(team: Team, handler: Any, now: datetime) -> CallTask | None:
     for _ in range(20):
         task = _claimable(team, now).first()
         if task is None:

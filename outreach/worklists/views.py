@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
+from accounts.selectors import team_of
 from audit.models import AuditAction
 from audit.services import audit_patient_view, audit_record
 from config.spreadsheets import safe_cell
@@ -26,7 +27,7 @@ LEAD = "accounts.lead_team"
 
 
 def _team_or_404(request: HttpRequest):
-    team = services.team_of(request.user)
+    team = team_of(request.user)
     if team is None:
         raise Http404("You are not in a call-handling team.")
     return team
@@ -34,7 +35,7 @@ def _team_or_404(request: HttpRequest):
 
 @role_required(WORK)
 def calls_start(request: HttpRequest) -> HttpResponse:
-    team = services.team_of(request.user)
+    team = team_of(request.user)
     today = timezone.localdate()
     context = {
         "team": team,
@@ -69,7 +70,7 @@ def _card_task(request: HttpRequest, task_id: int) -> CallTask:
     except CallTask.DoesNotExist:
         raise Http404("No such call.") from None
     mine = task.claimed_by_id == request.user.pk
-    leads_it = request.user.has_perm(LEAD) and services.team_of(request.user) == task.team
+    leads_it = request.user.has_perm(LEAD) and team_of(request.user) == task.team
     if not (mine or leads_it):
         raise Http404("This call is not yours.")
     return task
