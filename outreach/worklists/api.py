@@ -149,9 +149,6 @@ class AttemptCreateView(APIView):
             attempt = services.call_attempt_record(
                 task_id=task_id, handler=request.user, data=payload.to_input(), request=request
             )
-        except services.AppointmentNoLongerUpcoming as exc:
-            services.call_close_if_unneeded(task_id=task_id)
-            return _error(exc)
         except services.WorklistError as exc:
             return _error(exc)
         return Response(AttemptOut(attempt).data, status=status.HTTP_201_CREATED)

@@ -228,12 +228,25 @@ def _retry_or_close(task: CallTask, result: str, now: datetime, first_appointmen
     task.status, task.closed_at = CallTaskStatus.DONE, now
 
 
-@transaction.atomic
 def call_attempt_record(
     *, task_id: int, handler: Any, data: AttemptInput, request: Any = None, now: datetime | None = None
 ) -> CallAttempt:
     """Record one attempt on a call the handler has claimed: the result, the patient's
-    intention, support offered and corrected contact details (audited). All or nothing."""
+    intention, support offered and corrected contact details (audited). All or nothing.
+
+    A call whose appointments have all been cancelled or have happened is closed (after the
+    attempt's transaction rolled back) and AppointmentNoLongerUpcoming raised, as it says."""
+    try:
+        return _call_attempt_record(task_id=task_id, handler=handler, data=data, request=request, now=now)
+    except AppointmentNoLongerUpcoming:
+        call_close_if_unneeded(task_id=task_id)
+        raise
+
+
+@transaction.atomic
+def _call_attempt_record(
+    *, task_id: int, handler: Any, data: AttemptInput, request: Any = None, now: datetime | None = None
+) -> CallAttempt:
     now = now or timezone.now()
     task = _locked_claim(task_id, handler)
     _check_attempt(data)

@@ -98,7 +98,6 @@ def call_card(request: HttpRequest, task_id: int) -> HttpResponse:
                     task_id=task.pk, handler=request.user, data=form.to_input(), request=request
                 )
             except services.AppointmentNoLongerUpcoming as exc:
-                services.call_close_if_unneeded(task_id=task.pk)
                 task, can_record = selectors.call_for_card(task.pk), False
                 error, status = str(exc), 409
             except services.StaleClaim as exc:
