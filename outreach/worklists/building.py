@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -117,17 +118,30 @@ def _select_eligible(day: date, window: list[Appointment], capacity: int, summar
     return [a for a in to_call if a.patient_id not in control_patients]
 
 
+def _link(pairs: Iterable[tuple[int, int]]) -> None:
+    """Calls cover appointments: (call id, appointment id) links in one INSERT; existing ones are kept."""
+    CallTask.appointments.through.objects.bulk_create(
+        (CallTask.appointments.through(calltask_id=task_id, appointment_id=appointment_id)
+         for task_id, appointment_id in pairs),
+        ignore_conflicts=True,
+    )  # fmt: skip
+
+
 def _add_to_open_calls(by_patient: dict[int, list[Appointment]]) -> int:
     """Patients already on a list: the call covers the new appointments too."""
-    added = 0
-    for task in CallTask.objects.filter(status__in=OPEN_CALL_STATUSES, patient_id__in=by_patient):
+    open_calls = list(CallTask.objects.filter(status__in=OPEN_CALL_STATUSES, patient_id__in=by_patient))
+    raised = []
+    links = []
+    for task in open_calls:
         appointments = by_patient.pop(task.patient_id)
-        task.appointments.add(*appointments)
+        links += [(task.pk, a.pk) for a in appointments]
         best = max(a.risk_score.probability for a in appointments)
         if best > task.priority:
-            CallTask.objects.filter(pk=task.pk).update(priority=best)
-        added += 1
-    return added
+            task.priority = best
+            raised.append(task)
+    _link(links)
+    CallTask.objects.bulk_update(raised, ["priority"])
+    return len(open_calls)
 
 
 def _recently_called(day: date, patient_ids: list[int]) -> set[int]:
@@ -176,24 +190,24 @@ def build_worklists(*, day: date | None = None, now: datetime | None = None) -> 
         key=lambda row: (-row[0], min(a.starts_at for a in row[2]), row[1]),
     )
     upcoming = _all_upcoming(list(by_patient), now)
-    created = 0
+    new_calls: list[tuple[CallTask, list[Appointment]]] = []
     for priority, patient_id, appts in ranked:
         team = next((t for t in teams if room[t.pk] > 0), None)
         if team is None:
             summary["over_capacity"] += 1
             continue
         room[team.pk] -= 1
-        covering = upcoming.get(patient_id, appts)
-        task = CallTask.objects.create(
+        task = CallTask(
             team=team,
             patient_id=patient_id,
             appointment=min(appts, key=lambda a: (a.starts_at, a.pk)),
             list_date=day,
             priority=priority,
         )
-        task.appointments.set(covering)
-        created += 1
-    summary["calls_created"] = created
+        new_calls.append((task, upcoming.get(patient_id, appts)))
+    CallTask.objects.bulk_create([task for task, _ in new_calls])
+    _link((task.pk, a.pk) for task, covering in new_calls for a in covering)
+    summary["calls_created"] = len(new_calls)
     return dict(summary)
 
 
