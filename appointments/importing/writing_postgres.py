@@ -57,6 +57,9 @@ class PostgresBatchWriter(BatchWriter):
         with connection.cursor() as cursor:
             cursor.execute(STAGE_TABLES)
         self._patient_sql = self._patient_upsert_sql()
+        self._unmatched = self._unmatched_sql()
+        self._appointment_sql = self._appointment_upsert_sql()
+        self._params = {"vintage": self.vintage or "", "year": LSOA_YEAR_FOR_VINTAGE.get(self.vintage or "", 0)}
         # Patients as this import last wrote them: one seen again unchanged in a later chunk
         # (a patient has several appointments) is already in the table as it would be
         # written, so it is not staged or upserted again.
@@ -139,10 +142,7 @@ class PostgresBatchWriter(BatchWriter):
         patients = {patient.hospital_number: patient for _, patient in rows}  # the chunk's last values win
         patients = {number: patient for number, patient in patients.items() if written.get(number) != patient}
         appointments = {appointment.pas_id: appointment for appointment, _ in rows}
-        params = {
-            "vintage": self.vintage or "",
-            "year": LSOA_YEAR_FOR_VINTAGE.get(self.vintage or "", 0),
-        }
+        params = self._params
         with transaction.atomic(), connection.cursor() as cursor:
             # Losing the last chunks to a crash is harmless (a re-import writes them again), so
             # the chunk's commit need not wait for its WAL to reach disk.
@@ -156,11 +156,11 @@ class PostgresBatchWriter(BatchWriter):
                         postcode_key(p.postcode), p.mobile, p.preferred_language, p.interpreter_required,
                         p.given_name, p.family_name,
                     ))  # fmt: skip
-            cursor.execute(self._patient_upsert_sql_cached(), params)
+            cursor.execute(self._patient_sql, params)
             created, updated = cursor.fetchone()
             self.counts.patients_created += created
             self.counts.patients_updated += updated
-            cursor.execute(self._unmatched_sql(), params)
+            cursor.execute(self._unmatched, params)
             self.counts.unmatched_postcodes.update(postcode for (postcode,) in cursor.fetchall())
 
             # Resolve (and create) sites and clinics first: no other query may run during a COPY.
@@ -174,7 +174,7 @@ class PostgresBatchWriter(BatchWriter):
             with raw.copy(f"COPY {APPOINTMENT_STAGE} ({', '.join(APPOINTMENT_STAGE_COLUMNS)}) FROM STDIN") as copy:
                 for values in staged:
                     copy.write_row(values)
-            cursor.execute(self._appointment_upsert_sql_cached())
+            cursor.execute(self._appointment_sql)
             created, updated, cancelled, happened, moved = cursor.fetchone()
             written.update(patients)
             self.counts.appointments_created += created
@@ -184,14 +184,6 @@ class PostgresBatchWriter(BatchWriter):
                 self.counts.replanning.update(
                     appointments_changed(cancelled_ids=cancelled, moved_ids=moved, happened_ids=happened)
                 )
-
-    def _patient_upsert_sql_cached(self) -> str:
-        return self._patient_sql
-
-    def _appointment_upsert_sql_cached(self) -> str:
-        if not hasattr(self, "_appointment_sql"):
-            self._appointment_sql = self._appointment_upsert_sql()
-        return self._appointment_sql
 
 
 def writer_for(columns_present: frozenset[str]) -> BatchWriter:
