@@ -7,7 +7,7 @@ limit is lifted for the run: the figure is Attend's own throughput, not the prov
 contracted rate (10 a second by default).
 
     python -m bench reminders            # 10,000 reminders, 4 concurrent sweeps
-    python -m bench.reminders --count 2000 --sweeps 2
+    python -m bench reminders --count 2000 --sweeps 2
 """
 
 from __future__ import annotations
@@ -113,14 +113,3 @@ def main(argv: list[str]) -> None:
         assert total == len(ids) and duplicates == 0, "a reminder was missed or sent twice"
     finally:
         _cleanup(tag)
-
-
-if __name__ == "__main__":
-    import os
-    import sys
-
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    django.setup()
-    main(sys.argv[1:])

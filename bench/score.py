@@ -7,7 +7,8 @@ Setup (not timed): a synthetic model is trained and activated, and bench patient
 Timed: `score_upcoming()` end to end — the history queries, features, predictions,
 per-row reasons and the bulk upserts — first when no scores exist (inserts), then again
 over the same appointments (updates). Afterwards the bench rows and model are removed
-and the previously active model, if any, is active again.
+and the previously active model, if any, is active again and re-scores the database's own
+upcoming appointments (the bench model scored them too, and its scores go with it).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from appointments import synthetic
-from appointments.models import Appointment, Clinic, RiskModel, RiskScore, Site, Specialty
-from appointments.risk.registry import activate_model, register_model
+from appointments.models import Appointment, Clinic, RiskScore, Site, Specialty
+from appointments.risk.registry import activate_model, active_model, register_model
 from appointments.risk.scoring import score_upcoming
 from appointments.risk.table import table_from_synthetic
 from appointments.risk.training import train_model
@@ -111,7 +112,7 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     patients = args.appointments // 2
     print(f"database: {connection.vendor}", flush=True)
-    previous = RiskModel.objects.filter(is_active=True).first()
+    previous = active_model()
     today = timezone.localdate()
     trust = synthetic.generate(patients=3000, seed=11, today=today)
     result = train_model(
@@ -142,9 +143,4 @@ def main(argv: list[str]) -> None:
         model.delete()
         if previous is not None:
             activate_model(model=previous)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    import sys
-
-    main(sys.argv[1:])
+            score_upcoming()
