@@ -28,7 +28,7 @@ from appointments.models import (
     Specialty,
 )
 from outreach.services.replanning import appointments_changed
-from patients.deprivation.selectors import Deprivation, current_vintage, derive_deprivation
+from patients.deprivation.selectors import Deprivation, current_vintage, derive_deprivation, patient_deprivation
 from patients.identifiers import postcode_key
 from patients.models import Patient
 
@@ -98,8 +98,9 @@ class BatchWriter:
 
     # --- patients ----------------------------------------------------------------------
     def _patient_instance(self, values: PatientValues, existing: dict | None) -> Patient:
-        deprivation = self._deprivation.get(postcode_key(values.postcode)) if values.postcode else None
-        if values.postcode and (deprivation is None or deprivation.imd_decile is None):
+        found = self._deprivation.get(postcode_key(values.postcode)) if values.postcode else None
+        lsoa_code, imd_decile, imd_vintage = patient_deprivation(found)
+        if values.postcode and imd_decile is None:
             self.counts.unmatched_postcodes.add(values.postcode)
         patient = Patient(
             hospital_number=values.hospital_number,
@@ -108,9 +109,9 @@ class BatchWriter:
             sex=values.sex,
             ethnic_category=values.ethnic_category,
             postcode=values.postcode,
-            lsoa_code=deprivation.lsoa_code if deprivation else "",
-            imd_decile=deprivation.imd_decile if deprivation else None,
-            imd_vintage=deprivation.vintage if deprivation and deprivation.imd_decile else "",
+            lsoa_code=lsoa_code,
+            imd_decile=imd_decile,
+            imd_vintage=imd_vintage,
             mobile=values.mobile,
             preferred_language=values.preferred_language,
             interpreter_required=values.interpreter_required,

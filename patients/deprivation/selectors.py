@@ -26,6 +26,14 @@ class Deprivation:
     imd_decile: int | None
 
 
+def patient_deprivation(found: Deprivation | None) -> tuple[str, int | None, str]:
+    """A patient's (lsoa_code, imd_decile, imd_vintage) from a lookup: the vintage only with a
+    decile, and nothing at all for a postcode not found. Unmatched when the decile is None."""
+    if found is None:
+        return "", None, ""
+    return found.lsoa_code, found.imd_decile, found.vintage if found.imd_decile else ""
+
+
 def current_vintage() -> str | None:
     """The vintage new deciles are derived in: ATTEND_IMD_VINTAGE if set, else the newest loaded."""
     configured = getattr(settings, "ATTEND_IMD_VINTAGE", "")

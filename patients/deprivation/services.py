@@ -6,16 +6,18 @@ encoding half-way through, say) leaves the tables as they were.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
+from django.db.models import Model
 
 from patients.deprivation.models import LsoaDeprivation, PostcodeLsoa
 from patients.deprivation.readers import ReadCounts, ReferenceFileError, read_imd_file, read_postcode_directory
-from patients.deprivation.selectors import current_vintage, derive_deprivation
+from patients.deprivation.selectors import current_vintage, derive_deprivation, patient_deprivation
 from patients.identifiers import postcode_key
 from patients.models import Patient
 
@@ -31,6 +33,14 @@ class ReferenceImportSummary:
     skipped_examples: list[str] = field(default_factory=list)
     vintage: str = ""
     lsoa_years: list[int] = field(default_factory=list)
+
+    def take_counts(self, counts: ReadCounts) -> ReferenceImportSummary:
+        self.rows_read, self.rows_skipped, self.skipped_examples = (
+            counts.rows_read,
+            counts.rows_skipped,
+            counts.examples,
+        )
+        return self
 
 
 def text_lines(path: str | Path) -> Iterator[str]:
@@ -48,31 +58,40 @@ def _chunks(items: Iterable, size: int = CHUNK) -> Iterator[list]:
         yield chunk
 
 
+def _upsert(
+    rows: Iterable,
+    *,
+    key: Callable[[Any], Any],
+    build: Callable[[Any], Model],
+    unique_fields: list[str],
+    update_fields: list[str],
+) -> int:
+    """Insert or update `rows` in chunks; returns how many distinct rows were written. The same key
+    twice in one chunk would make one upsert touch a row twice, so the last one wins."""
+    loaded = 0
+    for chunk in _chunks(rows):
+        unique = {key(row): row for row in chunk}
+        objects = [build(row) for row in unique.values()]
+        type(objects[0]).objects.bulk_create(
+            objects, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
+        )
+        loaded += len(unique)
+    return loaded
+
+
 @transaction.atomic
 def import_postcode_lsoa(*, lines: Iterable[str], file_name: str = "") -> ReferenceImportSummary:
     """Load (or refresh) postcode → LSOA from an ONS postcode directory file."""
     counts = ReadCounts()
     years, rows = read_postcode_directory(lines, counts)
-    summary = ReferenceImportSummary(file=file_name, lsoa_years=years)
-    for chunk in _chunks(rows):
-        # The same postcode twice in one chunk would make one upsert touch a row twice.
-        unique = {(row.postcode_key, row.lsoa_year): row for row in chunk}
-        PostcodeLsoa.objects.bulk_create(
-            [
-                PostcodeLsoa(postcode_key=r.postcode_key, lsoa_year=r.lsoa_year, lsoa_code=r.lsoa_code)
-                for r in unique.values()
-            ],
-            update_conflicts=True,
-            unique_fields=["postcode_key", "lsoa_year"],
-            update_fields=["lsoa_code"],
-        )
-        summary.rows_loaded += len(unique)
-    summary.rows_read, summary.rows_skipped, summary.skipped_examples = (
-        counts.rows_read,
-        counts.rows_skipped,
-        counts.examples,
+    loaded = _upsert(
+        rows,
+        key=lambda r: (r.postcode_key, r.lsoa_year),
+        build=lambda r: PostcodeLsoa(postcode_key=r.postcode_key, lsoa_year=r.lsoa_year, lsoa_code=r.lsoa_code),
+        unique_fields=["postcode_key", "lsoa_year"],
+        update_fields=["lsoa_code"],
     )
-    return summary
+    return ReferenceImportSummary(file=file_name, lsoa_years=years, rows_loaded=loaded).take_counts(counts)
 
 
 @transaction.atomic
@@ -88,27 +107,16 @@ def import_lsoa_imd(*, lines: Iterable[str], vintage: str | None = None, file_na
         raise ReferenceFileError(
             f"--vintage {vintage} does not match the file, whose LSOA column makes it {file_vintage}"
         )
-    summary = ReferenceImportSummary(file=file_name, vintage=file_vintage)
-    for chunk in _chunks(rows):
-        unique = {row.lsoa_code: row for row in chunk}
-        LsoaDeprivation.objects.bulk_create(
-            [
-                LsoaDeprivation(
-                    lsoa_code=r.lsoa_code, vintage=file_vintage, imd_rank=r.imd_rank, imd_decile=r.imd_decile
-                )
-                for r in unique.values()
-            ],
-            update_conflicts=True,
-            unique_fields=["lsoa_code", "vintage"],
-            update_fields=["imd_rank", "imd_decile"],
-        )
-        summary.rows_loaded += len(unique)
-    summary.rows_read, summary.rows_skipped, summary.skipped_examples = (
-        counts.rows_read,
-        counts.rows_skipped,
-        counts.examples,
+    loaded = _upsert(
+        rows,
+        key=lambda r: r.lsoa_code,
+        build=lambda r: LsoaDeprivation(
+            lsoa_code=r.lsoa_code, vintage=file_vintage, imd_rank=r.imd_rank, imd_decile=r.imd_decile
+        ),
+        unique_fields=["lsoa_code", "vintage"],
+        update_fields=["imd_rank", "imd_decile"],
     )
-    return summary
+    return ReferenceImportSummary(file=file_name, vintage=file_vintage, rows_loaded=loaded).take_counts(counts)
 
 
 @transaction.atomic
@@ -126,13 +134,8 @@ def refresh_patient_deprivation(*, vintage: str | None = None) -> dict[str, int]
         found = derive_deprivation([p.postcode for p in chunk], vintage=vintage)
         changed = []
         for patient in chunk:
-            deprivation = found.get(postcode_key(patient.postcode))
-            new = (
-                (deprivation.lsoa_code, deprivation.imd_decile, deprivation.vintage if deprivation.imd_decile else "")
-                if deprivation
-                else ("", None, "")
-            )
-            unmatched += deprivation is None or deprivation.imd_decile is None
+            new = patient_deprivation(found.get(postcode_key(patient.postcode)))
+            unmatched += new[1] is None
             if new != (patient.lsoa_code, patient.imd_decile, patient.imd_vintage):
                 patient.lsoa_code, patient.imd_decile, patient.imd_vintage = new
                 changed.append(patient)
