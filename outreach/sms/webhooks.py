@@ -9,6 +9,9 @@ so the provider stops retrying a receipt for a message that is not ours.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
@@ -38,11 +41,22 @@ def signature_verifies(request: HttpRequest) -> bool:
     return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(public_url(request), request.POST, signature)
 
 
-@csrf_exempt
-@require_POST
+def twilio_webhook(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """A view Twilio calls: POST only, no CSRF token (Twilio has none), and 403 unless signed."""
+
+    @csrf_exempt
+    @require_POST
+    @wraps(view)
+    def guarded(request: HttpRequest) -> HttpResponse:
+        if not signature_verifies(request):
+            return HttpResponseForbidden("Signature does not verify.")
+        return view(request)
+
+    return guarded
+
+
+@twilio_webhook
 def twilio_status(request: HttpRequest) -> HttpResponse:
-    if not signature_verifies(request):
-        return HttpResponseForbidden("Signature does not verify.")
     delivery_receipt_record(
         provider_message_id=request.POST.get("MessageSid", ""),
         provider_status=request.POST.get("MessageStatus", ""),
@@ -51,11 +65,8 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=200)
 
 
-@csrf_exempt
-@require_POST
+@twilio_webhook
 def twilio_inbound(request: HttpRequest) -> HttpResponse:
-    if not signature_verifies(request):
-        return HttpResponseForbidden("Signature does not verify.")
     inbound_record(
         provider_message_id=request.POST.get("MessageSid", ""),
         from_number=request.POST.get("From", ""),
