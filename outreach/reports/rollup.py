@@ -24,8 +24,6 @@ from django.utils import timezone
 from appointments.models import Appointment, dna_count
 from outreach.models import DnaDailyCount, DnaMonthlyCount, DnaRollupBuild
 
-ROLLUP_DIMENSIONS = frozenset({"imd_quintile", "imd_decile", "specialty", "site", "clinic", "month"})
-
 
 def _source() -> QuerySet:
     return (
@@ -89,8 +87,9 @@ def covers_whole_months(date_from: date | None, date_to: date | None) -> bool:
     return starts_a_month and ends_a_month
 
 
-def rollup_can_answer(names: list[str], pilot: int | None) -> bool:
-    """Whether a report can come from the rollup: only its dimensions, no pilot, and it has been built."""
+def rollup_can_answer(pilot: int | None) -> bool:
+    """Whether the rollup may answer: it is switched on, built, and no pilot is asked for (the
+    dimensions it holds are selectors.ROLLUP_EXPRESSIONS)."""
     if not getattr(settings, "ATTEND_REPORTS_USE_ROLLUP", True) or pilot:
         return False
-    return set(names) <= ROLLUP_DIMENSIONS and DnaRollupBuild.objects.exists()
+    return DnaRollupBuild.objects.exists()

@@ -199,7 +199,7 @@ def dna_rates(
         raise UnknownDimension(f"Cannot report by {', '.join(unknown)}; choose from {', '.join(DIMENSIONS)}.")
     if by2 == by:
         raise UnknownDimension("The two dimensions must differ.")
-    if rollup_can_answer(names, pilot):
+    if set(names) <= ROLLUP_EXPRESSIONS.keys() and rollup_can_answer(pilot):
         grouped = _from_rollup(names, ReportFilter(date_from, date_to, site, specialty))
     else:
         appointments = ReportFilter(date_from, date_to, site, specialty, pilot).apply(Appointment.objects.happened())

@@ -57,14 +57,22 @@ def with_spc_signals(rows: Rows, chart: Any) -> Rows:
     return out
 
 
+def gap_over_time_with_chart(filters: dict[str, Any], suppress: bool, target_points: Any = None) -> tuple[Rows, Any]:
+    gaps, chart = monthly_gap_chart(suppress=suppress, target_points=target_points, **filters)
+    return with_spc_signals([gap.as_dict(suppress=suppress) for gap in gaps], chart), chart
+
+
 def gap_over_time(filters: dict[str, Any], suppress: bool) -> Rows:
-    gaps, chart = monthly_gap_chart(suppress=suppress, **filters)
-    return with_spc_signals([gap.as_dict(suppress=suppress) for gap in gaps], chart)
+    return gap_over_time_with_chart(filters, suppress)[0]
+
+
+def dna_rate_over_time_with_chart(filters: dict[str, Any], suppress: bool) -> tuple[Rows, Any]:
+    rows, chart = monthly_dna_rate_chart(suppress=suppress, **filters)
+    return with_spc_signals([row.as_dict(suppress=suppress) for row in rows], chart), chart
 
 
 def dna_rate_over_time(filters: dict[str, Any], suppress: bool) -> Rows:
-    rows, chart = monthly_dna_rate_chart(suppress=suppress, **filters)
-    return with_spc_signals([row.as_dict(suppress=suppress) for row in rows], chart)
+    return dna_rate_over_time_with_chart(filters, suppress)[0]
 
 
 def pilot_arms(pilot: Pilot, suppress: bool) -> Rows:

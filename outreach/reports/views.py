@@ -27,8 +27,6 @@ from outreach.reports.selectors import (
     current_target,
     dna_rates,
     gap_of_quintiles,
-    monthly_dna_rate_chart,
-    monthly_gap_chart,
 )
 from outreach.reports.services import disparity_target_set
 
@@ -89,8 +87,8 @@ def dashboard_start(request: HttpRequest) -> HttpResponse:
     quintiles = [row.as_dict(suppress=suppress) for row in quintile_rates]
     target_gap = target.gap_points if target else None
     sort = request.GET.get("sort", "gap")
-    gaps, gap_chart = monthly_gap_chart(suppress=suppress, target_points=target_gap, **filters)
-    rates, rate_chart = monthly_dna_rate_chart(suppress=suppress, **filters)
+    gap_over_time, gap_chart = tables.gap_over_time_with_chart(filters, suppress, target_points=target_gap)
+    rate_over_time, rate_chart = tables.dna_rate_over_time_with_chart(filters, suppress)
     pilot = Pilot.objects.order_by("-starts_on", "-id").first()
     # The dashboard shows the arms only; the full evaluation is on the pilot's own page.
     pilot_evaluation = arms_as_dict(pilot, *arm_comparisons(pilot), suppress=suppress) if pilot else None
@@ -105,9 +103,9 @@ def dashboard_start(request: HttpRequest) -> HttpResponse:
         "quintiles": quintiles,
         "quintile_chart": _quintile_chart(quintiles),
         "gap": gap_of_quintiles(quintile_rates, target_gap).as_dict(suppress=suppress),
-        "gap_over_time": tables.with_spc_signals([gap.as_dict(suppress=suppress) for gap in gaps], gap_chart),
+        "gap_over_time": gap_over_time,
         "gap_chart": _spc_chart(gap_chart, y_label="Gap (percentage points)", target=target_points),
-        "rate_over_time": tables.with_spc_signals([row.as_dict(suppress=suppress) for row in rates], rate_chart),
+        "rate_over_time": rate_over_time,
         "rate_chart": _spc_chart(rate_chart, y_label="DNA rate (%)"),
         "specialties": tables.gap_by("specialty")(filters, suppress, sort, target_points=target_gap),
         "sort": sort,
