@@ -45,14 +45,9 @@ def _error(exc: services.WorklistError) -> Response:
 def _visible_call(request: Request, task_id: int) -> CallTask:
     """A handler sees the calls they hold; a team lead sees any call of their team."""
     try:
-        task = selectors.call_for_card(task_id)
-    except CallTask.DoesNotExist:
-        raise NotFound("No such call.") from None
-    mine = task.claimed_by_id == request.user.pk
-    leads_it = request.user.has_perm("accounts.lead_team") and team_of(request.user) == task.team
-    if not (mine or leads_it):
-        raise NotFound("This call is not yours.")
-    return task
+        return selectors.call_visible_to(request.user, task_id)
+    except CallTask.DoesNotExist as exc:
+        raise NotFound(str(exc)) from None
 
 
 class WorklistView(APIView):

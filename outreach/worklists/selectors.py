@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Team
+from accounts.selectors import team_of
 from outreach.models import BookingRequest, CallAttempt, CallTask, CallTaskStatus, Reminder
 from outreach.models.calls import OPEN_CALL_STATUSES
 
@@ -56,6 +58,20 @@ def call_for_card(task_id: int) -> CallTask:
     return CallTask.objects.select_related(
         "patient", "appointment__clinic", "appointment__site", "appointment__risk_score", "team"
     ).get(pk=task_id)
+
+
+def call_visible_to(user: Any, task_id: int) -> CallTask:
+    """The call, for its patient card, if `user` may see it: the handler holding it, or a lead of
+    its team. Raises CallTask.DoesNotExist (saying which) otherwise, for pages and the API alike."""
+    try:
+        task = call_for_card(task_id)
+    except CallTask.DoesNotExist:
+        raise CallTask.DoesNotExist("No such call.") from None
+    mine = task.claimed_by_id == user.pk
+    leads_it = user.has_perm("accounts.lead_team") and team_of(user) == task.team
+    if not (mine or leads_it):
+        raise CallTask.DoesNotExist("This call is not yours.")
+    return task
 
 
 def earlier_attempts(task: CallTask) -> QuerySet[CallAttempt]:

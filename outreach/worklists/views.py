@@ -66,14 +66,9 @@ def call_next(request: HttpRequest) -> HttpResponse:
 def _card_task(request: HttpRequest, task_id: int) -> CallTask:
     """The handler holding the call, or a lead of its team, may open its card; nobody else."""
     try:
-        task = selectors.call_for_card(task_id)
-    except CallTask.DoesNotExist:
-        raise Http404("No such call.") from None
-    mine = task.claimed_by_id == request.user.pk
-    leads_it = request.user.has_perm(LEAD) and team_of(request.user) == task.team
-    if not (mine or leads_it):
-        raise Http404("This call is not yours.")
-    return task
+        return selectors.call_visible_to(request.user, task_id)
+    except CallTask.DoesNotExist as exc:
+        raise Http404(str(exc)) from None
 
 
 @role_required(WORK)
