@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from appointments.models import ATTENDED_CODES, CANCELLED_CODES, HAPPENED_CODES, Appointment, RiskBand
 from outreach.models import Reminder, ReminderStatus
-from outreach.sms.config import due_at_for, local_zone, reminder_rules
+from outreach.sms.config import ReminderRule, due_at_for, local_zone, reminder_rules
 from outreach.sms.transitions import reminder_transition
 from patients.identifiers import parse_phone
 
@@ -55,12 +55,12 @@ def reminders_plan(*, now: datetime | None = None) -> dict[str, int]:
                 Reminder(appointment_id=appointment_id, rule=rule.name, due_at=due, appointment_starts_at=starts_at)
             )
     Reminder.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-    retimed, skipped = _retime_moved(now=now, today=today)
+    retimed, skipped = _retime_moved(rules, now=now, today=today)
     return {"planned": len(new), "retimed": retimed, "skipped": skipped}
 
 
-def _retime_moved(*, now: datetime, today) -> tuple[int, int]:
-    by_name = {rule.name: rule for rule in reminder_rules()}
+def _retime_moved(rules: tuple[ReminderRule, ...], *, now: datetime, today) -> tuple[int, int]:
+    by_name = {rule.name: rule for rule in rules}
     moved = (
         Reminder.objects.filter(status=ReminderStatus.PLANNED, appointment__starts_at__gt=now)
         .exclude(appointment_starts_at=None)
@@ -69,9 +69,7 @@ def _retime_moved(*, now: datetime, today) -> tuple[int, int]:
     )
     retimed = skipped = 0
     for reminder in moved.iterator():
-        starts_at = reminder.appointment.starts_at
-        if starts_at == reminder.appointment_starts_at:
-            continue
+        starts_at = reminder.appointment.starts_at  # differs from appointment_starts_at (the query says so)
         rule = by_name.get(reminder.rule)
         due = due_at_for(starts_at, rule) if rule else None
         if due is not None and due < starts_at and due.astimezone(local_zone()).date() >= today:
