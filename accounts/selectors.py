@@ -9,8 +9,6 @@ from django.db.models import QuerySet
 from accounts.models import StaffProfile, Team
 from accounts.roles import CALL_HANDLER
 
-SEES_EVERY_TEAM = "accounts.administer_attend"
-
 
 def team_of(user: Any) -> Team | None:
     """The team a member of staff belongs to, or None (signed out, no profile or no team)."""
@@ -18,17 +16,6 @@ def team_of(user: Any) -> Team | None:
         return None
     profile = StaffProfile.objects.filter(user_id=user.pk).select_related("team").first()
     return profile.team if profile else None
-
-
-def restrict_to_team(queryset: QuerySet, user: Any, *, team_field: str = "team") -> QuerySet:
-    """`queryset` cut down to the rows of `user`'s team: call handlers and team leads see only
-    their own team's lists. Admins see every team; someone without a team sees nothing."""
-    if user is not None and user.is_authenticated and user.has_perm(SEES_EVERY_TEAM):
-        return queryset
-    team = team_of(user)
-    if team is None:
-        return queryset.none()
-    return queryset.filter(**{team_field: team})
 
 
 def call_handlers_in(team: Team) -> QuerySet:
