@@ -226,9 +226,8 @@ TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
 ATTEND_PUBLIC_BASE_URL = env_str("ATTEND_PUBLIC_BASE_URL", "")
 # One send rate across every worker (messages per second).
 ATTEND_SMS_RATE_PER_SECOND = env_int("ATTEND_SMS_RATE_PER_SECOND", 10, minimum=1)
-# Sending window in ATTEND_SMS_TIMEZONE: "09:00-20:00" every day, with per-weekday
-# overrides such as "sat=10:00-16:00,sun=closed".
-ATTEND_SMS_TIMEZONE = env_str("ATTEND_SMS_TIMEZONE", "Europe/London")
+# Sending window in local time (TIME_ZONE, the time appointments are in): "09:00-20:00"
+# every day, with per-weekday overrides such as "sat=10:00-16:00,sun=closed".
 ATTEND_SMS_SENDING_WINDOW = env_str("ATTEND_SMS_SENDING_WINDOW", "09:00-20:00")
 ATTEND_SMS_SENDING_WINDOWS = env_str("ATTEND_SMS_SENDING_WINDOWS", "")
 # Reminder rules: name=days before[:high] ("high" = only for high-risk appointments).

@@ -75,7 +75,8 @@ def reminder_rules() -> tuple[ReminderRule, ...]:
 
 
 def local_zone() -> ZoneInfo:
-    return ZoneInfo(settings.ATTEND_SMS_TIMEZONE)
+    """Sending windows and reminder days are in the trust's local time, as appointments are."""
+    return ZoneInfo(settings.TIME_ZONE)
 
 
 def window_on(day: date) -> Window | None:
