@@ -25,13 +25,12 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
 def public_url(request: HttpRequest) -> str:
-    """The URL the provider called, as it signed it."""
+    """The URL the provider called, as it signed it: ATTEND_PUBLIC_BASE_URL if set, otherwise
+    this request's own (behind a TLS proxy, its scheme comes from SECURE_PROXY_SSL_HEADER)."""
     base = settings.ATTEND_PUBLIC_BASE_URL.rstrip("/")
     if base:
         return f"{base}{request.get_full_path()}"
-    forwarded = request.META.get("HTTP_X_FORWARDED_PROTO", "").split(",")[0].strip().lower()
-    scheme = forwarded if forwarded in ("http", "https") else request.scheme
-    return f"{scheme}://{request.get_host()}{request.get_full_path()}"
+    return request.build_absolute_uri()
 
 
 def signature_verifies(request: HttpRequest) -> bool:

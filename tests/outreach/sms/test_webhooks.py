@@ -67,6 +67,7 @@ def test_a_receipt_whose_parameters_were_changed_after_signing_is_refused(client
 
 def test_behind_a_tls_proxy_the_forwarded_scheme_is_what_twilio_signed(client, settings):
     settings.ATTEND_PUBLIC_BASE_URL = ""
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # as production sets it
     reminder = sent_reminder()
     params = {"MessageSid": "SM1", "MessageStatus": "delivered"}
     response = post_signed(client, STATUS, params, url=f"https://testserver{STATUS}", HTTP_X_FORWARDED_PROTO="https")
@@ -76,6 +77,7 @@ def test_behind_a_tls_proxy_the_forwarded_scheme_is_what_twilio_signed(client, s
 
 def test_behind_a_tls_proxy_a_signature_for_another_scheme_is_refused(client, settings):
     settings.ATTEND_PUBLIC_BASE_URL = ""
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     sent_reminder()
     params = {"MessageSid": "SM1", "MessageStatus": "delivered"}
     response = post_signed(client, STATUS, params, url=f"http://testserver{STATUS}", HTTP_X_FORWARDED_PROTO="https")
