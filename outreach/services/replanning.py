@@ -2,7 +2,7 @@
 
 The extract importer calls `appointments_changed` after each import with the ids of
 appointments that were cancelled, moved (a new start time) or have happened. Calls
-and reminders planned for them are cancelled, skipped or re-planned here, in one
+and reminders planned for them are cancelled, skipped or re-timed here, in one
 place, so the importer never reaches into outreach's tables.
 """
 
@@ -17,6 +17,7 @@ from django.utils import timezone
 from appointments.models import Appointment
 from outreach.models import CallTask, Reminder, ReminderStatus
 from outreach.models.calls import OPEN_CALL_STATUSES, CallTaskStatus
+from outreach.sms.planning import retime_moved
 
 
 @transaction.atomic
@@ -35,9 +36,9 @@ def appointments_changed(
             skipped += Reminder.objects.filter(appointment_id__in=ids, status=ReminderStatus.PLANNED).update(
                 status=ReminderStatus.SKIPPED, skip_reason=reason, status_changed_at=now
             )
-    # A moved appointment's planned reminders are dropped; the planner makes new ones
-    # for the new time on its next run (one per rule, so nothing is sent twice).
-    replanned, _ = Reminder.objects.filter(appointment_id__in=moved_ids, status=ReminderStatus.PLANNED).delete()
+    # A moved appointment keeps its planned reminders, re-timed to the new start (the same
+    # re-timing the nightly plan does), or skipped if their day has gone.
+    retimed, moved_skipped = retime_moved(now=now, appointment_ids=moved_ids) if moved_ids else (0, 0)
 
     # A call is needed while any appointment it covers is still upcoming.
     still_upcoming = Appointment.objects.upcoming(now).filter(covering_call_tasks=OuterRef("pk"))
@@ -49,4 +50,8 @@ def appointments_changed(
     calls_cancelled = CallTask.objects.filter(pk__in=no_longer_needed).update(
         status=CallTaskStatus.CANCELLED, closed_at=now, close_reason="appointment cancelled or happened"
     )
-    return {"reminders_skipped": skipped, "reminders_replanned": replanned, "calls_cancelled": calls_cancelled}
+    return {
+        "reminders_skipped": skipped + moved_skipped,
+        "reminders_retimed": retimed,
+        "calls_cancelled": calls_cancelled,
+    }

@@ -8,6 +8,7 @@ can opt out and an appointment can be cancelled between the two.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -55,21 +56,27 @@ def reminders_plan(*, now: datetime | None = None) -> dict[str, int]:
                 Reminder(appointment_id=appointment_id, rule=rule.name, due_at=due, appointment_starts_at=starts_at)
             )
     Reminder.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-    retimed, skipped = _retime_moved(rules, now=now, today=today)
+    retimed, skipped = retime_moved(now=now, rules=rules)
     return {"planned": len(new), "retimed": retimed, "skipped": skipped}
 
 
-def _retime_moved(rules: tuple[ReminderRule, ...], *, now: datetime, today) -> tuple[int, int]:
-    by_name = {rule.name: rule for rule in rules}
-    moved = (
-        Reminder.objects.filter(status=ReminderStatus.PLANNED, appointment__starts_at__gt=now)
-        .exclude(appointment_starts_at=None)
-        .exclude(appointment_starts_at=F("appointment__starts_at"))
-        .select_related("appointment")
-    )
+def retime_moved(
+    *, now: datetime, appointment_ids: Collection[int] | None = None, rules: tuple[ReminderRule, ...] | None = None
+) -> tuple[int, int]:
+    """Move planned reminders of moved appointments to their new start, or skip them if their
+    day has gone; returns (re-timed, skipped). With `appointment_ids` (the importer names the
+    appointments that moved) those are re-timed; without, moves are found by comparing each
+    reminder's recorded start with its appointment's."""
+    by_name = {rule.name: rule for rule in (reminder_rules() if rules is None else rules)}
+    today = now.astimezone(local_zone()).date()
+    planned = Reminder.objects.filter(status=ReminderStatus.PLANNED, appointment__starts_at__gt=now)
+    if appointment_ids is None:
+        planned = planned.exclude(appointment_starts_at=None).exclude(appointment_starts_at=F("appointment__starts_at"))
+    else:
+        planned = planned.filter(appointment_id__in=appointment_ids)
     retimed = skipped = 0
-    for reminder in moved.iterator():
-        starts_at = reminder.appointment.starts_at  # differs from appointment_starts_at (the query says so)
+    for reminder in planned.select_related("appointment").iterator():
+        starts_at = reminder.appointment.starts_at
         rule = by_name.get(reminder.rule)
         due = due_at_for(starts_at, rule) if rule else None
         if due is not None and due < starts_at and due.astimezone(local_zone()).date() >= today:

@@ -3,10 +3,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from appointments.models import AttendanceCode
+from appointments.models import Appointment, AttendanceCode
 from outreach.models import CallTask, Reminder, ReminderStatus
 from outreach.models.calls import CallTaskStatus
 from outreach.services.replanning import appointments_changed
+from outreach.sms.config import due_at_for, reminder_rules
 from tests.support.factories import AppointmentFactory, PatientFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,11 +44,30 @@ def test_a_sent_reminder_is_never_rewritten_by_a_cancellation():
     assert reminder.status == ReminderStatus.SENT
 
 
-def test_moving_an_appointment_drops_planned_reminders_so_they_are_planned_again():
+def test_moving_an_appointment_re_times_its_planned_reminder_to_the_new_start():
     appointment = AppointmentFactory()
-    _reminder(appointment)
-    assert appointments_changed(moved_ids=[appointment.id])["reminders_replanned"] == 1
-    assert not Reminder.objects.filter(appointment=appointment).exists()
+    reminder = _reminder(appointment)
+    new_start = (timezone.now() + timedelta(days=10)).replace(microsecond=0)
+    Appointment.objects.filter(pk=appointment.pk).update(starts_at=new_start)
+
+    assert appointments_changed(moved_ids=[appointment.id])["reminders_retimed"] == 1
+
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.PLANNED  # the same reminder, kept with its history
+    assert reminder.appointment_starts_at == new_start
+    assert reminder.due_at == due_at_for(new_start, next(r for r in reminder_rules() if r.name == "2d"))
+
+
+def test_moving_an_appointment_too_close_for_a_reminders_day_skips_that_reminder():
+    appointment = AppointmentFactory()
+    reminder = _reminder(appointment)  # two days before: that day has gone for tomorrow's slot
+    Appointment.objects.filter(pk=appointment.pk).update(starts_at=timezone.now() + timedelta(hours=20))
+
+    changed = appointments_changed(moved_ids=[appointment.id])
+
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.skip_reason) == (ReminderStatus.SKIPPED, "appointment moved")
+    assert (changed["reminders_retimed"], changed["reminders_skipped"]) == (0, 1)
 
 
 def test_a_call_is_cancelled_once_none_of_its_appointments_is_still_upcoming():

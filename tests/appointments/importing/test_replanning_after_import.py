@@ -1,4 +1,5 @@
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -7,10 +8,12 @@ from appointments.importing.services import import_extract
 from appointments.models import Appointment
 from outreach.models import CallTask, Reminder, ReminderStatus
 from outreach.models.calls import CallTaskStatus
+from outreach.sms.config import due_at_for, reminder_rules
 from tests.appointments.importing.extracts import row, write_extract
 from tests.support.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture
@@ -39,7 +42,7 @@ def test_a_cancellation_in_a_later_extract_skips_planned_reminders_and_cancels_t
     call.refresh_from_db()
     assert (reminder.status, reminder.skip_reason) == (ReminderStatus.SKIPPED, "appointment cancelled")
     assert call.status == CallTaskStatus.CANCELLED
-    assert batch.replanning == {"reminders_skipped": 1, "reminders_replanned": 0, "calls_cancelled": 1}
+    assert batch.replanning == {"reminders_skipped": 1, "reminders_retimed": 0, "calls_cancelled": 1}
 
 
 def test_an_appointment_that_has_happened_has_its_outreach_closed(tmp_path, planned):
@@ -51,13 +54,17 @@ def test_an_appointment_that_has_happened_has_its_outreach_closed(tmp_path, plan
     assert call.status == CallTaskStatus.CANCELLED
 
 
-def test_a_moved_appointment_has_its_planned_reminders_dropped_for_replanning(tmp_path, planned):
+def test_a_moved_appointment_keeps_its_planned_reminder_re_timed_to_the_new_start(tmp_path, planned):
     reminder, call = planned
     batch = _reimport(tmp_path, appointment_start="2030-12-09T14:00")
-    assert not Reminder.objects.filter(pk=reminder.pk).exists()
+    reminder.refresh_from_db()
+    new_start = Appointment.objects.get().starts_at
+    assert new_start.astimezone(LONDON).isoformat() == "2030-12-09T14:00:00+00:00"
+    assert (reminder.status, reminder.appointment_starts_at) == (ReminderStatus.PLANNED, new_start)
+    assert reminder.due_at == due_at_for(new_start, next(r for r in reminder_rules() if r.name == "2d"))
     call.refresh_from_db()
     assert call.status == CallTaskStatus.QUEUED
-    assert batch.replanning["reminders_replanned"] == 1
+    assert batch.replanning["reminders_retimed"] == 1
 
 
 def test_a_sent_reminder_is_left_alone_when_the_appointment_is_cancelled(tmp_path, planned):
