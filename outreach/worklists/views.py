@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
-from accounts.selectors import team_of
+from accounts.selectors import staff_who_can_take_calls, team_of
 from audit.models import AuditAction
 from audit.services import audit_patient_view, audit_record
 from config.spreadsheets import safe_cell
@@ -124,22 +123,12 @@ def call_release(request: HttpRequest, task_id: int) -> HttpResponse:
     return redirect("team-start" if request.POST.get("next") == "team" else "calls-start")
 
 
-def _team_handlers(team):
-    return (
-        get_user_model()
-        .objects.filter(staff_profile__team=team, is_active=True)
-        .filter(groups__permissions__codename="work_call_list")
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
-
-
 @role_required(LEAD)
 def team_start(request: HttpRequest) -> HttpResponse:
     team = _team_or_404(request)
     today = timezone.localdate()
     calls = list(selectors.team_day(team, today))
-    handlers = _team_handlers(team)
+    handlers = staff_who_can_take_calls(team)
     capacity = team_capacity(team, today)
     context = {
         "team": team,
@@ -175,7 +164,7 @@ def team_capacity_set(request: HttpRequest) -> HttpResponse:
 @require_POST
 def team_reassign(request: HttpRequest, task_id: int) -> HttpResponse:
     team = _team_or_404(request)
-    form = ReassignForm(request.POST, handlers=_team_handlers(team))
+    form = ReassignForm(request.POST, handlers=staff_who_can_take_calls(team))
     if not form.is_valid():
         messages.error(request, "Choose a call handler in your team.")
         return redirect("team-start")

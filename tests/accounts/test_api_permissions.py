@@ -2,14 +2,15 @@
 declares no role is closed; call handlers see only their own team's rows."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
 from accounts.permissions import HasRole
-from accounts.roles import CALL_HANDLER
-from accounts.selectors import team_of
+from accounts.roles import CALL_HANDLER, DIRECTOR, TEAM_LEAD
+from accounts.selectors import staff_who_can_take_calls, team_of
 from tests.support.factories import TeamFactory, UserFactory, make_user
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +76,21 @@ def test_me_tells_a_token_holder_which_roles_the_token_carries(client, call_hand
 
 def test_me_refuses_a_request_without_credentials(client):
     assert client.get("/api/v1/me/").status_code in (401, 403)
+
+
+def test_the_staff_who_can_take_a_call_are_exactly_those_the_reassignment_accepts():
+    north, south = TeamFactory(name="North"), TeamFactory(name="South")
+    handler, lead = make_user(CALL_HANDLER, team=north), make_user(TEAM_LEAD, team=north)
+    director = make_user(DIRECTOR, team=north)
+    away = make_user(CALL_HANDLER, team=north)
+    away.is_active = False
+    away.save()
+    make_user(CALL_HANDLER, team=south)
+    granted = make_user(DIRECTOR, team=north)  # a director also given the permission on its own
+    granted.user_permissions.add(Permission.objects.get(codename="work_call_list"))
+
+    offered = set(staff_who_can_take_calls(north))
+
+    assert offered == {handler, lead, granted}
+    assert all(user.has_perm("accounts.work_call_list") for user in offered)
+    assert not director.has_perm("accounts.work_call_list")
