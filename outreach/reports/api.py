@@ -18,7 +18,14 @@ from rest_framework.views import APIView
 from accounts.permissions import HasRole
 from outreach.models import Pilot
 from outreach.reports.evaluation import evaluate_pilot
-from outreach.reports.selectors import DIMENSIONS, dna_gap, dna_rates, monthly_dna_rate_chart, monthly_gap_chart
+from outreach.reports.selectors import (
+    DIMENSIONS,
+    dna_gap,
+    dna_rates,
+    monthly_dna_rate_chart,
+    monthly_gap_chart,
+    rates_as_dicts,
+)
 from outreach.reports.views import must_suppress
 
 GAP_DIMENSIONS = ("specialty", "site", "clinic", "month")
@@ -165,7 +172,7 @@ class DnaRatesView(ReportView):
         dims = [data["by"], *([data["by2"]] if data.get("by2") else [])]
         rows = dna_rates(data["by"], data.get("by2"), **_filters(data))
         suppress = must_suppress(request.user)
-        payload = {"by": dims, "rows": [_split_groups(row.as_dict(suppress=suppress), dims) for row in rows]}
+        payload = {"by": dims, "rows": [_split_groups(row, dims) for row in rates_as_dicts(rows, suppress=suppress)]}
         return Response(DnaRatesOutput(payload).data)
 
 

@@ -35,7 +35,7 @@ from outreach.reports.stats import (
     relative_risk,
     wilson_interval,
 )
-from patients.models import AGE_BANDS, ETHNIC_GROUPS
+from patients.models import AGE_BANDS, ETHNIC_GROUPS, imd_quintile
 
 MOST_DEPRIVED, LEAST_DEPRIVED = 1, 5
 NOT_KNOWN = "Not known"
@@ -127,10 +127,12 @@ class RateRow:
     def disclosive(self) -> bool:
         return rate_is_disclosive(self.dnas, self.appointments)
 
-    def as_dict(self, *, suppress: bool = False) -> dict[str, Any]:
-        """Plain values for JSON/CSV; with `suppress`, small counts and the rate on them become None."""
+    def as_dict(self, *, suppress: bool = False, withhold: bool = False) -> dict[str, Any]:
+        """Plain values for JSON/CSV; with `suppress`, small counts and the rate on them become
+        None. `withhold` blanks a row that is not small itself but would give a suppressed
+        one away by subtraction (complementary suppression)."""
         groups = {name: _plain(value) for name, value in self.groups.items()}
-        if suppress and self.disclosive:
+        if withhold or (suppress and self.disclosive):
             return {**groups, "appointments": None, "dnas": None, "dna_rate": None, "ci_low": None,
                     "ci_high": None, "suppressed": True}  # fmt: skip
         interval = self.interval
@@ -143,6 +145,21 @@ class RateRow:
             "ci_high": interval.high if interval else None,
             "suppressed": False,
         }
+
+
+def rates_as_dicts(rows: list[RateRow], *, suppress: bool) -> list[dict[str, Any]]:
+    """The rows as plain values, suppressed for directors. A suppressed IMD decile takes its
+    quintile partner with it (1 with 2, 3 with 4, …, within the same other groups): quintile
+    figures show the pair's sum, so the partner would give the small decile away."""
+
+    def pair(row: RateRow) -> tuple | None:
+        decile = row.groups.get("imd_decile")
+        if decile is None:
+            return None
+        return (imd_quintile(decile), *sorted((k, v) for k, v in row.groups.items() if k != "imd_decile"))
+
+    small = {pair(row) for row in rows if suppress and row.disclosive} - {None}
+    return [row.as_dict(suppress=suppress, withhold=pair(row) in small) for row in rows]
 
 
 def _local_midnight(day: date) -> datetime:

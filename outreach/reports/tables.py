@@ -11,7 +11,7 @@ from typing import Any
 
 from outreach.models import Pilot
 from outreach.reports.evaluation import arm_comparisons, support_by_type
-from outreach.reports.selectors import dna_gap, dna_rates, monthly_dna_rate_chart, monthly_gap_chart
+from outreach.reports.selectors import dna_gap, dna_rates, monthly_dna_rate_chart, monthly_gap_chart, rates_as_dicts
 
 Rows = list[dict[str, Any]]
 
@@ -23,11 +23,11 @@ GAP_SORTS = {
 
 
 def quintiles(filters: dict[str, Any], suppress: bool) -> Rows:
-    return [row.as_dict(suppress=suppress) for row in dna_rates("imd_quintile", **filters)]
+    return rates_as_dicts(dna_rates("imd_quintile", **filters), suppress=suppress)
 
 
 def deciles(filters: dict[str, Any], suppress: bool) -> Rows:
-    return [row.as_dict(suppress=suppress) for row in dna_rates("imd_decile", **filters)]
+    return rates_as_dicts(dna_rates("imd_decile", **filters), suppress=suppress)
 
 
 def gap_overall(filters: dict[str, Any], suppress: bool) -> Rows:

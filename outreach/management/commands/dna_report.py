@@ -4,7 +4,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from outreach.reports.exports import rows_to_csv
-from outreach.reports.selectors import DIMENSIONS, UnknownDimension, dna_rates
+from outreach.reports.selectors import DIMENSIONS, UnknownDimension, dna_rates, rates_as_dicts
 
 
 class Command(BaseCommand):
@@ -39,7 +39,7 @@ class Command(BaseCommand):
             )
         except UnknownDimension as exc:
             raise CommandError(str(exc)) from None
-        plain = [row.as_dict(suppress=bool(options["suppress"])) for row in rows]
+        plain = rates_as_dicts(rows, suppress=bool(options["suppress"]))
         if options["format"] == "csv" and not options["json"]:
             self.stdout.write(rows_to_csv(plain), ending="")
             return

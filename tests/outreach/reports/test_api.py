@@ -74,3 +74,14 @@ def test_evaluation_api_suppresses_small_arms(client_for, director, make_appoint
 def test_the_reports_are_in_the_openapi_schema(client_for, director):
     schema = client_for(director).get(reverse("api-schema")).content.decode()
     assert "/api/v1/reports/dna-rates/" in schema and "/api/v1/reports/pilots/{pilot_id}/evaluation/" in schema
+
+
+def test_a_suppressed_decile_takes_its_quintile_partner_with_it_within_each_group(
+    client_for, director, make_appointments
+):
+    make_appointments([DNA] * 3 + [ATTENDED] * 37, imd_decile=9, sex="F")
+    make_appointments([DNA] * 20 + [ATTENDED] * 80, imd_decile=10, sex="F")
+    make_appointments([DNA] * 20 + [ATTENDED] * 80, imd_decile=10, sex="M")
+    body = client_for(director).get(reverse("api-report-dna-rates"), {"by": "sex", "by2": "imd_decile"}).json()
+    shown = {(row["groups"]["sex"], row["groups"]["imd_decile"]): row["dnas"] for row in body["rows"]}
+    assert shown == {("F", 9): None, ("F", 10): None, ("M", 10): 20}

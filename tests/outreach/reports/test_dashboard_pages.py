@@ -71,6 +71,30 @@ def test_every_dashboard_table_downloads_as_csv_without_small_counts(client_for,
         assert row.get("dnas") != "3" and row.get("q1_dnas") != "3"
 
 
+def test_a_suppressed_decile_takes_its_quintile_partner_with_it(client_for, director, admin_user, make_appointments):
+    # Decile 9 is small; decile 10 is not, but quintile 5 (shown) minus decile 10 would give
+    # decile 9 away, so a director sees neither decile. Deciles 1 and 2 stand on their own.
+    make_appointments([DNA] * 3 + [ATTENDED] * 37, imd_decile=9)
+    make_appointments([DNA] * 20 + [ATTENDED] * 80, imd_decile=10)
+    make_appointments([DNA] * 10 + [ATTENDED] * 90, imd_decile=1)
+    make_appointments([DNA] * 12 + [ATTENDED] * 88, imd_decile=2)
+
+    def deciles(user):
+        response = client_for(user).get(reverse("dashboard-csv", args=["dna-rate-by-decile"]))
+        return {
+            r["imd_decile"]: (r["dnas"], r["suppressed"])
+            for r in csv.DictReader(io.StringIO(response.content.decode()))
+        }
+
+    assert deciles(director) == {"1": ("10", "False"), "2": ("12", "False"), "9": ("", "True"), "10": ("", "True")}
+    assert deciles(admin_user) == {
+        "1": ("10", "False"),
+        "2": ("12", "False"),
+        "9": ("3", "False"),
+        "10": ("20", "False"),
+    }
+
+
 def test_an_unknown_table_is_not_found(client_for, director):
     assert client_for(director).get(reverse("dashboard-csv", args=["patients"])).status_code == 404
 
