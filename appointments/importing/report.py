@@ -9,8 +9,6 @@ from collections.abc import Iterator
 from appointments.importing.models import ImportBatch
 from config.spreadsheets import safe_cell
 
-__all__ = ["HEADER", "error_report_lines", "safe_cell"]
-
 HEADER = ("line", "column", "value", "problem", "severity")
 
 

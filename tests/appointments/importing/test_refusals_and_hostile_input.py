@@ -5,9 +5,10 @@ import pytest
 
 from appointments.importing.csv_source import MAX_LINE_CHARS
 from appointments.importing.models import ImportBatch, ImportRowError, ImportStatus
-from appointments.importing.report import error_report_lines, safe_cell
+from appointments.importing.report import error_report_lines
 from appointments.importing.services import import_extract
 from appointments.models import Appointment
+from config.spreadsheets import safe_cell
 from patients.models import Patient
 from tests.appointments.importing.extracts import HEADER, csv_text, row, write_extract
 
