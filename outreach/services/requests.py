@@ -6,11 +6,15 @@ so the call list and the booking team's list see every one.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Team
 from appointments.models import Appointment
+from audit.models import AuditAction
+from audit.services import audit_record
 from outreach.models import BookingRequest, BookingRequestKind, CallTask, CallTaskReason
 from outreach.models.calls import OPEN_CALL_STATUSES
 from patients.models import Patient
@@ -70,3 +74,17 @@ def booking_request_create(
     if appointment is None:
         appointment = Appointment.objects.upcoming().for_patient(patient).order_by("starts_at").first()
     return BookingRequest.objects.create(patient=patient, appointment=appointment, kind=kind, source=source)
+
+
+@transaction.atomic
+def booking_request_done(*, request_id: int, by: Any, request: Any = None) -> tuple[BookingRequest, bool]:
+    """Mark a request actioned in the PAS, so it leaves the open list (audited). Returns the
+    request and whether this call marked it (False if it was done already); raises
+    BookingRequest.DoesNotExist for no such request."""
+    booking = BookingRequest.objects.select_for_update().select_related("patient").get(pk=request_id)
+    if booking.handled_at is not None:
+        return booking, False
+    booking.handled_at, booking.handled_by = timezone.now(), by
+    booking.save(update_fields=["handled_at", "handled_by"])
+    audit_record(action=AuditAction.CHANGE, target=booking, request=request, summary="Booking request done")
+    return booking, True

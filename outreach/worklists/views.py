@@ -16,6 +16,7 @@ from audit.models import AuditAction
 from audit.services import audit_patient_view, audit_record
 from config.spreadsheets import safe_cell
 from outreach.models import BookingRequest, CallTask, CallTaskStatus
+from outreach.services import requests as patient_requests
 from outreach.worklists import selectors, services
 from outreach.worklists.building import team_capacity
 from outreach.worklists.forms import AttemptForm, CapacityForm, ReassignForm
@@ -192,17 +193,14 @@ def booking_requests(request: HttpRequest) -> HttpResponse:
 @require_POST
 def booking_request_done(request: HttpRequest, request_id: int) -> HttpResponse:
     """The booking team has actioned the request in the PAS: it leaves the open list."""
-    done = BookingRequest.objects.filter(pk=request_id, handled_at__isnull=True).update(
-        handled_at=timezone.now(), handled_by=request.user
-    )
-    if done:
-        booking = BookingRequest.objects.select_related("patient").get(pk=request_id)
-        audit_record(action=AuditAction.CHANGE, target=booking, request=request, summary="Booking request done")
+    try:
+        booking, marked = patient_requests.booking_request_done(request_id=request_id, by=request.user, request=request)
+    except BookingRequest.DoesNotExist:
+        raise Http404("No such booking request.") from None
+    if marked:
         messages.success(request, f"{booking.get_kind_display()} request for {booking.patient.display_name} done.")
-    elif BookingRequest.objects.filter(pk=request_id).exists():
-        messages.info(request, "That request had already been marked done.")
     else:
-        raise Http404("No such booking request.")
+        messages.info(request, "That request had already been marked done.")
     return redirect("booking-requests")
 
 
