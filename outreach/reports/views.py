@@ -27,6 +27,7 @@ from outreach.reports.selectors import (
     current_target,
     dna_rates,
     gap_of_quintiles,
+    rates_as_dicts,
 )
 from outreach.reports.services import disparity_target_set
 
@@ -84,7 +85,7 @@ def dashboard_start(request: HttpRequest) -> HttpResponse:
     target_points = float(target.gap_points) if target else None
     # The quintile rates feed both the quintile table and the overall gap: one query, not two.
     quintile_rates = dna_rates("imd_quintile", **filters)
-    quintiles = [row.as_dict(suppress=suppress) for row in quintile_rates]
+    quintiles = rates_as_dicts(quintile_rates, suppress=suppress)
     target_gap = target.gap_points if target else None
     sort = request.GET.get("sort", "gap")
     gap_over_time, gap_chart = tables.gap_over_time_with_chart(filters, suppress, target_points=target_gap)
