@@ -236,9 +236,9 @@ ATTEND_SMS_REMINDER_RULES = env_str("ATTEND_SMS_REMINDER_RULES", "7d=7,2d=2,1d-h
 ATTEND_SMS_MAX_ATTEMPTS = env_int("ATTEND_SMS_MAX_ATTEMPTS", 5, minimum=1)
 ATTEND_SMS_RETRY_BASE_SECONDS = env_int("ATTEND_SMS_RETRY_BASE_SECONDS", 60, minimum=1)
 ATTEND_SMS_RETRY_MAX_SECONDS = env_int("ATTEND_SMS_RETRY_MAX_SECONDS", 3600, minimum=1)
-# A claim older than this belongs to a worker that died mid-sweep.
 # A delivery receipt that arrives before its message id is recorded waits this long.
 ATTEND_SMS_EARLY_RECEIPT_DAYS = env_int("ATTEND_SMS_EARLY_RECEIPT_DAYS", 2, minimum=1)
+# A claim older than this belongs to a worker that died mid-sweep.
 ATTEND_SMS_CLAIM_TIMEOUT_SECONDS = env_int("ATTEND_SMS_CLAIM_TIMEOUT_SECONDS", 600, minimum=1)
 ATTEND_SMS_SWEEP_BATCH = env_int("ATTEND_SMS_SWEEP_BATCH", 50, minimum=1)
 ATTEND_SMS_SWEEP_SECONDS = env_int("ATTEND_SMS_SWEEP_SECONDS", 50, minimum=1)
