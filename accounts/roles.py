@@ -56,7 +56,18 @@ def sync_roles() -> None:
     admin = Group.objects.get(name=ADMIN.group)
     # The admin role also manages the domain data through the admin site.
     domain = Permission.objects.filter(
-        content_type__app_label__in=["patients", "appointments", "outreach", "accounts", "auth", "authtoken"]
+        content_type__app_label__in=[
+            "patients",
+            "appointments",
+            "risk",
+            "pilots",
+            "reminders",
+            "calls",
+            "reports",
+            "accounts",
+            "auth",
+            "authtoken",
+        ]
     )
     admin.permissions.add(*domain)
     # Admins read the audit trail (nobody may change it) and can see and clear login lockouts.

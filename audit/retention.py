@@ -5,7 +5,7 @@ registers the free-text fields it owns, with the date that starts their clock:
 
     # in an AppConfig.ready()
     from audit.retention import register_retention
-    register_retention("outreach.InboundMessage", date_field="received_at", fields=["body"])
+    register_retention("reminders.InboundMessage", date_field="received_at", fields=["body"])
 
 `purge_expired(...)` then blanks those fields on rows older than ATTEND_RETENTION_DAYS
 (the rows themselves stay: outcomes, counts and the audit trail are still needed). The

@@ -29,7 +29,7 @@ def _setup(calls: int, handlers: int):
     from accounts.models import StaffProfile, Team
     from accounts.roles import CALL_HANDLER, sync_roles
     from appointments.models import Appointment, Clinic, Site, Specialty
-    from outreach.models import CallTask
+    from calls.models import CallTask
     from patients.models import Patient
 
     sync_roles()
@@ -82,7 +82,7 @@ def _teardown() -> None:
 
     from accounts.models import Team
     from appointments.models import Appointment, Clinic
-    from outreach.models import CallTask
+    from calls.models import CallTask
     from patients.models import Patient
 
     CallTask.objects.filter(team__name=f"{PREFIX} team").delete()
@@ -97,7 +97,7 @@ def _run(users: list, think_ms: float) -> tuple[list[float], list[int], float]:
     """Every handler claims until the list is empty, pausing `think_ms` between claims."""
     from django.db import connection
 
-    from outreach.worklists.services import call_claim_next
+    from calls.services import call_claim_next
 
     timings: list[float] = []
     claimed: list[int] = []

@@ -49,7 +49,7 @@ TARGET_PEAK_MB = 1024
 
 def write_extract(path: Path, rows: int, seed: int = 3) -> None:
     """A synthetic extract of `rows` appointments, generated in blocks so memory stays flat."""
-    from appointments.synthetic import SITES, SPECIALTIES
+    from demo.synthetic import SITES, SPECIALTIES
     from patients.identifiers import synthetic_nhs_number
 
     rng = np.random.default_rng(seed)

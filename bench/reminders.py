@@ -26,8 +26,8 @@ from django.utils import timezone
 
 def _seed(count: int, tag: str) -> list[int]:
     from appointments.models import Appointment, Clinic, Site, Specialty
-    from outreach.models import Reminder
     from patients.models import Patient
+    from reminders.models import Reminder
 
     now = timezone.now()
     site, _ = Site.objects.get_or_create(ods_code="BENCH", defaults={"name": "Bench Hospital"})
@@ -57,8 +57,8 @@ def _seed(count: int, tag: str) -> list[int]:
 
 def _cleanup(tag: str) -> None:
     from appointments.models import Appointment
-    from outreach.models import OutboxMessage, Reminder
     from patients.models import Patient
+    from reminders.models import OutboxMessage, Reminder
 
     OutboxMessage.objects.filter(reminder__rule="bench", reminder__appointment__pas_id__startswith=tag).delete()
     Reminder.objects.filter(appointment__pas_id__startswith=tag).delete()
@@ -67,9 +67,9 @@ def _cleanup(tag: str) -> None:
 
 
 def main(argv: list[str]) -> None:
-    from outreach.models import OutboxMessage
-    from outreach.sms.backends import DatabaseBackend
-    from outreach.sms.sending import reminders_sweep
+    from reminders.backends import DatabaseBackend
+    from reminders.models import OutboxMessage
+    from reminders.sending import reminders_sweep
 
     parser = argparse.ArgumentParser(prog="bench reminders")
     parser.add_argument("--count", type=int, default=10_000)

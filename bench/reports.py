@@ -23,8 +23,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from appointments.models import Clinic, Site, Specialty
-from outreach.reports.rollup import rollup_rebuild
-from outreach.reports.selectors import dna_gap, dna_rates
+from reports.rollup import rollup_rebuild
+from reports.selectors import dna_gap, dna_rates
 
 PREFIX = "BENCH"
 TARGET_P95_MS = 300

@@ -21,13 +21,14 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
-from appointments import synthetic
-from appointments.models import Appointment, Clinic, RiskScore, Site, Specialty
-from appointments.risk.registry import activate_model, active_model, register_model
-from appointments.risk.scoring import score_upcoming
-from appointments.risk.table import table_from_synthetic
-from appointments.risk.training import train_model
+from appointments.models import Appointment, Clinic, Site, Specialty
+from demo import synthetic
 from patients.models import Patient
+from risk.models import RiskScore
+from risk.registry import activate_model, active_model, register_model
+from risk.scoring import score_upcoming
+from risk.table import table_from_synthetic
+from risk.training import train_model
 
 PREFIX = "DEMOB"
 

@@ -24,31 +24,31 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
     return {
         # Re-score upcoming appointments after the nightly import, before lists are built.
         "score-upcoming-appointments": {
-            "task": "appointments.score_upcoming_appointments",
+            "task": "risk.score_upcoming_appointments",
             "schedule": crontab(hour=3, minute=30),
             "options": {"expires": 2 * 60 * 60},
         },
         # SMS reminders are planned after scoring (the extra reminder depends on the risk band);
         # the sweep sends what is due, inside the sending window.
         "plan-sms-reminders": {
-            "task": "outreach.sms.plan_reminders",
+            "task": "reminders.plan_reminders",
             "schedule": crontab(hour=4, minute=30),
             "options": {"expires": 60 * 60},
         },
         "sweep-sms-reminders": {
-            "task": "outreach.sms.sweep_reminders",
+            "task": "reminders.sweep_reminders",
             "schedule": crontab(),  # every minute
             "options": {"expires": 55},
         },
         # The day's call lists, built before the call handlers start.
         "build-worklists": {
-            "task": "outreach.build_worklists",
+            "task": "calls.build_worklists",
             "schedule": crontab(hour=build_hour, minute=build_minute),
             "options": {"expires": 2 * 60 * 60},
         },
         # The reports' rollup, after the nightly import has landed the day's outcomes.
         "rebuild-report-rollup": {
-            "task": "outreach.reports.rebuild_rollup",
+            "task": "reports.rebuild_rollup",
             "schedule": crontab(hour=6, minute=45),
             "options": {"expires": 60 * 60},
         },

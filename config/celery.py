@@ -8,9 +8,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("attend")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
-# Tasks that live in sub-packages of an app (outreach/sms/tasks.py, outreach/reports/tasks.py).
-app.autodiscover_tasks(["outreach.sms", "outreach.reports"])
+app.autodiscover_tasks()  # each app's tasks.py
 
 
 @app.on_after_finalize.connect

@@ -10,20 +10,22 @@ admin.site.site_title = "Attend"
 # Each area adds its endpoints in its own api_urls module.
 api_v1 = [
     path("", include("appointments.api_urls")),
-    path("", include("outreach.worklists.api_urls")),
-    path("", include("outreach.reports.api_urls")),
+    path("", include("calls.api_urls")),
+    path("", include("reports.api_urls")),
     path("", include("accounts.api_urls")),
 ]
 
 urlpatterns = [
     path("", include("accounts.urls")),
-    path("", include("outreach.urls")),
-    path("", include("appointments.urls")),
+    path("", include("calls.urls")),
+    path("", include("reminders.urls")),
+    path("", include("reports.urls")),
+    path("", include("risk.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file, so the CSP needs no exception.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("webhooks/", include("outreach.sms.webhook_urls")),
+    path("webhooks/", include("reminders.webhook_urls")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from appointments.models import Appointment
-from outreach.models import Reminder
+from reminders.models import Reminder
 from tests.appointments.importing.extracts import row, write_extract
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ one INSERT … ON CONFLICT DO UPDATE for what is new or changed), so a re-import
 the same file writes nothing and a later extract only touches what moved. Rows that
 have not changed are not rewritten; that keeps `updated_at` honest.
 
-What changed for existing appointments (cancelled, moved, happened) is handed to
-outreach's replanning service in the same transaction as the chunk.
+What changed for existing appointments (cancelled, moved, happened) is announced
+(appointments.changes) in the same transaction as the chunk, for calls and reminders.
 """
 
 from __future__ import annotations
@@ -16,18 +16,10 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from appointments.changes import AppointmentChanges, announce_appointments_changed
 from appointments.importing.columns import PATIENT_FIELDS_FROM_COLUMN
 from appointments.importing.validation import AppointmentValues, PatientValues
-from appointments.models import (
-    CANCELLED_CODES,
-    HAPPENED_CODES,
-    Appointment,
-    AttendanceCode,
-    Clinic,
-    Site,
-    Specialty,
-)
-from outreach.services.replanning import appointments_changed
+from appointments.models import CANCELLED_CODES, HAPPENED_CODES, Appointment, AttendanceCode, Clinic, Site, Specialty
 from patients.deprivation.selectors import Deprivation, current_vintage, derive_deprivation, patient_deprivation
 from patients.identifiers import postcode_key
 from patients.models import Patient
@@ -208,10 +200,7 @@ class BatchWriter:
                     unique_fields=["pas_id"],
                     update_fields=[*APPOINTMENT_FIELDS, "updated_at"],
                 )
-            if cancelled or moved or happened:
-                self.counts.replanning.update(
-                    appointments_changed(cancelled_ids=cancelled, moved_ids=moved, happened_ids=happened)
-                )
+            self.counts.replanning.update(announce_appointments_changed(AppointmentChanges(cancelled, moved, happened)))
 
     def unmatched_examples(self) -> list[str]:
         return sorted(self.counts.unmatched_postcodes)[:UNMATCHED_EXAMPLES]

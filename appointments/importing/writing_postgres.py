@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
+from appointments.changes import AppointmentChanges, announce_appointments_changed
 from appointments.importing.validation import AppointmentValues, PatientValues
 from appointments.importing.writing import APPOINTMENT_FIELDS, BatchWriter
 from appointments.models import CANCELLED_CODES, HAPPENED_CODES
-from outreach.services.replanning import appointments_changed
 from patients.deprivation.models import LSOA_YEAR_FOR_VINTAGE
 from patients.identifiers import postcode_key
 
@@ -180,10 +180,9 @@ class PostgresBatchWriter(BatchWriter):
             self.counts.appointments_created += created
             self.counts.appointments_updated += updated
             self.counts.appointments_unchanged += len(appointments) - created - updated
-            if cancelled or moved or happened:
-                self.counts.replanning.update(
-                    appointments_changed(cancelled_ids=cancelled, moved_ids=moved, happened_ids=happened)
-                )
+            self.counts.replanning.update(
+                announce_appointments_changed(AppointmentChanges(cancelled or (), moved or (), happened or ()))
+            )
 
 
 def writer_for(columns_present: frozenset[str]) -> BatchWriter:

@@ -31,11 +31,17 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_filters",
     "config.apps.AttendConfig",
+    # Attend's own apps, lowest first: each imports only from those above it
+    # (tests/test_architecture.py keeps it so).
+    "audit",
     "accounts",
     "patients",
     "appointments",
-    "outreach",
-    "audit",
+    "risk",
+    "pilots",
+    "reminders",
+    "calls",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -207,8 +213,8 @@ ATTEND_CALL_MAX_ATTEMPTS = env_int("ATTEND_CALL_MAX_ATTEMPTS", 3, minimum=1)
 ATTEND_WORKLIST_BUILD_AT = env_str("ATTEND_WORKLIST_BUILD_AT", "07:00")
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
-        "CallTaskStatusEnum": "outreach.models.calls.CallTaskStatus",
-        "SupportStatusEnum": "outreach.models.calls.SupportStatus",
+        "CallTaskStatusEnum": "calls.models.CallTaskStatus",
+        "SupportStatusEnum": "calls.models.SupportStatus",
     }
 )
 # --- Issue 6: SMS reminders -------------------------------------------------------------

@@ -35,16 +35,9 @@ CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- Issue 6: SMS reminders -------------------------------------------------------------
-from config.settings.base import (  # noqa: E402
-    ATTEND_SMS_BACKEND,
-    ATTEND_SMS_REMINDER_RULES,
-    ATTEND_SMS_SENDING_WINDOW,
-    ATTEND_SMS_SENDING_WINDOWS,
-)
-from outreach.sms.config import parse_rules, parse_windows  # noqa: E402  (pure parsing, no models)
-
-parse_rules(ATTEND_SMS_REMINDER_RULES)  # malformed rules or windows stop start-up, naming the setting
-parse_windows(ATTEND_SMS_SENDING_WINDOW, ATTEND_SMS_SENDING_WINDOWS)
+# Malformed reminder rules or sending windows stop start-up, naming the setting: the
+# reminders app checks them when it loads (reminders/apps.py), in every setting.
+from config.settings.base import ATTEND_SMS_BACKEND  # noqa: E402
 
 if ATTEND_SMS_BACKEND == "twilio":
     for _name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "ATTEND_PUBLIC_BASE_URL"):

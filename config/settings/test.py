@@ -2,6 +2,10 @@
 
 from config.env import env_str
 from config.settings.base import *  # noqa: F403
+from config.settings.base import INSTALLED_APPS
+
+# The synthetic trust and demo logins (never installed in production).
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
 
 DEBUG = False
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "test-key-not-for-production")

@@ -12,7 +12,8 @@ from django.utils import timezone
 from accounts.roles import CALL_HANDLER
 from audit.models import AuditEvent
 from audit.retention import purge_expired, register_retention, registered_rules
-from outreach.models import CallAttempt, CallTask, InboundMessage, OutboxMessage, Reminder
+from calls.models import CallAttempt, CallTask
+from reminders.models import InboundMessage, OutboxMessage, Reminder
 from tests.support.factories import AppointmentFactory, TeamFactory, make_user
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +94,7 @@ def test_a_dry_run_counts_but_changes_nothing(settings):
     counts = purge_expired(dry_run=True)
 
     old.refresh_from_db()
-    assert counts["outreach.callattempt.notes"] == 1
+    assert counts["calls.callattempt.notes"] == 1
     assert old.notes == "Private detail"
     assert not AuditEvent.objects.filter(actor_label="retention").exists()
 
@@ -103,7 +104,7 @@ def test_purging_twice_finds_nothing_the_second_time(settings):
 
     first, second = purge_expired(), purge_expired()
 
-    assert first["outreach.callattempt.notes"] == 1
+    assert first["calls.callattempt.notes"] == 1
     assert sum(second.values()) == 0
 
 
@@ -113,7 +114,7 @@ def test_a_purge_is_recorded_in_the_audit_trail(settings):
     purge_expired()
 
     event = AuditEvent.objects.get(actor_label="retention")
-    assert event.changes == {"outreach.callattempt.notes": [None, "1"]}
+    assert event.changes == {"calls.callattempt.notes": [None, "1"]}
 
 
 def test_the_retention_period_is_configurable(settings):
@@ -127,25 +128,25 @@ def test_the_retention_period_is_configurable(settings):
 
 
 def test_other_apps_can_register_their_own_fields(settings):
-    register_retention("outreach.CallTask", date_field="created_at", fields=["close_reason"])
+    register_retention("calls.CallTask", date_field="created_at", fields=["close_reason"])
     try:
         attempt = _attempt("", days_old=1)
         CallTask.objects.filter(pk=attempt.task_id).update(
             close_reason="Patient said their son will drive", created_at=timezone.now() - timedelta(days=999)
         )
         counts = purge_expired()
-        assert counts["outreach.calltask.close_reason"] == 1
+        assert counts["calls.calltask.close_reason"] == 1
         assert CallTask.objects.get(pk=attempt.task_id).close_reason == ""
     finally:
         from audit import retention
 
-        retention._RULES.pop(("outreach.calltask", "created_at"))
+        retention._RULES.pop(("calls.calltask", "created_at"))
 
 
 def test_the_shared_schemas_free_text_is_registered():
     names = {rule.name for rule in registered_rules()}
-    assert {"outreach.callattempt.notes", "outreach.reminder.body", "outreach.supportoffer.detail",
-            "outreach.outboxmessage.body", "outreach.inboundmessage.body"} <= names  # fmt: skip
+    assert {"calls.callattempt.notes", "reminders.reminder.body", "calls.supportoffer.detail",
+            "reminders.outboxmessage.body", "reminders.inboundmessage.body"} <= names  # fmt: skip
 
 
 def test_the_command_prints_a_json_summary_on_its_last_line(settings):
@@ -156,7 +157,7 @@ def test_the_command_prints_a_json_summary_on_its_last_line(settings):
 
     summary = json.loads(out.getvalue().strip().splitlines()[-1])
     assert summary["dry_run"] is True
-    assert summary["blanked"]["outreach.callattempt.notes"] == 1
+    assert summary["blanked"]["calls.callattempt.notes"] == 1
     assert summary["total"] == 1
 
 

@@ -7,7 +7,7 @@ from django.db.models import Sum
 
 from appointments.importing.models import FINAL_IMPORT_STATUSES, ImportBatch, ImportStatus
 from appointments.models import Appointment
-from outreach.models import DnaDailyCount, DnaRollupBuild
+from reports.models import DnaDailyCount, DnaRollupBuild
 from tests.appointments.importing.extracts import csv_text, row
 from tests.support.worker import celery_worker, wait_for
 

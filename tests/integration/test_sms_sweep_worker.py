@@ -10,9 +10,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from appointments.models import Appointment
-from outreach.models import OutboxMessage, Reminder, ReminderStatus
-from outreach.sms.tasks import sweep_reminders
 from patients.models import Patient
+from reminders.models import OutboxMessage, Reminder, ReminderStatus
+from reminders.tasks import sweep_reminders
 from tests.support.factories import ClinicFactory
 from tests.support.worker import celery_worker, wait_for
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from appointments.importing.models import ImportBatch, ImportStatus
 from appointments.models import Appointment
 from appointments.tasks import process_import
-from outreach.models import DnaDailyCount, DnaRollupBuild
+from reports.models import DnaDailyCount, DnaRollupBuild
 from tests.appointments.importing.extracts import csv_text, row
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from appointments.importing.services import import_extract
 from appointments.models import Appointment
-from outreach.models import CallTask, Reminder, ReminderStatus
-from outreach.models.calls import CallTaskStatus
-from outreach.sms.config import due_at_for, reminder_rules
+from calls.models import CallTask, CallTaskStatus
+from reminders.config import due_at_for, reminder_rules
+from reminders.models import Reminder, ReminderStatus
 from tests.appointments.importing.extracts import row, write_extract
 from tests.support.factories import TeamFactory
 

@@ -1,0 +1,93 @@
+"""The forms call handlers and team leads fill in; they turn into service inputs."""
+
+from __future__ import annotations
+
+from django import forms
+
+from calls.models import CallResult, Intention, SupportStatus, SupportType
+from calls.services import AttemptInput, SupportInput
+from patients.models import EthnicCategory, Patient
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class AttemptForm(forms.Form):
+    """One call attempt. Support fields are named `support_<type>` (ticked) and `<type>_status`."""
+
+    result = forms.ChoiceField(
+        label="What happened on the call?",
+        choices=CallResult.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what happened on the call."},
+    )
+    intention = forms.ChoiceField(
+        label="What does the patient intend?", choices=Intention.choices, widget=forms.RadioSelect, required=False
+    )
+    interpreter_language = forms.CharField(label="Interpreter language", max_length=8, required=False)
+    other_detail = forms.CharField(label="Other support: what was offered", max_length=500, required=False)
+    notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    mobile = forms.CharField(label="Mobile number", max_length=20, required=False)
+    preferred_language = forms.CharField(label="Preferred language (code, e.g. en, pl, ur)", max_length=8)
+    interpreter_required = forms.ChoiceField(label="Interpreter needed", choices=YES_NO, widget=forms.RadioSelect)
+    ethnic_category = forms.ChoiceField(
+        label="Ethnic category", choices=[("", "Not stated"), *EthnicCategory.choices], required=False
+    )
+
+    def __init__(self, *args, patient: Patient, **kwargs) -> None:
+        initial = {
+            "mobile": patient.mobile,
+            "preferred_language": patient.preferred_language,
+            "interpreter_required": "yes" if patient.interpreter_required else "no",
+            "ethnic_category": patient.ethnic_category,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        for support_type, label in SupportType.choices:
+            self.fields[f"support_{support_type}"] = forms.BooleanField(label=label, required=False)
+            self.fields[f"{support_type}_status"] = forms.ChoiceField(
+                label=f"{label}: status", choices=SupportStatus.choices, initial=SupportStatus.OFFERED
+            )
+            self.fields[f"{support_type}_status"].required = False
+
+    def support_rows(self) -> list[dict]:
+        return [
+            {"type": value, "tick": self[f"support_{value}"], "status": self[f"{value}_status"]}
+            for value in SupportType.values
+        ]
+
+    def to_input(self) -> AttemptInput:
+        data = self.cleaned_data
+        support = [
+            SupportInput(
+                support_type=value,
+                status=data.get(f"{value}_status") or SupportStatus.OFFERED,
+                language=data["interpreter_language"] if value == SupportType.INTERPRETER else "",
+                detail=data["other_detail"] if value == SupportType.OTHER else "",
+            )
+            for value in SupportType.values
+            if data.get(f"support_{value}")
+        ]
+        contact = {
+            "mobile": data["mobile"],
+            "preferred_language": data["preferred_language"],
+            "interpreter_required": data["interpreter_required"] == "yes",
+            "ethnic_category": data["ethnic_category"],
+        }
+        return AttemptInput(
+            result=data["result"],
+            intention=data["intention"],
+            notes=data["notes"],
+            support=support,
+            contact=contact,
+        )
+
+
+class CapacityForm(forms.Form):
+    handlers_on_shift = forms.IntegerField(label="Call handlers on shift today", min_value=0, max_value=500)
+
+
+class ReassignForm(forms.Form):
+    handler = forms.ModelChoiceField(label="Give this call to", queryset=None)
+
+    def __init__(self, *args, handlers, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = handlers

@@ -1,0 +1,190 @@
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Team
+from appointments.models import Appointment
+from patients.models import Patient
+
+
+class CallTaskReason(models.TextChoices):
+    HIGH_RISK = "high_risk", "High risk of missing the appointment"
+    PATIENT_ASKED = "patient_asked", "The patient asked for a call (SMS reply)"
+
+
+class CallTaskStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to be called"
+    CLAIMED = "claimed", "Being called"
+    RETRY = "retry", "No answer: to be tried again"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "No longer needed"
+
+
+OPEN_CALL_STATUSES = (CallTaskStatus.QUEUED, CallTaskStatus.CLAIMED, CallTaskStatus.RETRY)
+
+
+class CallTask(models.Model):
+    """One call to make to one patient, covering all their upcoming appointments."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="call_tasks")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="call_tasks")
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.PROTECT,
+        related_name="call_tasks",
+        help_text="The appointment that put them on the list.",
+    )
+    appointments = models.ManyToManyField(Appointment, related_name="covering_call_tasks", blank=True)
+    list_date = models.DateField(help_text="The day's list this call is on.")
+    reason = models.CharField(max_length=16, choices=CallTaskReason.choices, default=CallTaskReason.HIGH_RISK)
+    priority = models.FloatField(help_text="Higher is called first: the risk probability.")
+    status = models.CharField(max_length=10, choices=CallTaskStatus.choices, default=CallTaskStatus.QUEUED)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="claimed_calls"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts_made = models.PositiveSmallIntegerField(default=0)
+    not_before = models.DateTimeField(null=True, blank=True, help_text="A retried call comes back after this time.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "outreach_calltask"
+        indexes = [
+            models.Index(fields=["team", "list_date", "status", "-priority"], name="calltask_worklist"),
+            models.Index(fields=["patient", "created_at"], name="calltask_patient_created"),
+            # Claim-next: the team's waiting calls in priority order, without a sort.
+            models.Index(
+                "team",
+                models.F("priority").desc(),
+                "id",
+                name="calltask_claimable",
+                condition=models.Q(status__in=["queued", "retry"]),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(status__in=["queued", "claimed", "retry"]),
+                name="one_open_call_per_patient",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Call {self.patient_id} on {self.list_date} ({self.status})"
+
+
+class CallResult(models.TextChoices):
+    REACHED = "reached", "Reached the patient"
+    NO_ANSWER = "no_answer", "No answer"
+    VOICEMAIL = "voicemail", "Left a voicemail"
+    WRONG_NUMBER = "wrong_number", "Wrong number"
+    DECLINED = "declined", "Patient declined to talk"
+
+
+class Intention(models.TextChoices):
+    WILL_ATTEND = "will_attend", "Will attend"
+    REBOOK = "rebook", "Wants to rebook"
+    CANCEL = "cancel", "Wants to cancel"
+    UNSURE = "unsure", "Not sure yet"
+
+
+class CallAttempt(models.Model):
+    """One try at calling a patient, and what came of it."""
+
+    task = models.ForeignKey(CallTask, on_delete=models.PROTECT, related_name="attempts")
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="call_attempts")
+    result = models.CharField(max_length=12, choices=CallResult.choices)
+    intention = models.CharField(max_length=12, choices=Intention.choices, blank=True)
+    notes = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "outreach_callattempt"
+        ordering = ["recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}: {self.result}"
+
+
+class SupportType(models.TextChoices):
+    TRANSPORT_ROUTES = "transport_routes", "Transport routes"
+    TRAVEL_COSTS = "travel_costs", "Travel-cost reimbursement (Healthcare Travel Costs Scheme)"
+    PATIENT_TRANSPORT = "patient_transport", "Patient transport eligibility"
+    INTERPRETER = "interpreter", "Interpreter"
+    ACCESSIBLE_INFORMATION = "accessible_information", "Accessible information"
+    CARER_CHILDCARE = "carer_childcare", "Carer or childcare"
+    OTHER = "other", "Other"
+
+
+class SupportStatus(models.TextChoices):
+    OFFERED = "offered", "Offered"
+    ACCEPTED = "accepted", "Accepted"
+    ARRANGED = "arranged", "Arranged"
+    DECLINED = "declined", "Declined"
+
+
+class SupportOffer(models.Model):
+    """Help offered on a call, and how far it got: offered → accepted → arranged (or declined)."""
+
+    attempt = models.ForeignKey(CallAttempt, on_delete=models.PROTECT, related_name="support_offers")
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="support_offers")
+    support_type = models.CharField(max_length=24, choices=SupportType.choices)
+    status = models.CharField(max_length=10, choices=SupportStatus.choices, default=SupportStatus.OFFERED)
+    language = models.CharField(max_length=8, blank=True, help_text="For an interpreter: ISO 639-1 code.")
+    detail = models.CharField(max_length=500, blank=True, help_text="For 'other', what was offered.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "outreach_supportoffer"
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "support_type"], name="support_offer_once_per_attempt")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.support_type} ({self.status})"
+
+
+class BookingRequestKind(models.TextChoices):
+    REBOOK = "rebook", "Rebook"
+    CANCEL = "cancel", "Cancel"
+
+
+class BookingRequest(models.Model):
+    """A patient's request to rebook or cancel, for the booking team to action in the PAS."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="booking_requests")
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="booking_requests"
+    )
+    kind = models.CharField(max_length=6, choices=BookingRequestKind.choices)
+    source = models.CharField(max_length=10, choices=[("call", "Phone call"), ("sms", "SMS reply")])
+    created_at = models.DateTimeField(auto_now_add=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        db_table = "outreach_bookingrequest"
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} request for {self.patient_id}"
+
+
+class TeamCapacity(models.Model):
+    """How many call handlers a team has on shift on a day; the day's list holds
+    handlers on shift × the team's calls per handler."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="capacities")
+    day = models.DateField()
+    handlers_on_shift = models.PositiveSmallIntegerField()
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "outreach_teamcapacity"
+        verbose_name_plural = "team capacities"
+        constraints = [models.UniqueConstraint(fields=["team", "day"], name="one_capacity_per_team_day")]
+
+    def __str__(self) -> str:
+        return f"{self.team} on {self.day}: {self.handlers_on_shift} on shift"

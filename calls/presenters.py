@@ -1,0 +1,145 @@
+"""What the call handler's pages show, formatted: kept out of templates and models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from appointments.models import Appointment
+from calls import selectors
+from calls.models import CallTask
+
+LANGUAGES = {
+    "en": "English",
+    "pl": "Polish",
+    "ur": "Urdu",
+    "pa": "Punjabi",
+    "bn": "Bengali",
+    "gu": "Gujarati",
+    "ro": "Romanian",
+    "ar": "Arabic",
+    "so": "Somali",
+    "pt": "Portuguese",
+    "lt": "Lithuanian",
+    "tr": "Turkish",
+    "fa": "Persian (Farsi)",
+    "ku": "Kurdish",
+    "ti": "Tigrinya",
+    "zh": "Chinese",
+    "es": "Spanish",
+    "fr": "French",
+    "uk": "Ukrainian",
+    "ru": "Russian",
+}
+
+
+def language_name(code: str) -> str:
+    return LANGUAGES.get((code or "").lower(), code or "Not known")
+
+
+def when(value) -> str:
+    return date_format(timezone.localtime(value), "l j F Y, H:i")
+
+
+@dataclass
+class AppointmentPresenter:
+    appointment: Appointment
+
+    @property
+    def clinic(self) -> str:
+        return self.appointment.clinic.name
+
+    @property
+    def site(self) -> str:
+        return self.appointment.site.name
+
+    @property
+    def where(self) -> str:
+        """The clinic and its site, without saying the site twice when the clinic's name has it."""
+        clinic, site = self.clinic, self.site
+        return clinic if site and site.lower() in clinic.lower() else f"{clinic} at {site}"
+
+    @property
+    def starts(self) -> str:
+        return when(self.appointment.starts_at)
+
+    @property
+    def directions(self) -> str:
+        return self.appointment.site.directions or "No directions recorded for this site."
+
+    @property
+    def medium(self) -> str:
+        return self.appointment.get_medium_display()
+
+
+class PatientCardPresenter:
+    """The patient card: who to call, about what, why they are on the list, and what came before."""
+
+    def __init__(self, task: CallTask) -> None:
+        self.task = task
+        self.patient = task.patient
+
+    @property
+    def name(self) -> str:
+        return self.patient.display_name
+
+    @property
+    def nhs_number(self) -> str:
+        return self.patient.nhs_number_display or "Not known"
+
+    @property
+    def phone(self) -> str:
+        return self.patient.mobile or "No number recorded"
+
+    @property
+    def language(self) -> str:
+        return language_name(self.patient.preferred_language)
+
+    @property
+    def interpreter(self) -> str:
+        return "Yes" if self.patient.interpreter_required else "No"
+
+    @property
+    def appointments(self) -> list[AppointmentPresenter]:
+        upcoming = self.task.appointments.upcoming().select_related("clinic", "site").order_by("starts_at")
+        return [AppointmentPresenter(a) for a in upcoming]
+
+    @property
+    def reasons(self) -> list[str]:
+        score = getattr(self.task.appointment, "risk_score", None)
+        if self.task.reason == "patient_asked":
+            return ["The patient asked for a call.", *(score.reasons if score else [])]
+        return list(score.reasons) if score else []
+
+    @property
+    def call_script(self) -> str:
+        return self.task.appointment.clinic.call_script or (
+            f"Hello, this is the outpatients team at {self.task.appointment.site.name}. "
+            "I'm calling about your appointment to check you can make it and whether "
+            "anything would help you get there."
+        )
+
+    @property
+    def earlier_calls(self) -> list[dict[str, str]]:
+        return [
+            {
+                "when": when(attempt.recorded_at),
+                "result": attempt.get_result_display(),
+                "intention": attempt.get_intention_display() if attempt.intention else "",
+                "support": ", ".join(
+                    f"{offer.get_support_type_display()} ({offer.get_status_display().lower()})"
+                    for offer in attempt.support_offers.all()
+                ),
+                "by": attempt.handler.get_full_name() or attempt.handler.get_username(),
+            }
+            for attempt in selectors.earlier_attempts(self.task)
+        ]
+
+    @property
+    def messages(self) -> list[dict[str, str]]:
+        return [
+            {"when": when(reminder.sent_at), "status": reminder.get_status_display(), "body": reminder.body}
+            for reminder in selectors.messages_sent(self.task)
+        ]

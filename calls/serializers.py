@@ -1,0 +1,135 @@
+"""API shapes for the call list: separate input and output serializers, no side effects."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from calls.models import CallResult, CallTask, Intention, SupportOffer, SupportStatus, SupportType
+from calls.services import AttemptInput, SupportInput
+from patients.models import EthnicCategory
+
+
+class PatientOut(serializers.Serializer):
+    name = serializers.CharField(source="display_name")
+    nhs_number = serializers.CharField()
+    hospital_number = serializers.CharField()
+    mobile = serializers.CharField()
+    preferred_language = serializers.CharField()
+    interpreter_required = serializers.BooleanField()
+
+
+class AppointmentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    pas_id = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    clinic = serializers.CharField(source="clinic.name")
+    site = serializers.CharField(source="site.name")
+    directions = serializers.CharField(source="site.directions")
+
+
+class CallOut(serializers.ModelSerializer):
+    patient = PatientOut()
+    appointment = AppointmentOut()
+    claimed_by = serializers.CharField(source="claimed_by.username", default=None)
+
+    class Meta:
+        model = CallTask
+        fields = [
+            "id",
+            "list_date",
+            "status",
+            "reason",
+            "priority",
+            "patient",
+            "appointment",
+            "claimed_by",
+            "claimed_at",
+            "attempts_made",
+            "not_before",
+        ]
+
+
+class SupportOfferOut(serializers.ModelSerializer):
+    class Meta:
+        model = SupportOffer
+        fields = ["id", "attempt", "appointment", "support_type", "status", "language", "detail", "updated_at"]
+
+
+class CallCardOut(CallOut):
+    appointments = serializers.SerializerMethodField()
+    reasons = serializers.SerializerMethodField()
+    call_script = serializers.SerializerMethodField()
+
+    class Meta(CallOut.Meta):
+        fields = [*CallOut.Meta.fields, "appointments", "reasons", "call_script"]
+
+    def get_appointments(self, task: CallTask) -> list[dict]:
+        upcoming = task.appointments.upcoming().select_related("clinic", "site").order_by("starts_at")
+        return AppointmentOut(upcoming, many=True).data
+
+    def get_reasons(self, task: CallTask) -> list[str]:
+        from calls.presenters import PatientCardPresenter
+
+        return PatientCardPresenter(task).reasons
+
+    def get_call_script(self, task: CallTask) -> str:
+        from calls.presenters import PatientCardPresenter
+
+        return PatientCardPresenter(task).call_script
+
+
+class AttemptOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    result = serializers.CharField()
+    intention = serializers.CharField()
+    recorded_at = serializers.DateTimeField()
+    support_offers = SupportOfferOut(many=True)
+    call = CallOut(source="task")
+
+
+class SupportIn(serializers.Serializer):
+    support_type = serializers.ChoiceField(choices=SupportType.choices)
+    status = serializers.ChoiceField(choices=SupportStatus.choices, default=SupportStatus.OFFERED)
+    language = serializers.CharField(max_length=8, required=False, allow_blank=True, default="")
+    detail = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ContactIn(serializers.Serializer):
+    mobile = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    preferred_language = serializers.CharField(max_length=8, required=False)
+    interpreter_required = serializers.BooleanField(required=False)
+    ethnic_category = serializers.ChoiceField(
+        choices=[("", "Not stated"), *EthnicCategory.choices], required=False, allow_blank=True
+    )
+
+
+class AttemptIn(serializers.Serializer):
+    result = serializers.ChoiceField(choices=CallResult.choices)
+    intention = serializers.ChoiceField(choices=Intention.choices, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    support = SupportIn(many=True, required=False, default=list)
+    contact = ContactIn(required=False, default=dict)
+
+    def to_input(self) -> AttemptInput:
+        data = self.validated_data
+        return AttemptInput(
+            result=data["result"],
+            intention=data["intention"],
+            notes=data["notes"],
+            support=[SupportInput(**offer) for offer in data["support"]],
+            contact=dict(data["contact"]),
+        )
+
+
+class SupportStatusIn(serializers.Serializer):
+    status = serializers.ChoiceField(choices=SupportStatus.choices)
+
+
+class ListCountsOut(serializers.Serializer):
+    to_call = serializers.IntegerField()
+    claimed = serializers.IntegerField()
+    done = serializers.IntegerField()
+
+
+class ReassignIn(serializers.Serializer):
+    handler = serializers.CharField(help_text="Username of a call handler in the same team.")

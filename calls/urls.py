@@ -1,0 +1,16 @@
+from django.urls import path
+
+from calls import views
+
+urlpatterns = [
+    path("calls/", views.calls_start, name="calls-start"),
+    path("calls/next/", views.call_next, name="call-next"),
+    path("calls/<int:task_id>/", views.call_card, name="call-card"),
+    path("calls/<int:task_id>/release/", views.call_release, name="call-release"),
+    path("team/", views.team_start, name="team-start"),
+    path("team/capacity/", views.team_capacity_set, name="team-capacity"),
+    path("team/calls/<int:task_id>/reassign/", views.team_reassign, name="team-reassign"),
+    path("team/booking-requests/", views.booking_requests, name="booking-requests"),
+    path("team/booking-requests/<int:request_id>/done/", views.booking_request_done, name="booking-request-done"),
+    path("team/booking-requests.csv", views.booking_requests_csv, name="booking-requests-csv"),
+]

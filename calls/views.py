@@ -1,0 +1,252 @@
+"""Pages for call handlers (today's list, "Call next", the patient card) and team leads."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import role_required
+from accounts.selectors import staff_who_can_take_calls, team_of
+from audit.models import AuditAction
+from audit.services import audit_patient_view, audit_record
+from calls import requests as patient_requests
+from calls import selectors, services
+from calls.building import team_capacity
+from calls.forms import AttemptForm, CapacityForm, ReassignForm
+from calls.models import BookingRequest, CallTask, CallTaskStatus
+from calls.presenters import AppointmentPresenter, PatientCardPresenter
+from config.spreadsheets import safe_cell
+
+WORK = "accounts.work_call_list"
+LEAD = "accounts.lead_team"
+
+
+def _team_or_404(request: HttpRequest):
+    team = team_of(request.user)
+    if team is None:
+        raise Http404("You are not in a call-handling team.")
+    return team
+
+
+@role_required(WORK)
+def calls_start(request: HttpRequest) -> HttpResponse:
+    team = team_of(request.user)
+    today = timezone.localdate()
+    context = {
+        "team": team,
+        "today": today,
+        "counts": selectors.list_counts(team, today) if team else None,
+        "mine": [
+            {"task": task, "appointment": AppointmentPresenter(task.appointment)}
+            for task in selectors.claimed_by(request.user)
+        ],
+    }
+    return render(request, "calls/calls_start.html", context)
+
+
+@role_required(WORK)
+@require_POST
+def call_next(request: HttpRequest) -> HttpResponse:
+    try:
+        task = services.call_claim_next(handler=request.user)
+    except services.WorklistError as exc:
+        messages.error(request, str(exc))
+        return redirect("calls-start")
+    if task is None:
+        messages.info(request, "There are no calls waiting on your team's list right now.")
+        return redirect("calls-start")
+    return redirect("call-card", task_id=task.pk)
+
+
+def _card_task(request: HttpRequest, task_id: int) -> CallTask:
+    """The handler holding the call, or a lead of its team, may open its card; nobody else."""
+    try:
+        return selectors.call_visible_to(request.user, task_id)
+    except CallTask.DoesNotExist as exc:
+        raise Http404(str(exc)) from None
+
+
+@role_required(WORK)
+def call_card(request: HttpRequest, task_id: int) -> HttpResponse:
+    try:
+        task = _card_task(request, task_id)
+    except Http404:
+        if request.method != "POST":
+            raise
+        # Someone else holds it now (a lead released or reassigned it): say so, show nothing of it.
+        messages.error(request, services.StaleClaim.default_message)
+        return redirect("calls-start")
+    can_record = task.status == CallTaskStatus.CLAIMED and task.claimed_by_id == request.user.pk
+    form = AttemptForm(request.POST or None, patient=task.patient)
+    error, status = "", 200
+    if request.method == "POST":
+        if not can_record:
+            error, status = services.StaleClaim.default_message, 409
+        elif form.is_valid():
+            try:
+                services.call_attempt_record(
+                    task_id=task.pk, handler=request.user, data=form.to_input(), request=request
+                )
+            except services.AppointmentNoLongerUpcoming as exc:
+                task, can_record = selectors.call_for_card(task.pk), False
+                error, status = str(exc), 409
+            except services.StaleClaim as exc:
+                error, status = str(exc), 409
+            except services.WorklistError as exc:
+                error, status = str(exc), 400
+            else:
+                messages.success(request, f"Call to {task.patient.display_name} recorded.")
+                return redirect("calls-start")
+    else:
+        audit_patient_view(request, task.patient, summary="Patient card opened")
+    if form.errors:
+        status = 400
+    context = {"task": task, "card": PatientCardPresenter(task), "form": form, "can_record": can_record, "error": error}
+    return render(request, "calls/call_card.html", context, status=status)
+
+
+@role_required(WORK)
+@require_POST
+def call_release(request: HttpRequest, task_id: int) -> HttpResponse:
+    try:
+        task = services.call_release(task_id=task_id, by=request.user)
+    except CallTask.DoesNotExist:
+        raise Http404("No such call.") from None
+    except services.WorklistError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Call to {task.patient.display_name} put back on the list.")
+    return redirect("team-start" if request.POST.get("next") == "team" else "calls-start")
+
+
+@role_required(LEAD)
+def team_start(request: HttpRequest) -> HttpResponse:
+    team = _team_or_404(request)
+    today = timezone.localdate()
+    calls = list(selectors.team_day(team, today))
+    handlers = staff_who_can_take_calls(team)
+    capacity = team_capacity(team, today)
+    context = {
+        "team": team,
+        "today": today,
+        "counts": selectors.list_counts(team, today),
+        "capacity": capacity,
+        "calls": calls,
+        "capacity_form": CapacityForm(initial={"handlers_on_shift": capacity // max(team.calls_per_handler, 1)}),
+        "handlers": handlers,
+    }
+    return render(request, "calls/team_start.html", context)
+
+
+@role_required(LEAD)
+@require_POST
+def team_capacity_set(request: HttpRequest) -> HttpResponse:
+    team = _team_or_404(request)
+    form = CapacityForm(request.POST)
+    if form.is_valid():
+        services.capacity_set(
+            team=team,
+            day=timezone.localdate(),
+            handlers_on_shift=form.cleaned_data["handlers_on_shift"],
+            by=request.user,
+        )
+        messages.success(request, "Capacity saved. The next list build uses it.")
+    else:
+        messages.error(request, "Give the number of call handlers on shift, from 0 to 500.")
+    return redirect("team-start")
+
+
+@role_required(LEAD)
+@require_POST
+def team_reassign(request: HttpRequest, task_id: int) -> HttpResponse:
+    team = _team_or_404(request)
+    form = ReassignForm(request.POST, handlers=staff_who_can_take_calls(team))
+    if not form.is_valid():
+        messages.error(request, "Choose a call handler in your team.")
+        return redirect("team-start")
+    try:
+        task = services.call_reassign(task_id=task_id, to_handler=form.cleaned_data["handler"], by=request.user)
+    except CallTask.DoesNotExist:
+        raise Http404("No such call.") from None
+    except services.WorklistError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Call to {task.patient.display_name} given to {task.claimed_by.get_username()}.")
+    return redirect("team-start")
+
+
+@role_required(LEAD)
+def booking_requests(request: HttpRequest) -> HttpResponse:
+    rows = [
+        {"request": r, "appointment": AppointmentPresenter(r.appointment) if r.appointment else None}
+        for r in selectors.booking_requests_open()
+    ]
+    return render(request, "calls/booking_requests.html", {"rows": rows})
+
+
+@role_required(LEAD)
+@require_POST
+def booking_request_done(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The booking team has actioned the request in the PAS: it leaves the open list."""
+    try:
+        booking, marked = patient_requests.booking_request_done(request_id=request_id, by=request.user, request=request)
+    except BookingRequest.DoesNotExist:
+        raise Http404("No such booking request.") from None
+    if marked:
+        messages.success(request, f"{booking.get_kind_display()} request for {booking.patient.display_name} done.")
+    else:
+        messages.info(request, "That request had already been marked done.")
+    return redirect("booking-requests")
+
+
+@role_required(LEAD)
+def booking_requests_csv(request: HttpRequest) -> HttpResponse:
+    """The booking team's list as CSV; every export is recorded in the audit trail."""
+    rows = list(selectors.booking_requests_open())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="booking-requests-{timezone.localdate()}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "requested_at",
+            "kind",
+            "source",
+            "hospital_number",
+            "nhs_number",
+            "patient",
+            "phone",
+            "appointment_id",
+            "clinic",
+            "site",
+            "appointment_start",
+        ]
+    )
+    for r in rows:
+        appointment = r.appointment
+        writer.writerow(
+            [
+                timezone.localtime(r.created_at).isoformat(timespec="minutes"),
+                r.kind,
+                r.source,
+                r.patient.hospital_number,
+                r.patient.nhs_number,
+                safe_cell(r.patient.display_name),
+                r.patient.mobile,
+                appointment.pas_id if appointment else "",
+                safe_cell(appointment.clinic.name) if appointment else "",
+                safe_cell(appointment.site.name) if appointment else "",
+                timezone.localtime(appointment.starts_at).isoformat(timespec="minutes") if appointment else "",
+            ]
+        )
+    audit_record(
+        action=AuditAction.EXPORT,
+        target_type="calls.bookingrequest",
+        request=request,
+        summary=f"Booking-team list exported as CSV ({len(rows)} rows)",
+    )
+    return response

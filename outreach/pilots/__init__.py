@@ -1,1 +1,0 @@
-"""Pilots: which appointments are eligible, and their randomised arm (see allocation.py)."""

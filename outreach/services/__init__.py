@@ -1,1 +1,0 @@
-"""Outreach services: functions that change state (HackSoft style), one module per concern."""

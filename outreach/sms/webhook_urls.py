@@ -1,8 +1,0 @@
-from django.urls import path
-
-from outreach.sms import webhooks
-
-urlpatterns: list = [
-    path("twilio/status/", webhooks.twilio_status, name="sms-webhook-status"),
-    path("twilio/inbound/", webhooks.twilio_inbound, name="sms-webhook-inbound"),
-]

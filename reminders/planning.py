@@ -1,0 +1,136 @@
+"""Which reminders an appointment gets, when they are due, and when one must not be sent.
+
+Planning runs nightly (and from `send_reminders`): one row per (appointment, rule),
+enforced by the database, so planning twice plans nothing new. Whether a reminder may
+still go is decided again at the moment it is sent (`skip_reason`), because a patient
+can opt out and an appointment can be cancelled between the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from appointments.changes import AppointmentChanges
+from appointments.models import ATTENDED_CODES, CANCELLED_CODES, HAPPENED_CODES, Appointment
+from patients.identifiers import parse_phone
+from reminders.config import ReminderRule, due_at_for, local_zone, reminder_rules
+from reminders.models import Reminder, ReminderStatus
+from reminders.transitions import reminder_transition, reminders_skip_planned
+from risk.models import RiskBand
+
+
+@transaction.atomic
+def reminders_plan(*, now: datetime | None = None) -> dict[str, int]:
+    """Plan the reminders every upcoming appointment is due under the configured rules.
+
+    A rule whose day has already gone when the appointment is first seen (booked at
+    short notice) is not planned. Planned reminders of an appointment that has moved
+    are re-timed to the new start, or skipped if their day has gone.
+    """
+    now = now or timezone.now()
+    rules = reminder_rules()
+    if not rules:
+        return {"planned": 0, "retimed": 0, "skipped": 0}
+    today = now.astimezone(local_zone()).date()
+    # A fortnight beyond the earliest rule, so a missed nightly run or two loses nothing.
+    horizon = now + timedelta(days=max(rule.days_before for rule in rules) + 14)
+    appointments = Appointment.objects.upcoming(now).filter(starts_at__lt=horizon)
+    rows = list(appointments.values_list("pk", "starts_at", "risk_score__band"))
+    existing = set(
+        Reminder.objects.filter(appointment__in=appointments).values_list("appointment_id", "rule")
+    )  # fmt: skip
+    new = []
+    for appointment_id, starts_at, band in rows:
+        for rule in rules:
+            if rule.high_risk_only and band != RiskBand.HIGH:
+                continue
+            due = due_at_for(starts_at, rule)
+            if (appointment_id, rule.name) in existing or due >= starts_at:
+                continue
+            if due.astimezone(local_zone()).date() < today:
+                continue
+            new.append(
+                Reminder(appointment_id=appointment_id, rule=rule.name, due_at=due, appointment_starts_at=starts_at)
+            )
+    Reminder.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    retimed, skipped = retime_moved(now=now, rules=rules)
+    return {"planned": len(new), "retimed": retimed, "skipped": skipped}
+
+
+def reminders_follow_changed_appointments(changes: AppointmentChanges) -> dict[str, int]:
+    """The importer's announcement (appointments.changes): a cancelled or happened appointment's
+    planned reminders are skipped; a moved one's are re-timed to the new start, or skipped if
+    their day has gone (the same re-timing the nightly plan does)."""
+    now = timezone.now()
+    skipped = sum(
+        reminders_skip_planned(appointment_ids=ids, reason=reason, now=now)
+        for ids, reason in ((changes.cancelled_ids, "appointment cancelled"),
+                            (changes.happened_ids, "appointment has happened"))
+        if ids
+    )  # fmt: skip
+    retimed, moved_skipped = retime_moved(now=now, appointment_ids=changes.moved_ids) if changes.moved_ids else (0, 0)
+    return {"reminders_skipped": skipped + moved_skipped, "reminders_retimed": retimed}
+
+
+def retime_moved(
+    *, now: datetime, appointment_ids: Collection[int] | None = None, rules: tuple[ReminderRule, ...] | None = None
+) -> tuple[int, int]:
+    """Move planned reminders of moved appointments to their new start, or skip them if their
+    day has gone; returns (re-timed, skipped). With `appointment_ids` (the importer names the
+    appointments that moved) those are re-timed; without, moves are found by comparing each
+    reminder's recorded start with its appointment's."""
+    by_name = {rule.name: rule for rule in (reminder_rules() if rules is None else rules)}
+    today = now.astimezone(local_zone()).date()
+    planned = Reminder.objects.filter(status=ReminderStatus.PLANNED, appointment__starts_at__gt=now)
+    if appointment_ids is None:
+        planned = planned.exclude(appointment_starts_at=None).exclude(appointment_starts_at=F("appointment__starts_at"))
+    else:
+        planned = planned.filter(appointment_id__in=appointment_ids)
+    retimed = skipped = 0
+    for reminder in planned.select_related("appointment").iterator():
+        starts_at = reminder.appointment.starts_at
+        rule = by_name.get(reminder.rule)
+        due = due_at_for(starts_at, rule) if rule else None
+        if due is not None and due < starts_at and due.astimezone(local_zone()).date() >= today:
+            retimed += Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.PLANNED).update(
+                due_at=due, appointment_starts_at=starts_at, retry_at=None
+            )
+        else:
+            skipped += reminder_transition(
+                reminder_id=reminder.pk, to=ReminderStatus.SKIPPED, now=now, skip_reason="appointment moved"
+            )
+    return retimed, skipped
+
+
+def skip_reason(reminder: Reminder, *, now: datetime) -> str:
+    """Why this reminder must not be sent now, or "" if it may. Needs appointment and patient loaded."""
+    appointment = reminder.appointment
+    patient = appointment.patient
+    if appointment.attendance_code in CANCELLED_CODES:
+        return "appointment cancelled"
+    if appointment.attendance_code in ATTENDED_CODES:
+        return "appointment attended"
+    if appointment.attendance_code in HAPPENED_CODES:
+        return "appointment has happened"
+    if appointment.starts_at <= now:
+        return "appointment has passed"
+    if reminder.appointment_starts_at is not None and reminder.appointment_starts_at != appointment.starts_at:
+        return "appointment moved"
+    if patient.sms_opt_out:
+        return "patient opted out of SMS"
+    if not patient.mobile:
+        return "no mobile number"
+    if patient.mobile_unusable:
+        return "mobile number cannot receive SMS"
+    try:
+        phone = parse_phone(patient.mobile)
+    except ValueError:
+        return "mobile number is not valid"
+    if not phone.is_mobile or phone.e164 != patient.mobile:
+        return "number is not a mobile in E.164"
+    return ""

@@ -1,0 +1,268 @@
+"""The sweep: send the reminders that are due, each exactly once.
+
+Due reminders are rows (an outbox), never long ETA tasks. A sweep claims a batch with
+`SELECT … FOR UPDATE SKIP LOCKED` and a conditional update to `sending` stamped with
+its own claim token, so concurrent sweeps on several workers never take the same row.
+Then, for each reminder:
+
+- the database backend writes its outbox rows and the `sent` statuses in one
+  transaction per batch, so a worker killed mid-batch leaves nothing half-done: the
+  claims are taken back after ATTEND_SMS_CLAIM_TIMEOUT_SECONDS and sent then, once;
+- Twilio is outside our transaction, so a claim found stale (the worker died between
+  the HTTP call and recording it) is marked failed rather than sent again: a patient
+  must never get the same text twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from reminders.backends import DatabaseBackend, ErrorKind, OutgoingMessage, SendError, SmsBackend, get_backend
+from reminders.config import in_sending_window
+from reminders.messages import active_templates, reminder_text
+from reminders.models import OutboxMessage, Reminder, ReminderStatus
+from reminders.optouts import patients_mark_number_unusable, patients_opt_out
+from reminders.planning import skip_reason
+from reminders.ratelimit import send_rate_limiter
+from reminders.receipts import early_receipts_apply
+from reminders.segments import count_segments
+from reminders.transitions import reminder_transition, reminders_bulk_move
+
+logger = logging.getLogger(__name__)
+S = ReminderStatus
+
+
+@dataclass
+class SweepResult:
+    window_open: bool = True
+    claimed: int = 0
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    retrying: int = 0
+    reclaimed: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def claim_due(*, now: datetime, limit: int) -> tuple[str, list[int]]:
+    """Claim up to `limit` due reminders for this sweep; (claim token, their ids)."""
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        ids = list(
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(status=S.PLANNED, due_at__lte=now)
+            .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+            .order_by("due_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return token, []
+        claimed = Reminder.objects.filter(pk__in=ids, status=S.PLANNED).update(
+            status=S.SENDING,
+            claim_token=token,
+            claimed_at=now,
+            status_changed_at=now,
+            send_attempts=F("send_attempts") + 1,
+        )
+    if claimed == len(ids):  # always so under SKIP LOCKED; without row locks another sweep may have won some
+        return token, ids
+    return token, list(Reminder.objects.filter(claim_token=token, status=S.SENDING).values_list("pk", flat=True))
+
+
+def reclaim_stale(*, now: datetime, backend: SmsBackend) -> int:
+    """Take back claims older than the timeout (their worker died mid-sweep)."""
+    cutoff = now - timedelta(seconds=settings.ATTEND_SMS_CLAIM_TIMEOUT_SECONDS)
+    stale = list(Reminder.objects.filter(status=S.SENDING, claimed_at__lt=cutoff).values_list("pk", "claim_token"))
+    for reminder_id, token in stale:
+        if not backend.writes_in_transaction:
+            reminder_transition(
+                reminder_id=reminder_id, to=S.FAILED, now=now, held_by=token, error_code="interrupted",
+                error_message="The worker stopped while sending; not retried so that it cannot arrive twice.",
+            )  # fmt: skip
+        elif OutboxMessage.objects.filter(reminder_id=reminder_id).exists():  # cannot happen; never resend
+            reminder_transition(reminder_id=reminder_id, to=S.SENT, now=now, held_by=token)
+        else:
+            reminder_transition(reminder_id=reminder_id, to=S.PLANNED, now=now, held_by=token, claim_token="")
+    return len(stale)
+
+
+def send_claimed(
+    *, reminder: Reminder, token: str, now: datetime, backend: SmsBackend, limiter, templates: dict | None = None
+) -> str:
+    """Send one claimed reminder (appointment, patient, clinic and site loaded); returns what
+    became of it: sent, skipped, failed, retrying or lost (another sweep holds it now)."""
+    reminder_id = reminder.pk
+    if reminder.status != S.SENDING or reminder.claim_token != token:
+        return "lost"
+    reason = skip_reason(reminder, now=now)
+    if reason:
+        reminder_transition(reminder_id=reminder_id, to=S.SKIPPED, now=now, held_by=token, skip_reason=reason)
+        return "skipped"
+    to = reminder.appointment.patient.mobile
+    sent_fields: dict = {"to_number": to}
+    try:
+        body, language = reminder_text(reminder.appointment, templates)
+        sent_fields.update(body=body, language=language, segments=count_segments(body).segments)
+        message = OutgoingMessage(to=to, body=body, reminder_id=reminder_id)
+        limiter.acquire()
+        result = backend.send(message)
+    except SendError as error:
+        return _record_error(reminder, token, error, now, sent_fields)
+    except Exception as exc:  # a bug or an outage of our own: nothing reached the provider
+        logger.exception("Reminder %s could not be sent", reminder_id)
+        return _record_error(reminder, token, SendError(ErrorKind.TRANSIENT, "error", repr(exc)), now, sent_fields)
+    # The provider has it now: whatever happens next, it is never sent again.
+    if not _record_sent(reminder_id, token, result, now, sent_fields):
+        logger.error("Reminder %s was sent as %s after its claim was taken back", reminder_id, result.message_id)
+    early_receipts_apply([result.message_id])  # a callback may have beaten us to it
+    return "sent"
+
+
+def _record_sent(reminder_id, token, result, now, fields) -> bool:
+    return reminder_transition(
+        reminder_id=reminder_id, to=S.SENT, now=now, held_by=token, provider=result.provider,
+        provider_message_id=result.message_id, sent_at=now, retry_at=None, error_code="", error_message="", **fields,
+    )  # fmt: skip
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff after the n-th attempt, capped."""
+    seconds = settings.ATTEND_SMS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, settings.ATTEND_SMS_RETRY_MAX_SECONDS))
+
+
+def _record_error(reminder: Reminder, token: str, error: SendError, now: datetime, fields: dict) -> str:
+    detail = {"error_code": error.code[:20], "error_message": error.detail[:300], **fields}
+    attempts = reminder.send_attempts
+    if error.kind is ErrorKind.TRANSIENT and attempts < settings.ATTEND_SMS_MAX_ATTEMPTS:
+        reminder_transition(
+            reminder_id=reminder.pk, to=S.PLANNED, now=now, held_by=token, retry_at=now + retry_delay(attempts),
+            **detail,
+        )  # fmt: skip
+        return "retrying"
+    if error.kind is ErrorKind.OPTED_OUT:
+        patients_opt_out(e164=fields["to_number"], now=now)
+    elif error.kind is ErrorKind.NUMBER_UNUSABLE:
+        patients_mark_number_unusable(e164=fields["to_number"])
+    reminder_transition(reminder_id=reminder.pk, to=S.FAILED, now=now, held_by=token, **detail)
+    return "failed"
+
+
+def reminders_sweep(
+    *,
+    now: datetime | None = None,
+    backend: SmsBackend | None = None,
+    batch_size: int | None = None,
+    time_budget: float | None = None,
+    ignore_window: bool = False,
+) -> SweepResult:
+    """Send what is due, batch by batch, until nothing is due or the time budget is spent.
+
+    `now` fixes the clock (tests); otherwise it is read afresh for every batch.
+    """
+    started = time.monotonic()
+    backend = backend or get_backend()
+    limiter = send_rate_limiter()
+    batch_size = batch_size or settings.ATTEND_SMS_SWEEP_BATCH
+    budget = settings.ATTEND_SMS_SWEEP_SECONDS if time_budget is None else time_budget
+    result = SweepResult()
+    result.reclaimed = reclaim_stale(now=now or timezone.now(), backend=backend)
+    while time.monotonic() - started < budget:
+        moment = now or timezone.now()
+        if not ignore_window and not in_sending_window(moment):
+            result.window_open = False
+            break
+        token, ids = claim_due(now=moment, limit=batch_size)
+        if not ids:
+            break
+        result.claimed += len(ids)
+        # The database backend commits a whole batch at once: a worker killed mid-batch
+        # leaves the batch claimed and unsent, to be taken back and sent once.
+        if backend.writes_in_transaction:
+            outcomes = _send_batch_to_outbox(ids=ids, token=token, now=now, backend=backend, limiter=limiter)
+        else:
+            outcomes = _send_batch(ids=ids, token=token, now=now, backend=backend, limiter=limiter)
+        for outcome in outcomes:
+            if hasattr(result, outcome):
+                setattr(result, outcome, getattr(result, outcome) + 1)
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def _batch(ids: list[int]):
+    return Reminder.objects.select_related("appointment__patient", "appointment__clinic", "appointment__site").filter(
+        pk__in=ids
+    )
+
+
+def _send_batch(*, ids, token, now, backend, limiter) -> list[str]:
+    """One reminder at a time, each recorded as soon as the provider (outside our transaction) has it."""
+    templates = active_templates()
+    return [
+        send_claimed(reminder=reminder, token=token, now=now or timezone.now(), backend=backend,
+                     limiter=limiter, templates=templates)
+        for reminder in _batch(ids).order_by("due_at", "pk")
+    ]  # fmt: skip
+
+
+def _send_batch_to_outbox(*, ids, token, now, backend: DatabaseBackend, limiter) -> list[str]:
+    """The database backend's fast path: lock the batch, then write its outbox rows and
+    statuses in bulk, in one transaction (all of the batch is sent, or none of it)."""
+    templates = active_templates()
+    outcomes: list[str] = []
+    sent: list[Reminder] = []
+    skipped: list[Reminder] = []
+    outbox: list = []
+    ready: list[tuple] = []
+    with transaction.atomic():
+        held = list(_batch(ids).select_for_update(of=("self",)).filter(status=S.SENDING, claim_token=token))
+        outcomes += ["lost"] * (len(ids) - len(held))
+        for reminder in held:
+            moment = now or timezone.now()
+            reason = skip_reason(reminder, now=moment)
+            if reason:
+                reminder.skip_reason = reason
+                skipped.append(reminder)
+                continue
+            patient = reminder.appointment.patient
+            try:
+                body, language = reminder_text(reminder.appointment, templates)
+            except Exception as exc:
+                logger.exception("Reminder %s could not be written", reminder.pk)
+                error = SendError(ErrorKind.TRANSIENT, "error", repr(exc))
+                outcomes.append(_record_error(reminder, token, error, moment, {"to_number": patient.mobile}))
+                continue
+            ready.append((reminder, patient.mobile, body, language, moment))
+        limiter.acquire(len(ready))  # the batch's share of the one send rate, in as few round trips as it allows
+        for reminder, to, body, language, moment in ready:
+            row = backend.prepare(OutgoingMessage(to=to, body=body, reminder_id=reminder.pk))
+            outbox.append(row)
+            values = {
+                "to_number": to, "body": body, "language": language, "segments": row.segments,
+                "provider": backend.name, "provider_message_id": row.provider_message_id, "sent_at": moment,
+                "retry_at": None, "error_code": "", "error_message": "",
+            }  # fmt: skip
+            for field, value in values.items():
+                setattr(reminder, field, value)
+            sent.append(reminder)
+        OutboxMessage.objects.bulk_create(outbox)
+        moment = now or timezone.now()
+        reminders_bulk_move(sent, to=S.SENT, now=moment, fields=SENT_FIELDS)
+        reminders_bulk_move(skipped, to=S.SKIPPED, now=moment, fields=("skip_reason",))
+    return outcomes + ["sent"] * len(sent) + ["skipped"] * len(skipped)
+
+
+SENT_FIELDS = ("to_number", "body", "language", "segments", "provider", "provider_message_id", "sent_at",
+               "retry_at", "error_code", "error_message")  # fmt: skip

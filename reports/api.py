@@ -1,0 +1,214 @@
+"""The reports over the REST API: the same selectors and the same suppression as the pages.
+
+Anyone with `accounts.view_reports` may call these; unless they may also view patient data,
+counts under 5 (and anything built on them) come back as null with `suppressed: true`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import HasRole
+from pilots.models import Pilot
+from reports.evaluation import evaluate_pilot
+from reports.selectors import (
+    DIMENSIONS,
+    dna_gap,
+    dna_rates,
+    monthly_dna_rate_chart,
+    monthly_gap_chart,
+    rates_as_dicts,
+)
+from reports.views import must_suppress
+
+GAP_DIMENSIONS = ("specialty", "site", "clinic", "month")
+
+
+CanViewReports = HasRole("accounts.view_reports")
+
+# --- Input ---------------------------------------------------------------------------------
+
+
+class ReportFilterInput(serializers.Serializer):
+    date_from = serializers.DateField(required=False, help_text="First day, inclusive (YYYY-MM-DD).")
+    date_to = serializers.DateField(required=False, help_text="Last day, inclusive (YYYY-MM-DD).")
+    site = serializers.CharField(required=False, help_text="ODS site code.")
+    specialty = serializers.CharField(required=False, help_text="Treatment function code.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
+            raise serializers.ValidationError("date_from must be on or before date_to.")
+        return attrs
+
+
+class DnaRatesInput(ReportFilterInput):
+    by = serializers.ChoiceField(choices=sorted(DIMENSIONS))
+    by2 = serializers.ChoiceField(choices=sorted(DIMENSIONS), required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if attrs.get("by2") and attrs["by2"] == attrs["by"]:
+            raise serializers.ValidationError("by and by2 must differ.")
+        return attrs
+
+
+class GapInput(ReportFilterInput):
+    by = serializers.ChoiceField(choices=GAP_DIMENSIONS, required=False, help_text="Leave out for the overall gap.")
+
+
+class SpcInput(ReportFilterInput):
+    measure = serializers.ChoiceField(choices=("gap", "dna_rate"), default="gap")
+
+
+# --- Output --------------------------------------------------------------------------------
+
+
+class RateRowOutput(serializers.Serializer):
+    groups = serializers.DictField(help_text="The row's value of each dimension reported by.")
+    appointments = serializers.IntegerField(allow_null=True, help_text="Attended + DNA (null when suppressed).")
+    dnas = serializers.IntegerField(allow_null=True)
+    dna_rate = serializers.FloatField(allow_null=True)
+    ci_low = serializers.FloatField(allow_null=True, help_text="95% Wilson interval.")
+    ci_high = serializers.FloatField(allow_null=True)
+    suppressed = serializers.BooleanField()
+
+
+class DnaRatesOutput(serializers.Serializer):
+    by = serializers.ListField(child=serializers.CharField())
+    rows = RateRowOutput(many=True)
+
+
+class GapRowOutput(serializers.Serializer):
+    groups = serializers.DictField()
+    q1_appointments = serializers.IntegerField(allow_null=True)
+    q1_dnas = serializers.IntegerField(allow_null=True)
+    q1_dna_rate = serializers.FloatField(allow_null=True)
+    q5_appointments = serializers.IntegerField(allow_null=True)
+    q5_dnas = serializers.IntegerField(allow_null=True)
+    q5_dna_rate = serializers.FloatField(allow_null=True)
+    gap_points = serializers.FloatField(allow_null=True, help_text="Quintile 1 − quintile 5, percentage points.")
+    gap_ci_low = serializers.FloatField(allow_null=True, help_text="Newcombe 95% interval.")
+    gap_ci_high = serializers.FloatField(allow_null=True)
+    ratio = serializers.FloatField(allow_null=True)
+    ratio_ci_low = serializers.FloatField(allow_null=True)
+    ratio_ci_high = serializers.FloatField(allow_null=True)
+    target_points = serializers.FloatField(allow_null=True)
+    meets_target = serializers.BooleanField(allow_null=True)
+    suppressed = serializers.BooleanField()
+
+
+class GapOutput(serializers.Serializer):
+    by = serializers.CharField(allow_null=True)
+    rows = GapRowOutput(many=True)
+
+
+class SpcPointOutput(serializers.Serializer):
+    label = serializers.CharField()
+    value = serializers.FloatField(allow_null=True)
+    signals = serializers.ListField(child=serializers.CharField())
+    variation = serializers.CharField(allow_null=True)
+
+
+class SpcOutput(serializers.Serializer):
+    measure = serializers.CharField()
+    mean = serializers.FloatField(allow_null=True)
+    upper_limit = serializers.FloatField(allow_null=True)
+    lower_limit = serializers.FloatField(allow_null=True)
+    improvement = serializers.CharField()
+    points = SpcPointOutput(many=True)
+
+
+class EvaluationOutput(serializers.Serializer):
+    pilot = serializers.DictField()
+    overall = serializers.DictField()
+    by_imd_quintile = serializers.ListField(child=serializers.DictField())
+    allocated_intervention = serializers.IntegerField(allow_null=True)
+    reached = serializers.IntegerField(allow_null=True)
+    reach_rate = serializers.FloatField(allow_null=True)
+    calls = serializers.IntegerField()
+    handler_hours = serializers.FloatField()
+    calls_per_dna_avoided = serializers.FloatField(allow_null=True)
+    dnas_avoided = serializers.FloatField(allow_null=True)
+    cost_per_dna = serializers.FloatField()
+    money_saved = serializers.FloatField(allow_null=True)
+    minutes_per_call = serializers.FloatField()
+    dnas_avoided_per_handler_hour = serializers.FloatField(allow_null=True)
+    money_saved_per_handler_hour = serializers.FloatField(allow_null=True)
+    support = serializers.ListField(child=serializers.DictField())
+
+
+def _split_groups(row: dict[str, Any], dimensions: list[str]) -> dict[str, Any]:
+    groups = {name: row.pop(name) for name in dimensions if name in row}
+    return {"groups": groups, **row}
+
+
+def _filters(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: data[key] for key in ("date_from", "date_to", "site", "specialty") if data.get(key)}
+
+
+class ReportView(APIView):
+    permission_classes = [CanViewReports]
+    input_serializer: type[serializers.Serializer]
+
+    def read_input(self, request: Request) -> dict[str, Any]:
+        serializer = self.input_serializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+class DnaRatesView(ReportView):
+    input_serializer = DnaRatesInput
+
+    @extend_schema(parameters=[DnaRatesInput], responses=DnaRatesOutput, summary="DNA rates by one or two dimensions")
+    def get(self, request: Request) -> Response:
+        data = self.read_input(request)
+        dims = [data["by"], *([data["by2"]] if data.get("by2") else [])]
+        rows = dna_rates(data["by"], data.get("by2"), **_filters(data))
+        suppress = must_suppress(request.user)
+        payload = {"by": dims, "rows": [_split_groups(row, dims) for row in rates_as_dicts(rows, suppress=suppress)]}
+        return Response(DnaRatesOutput(payload).data)
+
+
+class GapView(ReportView):
+    input_serializer = GapInput
+
+    @extend_schema(parameters=[GapInput], responses=GapOutput, summary="The gap (quintile 1 − quintile 5)")
+    def get(self, request: Request) -> Response:
+        data = self.read_input(request)
+        by = data.get("by")
+        suppress = must_suppress(request.user)
+        rows = [
+            _split_groups(gap.as_dict(suppress=suppress), [by] if by else []) for gap in dna_gap(by, **_filters(data))
+        ]
+        return Response(GapOutput({"by": by, "rows": rows}).data)
+
+
+class SpcView(ReportView):
+    input_serializer = SpcInput
+
+    @extend_schema(parameters=[SpcInput], responses=SpcOutput, summary="Monthly gap or DNA rate as an XmR chart")
+    def get(self, request: Request) -> Response:
+        data = self.read_input(request)
+        chart_of = monthly_gap_chart if data["measure"] == "gap" else monthly_dna_rate_chart
+        _, chart = chart_of(suppress=must_suppress(request.user), **_filters(data))
+        return Response(SpcOutput({"measure": data["measure"], **chart.as_dict()}).data)
+
+
+class PilotEvaluationView(APIView):
+    permission_classes = [CanViewReports]
+
+    @extend_schema(
+        responses=EvaluationOutput,
+        summary="A pilot's intervention arm against control",
+        parameters=[OpenApiParameter("pilot_id", int, OpenApiParameter.PATH)],
+    )
+    def get(self, request: Request, pilot_id: int) -> Response:
+        pilot = get_object_or_404(Pilot, pk=pilot_id)
+        return Response(EvaluationOutput(evaluate_pilot(pilot).as_dict(suppress=must_suppress(request.user))).data)

@@ -1,0 +1,55 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from pilots.models import Pilot
+from reports.evaluation import evaluate_pilot
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+class Command(BaseCommand):
+    help = "A pilot's intervention arm against control: DNA rates overall and per IMD quintile, cost and reach."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("pilot", help="The pilot's id or name.")
+        parser.add_argument("--cost-per-dna", type=float, help="GBP per DNA (default ATTEND_COST_PER_DNA).")
+        parser.add_argument("--minutes-per-call", type=float, help="Default ATTEND_MINUTES_PER_CALL.")
+        parser.add_argument("--json", action="store_true", help="Print the evaluation as JSON on the last line.")
+
+    def handle(self, *args: object, **options: object) -> None:
+        key = str(options["pilot"])
+        pilot = Pilot.objects.filter(pk=int(key)).first() if key.isdigit() else None
+        pilot = pilot or Pilot.objects.filter(name=key).first()
+        if pilot is None:
+            raise CommandError(f"No pilot with id or name {key!r}.")
+        result = evaluate_pilot(
+            pilot, cost_per_dna=options["cost_per_dna"], minutes_per_call=options["minutes_per_call"]
+        ).as_dict()
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+            return
+        self.stdout.write(f"Pilot: {pilot.name} ({pilot.starts_on} to {pilot.ends_on})")
+        for row in [result["overall"], *result["by_imd_quintile"]]:
+            self.stdout.write(self._line(row))
+        self.stdout.write(
+            f"  Reach {_pct(result['reach_rate'])}; {result['calls']} calls; DNAs avoided "
+            f"{result['dnas_avoided'] or 0:.1f} (£{result['money_saved'] or 0:,.0f} "
+            f"at £{result['cost_per_dna']:.0f} each)"
+        )
+
+    @staticmethod
+    def _line(row: dict) -> str:
+        i, c = row["intervention"], row["control"]
+        line = (
+            f"  {row['group']:<16} intervention {_pct(i['dna_rate'])} of {i['appointments']}, "
+            f"control {_pct(c['dna_rate'])} of {c['appointments']}"
+        )
+        if row["risk_difference"] is None:
+            return line
+        return (
+            f"{line}, difference {100 * row['risk_difference']:+.1f} points "
+            f"({100 * row['rd_ci_low']:+.1f} to {100 * row['rd_ci_high']:+.1f}), p = {row['p_value']:.3g}"
+        )

@@ -1,0 +1,170 @@
+"""Pages for directors: aggregate reports only, small numbers suppressed.
+
+A user without `accounts.view_patient_data` (a director) always gets suppressed figures:
+counts under 5 and any rate, interval or difference built on them are left out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import role_required
+from audit.models import AuditAction
+from audit.services import audit_record
+from pilots.models import Pilot
+from reports import tables
+from reports.evaluation import arm_comparisons, arms_as_dict, evaluate_pilot
+from reports.exports import rows_to_csv
+from reports.forms import DisparityTargetForm, ReportFilterForm
+from reports.rollup import latest_build
+from reports.selectors import (
+    current_target,
+    dna_rates,
+    gap_of_quintiles,
+    rates_as_dicts,
+)
+from reports.services import disparity_target_set
+
+REPORTS = "accounts.view_reports"
+
+
+def must_suppress(user: Any) -> bool:
+    """Only people allowed to see patient data see unsuppressed figures."""
+    return not user.has_perm("accounts.view_patient_data")
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(100 * value, 3)
+
+
+def _quintile_chart(rows: tables.Rows) -> dict[str, Any]:
+    return {
+        "labels": [f"Quintile {row['imd_quintile']}" if row["imd_quintile"] else "Not known" for row in rows],
+        "values": [_pct(row["dna_rate"]) for row in rows],
+        "low": [_pct(row["ci_low"]) for row in rows],
+        "high": [_pct(row["ci_high"]) for row in rows],
+        "yLabel": "DNA rate (%)",
+    }
+
+
+def _spc_chart(chart: Any, *, y_label: str, target: float | None = None) -> dict[str, Any]:
+    return {
+        "labels": [point.label for point in chart.points],
+        "values": [None if point.value is None else round(point.value, 3) for point in chart.points],
+        "variation": [point.variation for point in chart.points],
+        "mean": chart.mean,
+        "upper": chart.upper_limit,
+        "lower": chart.lower_limit,
+        "target": target,
+        "yLabel": y_label,
+    }
+
+
+def _arms_chart(evaluation: dict[str, Any]) -> dict[str, Any]:
+    rows = evaluation["by_imd_quintile"]
+    return {
+        "labels": [row["group"] for row in rows],
+        "intervention": [_pct(row["intervention"]["dna_rate"]) for row in rows],
+        "control": [_pct(row["control"]["dna_rate"]) for row in rows],
+        "yLabel": "DNA rate (%)",
+    }
+
+
+@role_required(REPORTS)
+def dashboard_start(request: HttpRequest) -> HttpResponse:
+    form = ReportFilterForm(request.GET or None)
+    filters = form.filters()
+    suppress = must_suppress(request.user)
+    target = current_target()
+    target_points = float(target.gap_points) if target else None
+    # The quintile rates feed both the quintile table and the overall gap: one query, not two.
+    quintile_rates = dna_rates("imd_quintile", **filters)
+    quintiles = rates_as_dicts(quintile_rates, suppress=suppress)
+    target_gap = target.gap_points if target else None
+    sort = request.GET.get("sort", "gap")
+    gap_over_time, gap_chart = tables.gap_over_time_with_chart(filters, suppress, target_points=target_gap)
+    rate_over_time, rate_chart = tables.dna_rate_over_time_with_chart(filters, suppress)
+    pilot = Pilot.objects.order_by("-starts_on", "-id").first()
+    # The dashboard shows the arms only; the full evaluation is on the pilot's own page.
+    pilot_evaluation = arms_as_dict(pilot, *arm_comparisons(pilot), suppress=suppress) if pilot else None
+    query = urlencode({k: v for k, v in request.GET.items() if k != "sort"})
+    context = {
+        "form": form,
+        "query": query,
+        "suppressed_view": suppress,
+        "rollup": latest_build(),
+        "target": target,
+        "target_form": DisparityTargetForm(initial={"gap_points": target.gap_points if target else None}),
+        "quintiles": quintiles,
+        "quintile_chart": _quintile_chart(quintiles),
+        "gap": gap_of_quintiles(quintile_rates, target_gap).as_dict(suppress=suppress),
+        "gap_over_time": gap_over_time,
+        "gap_chart": _spc_chart(gap_chart, y_label="Gap (percentage points)", target=target_points),
+        "rate_over_time": rate_over_time,
+        "rate_chart": _spc_chart(rate_chart, y_label="DNA rate (%)"),
+        "specialties": tables.gap_by("specialty")(filters, suppress, sort, target_points=target_gap),
+        "sort": sort,
+        "pilot": pilot,
+        "pilot_evaluation": pilot_evaluation,
+        "arms_chart": _arms_chart(pilot_evaluation) if pilot_evaluation else None,
+    }
+    return render(request, "reports/dashboard_start.html", context)
+
+
+@role_required(REPORTS)
+def pilot_evaluation(request: HttpRequest, pilot_id: int) -> HttpResponse:
+    pilot = get_object_or_404(Pilot, pk=pilot_id)
+    evaluation = evaluate_pilot(pilot).as_dict(suppress=must_suppress(request.user))
+    context = {
+        "pilot": pilot,
+        "evaluation": evaluation,
+        "arms_chart": _arms_chart(evaluation),
+        "suppressed_view": must_suppress(request.user),
+    }
+    return render(request, "reports/pilot_evaluation.html", context)
+
+
+@role_required(REPORTS)
+def table_csv(request: HttpRequest, name: str) -> HttpResponse:
+    table = tables.FILTERED_TABLES.get(name)
+    if table is None:
+        raise Http404("No such table.")
+    rows = table(ReportFilterForm(request.GET or None).filters(), must_suppress(request.user))
+    return _csv_response(request, name, rows)
+
+
+@role_required(REPORTS)
+def pilot_table_csv(request: HttpRequest, pilot_id: int, name: str) -> HttpResponse:
+    table = tables.PILOT_TABLES.get(name)
+    if table is None:
+        raise Http404("No such table.")
+    pilot = get_object_or_404(Pilot, pk=pilot_id)
+    return _csv_response(request, f"pilot-{pilot.pk}-{name}", table(pilot, must_suppress(request.user)))
+
+
+def _csv_response(request: HttpRequest, name: str, rows: tables.Rows) -> HttpResponse:
+    audit_record(action=AuditAction.EXPORT, request=request, target_type="report", target_id=name,
+                 summary=f"Downloaded the {name} table as CSV")  # fmt: skip
+    response = HttpResponse(rows_to_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="attend-{name}.csv"'
+    return response
+
+
+@require_POST
+@role_required(REPORTS)
+def set_target(request: HttpRequest) -> HttpResponse:
+    form = DisparityTargetForm(request.POST)
+    if form.is_valid():
+        disparity_target_set(
+            gap_points=form.cleaned_data["gap_points"], note=form.cleaned_data["note"], set_by=request.user
+        )
+        messages.success(request, f"Gap target set to {form.cleaned_data['gap_points']} percentage points.")
+    else:
+        messages.error(request, "The target must be a number of percentage points between −100 and 100.")
+    return redirect("dashboard-start")

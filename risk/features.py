@@ -1,0 +1,194 @@
+"""The risk model's inputs, computed without leakage.
+
+Each appointment's features use only what was known before it started: its own
+booking details and the outcomes of the same patient's appointments that started
+strictly earlier. Adding later appointments never changes an earlier appointment's
+features (a test holds this). For an upcoming appointment the later outcomes are not
+known yet anyway, so training and scoring see the same thing.
+
+Everything is vectorised: rows are sorted by (patient, start) once and each history
+count is a difference of prefix sums found with `searchsorted`.
+
+Which features a model uses is configurable (`ATTEND_RISK_FEATURES`,
+`ATTEND_RISK_EXCLUDED_FEATURES`): a trust may leave out deprivation. Ethnicity is
+never an input, whatever the settings say; it is used only to check the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from patients.models import AGE_BANDS
+from risk.table import AppointmentTable, local_weekday_and_hour
+
+DAY = 86_400.0
+YEAR = 365 * DAY
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    label: str
+    categorical: bool = False
+
+
+# The catalogue, in model column order.
+CATALOGUE: tuple[Feature, ...] = (
+    Feature("prior_dnas", "Earlier DNAs (all time)"),
+    Feature("prior_dna_rate", "Share of earlier appointments missed (all time)"),
+    Feature("prior_dnas_12m", "Earlier DNAs in the last 12 months"),
+    Feature("prior_dna_rate_12m", "Share of appointments missed in the last 12 months"),
+    Feature("dnas_in_last_4", "DNAs among the last four appointments"),
+    Feature("prior_attendances", "Earlier attendances"),
+    Feature("prior_patient_cancellations", "Earlier appointments cancelled by the patient"),
+    Feature("days_since_last_dna", "Days since the last DNA"),
+    Feature("booking_lead_days", "Days between booking and appointment"),
+    Feature("age_band", "Age band"),
+    Feature("sex", "Sex", categorical=True),
+    Feature("imd_decile", "IMD decile (deprivation)"),
+    Feature("specialty", "Specialty", categorical=True),
+    Feature("follow_up", "Follow-up (not first) appointment"),
+    Feature("medium", "Face to face, telephone or video", categorical=True),
+    Feature("weekday", "Day of the week"),
+    Feature("hour", "Time of day"),
+    Feature("interpreter_required", "Interpreter needed"),
+    Feature("has_mobile", "Has a mobile number"),
+)
+BY_NAME = {f.name: f for f in CATALOGUE}
+NEVER_INPUTS = frozenset({"ethnicity", "ethnic_category", "ethnic_group"})
+
+
+class FeatureSetError(ValueError):
+    """The configured or stored feature list is not one Attend can compute."""
+
+
+def check_feature_names(names: list[str]) -> None:
+    forbidden = sorted(NEVER_INPUTS.intersection(names))
+    if forbidden:
+        raise FeatureSetError(f"Ethnicity is never a risk model input (found {', '.join(forbidden)}).")
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown:
+        raise FeatureSetError(f"Unknown risk feature(s): {', '.join(unknown)}. Known features: {', '.join(BY_NAME)}.")
+
+
+def configured_features() -> list[str]:
+    """The features a newly trained model uses, from settings, in catalogue order."""
+    wanted = list(getattr(settings, "ATTEND_RISK_FEATURES", None) or BY_NAME)
+    excluded = list(getattr(settings, "ATTEND_RISK_EXCLUDED_FEATURES", None) or [])
+    try:
+        check_feature_names(wanted)
+        check_feature_names([n for n in excluded if n not in NEVER_INPUTS])
+    except FeatureSetError as exc:
+        raise ImproperlyConfigured(f"ATTEND_RISK_FEATURES: {exc}") from None
+    chosen = [f.name for f in CATALOGUE if f.name in wanted and f.name not in excluded]
+    if not chosen:
+        raise ImproperlyConfigured("ATTEND_RISK_FEATURES: the settings leave the risk model no features.")
+    return chosen
+
+
+def _age_band_index(born_days: np.ndarray, local_day: np.ndarray) -> np.ndarray:
+    born = born_days.astype("datetime64[D]")
+    on = local_day.astype("datetime64[D]")
+    years = on.astype("datetime64[Y]").astype(int) - born.astype("datetime64[Y]").astype(int)
+    birthday_ahead = (on - on.astype("datetime64[Y]")) < (born - born.astype("datetime64[Y]"))
+    age = years - birthday_ahead.astype(int)
+    edges = np.array([low for _, low, _ in AGE_BANDS[1:]])
+    return np.searchsorted(edges, age, side="right").astype(np.float64)
+
+
+def _prefix(values: np.ndarray) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(values, dtype=np.int64)])
+
+
+def _rate(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, numerator / np.maximum(denominator, 1), np.nan)
+
+
+def compute_features(table: AppointmentTable) -> dict[str, np.ndarray]:
+    """Every catalogue feature (float64 columns; categorical ones as strings) for each row, in row order."""
+    n = len(table)
+    order = np.lexsort((table.starts, table.patient_id))
+    patient = table.patient_id[order]
+    starts = np.round(table.starts[order]).astype(np.int64)
+    rank = np.concatenate([[0], np.cumsum(patient[1:] != patient[:-1])]) if n else np.zeros(0, np.int64)
+    base = rank.astype(np.int64) * 10**10  # seconds since 1970 stay below 10**10 until 2286
+    key = base + starts
+
+    dna = table.is_dna[order]
+    happened = table.has_happened[order]
+    cancelled = table.is_patient_cancelled[order]
+
+    first = np.searchsorted(key, base, side="left")  # the patient's first row
+    before = np.searchsorted(key, key, side="left")  # rows that started strictly earlier
+    year_ago = np.maximum(np.searchsorted(key, key - int(YEAR), side="left"), first)
+
+    dnas, seen, cancels = _prefix(dna), _prefix(happened), _prefix(cancelled)
+    prior_dnas = dnas[before] - dnas[first]
+    prior_seen = seen[before] - seen[first]
+    dnas_12m = dnas[before] - dnas[year_ago]
+    seen_12m = seen[before] - seen[year_ago]
+
+    # The last four appointments that happened (attended or DNA) before this one.
+    happened_key = key[happened]
+    happened_dnas = _prefix(dna[happened])
+    k = np.searchsorted(happened_key, key, side="left")
+    window_start = np.maximum(np.searchsorted(happened_key, base, side="left"), k - 4)
+    dnas_in_last_4 = happened_dnas[k] - happened_dnas[window_start]
+
+    dna_key = key[dna]
+    j = np.searchsorted(dna_key, key, side="left")
+    had_dna = j > np.searchsorted(dna_key, base, side="left")
+    last_dna = np.where(had_dna, dna_key[np.maximum(j - 1, 0)] if len(dna_key) else 0, 0)
+    days_since_last_dna = np.where(had_dna, (key - last_dna) / DAY, np.nan)
+
+    weekday, hour, local_day = local_weekday_and_hour(table.starts)
+    sorted_columns = {
+        "prior_dnas": prior_dnas.astype(np.float64),
+        "prior_dna_rate": _rate(prior_dnas, prior_seen),
+        "prior_dnas_12m": dnas_12m.astype(np.float64),
+        "prior_dna_rate_12m": _rate(dnas_12m, seen_12m),
+        "dnas_in_last_4": dnas_in_last_4.astype(np.float64),
+        "prior_attendances": (prior_seen - prior_dnas).astype(np.float64),
+        "prior_patient_cancellations": (cancels[before] - cancels[first]).astype(np.float64),
+        "days_since_last_dna": days_since_last_dna,
+    }
+    columns = {name: np.empty(n, dtype=np.float64) for name in sorted_columns}
+    for name, values in sorted_columns.items():
+        columns[name][order] = values
+    columns.update(
+        booking_lead_days=np.floor((table.starts - table.booked) / DAY),
+        age_band=_age_band_index(table.born, local_day),
+        sex=table.sex,
+        imd_decile=table.imd_decile.astype(np.float64),
+        specialty=table.specialty,
+        follow_up=table.follow_up.astype(np.float64),
+        medium=table.medium,
+        weekday=weekday,
+        hour=hour,
+        interpreter_required=table.interpreter.astype(np.float64),
+        has_mobile=table.has_mobile.astype(np.float64),
+    )
+    return columns
+
+
+def categories_of(columns: dict[str, np.ndarray], names: list[str]) -> dict[str, list[str]]:
+    """The vocabulary of each categorical feature, as seen in training (stored with the model)."""
+    return {n: sorted({str(v) for v in columns[n]}) for n in names if BY_NAME[n].categorical}
+
+
+def design_matrix(columns: dict[str, np.ndarray], names: list[str], categories: dict[str, list[str]]) -> np.ndarray:
+    """The numeric matrix a model reads: categorical values become their index in the stored
+    vocabulary (NaN, i.e. missing, for a value the model never saw)."""
+    matrix = np.empty((len(next(iter(columns.values()))) if columns else 0, len(names)), dtype=np.float64)
+    for i, name in enumerate(names):
+        if BY_NAME[name].categorical:
+            lookup = {value: float(index) for index, value in enumerate(categories[name])}
+            matrix[:, i] = np.fromiter((lookup.get(str(v), np.nan) for v in columns[name]), dtype=np.float64)
+        else:
+            matrix[:, i] = columns[name]
+    return matrix

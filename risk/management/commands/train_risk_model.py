@@ -1,0 +1,56 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from risk.predictor import ArtifactError
+from risk.presenters import METRICS, RiskModelPresenter, number
+from risk.registry import train_and_register
+from risk.training import TrainingError
+
+SHOWN = tuple(key for key, _, _ in METRICS)
+
+
+class Command(BaseCommand):
+    help = (
+        "Train a DNA risk model on appointments that have happened, holding out the most recent weeks, "
+        "and print its hold-out metrics beside the baselines. The new model scores only once activated."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--activate", action="store_true", help="Activate the new model straight away.")
+        parser.add_argument("--json", action="store_true", help="Print a JSON summary on the last line.")
+
+    def handle(self, *args: object, **options: object) -> None:
+        try:
+            model = train_and_register(activate=bool(options["activate"]))
+        except (TrainingError, ArtifactError) as exc:
+            raise CommandError(f"No model trained; the active model is unchanged. {exc}") from None
+        if options["json"]:
+            summary = {
+                "version": model.version,
+                "active": model.is_active,
+                "features": model.features,
+                "trained_from": str(model.trained_from),
+                "trained_to": str(model.trained_to),
+                "holdout_from": str(model.holdout_from),
+                "holdout_to": str(model.holdout_to),
+                "rows": model.parameters.get("rows", {}),
+                "metrics": model.metrics,
+            }
+            self.stdout.write(json.dumps(summary, default=float))
+            return
+        self.stdout.write(
+            f"Risk model v{model.version}: trained {model.trained_from} to {model.trained_to}, "
+            f"hold-out {model.holdout_from} to {model.holdout_to}."
+        )
+        names = list(model.metrics)
+        self.stdout.write(f"{'metric':<24}" + "".join(f"{n:>22}" for n in names))
+        for metric in SHOWN:
+            values = (number(model.metrics[n].get(metric), 3) for n in names)
+            self.stdout.write(f"{metric:<24}" + "".join(f"{value:>22}" for value in values))
+        for sentence in RiskModelPresenter(model).comparisons:
+            self.stdout.write(sentence)
+        state = (
+            "active" if model.is_active else "not active: an admin activates it on the model page or with --activate"
+        )
+        self.stdout.write(self.style.SUCCESS(f"Registered v{model.version} ({state})."))

@@ -1,0 +1,187 @@
+"""Scoring every upcoming appointment with the active model.
+
+Work goes in chunks of patients: one query loads a chunk's appointments (history and
+upcoming together), features and predictions are computed for the whole chunk at once,
+and the scores are written with one bulk upsert keyed on the appointment. Running it
+twice gives the same rows (each appointment has at most one RiskScore).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from appointments.models import Appointment, Specialty
+from risk.explanations import reasons
+from risk.features import compute_features
+from risk.models import RiskModel, RiskScore
+from risk.predictor import Predictor
+from risk.registry import active_model, load_predictor
+from risk.table import table_from_queryset
+
+WRITE_BATCH = 5000
+INCOMING = "attend_riskscore_incoming"  # the temporary table the PostgreSQL upsert copies into
+
+
+class ScoringError(Exception):
+    """Scoring cannot run (no active model); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class ScoringSummary:
+    model_version: int
+    appointments: int
+    high: int
+    medium: int
+    low: int
+    chunks: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _score_chunk(
+    *,
+    patient_ids: list[int],
+    predictor: Predictor,
+    model: RiskModel,
+    window: tuple[datetime, datetime],
+    scored_at: datetime,
+    specialty_names: dict[str, str],
+) -> np.ndarray:
+    # The chunk's patients as one array parameter (written out as a PostgreSQL array literal of
+    # integers): thousands of separate parameters cost more to bind than the query takes to run.
+    table = table_from_queryset(
+        Appointment.objects.extra(  # noqa: S610 (the parameter is a list of integers)
+            where=[f'"{Appointment._meta.db_table}"."patient_id" = ANY(%s::bigint[])'],
+            params=["{" + ",".join(str(int(p)) for p in patient_ids) + "}"],
+        )
+        if connection.vendor == "postgresql"
+        else Appointment.objects.filter(patient_id__in=patient_ids)
+    )
+    columns = compute_features(table)
+    start, end = (window[0].timestamp(), window[1].timestamp())
+    rows = np.flatnonzero((table.code == 0) & (table.starts >= start) & (table.starts < end))
+    if not len(rows):
+        return np.array([], dtype=object)
+    columns = {name: values[rows] for name, values in columns.items()}
+    matrix = predictor.matrix(columns)
+    contributions = predictor.contributions(matrix)
+    probability = predictor.calibrator(contributions.sum(axis=1))  # contributions add up to the raw score
+    bands = predictor.bands(probability)
+    texts = reasons(columns, contributions, predictor.features, specialty_names)
+    ids = table.appointment_id[rows]
+    if connection.vendor == "postgresql":
+        _upsert_postgres(ids, model, probability, bands, texts, scored_at)
+        return bands
+    with transaction.atomic():
+        RiskScore.objects.bulk_create(
+            [
+                RiskScore(
+                    appointment_id=int(ids[i]),
+                    model=model,
+                    probability=float(probability[i]),
+                    band=str(bands[i]),
+                    reasons=texts[i],
+                    scored_at=scored_at,
+                )
+                for i in range(len(rows))
+            ],
+            batch_size=WRITE_BATCH,
+            update_conflicts=True,
+            unique_fields=["appointment"],
+            update_fields=["model", "probability", "band", "reasons", "scored_at"],
+        )
+    return bands
+
+
+def _copy_json(texts: list[str], encoded: dict[tuple[str, ...], str]) -> str:
+    """The reasons as JSON in COPY's text format (where a backslash escapes); most lists recur, so
+    each distinct one is encoded once. JSON (ASCII only) never holds a raw tab or newline."""
+    key = tuple(texts)
+    value = encoded.get(key)
+    if value is None:
+        value = encoded[key] = json.dumps(texts).replace("\\", "\\\\")
+    return value
+
+
+def _upsert_postgres(
+    ids: np.ndarray,
+    model: RiskModel,
+    probability: np.ndarray,
+    bands: np.ndarray,
+    texts: list[list[str]],
+    scored_at: datetime,
+) -> None:
+    """The same upsert as bulk_create(update_conflicts=True): the rows are streamed into a
+    temporary table with COPY (no per-value parameters to quote), then one INSERT … ON CONFLICT
+    moves them into the scores table."""
+    table = RiskScore._meta.db_table
+    encoded: dict[tuple[str, ...], str] = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {INCOMING} "
+            "(appointment_id bigint, probability float8, band text, reasons text)"
+        )
+        cursor.execute(f"TRUNCATE {INCOMING}")
+        with cursor.cursor.copy(f"COPY {INCOMING} (appointment_id, probability, band, reasons) FROM STDIN") as copy:
+            copy.write(
+                "".join(
+                    f"{i}\t{p!r}\t{b}\t{_copy_json(t, encoded)}\n"
+                    for i, p, b, t in zip(ids.tolist(), probability.tolist(), bands.tolist(), texts, strict=True)
+                )
+            )
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (appointment_id, model_id, probability, band, reasons, scored_at)
+            SELECT appointment_id, %s, probability, band, reasons::jsonb, %s FROM {INCOMING}
+            ON CONFLICT (appointment_id) DO UPDATE SET
+              model_id = EXCLUDED.model_id, probability = EXCLUDED.probability, band = EXCLUDED.band,
+              reasons = EXCLUDED.reasons, scored_at = EXCLUDED.scored_at
+            """,  # noqa: S608 (the table names are the model's and a constant, never input)
+            [model.pk, scored_at],
+        )
+        cursor.execute(f"TRUNCATE {INCOMING}")
+
+
+def score_upcoming(*, days: int | None = None, now: datetime | None = None) -> ScoringSummary:
+    """Score (or re-score) every appointment starting in the next `days` days with the active model.
+
+    Raises ScoringError if no model is active, ArtifactError if the active model cannot be used.
+    """
+    model = active_model()
+    if model is None:
+        raise ScoringError(
+            "No risk model is active. Train one (train_risk_model) and activate it on the model page "
+            "or with train_risk_model --activate."
+        )
+    predictor = load_predictor(model)
+    now = now or timezone.now()
+    days = days or settings.ATTEND_RISK_SCORE_DAYS
+    window = (now, now + timedelta(days=days))
+    patient_ids = sorted(
+        set(Appointment.objects.upcoming(now).filter(starts_at__lt=window[1]).values_list("patient_id", flat=True))
+    )
+    chunk = int(getattr(settings, "ATTEND_RISK_SCORE_CHUNK", 20_000))
+    specialty_names = dict(Specialty.objects.values_list("treatment_function_code", "name"))
+    counts = {"high": 0, "medium": 0, "low": 0}
+    chunks = 0
+    for first in range(0, len(patient_ids), chunk):
+        bands = _score_chunk(
+            patient_ids=patient_ids[first : first + chunk],
+            predictor=predictor,
+            model=model,
+            window=window,
+            scored_at=now,
+            specialty_names=specialty_names,
+        )
+        chunks += 1
+        for band in counts:
+            counts[band] += int((bands == band).sum())
+    return ScoringSummary(model_version=model.version, appointments=sum(counts.values()), chunks=chunks, **counts)

@@ -1,0 +1,259 @@
+"""Training a DNA risk model, and judging it on weeks it never saw.
+
+Appointments that have happened (attended or DNA; cancellations excluded) are split by
+time, never at random:
+
+    [ ........ training ........ | calibration | hold-out ]   ← as_of
+                                   N weeks       M weeks (the most recent)
+
+LightGBM learns on the training slice; a calibrator (Platt by default, or isotonic)
+maps its scores to probabilities on the calibration slice; everything is then judged
+on the hold-out beside two baselines — a logistic regression on the same features and
+the "prior DNA rate" rule — overall and per IMD quintile, sex, age band and ethnic group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import lightgbm as lgb
+import numpy as np
+from django.conf import settings
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from patients.models import AGE_BANDS
+from risk import metrics
+from risk.features import BY_NAME, categories_of, compute_features, configured_features, design_matrix
+from risk.predictor import Calibrator, Predictor
+from risk.table import AppointmentTable, local_weekday_and_hour
+
+ALGORITHM = f"LightGBM {lgb.__version__} gradient-boosted trees, calibrated"
+DEFAULT_PARAMS = {
+    "objective": "binary",
+    "learning_rate": 0.05,
+    "num_leaves": 15,
+    "min_data_in_leaf": 80,
+    "feature_fraction": 0.9,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "cat_smooth": 20,
+    "num_threads": 1,  # OpenMP threads spin badly on a busy server; one thread is fast enough
+    "seed": 2019,
+    "deterministic": True,
+    "verbose": -1,
+}
+DEFAULT_ROUNDS = 300
+# Share of each day's appointments in the high band, and in high or medium together.
+HIGH_SHARE, MEDIUM_SHARE = 0.10, 0.30
+
+
+class TrainingError(Exception):
+    """The data cannot give a trustworthy model; the message says why, in plain words."""
+
+
+@dataclass
+class TrainingResult:
+    predictor: Predictor
+    algorithm: str
+    parameters: dict
+    trained_from: date
+    trained_to: date
+    holdout_from: date
+    holdout_to: date
+    metrics: dict[str, dict]
+    fairness: dict[str, dict[str, dict[str, dict]]]
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def _local_midnight(day: date) -> float:
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE)).timestamp()
+
+
+def _split(starts: np.ndarray, as_of: datetime) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Masks for the three time slices; the boundaries fall at local midnight, so no day is split."""
+    today = as_of.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    holdout_from = today - timedelta(weeks=_setting("ATTEND_RISK_HOLDOUT_WEEKS", 12))
+    calibration_from = holdout_from - timedelta(weeks=_setting("ATTEND_RISK_CALIBRATION_WEEKS", 12))
+    holdout_start, calibration_start = _local_midnight(holdout_from), _local_midnight(calibration_from)
+    train = starts < calibration_start
+    calibration = (starts >= calibration_start) & (starts < holdout_start)
+    holdout = (starts >= holdout_start) & (starts < as_of.timestamp())
+    return train, calibration, holdout
+
+
+def _check_enough(y: np.ndarray, parts: dict[str, np.ndarray]) -> None:
+    minimum = _setting("ATTEND_RISK_MIN_ROWS", 1000)
+    if len(y) == 0:
+        raise TrainingError(
+            "No history: there are no appointments with an outcome (attended or did not attend) yet. "
+            "Import appointments that have happened before training a risk model."
+        )
+    if len(y) < minimum:
+        raise TrainingError(
+            f"Too few rows: {len(y):,} appointments have an outcome, and a risk model needs at least "
+            f"{minimum:,} (ATTEND_RISK_MIN_ROWS)."
+        )
+    if y.min() == y.max():
+        outcome = "did not attend" if y[0] else "attended"
+        raise TrainingError(
+            f"One class only: all {len(y):,} appointments with an outcome {outcome}, so there is nothing "
+            "to tell apart. Import a history that includes both attendances and DNAs."
+        )
+    for name, mask in parts.items():
+        part = y[mask]
+        if len(part) < minimum // 10 or part.min(initial=1) == part.max(initial=0):
+            raise TrainingError(
+                f"Too few rows in the {name} weeks: {len(part):,} appointments with {int(part.sum()):,} DNAs. "
+                "Each time slice needs both outcomes; import a longer history or change "
+                "ATTEND_RISK_HOLDOUT_WEEKS / ATTEND_RISK_CALIBRATION_WEEKS."
+            )
+
+
+def _fit_calibrator(raw: np.ndarray, y: np.ndarray) -> Calibrator:
+    kind = getattr(settings, "ATTEND_RISK_CALIBRATION", "platt")
+    if kind == "isotonic":
+        iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, y)
+        return Calibrator(kind="isotonic", x=iso.X_thresholds_.tolist(), y=iso.y_thresholds_.tolist())
+    a, b = metrics._fit_logistic(np.column_stack([np.ones_like(raw), raw]), y.astype(np.float64))
+    return Calibrator(kind="platt", a=float(a), b=float(b))
+
+
+def _logistic_inputs(matrix: np.ndarray, names: list[str], fill: np.ndarray, widths: list[int]) -> np.ndarray:
+    """Imputed numeric columns with missing indicators, categorical columns one-hot."""
+    parts = []
+    for i, name in enumerate(names):
+        column = matrix[:, i]
+        missing = np.isnan(column)
+        if BY_NAME[name].categorical:
+            onehot = np.zeros((len(column), widths[i]))
+            rows = np.flatnonzero(~missing)
+            onehot[rows, column[rows].astype(int)] = 1.0
+            parts.append(onehot)
+        else:
+            parts.append(np.where(missing, fill[i], column)[:, None])
+            parts.append(missing[:, None].astype(np.float64))
+    return np.hstack(parts)
+
+
+def _logistic_baseline(
+    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, names: list[str], categories: dict[str, list[str]]
+) -> np.ndarray:
+    fill = np.nan_to_num(np.nanmedian(np.where(np.isfinite(x_train), x_train, np.nan), axis=0))
+    widths = [len(categories.get(n, [])) for n in names]
+    train = _logistic_inputs(x_train, names, fill, widths)
+    test = _logistic_inputs(x_test, names, fill, widths)
+    scaler = StandardScaler().fit(train)
+    model = LogisticRegression(max_iter=2000).fit(scaler.transform(train), y_train)
+    return model.predict_proba(scaler.transform(test))[:, 1]
+
+
+def _prior_rate_rule(columns: dict[str, np.ndarray], base_rate: float) -> np.ndarray:
+    """The rule many trusts use today: the patient's own DNA rate so far (the trust's rate if no history)."""
+    rate = columns["prior_dna_rate"]
+    return np.where(np.isnan(rate), base_rate, rate)
+
+
+def _groups(table: AppointmentTable, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    quintile = np.where(np.isnan(table.imd_decile), 0, (np.nan_to_num(table.imd_decile) + 1) // 2).astype(int)
+    band_labels = np.array([label for label, _, _ in AGE_BANDS], dtype=object)
+    return {
+        "imd_quintile": np.array([str(q) if q else "Not known" for q in quintile], dtype=object),
+        "sex": table.sex.astype(str).astype(object),
+        "age_band": band_labels[columns["age_band"].astype(int)],
+        "ethnic_group": table.ethnic_group,
+    }
+
+
+def train_model(
+    table: AppointmentTable, *, as_of: datetime, features: list[str] | None = None, rounds: int = DEFAULT_ROUNDS
+) -> TrainingResult:
+    """Train on `table`'s appointments that happened before `as_of`; raise TrainingError if the data cannot."""
+    features = features or configured_features()
+    as_of_s = as_of.timestamp()
+    # Features see every earlier appointment (cancellations too); only outcomes are learned from.
+    all_columns = compute_features(table)
+    rows = np.flatnonzero(table.has_happened & (table.starts < as_of_s))
+    table = table.take(rows)
+    columns = {name: values[rows] for name, values in all_columns.items()}
+    y = table.is_dna.astype(np.int64)
+    train, calibration, holdout = _split(table.starts, as_of)
+    _check_enough(y, {"training": train, "calibration": calibration, "hold-out": holdout})
+
+    categories = categories_of({n: columns[n][train] for n in features if BY_NAME[n].categorical}, features)
+    x = design_matrix(columns, features, categories)
+    categorical = [i for i, n in enumerate(features) if BY_NAME[n].categorical]
+    params = dict(DEFAULT_PARAMS)
+    dataset = lgb.Dataset(
+        x[train], label=y[train], feature_name=features, categorical_feature=categorical, free_raw_data=True
+    )
+    booster = lgb.train(params, dataset, num_boost_round=rounds)
+    raw_calibration = booster.predict(x[calibration], raw_score=True)
+    calibrator = _fit_calibrator(raw_calibration, y[calibration])
+    p_calibration = calibrator(raw_calibration)
+    thresholds = {
+        "high": float(np.quantile(p_calibration, 1 - HIGH_SHARE)),
+        "medium": float(np.quantile(p_calibration, 1 - MEDIUM_SHARE)),
+    }
+    predictor = Predictor(booster, calibrator, features, categories, thresholds)
+
+    p_model = predictor.probability(x[holdout])
+    fit_rows = train | calibration
+    p_logistic = _logistic_baseline(x[fit_rows], y[fit_rows], x[holdout], features, categories)
+    holdout_columns = {n: v[holdout] for n, v in columns.items()}
+    p_rule = _prior_rate_rule(holdout_columns, float(y[fit_rows].mean()))
+    predictions = {"model": p_model, "logistic_regression": p_logistic, "prior_dna_rate_rule": p_rule}
+
+    _, _, day = local_weekday_and_hour(table.starts[holdout])
+    y_holdout = y[holdout]
+    flags = {
+        name: {share: metrics.top_of_day_flags(day, p, share) for share in metrics.TOP_SHARES}
+        for name, p in predictions.items()
+    }
+    overall = {name: metrics.evaluate(y_holdout, p, flags[name]) for name, p in predictions.items()}
+    overall["model"]["auc_above"] = {
+        name: metrics.auc_difference(y_holdout, p_model, p) for name, p in predictions.items() if name != "model"
+    }
+    groups = _groups(table.take(np.flatnonzero(holdout)), holdout_columns)
+    fairness: dict[str, dict[str, dict[str, dict]]] = {}
+    for by, labels in groups.items():
+        fairness[by] = {}
+        for label in sorted(set(labels)):
+            rows = labels == label
+            fairness[by][str(label)] = {
+                name: metrics.evaluate(y_holdout[rows], p[rows], {s: f[rows] for s, f in flags[name].items()})
+                for name, p in predictions.items()
+            }
+    starts = table.starts
+    return TrainingResult(
+        predictor=predictor,
+        algorithm=f"{ALGORITHM} ({calibrator.kind})",
+        parameters={
+            **params,
+            "num_boost_round": rounds,
+            "calibration": calibrator.kind,
+            "holdout_weeks": _setting("ATTEND_RISK_HOLDOUT_WEEKS", 12),
+            "calibration_weeks": _setting("ATTEND_RISK_CALIBRATION_WEEKS", 12),
+            "band_thresholds": thresholds,
+        },
+        trained_from=_local_date(starts[train].min()),
+        trained_to=_local_date(starts[calibration].max()),
+        holdout_from=_local_date(starts[holdout].min()),
+        holdout_to=_local_date(starts[holdout].max()),
+        metrics=overall,
+        fairness=fairness,
+        rows={"training": int(train.sum()), "calibration": int(calibration.sum()), "holdout": int(holdout.sum())},
+    )
+
+
+def _local_date(seconds: float) -> date:
+    _, _, day = local_weekday_and_hour(np.array([seconds]))
+    return date(1970, 1, 1) + timedelta(days=int(day[0]))

@@ -1,0 +1,87 @@
+import pytest
+from django.urls import reverse
+
+from pilots.models import Arm
+from tests.reports.factories import AllocationFactory, PilotFactory
+from tests.support.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+DNA, ATTENDED = 3, 5
+
+
+@pytest.fixture
+def small_numbers(make_appointments):
+    make_appointments([DNA] * 3 + [ATTENDED] * 37, imd_decile=1)
+    make_appointments([DNA] * 20 + [ATTENDED] * 80, imd_decile=10)
+
+
+def test_the_reports_api_refuses_people_without_report_access(client_for, call_handler):
+    response = client_for(call_handler).get(reverse("api-report-dna-rates"), {"by": "imd_quintile"})
+    assert response.status_code == 403
+
+
+def test_the_reports_api_refuses_anonymous_callers(client):
+    assert client.get(reverse("api-report-gap")).status_code in (401, 403)
+
+
+def test_dna_rates_api_suppresses_small_counts_for_directors(client_for, director, small_numbers):
+    body = client_for(director).get(reverse("api-report-dna-rates"), {"by": "imd_quintile"}).json()
+    rows = {row["groups"]["imd_quintile"]: row for row in body["rows"]}
+    assert rows[1] == {"groups": {"imd_quintile": 1}, "appointments": None, "dnas": None, "dna_rate": None,
+                       "ci_low": None, "ci_high": None, "suppressed": True}  # fmt: skip
+    assert rows[5]["dnas"] == 20
+
+
+def test_dna_rates_api_gives_an_admin_every_count(client_for, admin_user, small_numbers):
+    body = client_for(admin_user).get(reverse("api-report-dna-rates"), {"by": "imd_quintile"}).json()
+    assert [row["dnas"] for row in body["rows"]] == [3, 20]
+
+
+def test_dna_rates_api_crosses_two_dimensions(client_for, admin_user, small_numbers):
+    body = client_for(admin_user).get(reverse("api-report-dna-rates"), {"by": "sex", "by2": "imd_quintile"}).json()
+    assert [row["groups"] for row in body["rows"]] == [{"sex": "F", "imd_quintile": 1}, {"sex": "F", "imd_quintile": 5}]
+
+
+def test_dna_rates_api_rejects_an_unknown_dimension(client_for, director):
+    response = client_for(director).get(reverse("api-report-dna-rates"), {"by": "postcode"})
+    assert response.status_code == 400
+
+
+def test_gap_api_suppresses_a_gap_built_on_small_counts(client_for, director, small_numbers):
+    (row,) = client_for(director).get(reverse("api-report-gap")).json()["rows"]
+    assert row["gap_points"] is None and row["suppressed"] is True and row["q5_dnas"] == 20
+
+
+def test_spc_api_returns_the_monthly_chart(client_for, director, small_numbers):
+    body = client_for(director).get(reverse("api-report-spc"), {"measure": "dna_rate"}).json()
+    assert body["measure"] == "dna_rate"
+    assert [point["label"] for point in body["points"]] == ["2025-03"]
+
+
+def test_evaluation_api_suppresses_small_arms(client_for, director, make_appointments):
+    pilot = PilotFactory()
+    patient = PatientFactory(imd_decile=1)
+    for arm, codes in ((Arm.INTERVENTION, [DNA] * 2 + [ATTENDED] * 30), (Arm.CONTROL, [DNA] * 9 + [ATTENDED] * 30)):
+        for appointment in make_appointments(codes, patient=patient):
+            AllocationFactory(pilot=pilot, appointment=appointment, arm=arm, stratum=1)
+    body = client_for(director).get(reverse("api-pilot-evaluation", args=[pilot.pk])).json()
+    assert body["overall"]["intervention"]["dnas"] is None
+    assert body["overall"]["risk_difference"] is None
+    assert body["overall"]["control"]["dnas"] == 9
+
+
+def test_the_reports_are_in_the_openapi_schema(client_for, director):
+    schema = client_for(director).get(reverse("api-schema")).content.decode()
+    assert "/api/v1/reports/dna-rates/" in schema and "/api/v1/reports/pilots/{pilot_id}/evaluation/" in schema
+
+
+def test_a_suppressed_decile_takes_its_quintile_partner_with_it_within_each_group(
+    client_for, director, make_appointments
+):
+    make_appointments([DNA] * 3 + [ATTENDED] * 37, imd_decile=9, sex="F")
+    make_appointments([DNA] * 20 + [ATTENDED] * 80, imd_decile=10, sex="F")
+    make_appointments([DNA] * 20 + [ATTENDED] * 80, imd_decile=10, sex="M")
+    body = client_for(director).get(reverse("api-report-dna-rates"), {"by": "sex", "by2": "imd_decile"}).json()
+    shown = {(row["groups"]["sex"], row["groups"]["imd_decile"]): row["dnas"] for row in body["rows"]}
+    assert shown == {("F", 9): None, ("F", 10): None, ("M", 10): 20}

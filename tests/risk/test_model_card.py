@@ -1,0 +1,98 @@
+"""The model card: admins and directors see the metrics and the fairness table; call handlers do not."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from risk.models import RiskModel
+from risk.presenters import RiskModelPresenter
+from risk.registry import register_model
+
+
+@pytest.fixture
+def card_url(active_risk_model):
+    return reverse("risk-model-card", args=[active_risk_model.pk])
+
+
+def test_director_sees_the_fairness_table_by_imd_quintile_and_ethnic_group(client_for, director, card_url):
+    page = client_for(director).get(card_url).content.decode()
+    assert "Fairness: the model in each group" in page
+    assert "IMD quintile (1 = most deprived)" in page
+    assert "Ethnic group (used only to check the model, never as an input)" in page
+    assert "attend-fairness-table" in page
+
+
+def test_card_shows_the_model_and_both_baselines_side_by_side(client_for, admin_user, card_url, active_risk_model):
+    page = client_for(admin_user).get(card_url).content.decode()
+    for heading in ("This model", "Logistic regression", "Prior DNA rate rule", "Expected calibration error"):
+        assert heading in page
+    assert f"{active_risk_model.metrics['model']['auc']:.3f}" in page
+    assert "Days between booking and appointment" in page  # the features, in words
+
+
+def test_card_says_whether_the_model_really_ranks_better_than_each_baseline(
+    client_for, director, card_url, active_risk_model
+):
+    page = client_for(director).get(card_url).content.decode()
+    versus_rule = active_risk_model.metrics["model"]["auc_above"]["prior_dna_rate_rule"]
+    assert "DeLong" in page
+    assert f"the prior DNA rate rule: AUC {versus_rule['difference']:+.3f}" in page
+    assert f"95% CI {versus_rule['ci_low']:+.3f} to {versus_rule['ci_high']:+.3f}" in page
+    assert "a logistic regression on the same features: AUC" in page
+
+
+def test_card_says_the_score_is_never_used_to_overbook_or_move_patients_down_a_list(client_for, director, card_url):
+    page = client_for(director).get(card_url).content.decode()
+    assert "never used to overbook a clinic or to move a patient down a list" in page
+    assert "Black patients wait longer" in page
+
+
+def test_call_handlers_are_refused_the_model_pages(client_for, call_handler, card_url):
+    client = client_for(call_handler)
+    assert client.get(card_url).status_code == 403
+    assert client.get(reverse("risk-models")).status_code == 403
+
+
+def test_signed_out_people_go_to_the_login_page(client, card_url):
+    assert client.get(card_url).status_code == 302
+
+
+def test_model_list_shows_every_version(client_for, director, active_risk_model, small_training_result):
+    newer = register_model(result=small_training_result)
+    page = client_for(director).get(reverse("risk-models")).content.decode()
+    assert f"Risk model v{active_risk_model.version}" in page and f"Risk model v{newer.version}" in page
+
+
+def test_an_admin_activates_a_model_from_its_card(client_for, admin_user, active_risk_model, small_training_result):
+    newer = register_model(result=small_training_result)
+    response = client_for(admin_user).post(reverse("risk-model-activate", args=[newer.pk]))
+    assert response.status_code == 302
+    assert RiskModel.objects.get(is_active=True) == newer
+    assert RiskModel.objects.get(pk=newer.pk).activated_by == admin_user
+
+
+def test_a_director_cannot_activate_a_model(client_for, director, active_risk_model, small_training_result):
+    newer = register_model(result=small_training_result)
+    assert client_for(director).post(reverse("risk-model-activate", args=[newer.pk])).status_code == 403
+    assert RiskModel.objects.get(is_active=True) == active_risk_model
+
+
+def test_an_admin_activates_a_model_with_the_admin_action(
+    client_for, admin_user, active_risk_model, small_training_result
+):
+    newer = register_model(result=small_training_result)
+    client_for(admin_user).post(
+        reverse("admin:risk_riskmodel_changelist"), {"action": "activate", "_selected_action": [newer.pk]}
+    )
+    assert RiskModel.objects.get(is_active=True) == newer
+
+
+@pytest.mark.parametrize(
+    ("rows", "dnas", "shown"),
+    [(100, 10, True), (100, 4, False), (6, 5, False), (3, 0, False)],  # (6, 5): its one attendance would show
+)
+def test_a_fairness_group_is_shown_only_when_its_dnas_and_attendances_are_both_five_or_more(rows, dnas, shown):
+    row = RiskModelPresenter._fairness_row("Group", {"rows": rows, "dnas": dnas, "dna_rate": dnas / rows, "auc": 0.7})
+    assert (row.dna_rate != "suppressed") is shown
+    assert (row.rows == f"{rows:,}") is shown
