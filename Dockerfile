@@ -13,4 +13,5 @@ RUN DJANGO_SECRET_KEY=build-only-placeholder-key-that-is-long-enough-for-the-che
     python manage.py collectstatic --no-input
 USER attend
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Bind address, workers and the masked access log: gunicorn.conf.py.
+CMD ["gunicorn", "--config", "gunicorn.conf.py"]

@@ -6,9 +6,14 @@ on Celery's handlers in workers). It rewrites each record before any handler wri
 - a run of 10 digits (an NHS number, also spaced 3-3-4) becomes "[NHS number]";
 - a phone number (UK national 0…, +44 …, 0044 …, or any E.164 +…) becomes "[phone]";
 - the value of a `body`, `sms_body`, `message_body` or `notes` extra becomes "[withheld]";
-- other string extras, the arguments and the formatted traceback are masked like the message.
+- other string extras, the arguments and the formatted traceback are masked like the message;
+- a URL-encoded value (a query string such as `?q=999+013+3298` or `?q=%2B447700900393`, as
+  a request line in gunicorn's access log carries it) is decoded first and masked as above.
 
 It errs towards masking: a 10-digit reference that is not an NHS number is masked too.
+
+Gunicorn's own access and error logs are masked by `GunicornLogger`, which gunicorn.conf.py
+names as its `logger_class`: gunicorn sets those loggers up before Django starts.
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+from urllib.parse import unquote, unquote_plus
+
+from gunicorn.glogging import Logger as _GunicornBaseLogger
 
 WITHHELD_FIELDS = frozenset({"body", "sms_body", "message_body", "notes", "call_notes"})
 _STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
@@ -33,11 +41,39 @@ def _phone(match: re.Match[str]) -> str:
     return "[phone]" if 9 <= digits <= 15 else match.group(0)
 
 
-def mask(text: str) -> str:
-    """`text` with phone numbers and NHS numbers replaced by placeholders."""
+# A URL component holding an escape (%2B) or a +-for-space: one query value, path segment
+# or parameter name, between the delimiters of a URL or a log line.
+_URL_ENCODED_PART = re.compile(r"[^\s?&=;/#\"'<>\[\]()]*(?:%[0-9A-Fa-f]{2}|\+)[^\s?&=;/#\"'<>\[\]()]*")
+
+
+def _mask_plain(text: str) -> str:
     text = _INTERNATIONAL.sub(_phone, text)
     text = _UK_NATIONAL.sub(_phone, text)
     return _NHS_NUMBER.sub("[NHS number]", text)
+
+
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_SPACE_OUTSIDE_PLACEHOLDERS = re.compile(r"\[NHS number\]| ")
+
+
+def _mask_url_encoded(match: re.Match[str]) -> str:
+    encoded = match.group(0)
+    decoded = unquote_plus(encoded)
+    for _ in range(2):  # double encoding (%252B) too, but never loop on hostile input
+        if not _ESCAPE.search(decoded):
+            break
+        decoded = unquote(decoded)
+    masked = _mask_plain(decoded)
+    if masked == decoded:  # nothing personal in it: keep the original spelling
+        return encoded
+    # Keep the log line's fields apart: a space outside a placeholder goes back to "+".
+    return _SPACE_OUTSIDE_PLACEHOLDERS.sub(lambda m: "+" if m.group(0) == " " else m.group(0), masked)
+
+
+def mask(text: str) -> str:
+    """`text` with phone numbers and NHS numbers replaced by placeholders, in plain text and
+    in URL-encoded components (`999+013+3298`, `%2B447700900393`) alike."""
+    return _mask_plain(_URL_ENCODED_PART.sub(_mask_url_encoded, text))
 
 
 def _mask_value(value: Any) -> Any:
@@ -99,3 +135,20 @@ def install_on_every_handler() -> None:
     ]
     for logger in loggers:
         install_on_logger(logger)
+
+
+class GunicornLogger(_GunicornBaseLogger):
+    """Gunicorn's logger with the masking filter on its access and error loggers.
+
+    Gunicorn builds these loggers in its master process before Django (and so Attend's
+    LOGGING) is set up, and rebuilds their handlers on every configuration reload; the
+    filter therefore sits on the loggers themselves, where every record passes it whatever
+    handlers (file, stdout, syslog, a logconfig_dict) gunicorn attaches. Named as
+    `logger_class` in gunicorn.conf.py.
+    """
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for logger in (self.access_log, self.error_log):
+            if not any(isinstance(f, MaskPersonalData) for f in logger.filters):
+                logger.addFilter(MaskPersonalData())

@@ -1,12 +1,19 @@
 """No NHS number, phone number or message body reaches a log line."""
 
+import copy
 import io
 import logging
+import runpy
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
 
 from config.logging import MaskPersonalData, install_on_logger, mask
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.fixture
@@ -122,3 +129,83 @@ def test_djangos_server_log_stays_masked_when_django_is_set_up_again():
     handlers = logging.getLogger("django.server").handlers
     assert handlers
     assert all(any(isinstance(f, MaskPersonalData) for f in h.filters) for h in handlers)
+
+
+# Admin searches as browsers send them: the request line carries the value URL-encoded.
+ENCODED_SEARCHES = [
+    ("999+013+3298", "[NHS number]"),
+    ("%2B447700900393", "[phone]"),
+    ("07700+900393", "[phone]"),
+]
+
+
+@pytest.mark.parametrize(("query", "placeholder"), ENCODED_SEARCHES)
+def test_url_encoded_searches_are_masked_through_the_configured_filter_and_formatter(query, placeholder):
+    from logging.config import dictConfig
+
+    stream = io.StringIO()
+    config = copy.deepcopy(settings.LOGGING)
+    config["handlers"] = {"capture": {**config["handlers"]["console"], "stream": stream}}
+    config["root"] = {"handlers": [], "level": "INFO"}
+    config["loggers"] = {"attend.test.encoded": {"handlers": ["capture"], "level": "INFO", "propagate": False}}
+    config["disable_existing_loggers"] = False
+    dictConfig(config)
+    try:
+        logging.getLogger("attend.test.encoded").info('"GET /admin/patients/patient/?q=%s HTTP/1.1" 200', query)
+    finally:
+        logging.getLogger("attend.test.encoded").handlers.clear()
+    line = stream.getvalue()
+    assert f"/admin/patients/patient/?q={placeholder} HTTP/1.1" in line
+    assert "3298" not in line and "900393" not in line
+
+
+def test_a_search_value_encoded_twice_is_masked_and_harmless_encoded_text_is_kept():
+    assert mask("GET /admin/?q=%252B447700900393&o=1") == "GET /admin/?q=[phone]&o=1"
+    assert mask("GET /admin/?q=call+07700+900393+back") == "GET /admin/?q=call+[phone]+back"
+    assert mask("GET /admin/?q=smith+jones&p=%2F2") == "GET /admin/?q=smith+jones&p=%2F2"
+
+
+def _gunicorn_config(access_log_path):
+    """gunicorn's configuration as the Dockerfile starts it (gunicorn.conf.py), logging to a
+    file instead of stdout. gunicorn reads the file's settings the same way."""
+    from gunicorn.config import Config
+
+    cfg = Config()
+    for name, value in runpy.run_path(str(ROOT / "gunicorn.conf.py")).items():
+        if name in cfg.settings:
+            cfg.set(name, value)
+    cfg.set("accesslog", str(access_log_path))
+    return cfg
+
+
+@pytest.mark.parametrize(("query", "placeholder"), ENCODED_SEARCHES)
+def test_gunicorns_access_log_masks_url_encoded_searches(tmp_path, query, placeholder):
+    cfg = _gunicorn_config(tmp_path / "access.log")
+    gunicorn_logger = cfg.logger_class(cfg)
+    url = f"/admin/patients/patient/?q={query}"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": url,
+        "PATH_INFO": "/admin/patients/patient/",
+        "QUERY_STRING": f"q={query}",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.0.0.7",
+        "HTTP_REFERER": f"https://attend.example.nhs.uk{url}",
+        "HTTP_USER_AGENT": "Mozilla/5.0",
+    }
+    response = SimpleNamespace(status="200 OK", headers=[], sent=1024)
+    try:
+        gunicorn_logger.access(response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=12))
+    finally:
+        for handler in list(gunicorn_logger.access_log.handlers):
+            handler.close()
+            gunicorn_logger.access_log.removeHandler(handler)
+    line = (tmp_path / "access.log").read_text()
+    assert f'"GET /admin/patients/patient/?q={placeholder} HTTP/1.1" 200 1024' in line
+    assert "3298" not in line and "900393" not in line  # the referer is masked too
+
+
+def test_the_container_starts_gunicorn_with_the_masking_configuration():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'CMD ["gunicorn", "--config", "gunicorn.conf.py"]' in dockerfile
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["logger_class"] == "config.logging.GunicornLogger"
