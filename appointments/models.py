@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.db import models
 from django.utils import timezone
 
+from config.localtime import local_day_bounds, local_days_bounds
 from patients.models import Patient
 
 
@@ -115,13 +116,13 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         return self.filter(attendance_code__in=CANCELLED_CODES)
 
     def on_day(self, day: date) -> AppointmentQuerySet:
-        start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
-        return self.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
+        """Appointments starting on a local calendar day (23 or 25 hours when the clocks change)."""
+        start, end = local_day_bounds(day)
+        return self.filter(starts_at__gte=start, starts_at__lt=end)
 
     def between(self, start: date, end: date) -> AppointmentQuerySet:
         """Appointments starting on any day from `start` to `end` inclusive (local dates)."""
-        first = timezone.make_aware(datetime.combine(start, datetime.min.time()))
-        after = timezone.make_aware(datetime.combine(end + timedelta(days=1), datetime.min.time()))
+        first, after = local_days_bounds(start, end)
         return self.filter(starts_at__gte=first, starts_at__lt=after)
 
     def for_patient(self, patient: Patient | int) -> AppointmentQuerySet:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -20,10 +20,10 @@ from django.db.models import Case, CharField, DateField, F, IntegerField, QueryS
 from django.db.models.expressions import Expression
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear, TruncMonth
 from django.db.models.lookups import LessThan, LessThanOrEqual
-from django.utils import timezone
 
 from appointments.models import Appointment, dna_count
 from config.disclosure import rate_is_disclosive
+from config.localtime import local_day_bounds
 from patients.models import AGE_BANDS, ETHNIC_GROUPS, imd_quintile
 from reports.models import DisparityTarget, DnaDailyCount, DnaMonthlyCount
 from reports.rollup import covers_whole_months, rollup_can_answer
@@ -155,10 +155,6 @@ def rates_as_dicts(rows: list[RateRow], *, suppress: bool) -> list[dict[str, Any
     return [row.as_dict(suppress=suppress, withhold=pair(row) in small) for row in rows]
 
 
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, date):
         return value.strftime("%Y-%m")
@@ -177,9 +173,9 @@ class ReportFilter:
 
     def apply(self, appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
         if self.date_from:
-            appointments = appointments.filter(starts_at__gte=_local_midnight(self.date_from))
+            appointments = appointments.filter(starts_at__gte=local_day_bounds(self.date_from)[0])
         if self.date_to:
-            appointments = appointments.filter(starts_at__lt=_local_midnight(self.date_to + timedelta(days=1)))
+            appointments = appointments.filter(starts_at__lt=local_day_bounds(self.date_to)[1])
         if self.site:
             appointments = appointments.filter(site__ods_code=self.site)
         if self.specialty:

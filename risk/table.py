@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import numpy as np
-from django.conf import settings
 from django.db import connections
 from django.db.models import FloatField, QuerySet
 from django.db.models.functions import Cast, Extract
 
 from appointments.models import DNA_CODES, HAPPENED_CODES, AttendanceCode
+from config.localtime import local_zone
 from patients.models import ETHNIC_GROUPS
 
 EPOCH = date(1970, 1, 1)
@@ -67,7 +66,7 @@ def local_weekday_and_hour(starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 
     Appointment slots repeat, so only the distinct start times go through zoneinfo.
     """
-    zone = ZoneInfo(settings.TIME_ZONE)
+    zone = local_zone()
     unique, inverse = np.unique(starts, return_inverse=True)
     local = [datetime.fromtimestamp(float(s), tz=zone) for s in unique]
     weekday = np.array([d.weekday() for d in local], dtype=np.float64)

@@ -15,8 +15,7 @@ the "prior DNA rate" rule — overall and per IMD quintile, sex, age band and et
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import lightgbm as lgb
 import numpy as np
@@ -25,6 +24,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
+from config.localtime import local_day_bounds, local_zone
 from patients.models import AGE_BANDS
 from risk import metrics
 from risk.features import BY_NAME, categories_of, compute_features, configured_features, design_matrix
@@ -74,16 +74,13 @@ def _setting(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
 
-def _local_midnight(day: date) -> float:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE)).timestamp()
-
-
 def _split(starts: np.ndarray, as_of: datetime) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Masks for the three time slices; the boundaries fall at local midnight, so no day is split."""
-    today = as_of.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    today = as_of.astimezone(local_zone()).date()
     holdout_from = today - timedelta(weeks=_setting("ATTEND_RISK_HOLDOUT_WEEKS", 12))
     calibration_from = holdout_from - timedelta(weeks=_setting("ATTEND_RISK_CALIBRATION_WEEKS", 12))
-    holdout_start, calibration_start = _local_midnight(holdout_from), _local_midnight(calibration_from)
+    holdout_start = local_day_bounds(holdout_from)[0].timestamp()
+    calibration_start = local_day_bounds(calibration_from)[0].timestamp()
     train = starts < calibration_start
     calibration = (starts >= calibration_start) & (starts < holdout_start)
     holdout = (starts >= holdout_start) & (starts < as_of.timestamp())

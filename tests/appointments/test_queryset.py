@@ -1,4 +1,5 @@
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -45,3 +46,13 @@ def test_between_includes_both_end_days():
     AppointmentFactory(starts_at=timezone.now() + timedelta(days=9))
     found = Appointment.objects.between(today + timedelta(days=1), today + timedelta(days=2))
     assert list(found) == [first]
+
+
+@pytest.mark.parametrize("day", [date(2026, 3, 29), date(2026, 10, 25)], ids=["clocks-forward", "clocks-back"])
+def test_an_appointment_at_half_past_eleven_at_night_is_on_its_local_day_when_the_clocks_change(day):
+    zone = ZoneInfo("Europe/London")
+    late = AppointmentFactory(starts_at=datetime.combine(day, time(23, 30), tzinfo=zone))
+    AppointmentFactory(starts_at=datetime.combine(day - timedelta(days=1), time(23, 30), tzinfo=zone))
+    AppointmentFactory(starts_at=datetime.combine(day + timedelta(days=1), time(0, 30), tzinfo=zone))
+    assert list(Appointment.objects.on_day(day)) == [late]
+    assert list(Appointment.objects.between(day, day)) == [late]
