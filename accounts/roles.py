@@ -1,8 +1,9 @@
 """The four staff roles, as Django groups with permissions.
 
-A role is a group; what a role may do is the set of permissions below. Views and API
+A role is a group; what a role may do is the set of permissions below, and nothing else:
+sync_roles (run after every migrate) gives each group exactly these. Views and API
 endpoints check permissions (never group names), so a trust can grant a person two
-roles, or adjust a role, without touching code.
+roles, or one more permission on their own login, without touching code.
 """
 
 from __future__ import annotations
@@ -12,6 +13,18 @@ from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 
+MODEL_ACTIONS = ("add", "change", "delete", "view")
+
+
+@dataclass(frozen=True)
+class ModelAccess:
+    """Django's model permissions on every model of one app, for the admin site: e.g.
+    ModelAccess("audit", ("view",)) is view_auditevent. These are never Attend's role
+    permissions (work_call_list, lead_team, …), which only `Role.permissions` grants."""
+
+    app_label: str
+    actions: tuple[str, ...] = MODEL_ACTIONS
+
 
 @dataclass(frozen=True)
 class Role:
@@ -19,6 +32,7 @@ class Role:
     permissions: tuple[str, ...]
     start_url_name: str
     staff: bool = False
+    model_access: tuple[ModelAccess, ...] = ()
 
 
 CALL_HANDLER = Role(
@@ -37,44 +51,60 @@ ADMIN = Role(
     permissions=("accounts.administer_attend", "accounts.view_reports", "accounts.view_patient_data"),
     start_url_name="admin:index",
     staff=True,
+    # The admin manages the domain data, staff, teams and API tokens through the admin
+    # site; reads the audit trail (nobody may change it); sees and clears login lockouts.
+    # An admin who also works calls or leads a team is given that role as well.
+    model_access=(
+        ModelAccess("patients"),
+        ModelAccess("appointments"),
+        ModelAccess("risk"),
+        ModelAccess("pilots"),
+        ModelAccess("reminders"),
+        ModelAccess("calls"),
+        ModelAccess("reports"),
+        ModelAccess("accounts"),
+        ModelAccess("auth"),
+        ModelAccess("authtoken"),
+        ModelAccess("audit", ("view",)),
+        ModelAccess("axes", ("view", "delete")),
+    ),
 )
 
 # Order matters: a person with several roles starts on the first one's page.
 ROLES: tuple[Role, ...] = (ADMIN, TEAM_LEAD, CALL_HANDLER, DIRECTOR)
 
 
-def _permission(dotted: str) -> Permission:
-    app_label, codename = dotted.split(".")
-    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+def permissions_of(role: Role) -> frozenset[str]:
+    """Every permission ("app_label.codename") the role's group holds: its own list, then
+    the model permissions its `model_access` names, for the models installed now."""
+    from django.apps import apps
+
+    held = set(role.permissions)
+    for access in role.model_access:
+        for model in apps.get_app_config(access.app_label).get_models():
+            opts = model._meta
+            held.update(
+                f"{access.app_label}.{action}_{opts.model_name}"
+                for action in access.actions
+                if action in opts.default_permissions
+            )
+    return frozenset(held)
 
 
 def sync_roles() -> None:
-    """Create the role groups and give each exactly the permissions listed above."""
+    """Create the role groups and give each exactly `permissions_of(role)`: a permission
+    added to a group by hand is taken away again."""
+    by_name = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.values_list("pk", "content_type__app_label", "codename")
+    }
     for role in ROLES:
+        wanted = permissions_of(role)
+        missing = sorted(wanted - by_name.keys())
+        if missing:
+            raise LookupError(f"Role {role.group!r} names permissions that do not exist: {', '.join(missing)}")
         group, _ = Group.objects.get_or_create(name=role.group)
-        group.permissions.set([_permission(p) for p in role.permissions])
-    admin = Group.objects.get(name=ADMIN.group)
-    # The admin role also manages the domain data through the admin site.
-    domain = Permission.objects.filter(
-        content_type__app_label__in=[
-            "patients",
-            "appointments",
-            "risk",
-            "pilots",
-            "reminders",
-            "calls",
-            "reports",
-            "accounts",
-            "auth",
-            "authtoken",
-        ]
-    )
-    admin.permissions.add(*domain)
-    # Admins read the audit trail (nobody may change it) and can see and clear login lockouts.
-    audit_and_lockouts = Permission.objects.filter(content_type__app_label="audit", codename__startswith="view_") | (
-        Permission.objects.filter(content_type__app_label="axes", codename__regex=r"^(view|delete)_")
-    )
-    admin.permissions.add(*audit_and_lockouts)
+        group.permissions.set([by_name[name] for name in wanted])
 
 
 def sync_roles_after_migrate(**kwargs: Any) -> None:
