@@ -5,6 +5,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from patients.deprivation.quintiles import deciles_in_quintile, imd_quintile
 from patients.identifiers import format_nhs_number, normalise_nhs_number
 
 
@@ -68,17 +69,12 @@ class ImdVintage(models.TextChoices):
     IMD2025 = "IMD2025", "English IMD 2025 (2021 LSOAs)"
 
 
-def imd_quintile(decile: int | None) -> int | None:
-    """Quintile 1 is the most deprived 20% (deciles 1–2), quintile 5 the least."""
-    return None if decile is None else (decile + 1) // 2
-
-
 class PatientQuerySet(models.QuerySet["Patient"]):
     def reachable_by_sms(self) -> PatientQuerySet:
         return self.exclude(mobile="").filter(sms_opt_out=False, mobile_unusable=False)
 
     def in_imd_quintile(self, quintile: int) -> PatientQuerySet:
-        return self.filter(imd_decile__in=(2 * quintile - 1, 2 * quintile))
+        return self.filter(imd_decile__in=deciles_in_quintile(quintile))
 
     def without_deprivation(self) -> PatientQuerySet:
         return self.filter(imd_decile__isnull=True)

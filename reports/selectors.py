@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, CharField, DateField, F, IntegerField, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, DateField, F, QuerySet, Sum, Value, When
 from django.db.models.expressions import Expression
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear, TruncMonth
 from django.db.models.lookups import LessThan, LessThanOrEqual
@@ -24,7 +24,8 @@ from django.db.models.lookups import LessThan, LessThanOrEqual
 from appointments.models import Appointment, dna_count
 from config.disclosure import rate_is_disclosive
 from config.localtime import local_day_bounds
-from patients.models import AGE_BANDS, ETHNIC_GROUPS, imd_quintile
+from patients.deprivation.quintiles import imd_quintile, imd_quintile_expression
+from patients.models import AGE_BANDS, ETHNIC_GROUPS
 from reports.models import DisparityTarget, DnaDailyCount, DnaMonthlyCount
 from reports.rollup import covers_whole_months, rollup_can_answer
 from reports.spc import XmrChart, xmr_chart
@@ -32,14 +33,6 @@ from reports.stats import Difference, Interval, Ratio, newcombe_difference, rela
 
 MOST_DEPRIVED, LEAST_DEPRIVED = 1, 5
 NOT_KNOWN = "Not known"
-
-
-def _imd_quintile(decile: str = "patient__imd_decile") -> Expression:
-    return Case(
-        *(When(**{f"{decile}__in": (2 * q - 1, 2 * q)}, then=Value(q)) for q in range(1, 6)),
-        default=Value(None),
-        output_field=IntegerField(),
-    )
 
 
 def _age_at_appointment() -> Expression:
@@ -72,7 +65,7 @@ def _ethnic_group() -> Expression:
 
 
 DIMENSIONS: dict[str, Any] = {
-    "imd_quintile": _imd_quintile,
+    "imd_quintile": lambda: imd_quintile_expression("patient__imd_decile"),
     "imd_decile": lambda: F("patient__imd_decile"),
     "age_band": _age_band,
     "sex": lambda: F("patient__sex"),
@@ -87,7 +80,7 @@ DIMENSIONS: dict[str, Any] = {
 
 # The same dimensions over the rollup (outreach/reports/rollup.py), where it can answer.
 ROLLUP_EXPRESSIONS: dict[str, Any] = {
-    "imd_quintile": lambda: _imd_quintile("imd_decile"),
+    "imd_quintile": lambda: imd_quintile_expression("imd_decile"),
     "imd_decile": lambda: F("imd_decile"),
     "specialty": lambda: F("specialty__name"),
     "clinic": lambda: F("clinic__name"),

@@ -25,6 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from config.localtime import local_day_bounds, local_zone
+from patients.deprivation.quintiles import imd_quintiles_array
 from patients.models import AGE_BANDS
 from risk import metrics
 from risk.features import BY_NAME, categories_of, compute_features, configured_features, design_matrix
@@ -160,7 +161,7 @@ def _prior_rate_rule(columns: dict[str, np.ndarray], base_rate: float) -> np.nda
 
 
 def _groups(table: AppointmentTable, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    quintile = np.where(np.isnan(table.imd_decile), 0, (np.nan_to_num(table.imd_decile) + 1) // 2).astype(int)
+    quintile = imd_quintiles_array(table.imd_decile)
     band_labels = np.array([label for label, _, _ in AGE_BANDS], dtype=object)
     return {
         "imd_quintile": np.array([str(q) if q else "Not known" for q in quintile], dtype=object),

@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 
 from appointments.models import Appointment
 from demo import synthetic
-from patients.models import Patient, age_band, imd_quintile
+from patients.deprivation.quintiles import imd_quintile
+from patients.models import Patient, age_band
 from tests.support.factories import PatientFactory
 
 TODAY = date(2026, 11, 23)

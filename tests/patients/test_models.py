@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from patients.models import EthnicCategory, Patient, age_band, imd_quintile
+from patients.deprivation.quintiles import imd_quintile
+from patients.models import EthnicCategory, Patient, age_band
 from tests.support.factories import PatientFactory
 
 

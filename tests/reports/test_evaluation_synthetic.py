@@ -15,7 +15,7 @@ import pytest
 from appointments.models import Appointment
 from demo import synthetic
 from demo.trust import load_synthetic_trust
-from patients.models import imd_quintile
+from patients.deprivation.quintiles import imd_quintile
 from pilots.models import Allocation, Arm
 from reports.evaluation import evaluate_pilot
 from tests.reports.factories import PilotFactory
