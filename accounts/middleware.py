@@ -18,8 +18,18 @@ from django.http import HttpRequest, HttpResponse
 
 STARTED_KEY = "attend_login_started"
 LAST_SEEN_KEY = "attend_last_seen"
-# Write the last-seen time at most this often, so not every request saves the session.
-_LAST_SEEN_RESOLUTION_SECONDS = 60
+# The last-seen time is written at most this often, so not every request saves the session...
+_MAX_LAST_SEEN_RESOLUTION_SECONDS = 60
+# ...and at most a tenth of the idle limit: the time recorded can lag the last request by
+# up to the resolution, and that lag comes off the idle spell a user is allowed.
+_LAST_SEEN_RESOLUTION_SHARE = 0.1
+
+
+def last_seen_resolution(idle_limit_seconds: float) -> float:
+    """How stale the recorded last-seen time may get, in seconds. A user whose requests are
+    never more than (limit - resolution) apart stays signed in: with a one-minute limit the
+    resolution is 6 s, so requests 25 s (or 50 s) apart keep the login."""
+    return min(_MAX_LAST_SEEN_RESOLUTION_SECONDS, idle_limit_seconds * _LAST_SEEN_RESOLUTION_SHARE)
 
 
 class SessionTimeoutMiddleware:
@@ -52,5 +62,5 @@ class SessionTimeoutMiddleware:
             logout(request)  # flushes the session; the view then sees an anonymous user
             messages.info(request, f"{reason} Log in again to carry on.")
             return
-        if now - last_seen >= _LAST_SEEN_RESOLUTION_SECONDS:
+        if now - last_seen >= last_seen_resolution(idle_limit):
             session[LAST_SEEN_KEY] = now

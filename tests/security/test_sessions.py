@@ -70,3 +70,44 @@ def test_production_cookies_are_secure_and_hsts_is_on():
     secure, csrf_secure, httponly, hsts, redirect, browser_close = json.loads(result.stdout.strip().splitlines()[-1])
     assert secure and csrf_secure and httponly and redirect and browser_close
     assert hsts >= 31_536_000
+
+
+class _Clock:
+    """time.time() for the session middleware, moved on by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_user_active_every_25_seconds_is_never_signed_out_by_a_one_minute_idle_limit(
+    client_for, call_handler, settings, monkeypatch
+):
+    settings.ATTEND_SESSION_IDLE_MINUTES = 1
+    clock = _Clock()
+    monkeypatch.setattr("accounts.middleware.time.time", clock)
+    client = client_for(call_handler)
+    assert client.get(reverse("calls-start")).status_code == 200
+    for _ in range(12):  # five minutes of work, a request every 25 s
+        clock.now += 25
+        response = client.get(reverse("calls-start"))
+        assert response.status_code == 200, f"signed out {clock.now - 1_800_000_000:.0f} s in"
+
+
+def test_a_one_minute_idle_limit_signs_out_about_a_minute_after_the_last_request(
+    client_for, call_handler, settings, monkeypatch
+):
+    settings.ATTEND_SESSION_IDLE_MINUTES = 1
+    clock = _Clock()
+    monkeypatch.setattr("accounts.middleware.time.time", clock)
+    client = client_for(call_handler)
+    client.get(reverse("calls-start"))
+    clock.now += 50
+    assert client.get(reverse("calls-start")).status_code == 200
+    clock.now += 55  # within the limit of the last request
+    assert client.get(reverse("calls-start")).status_code == 200
+    clock.now += 61
+    assert client.get(reverse("calls-start")).status_code == 302
+    assert "_auth_user_id" not in client.session
