@@ -11,6 +11,10 @@ A reply is matched to the reminder last sent to that number (in E.164, whatever 
 the carrier wrote it in), so a number shared in a family reaches the patient who was
 texted; if no reminder went to it, only a number that belongs to exactly one patient
 is acted on.
+
+A body is stored up to MAX_BODY_CHARS (Twilio joins a long text into at most 1,600
+characters, ten segments); anything longer is cut there and the outcome says so, so the
+patient's words are kept without a signed sender filling the database.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ HELP_WORDS = frozenset({"HELP", "INFO"})
 NUMBERED = {"1": InboundAction.WILL_ATTEND, "2": InboundAction.CALL_ME, "3": InboundAction.CANCEL_OR_REBOOK}
 
 SENT_STATUSES = (ReminderStatus.SENT, ReminderStatus.DELIVERED, ReminderStatus.UNDELIVERED)
+MAX_BODY_CHARS = 1600
 
 
 def classify(body: str) -> InboundAction:
@@ -87,6 +92,9 @@ def _record_and_act(provider_message_id: str, from_number: str, to_number: str, 
     reminder, patient = _answering(e164)
     action = classify(body)
     action, outcome = _act(action, e164=e164, patient=patient, reminder=reminder)
+    if len(body) > MAX_BODY_CHARS:
+        cut = f"text cut to the first {MAX_BODY_CHARS:,} of {len(body):,} characters"
+        body, outcome = body[:MAX_BODY_CHARS], f"{outcome}; {cut}" if outcome else cut
     return InboundMessage.objects.create(
         provider_message_id=provider_message_id, from_number=from_number[:32], from_e164=e164,
         to_number=to_number[:32], body=body, patient=patient, reminder=reminder, action=action, outcome=outcome[:200],

@@ -4,16 +4,19 @@ Only requests whose X-Twilio-Signature verifies are accepted (403 otherwise). Th
 signature covers the URL Twilio called, so behind a TLS-terminating proxy the URL is
 rebuilt from ATTEND_PUBLIC_BASE_URL (or, if that is unset, X-Forwarded-Proto); the
 request Django sees is plain http to an internal host. Unknown message ids answer 200,
-so the provider stops retrying a receipt for a message that is not ours.
+so the provider stops retrying a receipt for a message that is not ours. A signed request
+whose MessageSid is not of Twilio's shape is refused with 400 and the reason before anything
+is looked up or stored (a signature proves who sent it, not that it is well formed).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
@@ -22,6 +25,8 @@ from reminders.inbound import inbound_record
 from reminders.receipts import delivery_receipt_record
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+# Twilio's message SIDs: SM (SMS) or MM (MMS), then 32 hex digits.
+MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-fA-F]{32}")
 
 
 def public_url(request: HttpRequest) -> str:
@@ -41,7 +46,8 @@ def signature_verifies(request: HttpRequest) -> bool:
 
 
 def twilio_webhook(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
-    """A view Twilio calls: POST only, no CSRF token (Twilio has none), and 403 unless signed."""
+    """A view Twilio calls: POST only, no CSRF token (Twilio has none), 403 unless signed, and
+    400 unless it names a message by a well-formed SID."""
 
     @csrf_exempt
     @require_POST
@@ -49,6 +55,11 @@ def twilio_webhook(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[Htt
     def guarded(request: HttpRequest) -> HttpResponse:
         if not signature_verifies(request):
             return HttpResponseForbidden("Signature does not verify.")
+        if not MESSAGE_SID.fullmatch(request.POST.get("MessageSid", "")):
+            return HttpResponseBadRequest(
+                "MessageSid is missing or is not a Twilio message SID (SM or MM and 32 hex digits).",
+                content_type="text/plain",
+            )
         return view(request)
 
     return guarded
