@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -15,7 +14,7 @@ from accounts.permissions import HasRole
 from accounts.selectors import team_of
 from audit.services import audit_patient_view
 from calls import selectors, services
-from calls.models import CallTask, CallTaskStatus, SupportOffer
+from calls.models import CallTask, SupportOffer
 from calls.serializers import (
     AttemptIn,
     AttemptOut,
@@ -56,8 +55,9 @@ class WorklistView(APIView):
     @extend_schema(
         operation_id="worklist_today",
         summary="Today's call list for your team",
-        description="Counts, and the calls you may see: waiting calls and your own claims "
-        "(a team lead sees every call of the team).",
+        description="Counts, and the calls whose patient you may see: a call handler sees the calls "
+        "they hold (as the /calls/ page does: waiting calls are counts until claimed); a team lead "
+        "sees every call of the team's list. Each patient listed is recorded in the audit trail.",
         responses=inline_serializer(
             "Worklist", fields={"date": serializers.DateField(), "counts": ListCountsOut(), "calls": CallOut(many=True)}
         ),
@@ -67,10 +67,9 @@ class WorklistView(APIView):
         if team is None:
             return Response({"detail": "You are not in a call-handling team."}, status=status.HTTP_403_FORBIDDEN)
         today = timezone.localdate()
-        calls = selectors.team_day(team, today)
-        if not request.user.has_perm("accounts.lead_team"):
-            # Another handler's claimed call is theirs alone: a handler sees only counts of those.
-            calls = calls.exclude(Q(status=CallTaskStatus.CLAIMED) & ~Q(claimed_by=request.user))
+        calls = list(selectors.team_day(team, today).filter(pk__in=selectors.calls_visible_to(request.user)))
+        for task in calls:
+            audit_patient_view(request, task.patient, summary="Listed on the call list (API)")
         counts = selectors.list_counts(team, today)
         return Response(
             {

@@ -31,13 +31,13 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Team
 from accounts.selectors import call_handlers_in
 from appointments.models import Appointment
-from calls.models import OPEN_CALL_STATUSES, CallTask, CallTaskStatus, TeamCapacity
+from calls.models import CallTask, CallTaskStatus, TeamCapacity
+from calls.transitions import calls_transition
 from pilots.allocation import allocate
 from pilots.models import Arm, Eligibility, Pilot
 from pilots.selectors import bands_at_or_above, in_scope, pilots_running
@@ -55,21 +55,19 @@ def team_capacity(team: Team, day: date) -> int:
 
 
 def _close_unneeded(now: datetime) -> int:
-    still_upcoming = Appointment.objects.upcoming(now).filter(covering_call_tasks=OuterRef("pk"))
-    unneeded = CallTask.objects.filter(status__in=OPEN_CALL_STATUSES).filter(
-        ~Exists(still_upcoming) | Q(patient__sms_opt_out=True)
-    )
-    return unneeded.update(
-        status=CallTaskStatus.CANCELLED,
-        claimed_by=None,
-        closed_at=now,
+    unneeded = CallTask.objects.no_longer_needed(now) | CallTask.objects.open().filter(patient__sms_opt_out=True)
+    return calls_transition(
+        CallTask.objects.filter(pk__in=unneeded.values("pk")),
+        to=CallTaskStatus.CANCELLED,
+        now=now,
         close_reason="no upcoming appointment, or the patient opted out",
     )
 
 
 def _carry_over(day: date) -> int:
-    earlier = CallTask.objects.filter(status__in=OPEN_CALL_STATUSES, list_date__lt=day)
-    earlier.filter(status=CallTaskStatus.CLAIMED).update(status=CallTaskStatus.QUEUED, claimed_by=None, claimed_at=None)
+    """Open calls from earlier days move onto today's list; a claim left overnight goes back on it."""
+    earlier = CallTask.objects.open().filter(list_date__lt=day)
+    calls_transition(earlier.filter(status=CallTaskStatus.CLAIMED), to=CallTaskStatus.QUEUED)
     return earlier.update(list_date=day)
 
 
@@ -129,7 +127,7 @@ def _link(pairs: Iterable[tuple[int, int]]) -> None:
 
 def _add_to_open_calls(by_patient: dict[int, list[Appointment]]) -> int:
     """Patients already on a list: the call covers the new appointments too."""
-    open_calls = list(CallTask.objects.filter(status__in=OPEN_CALL_STATUSES, patient_id__in=by_patient))
+    open_calls = list(CallTask.objects.open().filter(patient_id__in=by_patient))
     raised = []
     links = []
     for task in open_calls:
@@ -168,7 +166,7 @@ def build_worklists(*, day: date | None = None, now: datetime | None = None) -> 
 
     room = {}
     for team in teams:
-        on_list = CallTask.objects.filter(team=team, list_date=day, status__in=OPEN_CALL_STATUSES).count()
+        on_list = CallTask.objects.open().filter(team=team, list_date=day).count()
         room[team.pk] = max(team_capacity(team, day) - on_list, 0)
 
     window = _window(day, now)

@@ -1,5 +1,11 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from accounts.models import Team
 from appointments.models import Appointment
@@ -20,6 +26,50 @@ class CallTaskStatus(models.TextChoices):
 
 
 OPEN_CALL_STATUSES = (CallTaskStatus.QUEUED, CallTaskStatus.CLAIMED, CallTaskStatus.RETRY)
+CLAIMABLE_STATUSES = (CallTaskStatus.QUEUED, CallTaskStatus.RETRY)
+CLOSED_STATUSES = (CallTaskStatus.DONE, CallTaskStatus.CANCELLED)
+
+
+class CallTaskQuerySet(models.QuerySet["CallTask"]):
+    """The states people talk about. Status writes are calls.transitions' alone."""
+
+    def open(self) -> CallTaskQuerySet:
+        """Still to be made or being made: waiting, being called, or to be tried again."""
+        return self.filter(status__in=OPEN_CALL_STATUSES)
+
+    def closed(self) -> CallTaskQuerySet:
+        return self.filter(status__in=CLOSED_STATUSES)
+
+    def waiting(self) -> CallTaskQuerySet:
+        """Open and not held by anyone (waiting, or to be tried again later)."""
+        return self.filter(status__in=CLAIMABLE_STATUSES)
+
+    def claimable(self, now: datetime) -> CallTaskQuerySet:
+        """Waiting, on a list for today or earlier, and not held back for a retry."""
+        return (
+            self.waiting()
+            .filter(list_date__lte=timezone.localdate(now))
+            .filter(models.Q(not_before__isnull=True) | models.Q(not_before__lte=now))
+        )
+
+    def claimed_by(self, user: Any) -> CallTaskQuerySet:
+        """The calls `user` holds now (a claim ends with every exit from "claimed")."""
+        return self.filter(status=CallTaskStatus.CLAIMED, claimed_by=user)
+
+    def on_list(self, team: Team, day: date) -> CallTaskQuerySet:
+        """The team's list for `day`: open calls (with any left from earlier days) and those closed that day."""
+        return self.filter(team=team).filter(
+            models.Q(status__in=OPEN_CALL_STATUSES, list_date__lte=day)
+            | models.Q(status__in=CLOSED_STATUSES, list_date=day)
+        )
+
+    def no_longer_needed(self, now: datetime) -> CallTaskQuerySet:
+        """Open calls none of whose appointments is upcoming any more (cancelled, moved away or happened)."""
+        still_upcoming = Appointment.objects.upcoming(now).filter(covering_call_tasks=models.OuterRef("pk"))
+        return self.open().filter(~models.Exists(still_upcoming))
+
+    def for_patient(self, patient: Patient | int) -> CallTaskQuerySet:
+        return self.filter(patient=patient)
 
 
 class CallTask(models.Model):
@@ -47,6 +97,8 @@ class CallTask(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CallTaskQuerySet.as_manager()
 
     class Meta:
         db_table = "outreach_calltask"

@@ -7,12 +7,12 @@ only appointments that are no longer upcoming close as no longer needed.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from appointments.changes import AppointmentChanges
-from appointments.models import Appointment
-from calls.models import OPEN_CALL_STATUSES, CallTask, CallTaskStatus
+from calls.models import CallTask, CallTaskStatus
+from calls.services import APPOINTMENT_GONE
+from calls.transitions import calls_transition
 
 
 def calls_follow_changed_appointments(changes: AppointmentChanges) -> dict[str, int]:
@@ -21,13 +21,8 @@ def calls_follow_changed_appointments(changes: AppointmentChanges) -> dict[str, 
     gone = {*changes.cancelled_ids, *changes.happened_ids}
     if not gone:
         return {"calls_cancelled": 0}
-    still_upcoming = Appointment.objects.upcoming(now).filter(covering_call_tasks=OuterRef("pk"))
-    no_longer_needed = (
-        CallTask.objects.filter(status__in=OPEN_CALL_STATUSES, appointments__id__in=gone)
-        .filter(~Exists(still_upcoming))
-        .values("pk")
+    unneeded = CallTask.objects.no_longer_needed(now).filter(appointments__id__in=gone).values("pk")
+    closed = calls_transition(
+        CallTask.objects.filter(pk__in=unneeded), to=CallTaskStatus.CANCELLED, now=now, close_reason=APPOINTMENT_GONE
     )
-    calls_cancelled = CallTask.objects.filter(pk__in=no_longer_needed).update(
-        status=CallTaskStatus.CANCELLED, closed_at=now, close_reason="appointment cancelled or happened"
-    )
-    return {"calls_cancelled": calls_cancelled}
+    return {"calls_cancelled": closed}

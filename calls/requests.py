@@ -15,7 +15,7 @@ from accounts.models import Team
 from appointments.models import Appointment
 from audit.models import AuditAction
 from audit.services import audit_record
-from calls.models import OPEN_CALL_STATUSES, BookingRequest, BookingRequestKind, CallTask, CallTaskReason
+from calls.models import BookingRequest, BookingRequestKind, CallTask, CallTaskReason
 from patients.models import Patient
 from reminders.replies import RequestNotActioned
 
@@ -43,7 +43,7 @@ def call_request_from_patient(*, patient: Patient) -> CallTask:
     upcoming = list(Appointment.objects.upcoming().for_patient(patient).order_by("starts_at"))
     if not upcoming:
         raise NoUpcomingAppointment(f"Patient {patient.pk} has no upcoming appointment.")
-    existing = CallTask.objects.select_for_update().filter(patient=patient, status__in=OPEN_CALL_STATUSES).first()
+    existing = CallTask.objects.open().for_patient(patient).select_for_update().first()
     if existing is not None:
         existing.reason = CallTaskReason.PATIENT_ASKED
         existing.priority = PATIENT_ASKED_PRIORITY

@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Team
 from accounts.selectors import team_of
-from calls.models import OPEN_CALL_STATUSES, BookingRequest, CallAttempt, CallTask, CallTaskStatus
+from calls.models import CLAIMABLE_STATUSES, BookingRequest, CallAttempt, CallTask, CallTaskStatus
 from reminders.models import Reminder
 
 
@@ -21,17 +21,9 @@ class ListCounts:
     done: int
 
 
-def todays_calls(team: Team, day: date) -> QuerySet[CallTask]:
-    """The team's list for `day`: open calls (including any left from earlier days) and those closed that day."""
-    return CallTask.objects.filter(team=team).filter(
-        Q(status__in=OPEN_CALL_STATUSES, list_date__lte=day)
-        | Q(status__in=(CallTaskStatus.DONE, CallTaskStatus.CANCELLED), list_date=day)
-    )
-
-
 def list_counts(team: Team, day: date) -> ListCounts:
-    counts = todays_calls(team, day).aggregate(
-        to_call=Count("pk", filter=Q(status__in=(CallTaskStatus.QUEUED, CallTaskStatus.RETRY))),
+    counts = CallTask.objects.on_list(team, day).aggregate(
+        to_call=Count("pk", filter=Q(status__in=CLAIMABLE_STATUSES)),
         claimed=Count("pk", filter=Q(status=CallTaskStatus.CLAIMED)),
         done=Count("pk", filter=Q(status=CallTaskStatus.DONE)),
     )
@@ -39,39 +31,45 @@ def list_counts(team: Team, day: date) -> ListCounts:
 
 
 def claimed_by(handler) -> QuerySet[CallTask]:
-    return (
-        CallTask.objects.filter(claimed_by=handler, status=CallTaskStatus.CLAIMED)
-        .select_related("patient", "appointment__clinic")
-        .order_by("claimed_at")
-    )
+    return CallTask.objects.claimed_by(handler).select_related("patient", "appointment__clinic").order_by("claimed_at")
 
 
 def team_day(team: Team, day: date) -> QuerySet[CallTask]:
     return (
-        todays_calls(team, day)
+        CallTask.objects.on_list(team, day)
         .select_related("patient", "appointment__clinic", "appointment__site", "claimed_by")
         .order_by("status", "-priority", "pk")
     )
 
 
-def call_for_card(task_id: int) -> CallTask:
-    return CallTask.objects.select_related(
-        "patient", "appointment__clinic", "appointment__site", "appointment__risk_score", "team"
-    ).get(pk=task_id)
+def call_for_card(task_id: int, *, calls: QuerySet[CallTask] | None = None) -> CallTask:
+    return (
+        (CallTask.objects.all() if calls is None else calls)
+        .select_related("patient", "appointment__clinic", "appointment__site", "appointment__risk_score", "team")
+        .get(pk=task_id)
+    )
+
+
+def calls_visible_to(user: Any) -> QuerySet[CallTask]:
+    """The calls whose patient card `user` may open: those they hold now (a claim ends when the
+    call is released, reassigned, tried again later, done or cancelled), and, for a team lead,
+    every call of their team in any state. Nobody else's."""
+    visible = CallTask.objects.claimed_by(user)
+    team = team_of(user)
+    if team is not None and user.has_perm("accounts.lead_team"):
+        visible = visible | CallTask.objects.filter(team=team)
+    return visible
 
 
 def call_visible_to(user: Any, task_id: int) -> CallTask:
-    """The call, for its patient card, if `user` may see it: the handler holding it, or a lead of
-    its team. Raises CallTask.DoesNotExist (saying which) otherwise, for pages and the API alike."""
+    """The call, for its patient card, if `user` may see it (calls_visible_to). Raises
+    CallTask.DoesNotExist (saying which) otherwise, for pages and the API alike."""
     try:
-        task = call_for_card(task_id)
+        return call_for_card(task_id, calls=calls_visible_to(user))
     except CallTask.DoesNotExist:
+        if CallTask.objects.filter(pk=task_id).exists():
+            raise CallTask.DoesNotExist("This call is not yours.") from None
         raise CallTask.DoesNotExist("No such call.") from None
-    mine = task.claimed_by_id == user.pk
-    leads_it = user.has_perm("accounts.lead_team") and team_of(user) == task.team
-    if not (mine or leads_it):
-        raise CallTask.DoesNotExist("This call is not yours.")
-    return task
 
 
 def earlier_attempts(task: CallTask) -> QuerySet[CallAttempt]:

@@ -1,11 +1,7 @@
 """Working the call list: claim the next call, record what happened, release or reassign.
 
-Every state change of a CallTask happens here, guarded by its current status:
-
-    queued ─claim─▶ claimed ─attempt─▶ done
-      ▲                │  └─no answer─▶ retry ─claim─▶ claimed …
-      └────release─────┘
-    (any open state ─appointment gone─▶ cancelled; done and cancelled are final)
+Each status change goes through calls.transitions (the one guarded state machine);
+these services decide which change a person's action means and check who may make it.
 """
 
 from __future__ import annotations
@@ -15,8 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Team
@@ -25,7 +20,6 @@ from appointments.models import Appointment
 from audit.models import AuditAction
 from audit.services import audit_record, field_changes
 from calls.models import (
-    OPEN_CALL_STATUSES,
     BookingRequestKind,
     CallAttempt,
     CallResult,
@@ -38,10 +32,12 @@ from calls.models import (
     TeamCapacity,
 )
 from calls.requests import booking_request_create
+from calls.transitions import call_transition, calls_transition, claim_next
 from patients.identifiers import parse_phone
 from patients.models import EthnicCategory, Patient
 
-CLAIMABLE = (CallTaskStatus.QUEUED, CallTaskStatus.RETRY)
+# Why a call closes when its appointments go (the import, the night's build, an attempt).
+APPOINTMENT_GONE = "appointment cancelled or happened"
 NOT_ANSWERED = (CallResult.NO_ANSWER, CallResult.VOICEMAIL)
 CONTACT_FIELDS = ("mobile", "preferred_language", "interpreter_required", "ethnic_category")
 
@@ -85,90 +81,23 @@ class AttemptInput:
     contact: dict[str, Any] = field(default_factory=dict)
 
 
-def _claimable(team: Team, now: datetime):
-    return (
-        CallTask.objects.filter(team=team, list_date__lte=timezone.localdate(now), status__in=CLAIMABLE)
-        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
-        .order_by("-priority", "pk")
-    )
-
-
 def call_claim_next(*, handler: Any, now: datetime | None = None) -> CallTask | None:
     """Claim the highest-priority unclaimed call on the handler's team list, or None if none is left.
 
-    On PostgreSQL one statement finds the row with SELECT … FOR UPDATE SKIP LOCKED and
-    marks it claimed, so concurrent handlers each lock a different call without waiting
-    and a claim costs one round trip. Elsewhere (SQLite) a conditional update claims it
-    and the loser of a race tries the next call.
-    """
+    Concurrent handlers each get a different call without waiting (calls.transitions.claim_next)."""
     now = now or timezone.now()
-    if connection.vendor == "postgresql":
-        task = _claim_next_postgres(handler, now)  # finds the handler's team in the same statement
-        in_team = task is not None or team_of(handler) is not None
-    else:
-        team = team_of(handler)
-        task = _claim_next_portable(team, handler, now) if team is not None else None
-        in_team = team is not None
-    if not in_team:
+    task = claim_next(None, handler, now)
+    if task is None and team_of(handler) is None:
         raise NotInTeam("You are not in a call-handling team: ask your team lead to add you.")
     return task
 
 
-def _claim_next_portable(team: Team, handler: Any, now: datetime) -> CallTask | None:
-    for _ in range(20):
-        task = _claimable(team, now).first()
-        if task is None:
-            return None
-        claimed = CallTask.objects.filter(pk=task.pk, status__in=CLAIMABLE).update(
-            status=CallTaskStatus.CLAIMED, claimed_by=handler, claimed_at=now
-        )
-        if claimed == 1:
-            task.status, task.claimed_by, task.claimed_at = CallTaskStatus.CLAIMED, handler, now
-            return task
-    return None
-
-
-def _claim_next_postgres(handler: Any, now: datetime) -> CallTask | None:
-    # The same rules as _claimable(), written out so the pick, the lock and the claim are
-    # one statement; the partial index calltask_claimable serves the ORDER BY … LIMIT 1.
-    columns = [f.column for f in CallTask._meta.concrete_fields]
-    # A claim lost in a database crash only puts the call back on the list, so when the
-    # statement is its own transaction its commit need not wait for the disk
-    # (synchronous_commit off for that transaction alone). Inside a caller's transaction
-    # the caller's other writes deserve the usual durability, so it is left on.
-    no_disk_wait = None if connection.in_atomic_block else "off"
-    sql = f"""
-        WITH commit_mode AS (SELECT set_config(
-            'synchronous_commit', COALESCE(%(commit_mode)s, current_setting('synchronous_commit')), true
-        ) AS setting)
-        UPDATE outreach_calltask SET status = 'claimed', claimed_by_id = %(user)s, claimed_at = %(now)s
-        WHERE EXISTS (SELECT 1 FROM commit_mode) AND id = (
-            SELECT pick.id FROM outreach_calltask pick
-            WHERE pick.team_id = (SELECT team_id FROM accounts_staffprofile WHERE user_id = %(user)s)
-              AND pick.status IN ('queued', 'retry')
-              AND pick.list_date <= %(today)s
-              AND (pick.not_before IS NULL OR pick.not_before <= %(now)s)
-            ORDER BY pick.priority DESC, pick.id
-            LIMIT 1
-            FOR UPDATE SKIP LOCKED
-        )
-        RETURNING {", ".join(columns)}
-    """  # noqa: S608 (column names come from the model, values are parameters)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql, {"user": handler.pk, "now": now, "today": timezone.localdate(now), "commit_mode": no_disk_wait}
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return CallTask.from_db(connection.alias, [f.attname for f in CallTask._meta.concrete_fields], row)
-
-
 def _locked_claim(task_id: int, handler: Any) -> CallTask:
-    task = CallTask.objects.select_for_update().select_related("patient", "appointment").get(pk=task_id)
-    if task.status != CallTaskStatus.CLAIMED or task.claimed_by_id != handler.pk:
-        raise StaleClaim(StaleClaim.default_message)
-    return task
+    task = CallTask.objects.claimed_by(handler).select_for_update().select_related("patient", "appointment")
+    try:
+        return task.get(pk=task_id)
+    except CallTask.DoesNotExist:
+        raise StaleClaim(StaleClaim.default_message) from None
 
 
 def _check_attempt(data: AttemptInput) -> None:
@@ -216,16 +145,17 @@ def _clean_contact(patient: Patient, contact: dict[str, Any]) -> dict[str, Any]:
 
 
 def _retry_or_close(task: CallTask, result: str, now: datetime, first_appointment: Appointment) -> None:
+    """After an attempt: try again later if unanswered and there is time, else the call is done."""
+    attempts = task.attempts_made + 1
     if result in NOT_ANSWERED:
         retry_at = now + timedelta(minutes=settings.ATTEND_CALL_RETRY_AFTER_MINUTES)
-        if task.attempts_made < settings.ATTEND_CALL_MAX_ATTEMPTS and retry_at < first_appointment.starts_at:
-            task.status, task.not_before = CallTaskStatus.RETRY, retry_at
-            task.claimed_by, task.claimed_at = None, None
+        if attempts < settings.ATTEND_CALL_MAX_ATTEMPTS and retry_at < first_appointment.starts_at:
+            call_transition(task, to=CallTaskStatus.RETRY, now=now, attempts_made=attempts, not_before=retry_at)
             return
-        task.close_reason = f"not answered after {task.attempts_made} attempts"
+        reason = f"not answered after {attempts} attempts"
     else:
-        task.close_reason = CallResult(result).label
-    task.status, task.closed_at = CallTaskStatus.DONE, now
+        reason = CallResult(result).label
+    call_transition(task, to=CallTaskStatus.DONE, now=now, attempts_made=attempts, close_reason=reason)
 
 
 def call_attempt_record(
@@ -278,11 +208,7 @@ def _call_attempt_record(
         booking_request_create(patient=task.patient, kind=kind, source="call", appointment=about)
     _correct_contact(task.patient, contact, handler, request)
 
-    task.attempts_made += 1
     _retry_or_close(task, data.result, now, upcoming[0])
-    task.save(
-        update_fields=["attempts_made", "status", "not_before", "claimed_by", "claimed_at", "closed_at", "close_reason"]
-    )
     return attempt
 
 
@@ -291,13 +217,8 @@ def call_close_if_unneeded(*, task_id: int, now: datetime | None = None) -> bool
     """Take a call off the list when none of its appointments is upcoming any more
     (cancelled or moved since the list was built). Returns whether it was closed."""
     now = now or timezone.now()
-    task = CallTask.objects.select_for_update().get(pk=task_id)
-    if task.status not in OPEN_CALL_STATUSES or task.appointments.upcoming(now).exists():
-        return False
-    task.status, task.closed_at, task.close_reason = CallTaskStatus.CANCELLED, now, "appointment cancelled or happened"
-    task.claimed_by, task.claimed_at = None, None
-    task.save(update_fields=["status", "closed_at", "close_reason", "claimed_by", "claimed_at"])
-    return True
+    unneeded = CallTask.objects.filter(pk=task_id).no_longer_needed(now)
+    return calls_transition(unneeded, to=CallTaskStatus.CANCELLED, now=now, close_reason=APPOINTMENT_GONE) == 1
 
 
 def _correct_contact(patient: Patient, contact: dict[str, Any], actor: Any, request: Any) -> None:
@@ -330,10 +251,8 @@ def call_release(*, task_id: int, by: Any) -> CallTask:
     task = CallTask.objects.select_for_update().get(pk=task_id)
     if task.claimed_by_id != by.pk:
         _lead_check(task, by)
-    if task.status != CallTaskStatus.CLAIMED:
+    if not call_transition(task, to=CallTaskStatus.QUEUED):
         raise StaleClaim("This call is not claimed, so there is nothing to release.")
-    task.status, task.claimed_by, task.claimed_at = CallTaskStatus.QUEUED, None, None
-    task.save(update_fields=["status", "claimed_by", "claimed_at"])
     return task
 
 
@@ -344,10 +263,8 @@ def call_reassign(*, task_id: int, to_handler: Any, by: Any, now: datetime | Non
     _lead_check(task, by)
     if team_of(to_handler) != task.team or not to_handler.has_perm("accounts.work_call_list"):
         raise NotInTeam("A call can only be given to a call handler in the same team.")
-    if task.status not in (CallTaskStatus.QUEUED, CallTaskStatus.RETRY, CallTaskStatus.CLAIMED):
+    if not call_transition(task, to=CallTaskStatus.CLAIMED, now=now, claimed_by=to_handler):
         raise StaleClaim("This call is closed and cannot be reassigned.")
-    task.status, task.claimed_by, task.claimed_at = CallTaskStatus.CLAIMED, to_handler, now or timezone.now()
-    task.save(update_fields=["status", "claimed_by", "claimed_at"])
     return task
 
 

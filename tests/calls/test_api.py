@@ -4,6 +4,7 @@ from rest_framework.test import APIClient
 
 from accounts.roles import CALL_HANDLER
 from appointments.models import AttendanceCode
+from audit.models import AuditAction, AuditEvent
 from calls.models import CallAttempt, CallTaskStatus, SupportOffer
 from tests.support.call_factories import CallTaskFactory
 from tests.support.factories import TeamFactory, make_user
@@ -23,12 +24,34 @@ def claimed(call_handler):
     return CallTaskFactory(status=CallTaskStatus.CLAIMED, claimed_by=call_handler, claimed_at=timezone.now())
 
 
-def test_the_worklist_shows_counts_and_only_the_handlers_own_team(api):
-    mine = CallTaskFactory()
+def test_the_worklist_counts_only_the_handlers_own_team(api):
+    CallTaskFactory()
     CallTaskFactory(team=TeamFactory(name="Elsewhere"))
     body = api.get("/api/v1/worklist/").json()
     assert body["counts"] == {"to_call": 1, "claimed": 0, "done": 0}
-    assert [call["id"] for call in body["calls"]] == [mine.pk]
+
+
+def test_a_handler_sees_no_patient_of_a_waiting_call_only_the_count_as_on_the_page(api):
+    waiting = CallTaskFactory()
+    body = api.get("/api/v1/worklist/").json()
+    assert body["counts"]["to_call"] == 1
+    assert body["calls"] == []
+    assert waiting.patient.nhs_number not in str(body)
+
+
+def test_a_handler_sees_the_calls_they_hold_and_each_listing_is_audited(api, claimed):
+    CallTaskFactory()
+    body = api.get("/api/v1/worklist/").json()
+    assert [call["id"] for call in body["calls"]] == [claimed.pk]
+    assert AuditEvent.objects.for_target(claimed.patient).filter(action=AuditAction.VIEW).count() == 1
+
+
+def test_a_team_lead_sees_every_call_on_the_teams_list(team_lead):
+    client = APIClient()
+    client.force_authenticate(team_lead)
+    waiting = CallTaskFactory(team=team_lead.staff_profile.team)
+    body = client.get("/api/v1/worklist/").json()
+    assert [call["id"] for call in body["calls"]] == [waiting.pk]
 
 
 def test_the_worklist_hides_calls_claimed_by_another_handler(api):

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 
 ENDPOINTS = endpoints()
 LOGIN = reverse("login")
+CLAIM_NEXT = {"call-next", "api-worklist-claim-next"}
 ADMIN_LOGIN = reverse("admin:login")
 
 
@@ -151,3 +152,45 @@ def test_webhooks_refuse_an_oversized_body_without_a_server_error(client, settin
         if not 400 <= response.status_code < 500:
             wrong.append((endpoint.path, response.status_code))
     assert wrong == []
+
+
+@pytest.mark.parametrize("how_it_ended", ["done", "cancelled_by_import", "released", "reassigned", "retry_later"])
+def test_a_handler_sees_a_calls_patient_nowhere_once_they_no_longer_hold_it(client, staff, how_it_ended):
+    """The card (page and API) follows the claim: once the call is done, cancelled, released,
+    given to someone else or put back for a retry, its handler sees its patient on no endpoint;
+    the team lead still can."""
+    from calls.models import CallTaskStatus
+    from calls.transitions import call_transition
+    from tests.support.call_factories import CallTaskFactory
+
+    handler, lead = staff[CALL_HANDLER.group], staff[TEAM_LEAD.group]
+    task = CallTaskFactory(team=handler.staff_profile.team)
+    call_transition(task, to=CallTaskStatus.CLAIMED, claimed_by=handler)
+    card = reverse("call-card", args=[task.pk])
+    _request(client, handler, card)
+    assert _request(client, handler, card).status_code == 200
+    if how_it_ended == "done":
+        call_transition(task, to=CallTaskStatus.DONE, close_reason="Reached the patient")
+    elif how_it_ended == "cancelled_by_import":
+        from appointments.changes import AppointmentChanges, announce_appointments_changed
+        from appointments.models import AttendanceCode
+
+        task.appointment.attendance_code = AttendanceCode.PATIENT_CANCELLED
+        task.appointment.save()
+        announce_appointments_changed(AppointmentChanges(cancelled_ids=[task.appointment_id]))
+    elif how_it_ended == "released":
+        call_transition(task, to=CallTaskStatus.QUEUED)
+    elif how_it_ended == "reassigned":
+        call_transition(task, to=CallTaskStatus.CLAIMED, claimed_by=make_user(CALL_HANDLER, username="another"))
+    else:
+        call_transition(task, to=CallTaskStatus.RETRY)
+    leaks = []
+    # Claiming the next call is left out: a released or retried call is back on the list, and
+    # claiming it again is how a handler is meant to get it back.
+    for endpoint in (e for e in endpoints(int_sample=task.pk) if e.name not in CLAIM_NEXT):
+        body = _request(client, handler, endpoint.path).content.decode(errors="replace")
+        if task.patient.nhs_number in body or task.patient.family_name in body:
+            leaks.append(endpoint.path)
+    assert leaks == []
+    assert _request(client, handler, card).status_code == 404
+    assert _request(client, lead, card).status_code == 200
