@@ -1,10 +1,14 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 
 from accounts.models import StaffProfile, Team
+from config.admin import DeleteUnreferencedOnlyMixin
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(DeleteUnreferencedOnlyMixin, admin.ModelAdmin):
     list_display = ("name", "calls_per_handler")
 
 
@@ -12,3 +16,19 @@ class TeamAdmin(admin.ModelAdmin):
 class StaffProfileAdmin(admin.ModelAdmin):
     list_display = ("user", "team")
     list_filter = ("team",)
+
+
+# Staff logins and role groups are reference data too: a handler's calls and attempts, and
+# the audit trail, refer to their login.
+admin.site.unregister(get_user_model())
+admin.site.unregister(Group)
+
+
+@admin.register(get_user_model())
+class StaffUserAdmin(DeleteUnreferencedOnlyMixin, UserAdmin):
+    instead_of_deleting = "Untick “Active” instead: they can no longer log in, and what they did stays theirs."
+
+
+@admin.register(Group)
+class RoleGroupAdmin(DeleteUnreferencedOnlyMixin, GroupAdmin):
+    instead_of_deleting = "Take the role away from its members first."

@@ -4,23 +4,23 @@ from django.utils.html import format_html
 
 from appointments.models import Appointment, Clinic, ImportBatch, Site, Specialty
 from audit.admin_mixins import PatientDataAuditMixin
-from config.admin import ReadOnlyAdmin
+from config.admin import DeleteUnreferencedOnlyMixin, ReadOnlyAdmin
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(DeleteUnreferencedOnlyMixin, admin.ModelAdmin):
     list_display = ("ods_code", "name")
     search_fields = ("ods_code", "name")
 
 
 @admin.register(Specialty)
-class SpecialtyAdmin(admin.ModelAdmin):
+class SpecialtyAdmin(DeleteUnreferencedOnlyMixin, admin.ModelAdmin):
     list_display = ("treatment_function_code", "name")
     search_fields = ("treatment_function_code", "name")
 
 
 @admin.register(Clinic)
-class ClinicAdmin(admin.ModelAdmin):
+class ClinicAdmin(DeleteUnreferencedOnlyMixin, admin.ModelAdmin):
     list_display = ("code", "name", "site", "specialty")
     list_filter = ("site", "specialty")
     search_fields = ("code", "name")

@@ -2,12 +2,12 @@
 
 from django.contrib import admin
 
-from config.admin import ReadOnlyAdmin
+from config.admin import DeleteUnreferencedOnlyMixin, ReadOnlyAdmin
 from pilots.models import Allocation, Pilot
 
 
 @admin.register(Pilot)
-class PilotAdmin(admin.ModelAdmin):
+class PilotAdmin(DeleteUnreferencedOnlyMixin, admin.ModelAdmin):
     list_display = ("name", "starts_on", "ends_on", "eligibility", "minimum_band", "ratio", "block_size")
     search_fields = ("name",)
     filter_horizontal = ("sites", "specialties", "clinics")

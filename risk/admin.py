@@ -4,15 +4,16 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from config.admin import ReadOnlyAdmin
+from config.admin import DeleteUnreferencedOnlyMixin, ReadOnlyAdmin
 from risk.models import RiskModel, RiskScore
 from risk.predictor import ArtifactError
 from risk.registry import activate_model
 
 
 @admin.register(RiskModel)
-class RiskModelAdmin(admin.ModelAdmin):
-    """Registry rows are written by train_risk_model; here an admin reads and activates them."""
+class RiskModelAdmin(DeleteUnreferencedOnlyMixin, admin.ModelAdmin):
+    """Registry rows are written by train_risk_model; here an admin reads and activates them.
+    A model that has scored appointments stays: its scores say why patients were called."""
 
     list_display = ("version", "algorithm", "created_at", "trained_to", "holdout_auc", "is_active", "activated_at")
     readonly_fields = [f.name for f in RiskModel._meta.fields if f.name != "artifact"]
