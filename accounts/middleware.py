@@ -1,4 +1,5 @@
-"""Ending logins that have been idle too long, or open too long.
+"""Ending logins that have been idle too long, or open too long; keeping what a signed-in
+person saw out of caches.
 
 Django's own settings end a session when the browser closes (SESSION_EXPIRE_AT_BROWSER_CLOSE)
 and bound its server-side life (SESSION_COOKIE_AGE). A shared ward PC is rarely closed, so
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 STARTED_KEY = "attend_login_started"
 LAST_SEEN_KEY = "attend_last_seen"
@@ -64,3 +66,25 @@ class SessionTimeoutMiddleware:
             return
         if now - last_seen >= last_seen_resolution(idle_limit):
             session[LAST_SEEN_KEY] = now
+
+
+class NoStoreWhenSignedInMiddleware:
+    """Every response to a signed-in person (a login or an API token) carries
+    `Cache-Control: no-store` (with private, no-cache, max-age=0): call cards, CSV exports
+    and API responses show patient data, which must not be kept by the browser's cache, a
+    shared ward PC's disk or a proxy. A view cannot opt out by setting its own caching.
+
+    The user is read after the view, so a DRF token's user counts (DRF sets request.user)
+    and a response to a request that signs someone out does not."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if "Cache-Control" in response:
+                del response["Cache-Control"]
+            add_never_cache_headers(response)
+        return response

@@ -297,6 +297,7 @@ CONTENT_SECURITY_POLICY = {
 MIDDLEWARE += [
     "csp.middleware.CSPMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.NoStoreWhenSignedInMiddleware",  # Cache-Control: no-store for signed-in people
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
