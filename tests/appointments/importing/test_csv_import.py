@@ -58,6 +58,31 @@ def test_an_unknown_postcode_leaves_imd_empty_and_is_counted_and_reported(tmp_pa
     assert (batch.unmatched_postcodes, batch.unmatched_postcode_examples) == (1, ["AT8 8ZZ"])
 
 
+def test_a_date_of_birth_after_the_appointment_is_refused_even_when_it_is_before_today(tmp_path):
+    # An extract from an earlier year: the birth is in the past today, but after the appointment.
+    born_later = row(
+        appointment_id="A0002",
+        patient_id="H2",
+        date_of_birth="2019-05-01",
+        appointment_start="2019-03-04T09:30",
+        booked_at="2019-02-01T10:00",
+        attendance_code="5",
+    )
+    born_before = row(
+        appointment_id="A0003",
+        patient_id="H3",
+        date_of_birth="2019-03-04",
+        appointment_start="2019-03-04T09:30",
+        booked_at="2019-02-01T10:00",
+        attendance_code="5",
+    )
+    batch = _import(tmp_path, [born_later, born_before])
+    assert (batch.rows_created, batch.rows_rejected) == (1, 1)
+    error = ImportRowError.objects.get(batch=batch, severity="error")
+    assert (error.line, error.column, error.value) == (2, "date_of_birth", "2019-05-01")
+    assert "after the appointment (2019-03-04)" in error.reason
+
+
 @pytest.mark.parametrize(
     ("column", "value", "reason"),
     [
@@ -65,7 +90,7 @@ def test_an_unknown_postcode_leaves_imd_empty_and_is_counted_and_reported(tmp_pa
         ("nhs_number", "94347659", "10 digits"),
         ("date_of_birth", "03/02/1980", "YYYY-MM-DD"),
         ("date_of_birth", "1980-02-30", "YYYY-MM-DD"),
-        ("date_of_birth", "2999-01-01", "future"),
+        ("date_of_birth", "2999-01-01", "after the appointment"),
         ("appointment_start", "2030-12-02", "ISO 8601"),
         ("appointment_start", "tomorrow 9am", "ISO 8601"),
         ("booked_at", "2030-13-01T10:00", "ISO 8601"),
