@@ -317,6 +317,11 @@ SPECTACULAR_SETTINGS.update(
 REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
 # An API view that names no role is closed: views declare accounts.permissions.HasRole(...).
 REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] = ["accounts.permissions.DenyByDefault"]
+# A locked-out login's API tokens are refused too (accounts/authentication.py).
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "rest_framework.authentication.SessionAuthentication",
+    "accounts.authentication.LockoutAwareTokenAuthentication",
+]
 
 # Logs never carry an NHS number, phone number or message body (config/logging.py).
 # Keep this after any handler is added to LOGGING.
