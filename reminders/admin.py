@@ -81,10 +81,28 @@ class EarlyReceiptAdmin(ReadOnlyAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(ReadOnlyAdmin):
-    list_display = ["appointment", "rule", "due_at", "status", "skip_reason", "sent_at", "error_code"]
-    list_filter = ["status", "rule"]
+    list_display = ["appointment", "rule", "due_at", "status", "skip_reason", "sent_at", "error_code",
+                    "delivery_uncertain"]  # fmt: skip
+    list_filter = ["status", "delivery_uncertain", "rule"]
     search_fields = ["appointment__pas_id", "provider_message_id", "to_number"]
     raw_id_fields = ["appointment"]
+    actions = ["mark_delivery_checked"]
+
+    def changelist_view(self, request, extra_context=None):
+        uncertain = Reminder.objects.filter(delivery_uncertain=True).count() if request.method == "GET" else 0
+        if uncertain:
+            messages.warning(
+                request,
+                f"{uncertain} reminder(s) were handed to the SMS provider when a worker stopped, and the provider "
+                "could not say whether it has them. Filter by 'delivery uncertain', check each in the provider's "
+                "console, then mark it checked.",
+            )
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description="Mark uncertain delivery as checked at the provider")
+    def mark_delivery_checked(self, request, queryset) -> None:
+        updated = queryset.filter(delivery_uncertain=True).update(delivery_uncertain=False)
+        messages.info(request, f"{updated} reminder(s) marked as checked.")
 
 
 @admin.register(InboundMessage)

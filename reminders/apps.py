@@ -8,8 +8,10 @@ class RemindersConfig(AppConfig):
     def ready(self) -> None:
         from appointments.changes import on_appointments_changed
         from audit.retention import register_retention
+        from config.health import register_health_check
         from reminders.config import validate_sms_settings
         from reminders.planning import reminders_follow_changed_appointments
+        from reminders.selectors import reminders_delivery_uncertain
 
         # Malformed reminder rules or sending windows stop start-up, naming the setting.
         validate_sms_settings()
@@ -19,3 +21,5 @@ class RemindersConfig(AppConfig):
         register_retention("reminders.InboundMessage", date_field="received_at", fields=["body"])
         # An import that cancels, moves or closes an appointment skips or re-times its reminders.
         on_appointments_changed(reminders_follow_changed_appointments)
+        # Texts in doubt after a crash, for monitoring to alert on (also flagged in the admin).
+        register_health_check("sms_delivery_uncertain", reminders_delivery_uncertain)

@@ -3,7 +3,9 @@
 One small module wraps each provider (after healthchecks' SMS transport): the client is
 built lazily on first send, errors are classified as the patient having opted out, the
 number being unusable, transient (try again later) or permanent, and the provider's
-message id comes back for delivery receipts to find the reminder by.
+message id comes back for delivery receipts to find the reminder by. A provider outside
+Attend's transaction can also be asked whether it already has a message (`find_sent`), so a
+send whose worker died in flight is resolved rather than guessed at.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import enum
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import Protocol
 
@@ -34,6 +37,7 @@ class OutgoingMessage:
 class SendResult:
     provider: str
     message_id: str
+    status: str = ""  # the provider's own status, when it told us (a lookup does)
 
 
 class ErrorKind(enum.Enum):
@@ -44,11 +48,16 @@ class ErrorKind(enum.Enum):
 
 
 class SendError(Exception):
-    def __init__(self, kind: ErrorKind, code: str = "", detail: str = "") -> None:
+    """The provider did not take the message, or (`may_have_reached`) we cannot tell that it did
+    not: a request that timed out or broke after it was sent may have been accepted, so the
+    next attempt asks the provider first instead of sending again."""
+
+    def __init__(self, kind: ErrorKind, code: str = "", detail: str = "", *, may_have_reached: bool = False) -> None:
         super().__init__(f"{kind.value} {code}: {detail}".strip())
         self.kind = kind
         self.code = code
         self.detail = detail
+        self.may_have_reached = may_have_reached
 
 
 class SmsBackend(Protocol):
@@ -58,6 +67,15 @@ class SmsBackend(Protocol):
     writes_in_transaction: bool
 
     def send(self, message: OutgoingMessage) -> SendResult: ...
+
+
+class ProviderLookup(Protocol):
+    """A provider outside our transaction that can say whether it already has a message."""
+
+    def find_sent(self, message: OutgoingMessage, *, since: datetime) -> SendResult | None:
+        """The provider's record of this message (same recipient and text, created no earlier
+        than `since`), or None if it has none. Raises SendError if it cannot be asked."""
+        ...
 
 
 class DatabaseBackend:
@@ -108,6 +126,8 @@ class TwilioBackend:
     name = "twilio"
     writes_in_transaction = False
     timeout_seconds = 10
+    lookup_limit = 20  # the most recent messages to one number: far more than one day's reminders
+    clock_skew = timedelta(minutes=2)  # Twilio's clock against ours
 
     @cached_property
     def client(self):
@@ -118,11 +138,14 @@ class TwilioBackend:
         missing = [name for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") if not getattr(settings, name)]
         if missing:
             raise ImproperlyConfigured(f"Missing required setting {missing[0]} for ATTEND_SMS_BACKEND=twilio.")
-        return Client(
+        client = Client(
             settings.TWILIO_ACCOUNT_SID,
             settings.TWILIO_AUTH_TOKEN,
             http_client=TwilioHttpClient(timeout=self.timeout_seconds),
         )
+        if settings.TWILIO_API_BASE_URL:  # a test double on loopback (tests/support/fake_twilio.py)
+            client.api.base_url = settings.TWILIO_API_BASE_URL
+        return client
 
     def _sender(self) -> dict[str, str]:
         if settings.TWILIO_MESSAGING_SERVICE_SID:
@@ -143,12 +166,35 @@ class TwilioBackend:
             options["status_callback"] = callback
         try:
             created = self.client.messages.create(to=message.to, body=message.body, **options)
-        except TwilioRestException as exc:
+        except TwilioRestException as exc:  # Twilio answered: it did not take the message
             code = str(exc.code or "")
             raise SendError(classify_twilio_error(exc.status, code), code, str(exc.msg)[:300]) from exc
-        except (requests.RequestException, TwilioException) as exc:
+        except requests.ConnectTimeout as exc:  # never connected: nothing was sent
             raise SendError(ErrorKind.TRANSIENT, "network", str(exc)[:300]) from exc
+        except (requests.RequestException, TwilioException) as exc:
+            raise SendError(ErrorKind.TRANSIENT, "network", str(exc)[:300], may_have_reached=True) from exc
         return SendResult(self.name, created.sid)
+
+    def find_sent(self, message: OutgoingMessage, *, since: datetime) -> SendResult | None:
+        """Twilio's Messages list to this number, newest first, matched on the text and on being
+        created after `since` (less the clock skew). Twilio's API takes no idempotency key, but
+        a reminder's text names the patient and the appointment's date and time, and a number
+        gets another reminder days later, not minutes."""
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
+        try:
+            recent = self.client.messages.list(to=message.to, limit=self.lookup_limit)
+        except TwilioRestException as exc:
+            code = str(exc.code or "")
+            kind = ErrorKind.TRANSIENT if exc.status in (None, 429) or exc.status >= 500 else ErrorKind.PERMANENT
+            raise SendError(kind, code or "lookup", str(exc.msg)[:300], may_have_reached=True) from exc
+        except (requests.RequestException, TwilioException) as exc:
+            raise SendError(ErrorKind.TRANSIENT, "network", str(exc)[:300], may_have_reached=True) from exc
+        earliest = since - self.clock_skew
+        for found in recent:
+            if found.body == message.body and (found.date_created is None or found.date_created >= earliest):
+                return SendResult(self.name, found.sid, str(found.status or ""))
+        return None
 
 
 BACKENDS = {"database": DatabaseBackend, "twilio": TwilioBackend}

@@ -50,9 +50,24 @@ class Reminder(models.Model):
     error_message = models.CharField(max_length=300, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
+    # Issue 22: a crash mid-send leaves at most the one message in flight in doubt.
+    handed_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When it was last handed to an external provider, written before the call: if no message id "
+        "was recorded after it, the provider is asked whether it has the message before it is sent again.",
+    )  # fmt: skip
+    delivery_uncertain = models.BooleanField(
+        default=False,
+        help_text="It was handed to the provider but Attend could not learn whether the provider has it; "
+        "check the provider's console and clear this (admin action) once known.",
+    )
+
     class Meta:
         db_table = "outreach_reminder"
-        indexes = [models.Index(fields=["status", "due_at"], name="reminder_due")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="reminder_due"),
+            models.Index(fields=["id"], condition=models.Q(delivery_uncertain=True), name="reminder_uncertain"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["appointment", "rule"], name="one_reminder_per_appointment_rule")
         ]

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from reminders.models import InboundAction, InboundMessage
+from reminders.models import InboundAction, InboundMessage, Reminder
 
 
 def replies_for_team_lead(*, include_read: bool = False) -> QuerySet[InboundMessage]:
     """Texts Attend could not act on by itself, newest first, unread unless asked."""
     replies = InboundMessage.objects.filter(action=InboundAction.FOR_TEAM_LEAD).select_related("patient")
     return replies if include_read else replies.filter(read_at__isnull=True)
+
+
+def reminders_delivery_uncertain() -> int:
+    """How many reminders were handed to the provider without Attend learning whether it has
+    them (a crash or a broken call, then a provider that could not say): someone must check."""
+    return Reminder.objects.filter(delivery_uncertain=True).count()

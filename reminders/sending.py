@@ -1,16 +1,20 @@
 """The sweep: send the reminders that are due, each exactly once.
 
-Due reminders are rows (an outbox), never long ETA tasks. A sweep claims a batch with
+Due reminders are rows (an outbox), never long ETA tasks. A sweep claims with
 `SELECT … FOR UPDATE SKIP LOCKED` and a conditional update to `sending` stamped with
 its own claim token, so concurrent sweeps on several workers never take the same row.
-Then, for each reminder:
+What a crash (SIGKILL, a lost connection) can leave behind:
 
-- the database backend writes its outbox rows and the `sent` statuses in one
-  transaction per batch, so a worker killed mid-batch leaves nothing half-done: the
-  claims are taken back after ATTEND_SMS_CLAIM_TIMEOUT_SECONDS and sent then, once;
-- Twilio is outside our transaction, so a claim found stale (the worker died between
-  the HTTP call and recording it) is marked failed rather than sent again: a patient
-  must never get the same text twice.
+- the database backend claims a batch, writes its outbox rows and moves it to `sent`
+  in one transaction: a worker killed mid-batch leaves nothing claimed and nothing
+  written (the database rolls the batch back), and the next sweep sends it, once;
+- a provider outside our transaction (Twilio) is claimed one reminder at a time, and each
+  is marked "handed to the provider" (committed) just before the HTTP call. A crash leaves
+  only the message in flight claimed; after ATTEND_SMS_CLAIM_TIMEOUT_SECONDS it is taken
+  back, and before it is sent again the provider is asked whether it has it: if so it is
+  recorded as sent, if not it is sent; if the provider cannot say, it is failed and
+  flagged `delivery_uncertain` (logged at ERROR, counted in /healthz, filtered in the
+  admin) rather than risk a patient getting the same text twice.
 """
 
 from __future__ import annotations
@@ -26,16 +30,24 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from reminders.backends import DatabaseBackend, ErrorKind, OutgoingMessage, SendError, SmsBackend, get_backend
+from reminders.backends import (
+    DatabaseBackend,
+    ErrorKind,
+    OutgoingMessage,
+    SendError,
+    SendResult,
+    SmsBackend,
+    get_backend,
+)
 from reminders.config import in_sending_window
 from reminders.messages import active_templates, reminder_text
 from reminders.models import OutboxMessage, Reminder, ReminderStatus
 from reminders.optouts import patients_mark_number_unusable, patients_opt_out
 from reminders.planning import skip_reason
 from reminders.ratelimit import send_rate_limiter
-from reminders.receipts import early_receipts_apply
+from reminders.receipts import delivery_receipt_record, early_receipts_apply
 from reminders.segments import count_segments
-from reminders.transitions import reminder_transition, reminders_bulk_move
+from reminders.transitions import reminder_hand_over, reminder_transition, reminders_bulk_move
 
 logger = logging.getLogger(__name__)
 S = ReminderStatus
@@ -82,19 +94,21 @@ def claim_due(*, now: datetime, limit: int) -> tuple[str, list[int]]:
 
 
 def reclaim_stale(*, now: datetime, backend: SmsBackend) -> int:
-    """Take back claims older than the timeout (their worker died mid-sweep)."""
+    """Take back claims older than the timeout (their worker died mid-sweep), to be sent again.
+
+    One that was handed to the provider keeps its `handed_at`, so whichever sweep claims it
+    next asks the provider before sending (`send_claimed`)."""
     cutoff = now - timedelta(seconds=settings.ATTEND_SMS_CLAIM_TIMEOUT_SECONDS)
-    stale = list(Reminder.objects.filter(status=S.SENDING, claimed_at__lt=cutoff).values_list("pk", "claim_token"))
-    for reminder_id, token in stale:
-        if not backend.writes_in_transaction:
-            reminder_transition(
-                reminder_id=reminder_id, to=S.FAILED, now=now, held_by=token, error_code="interrupted",
-                error_message="The worker stopped while sending; not retried so that it cannot arrive twice.",
-            )  # fmt: skip
-        elif OutboxMessage.objects.filter(reminder_id=reminder_id).exists():  # cannot happen; never resend
-            reminder_transition(reminder_id=reminder_id, to=S.SENT, now=now, held_by=token)
-        else:
-            reminder_transition(reminder_id=reminder_id, to=S.PLANNED, now=now, held_by=token, claim_token="")
+    stale = list(
+        Reminder.objects.filter(status=S.SENDING, claimed_at__lt=cutoff).values_list("pk", "claim_token", "handed_at")
+    )
+    for reminder_id, token, handed_at in stale:
+        if backend.writes_in_transaction and OutboxMessage.objects.filter(reminder_id=reminder_id).exists():
+            reminder_transition(reminder_id=reminder_id, to=S.SENT, now=now, held_by=token)  # cannot happen
+            continue
+        reminder_transition(reminder_id=reminder_id, to=S.PLANNED, now=now, held_by=token, claim_token="")
+        if handed_at is not None:
+            logger.warning("Reminder %s was in flight to the provider when its worker stopped", reminder_id)
     return len(stale)
 
 
@@ -106,6 +120,11 @@ def send_claimed(
     reminder_id = reminder.pk
     if reminder.status != S.SENDING or reminder.claim_token != token:
         return "lost"
+    if reminder.handed_at is not None:  # an earlier attempt may have reached the provider
+        outcome = _resolve_handed(reminder, token, now, backend)
+        if outcome is not None:
+            return outcome
+        reminder.handed_at = None  # the provider has no such message: this send is a first
     reason = skip_reason(reminder, now=now)
     if reason:
         reminder_transition(reminder_id=reminder_id, to=S.SKIPPED, now=now, held_by=token, skip_reason=reason)
@@ -117,12 +136,17 @@ def send_claimed(
         sent_fields.update(body=body, language=language, segments=count_segments(body).segments)
         message = OutgoingMessage(to=to, body=body, reminder_id=reminder_id)
         limiter.acquire()
+        if not backend.writes_in_transaction:  # committed before the call: a crash in it is then known
+            if not reminder_hand_over(reminder_id=reminder_id, held_by=token, now=now, to_number=to, body=body):
+                return "lost"
+            reminder.handed_at = now
         result = backend.send(message)
     except SendError as error:
         return _record_error(reminder, token, error, now, sent_fields)
-    except Exception as exc:  # a bug or an outage of our own: nothing reached the provider
+    except Exception as exc:  # a bug or an outage of our own, before or (if handed over) in the call
         logger.exception("Reminder %s could not be sent", reminder_id)
-        return _record_error(reminder, token, SendError(ErrorKind.TRANSIENT, "error", repr(exc)), now, sent_fields)
+        error = SendError(ErrorKind.TRANSIENT, "error", repr(exc), may_have_reached=reminder.handed_at is not None)
+        return _record_error(reminder, token, error, now, sent_fields)
     # The provider has it now: whatever happens next, it is never sent again.
     if not _record_sent(reminder_id, token, result, now, sent_fields):
         logger.error("Reminder %s was sent as %s after its claim was taken back", reminder_id, result.message_id)
@@ -130,11 +154,40 @@ def send_claimed(
     return "sent"
 
 
-def _record_sent(reminder_id, token, result, now, fields) -> bool:
+def _record_sent(reminder_id, token, result, now, fields, sent_at=None) -> bool:
     return reminder_transition(
         reminder_id=reminder_id, to=S.SENT, now=now, held_by=token, provider=result.provider,
-        provider_message_id=result.message_id, sent_at=now, retry_at=None, error_code="", error_message="", **fields,
+        provider_message_id=result.message_id, sent_at=sent_at or now, retry_at=None, error_code="", error_message="",
+        delivery_uncertain=False, **fields,
     )  # fmt: skip
+
+
+def _resolve_handed(reminder: Reminder, token: str, now: datetime, backend: SmsBackend) -> str | None:
+    """Ask the provider about a reminder handed to it before (the worker died in the call, or the
+    call broke after sending): "sent" if it has it (recorded, not sent again), None if it has
+    not (send it now), otherwise what became of it (retrying, or failed and flagged)."""
+    message = OutgoingMessage(to=reminder.to_number, body=reminder.body, reminder_id=reminder.pk)
+    find_sent = getattr(backend, "find_sent", None)
+    try:
+        if find_sent is None:
+            raise SendError(ErrorKind.PERMANENT, "uncertain", f"{backend.name} cannot be asked", may_have_reached=True)
+        found: SendResult | None = find_sent(message, since=reminder.handed_at)
+    except SendError as error:
+        return _record_error(reminder, token, error, now, {})
+    if found is None:
+        logger.warning(
+            "Reminder %s never reached %s before its send stopped; sending it now", reminder.pk, backend.name
+        )
+        return None
+    if not _record_sent(reminder.pk, token, found, now, {}, sent_at=reminder.handed_at):
+        return "lost"
+    logger.warning(
+        "Reminder %s had reached %s as %s; recorded, not sent again", reminder.pk, backend.name, found.message_id
+    )
+    if found.status:
+        delivery_receipt_record(provider_message_id=found.message_id, provider_status=found.status)
+    early_receipts_apply([found.message_id])
+    return "sent"
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -144,7 +197,13 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _record_error(reminder: Reminder, token: str, error: SendError, now: datetime, fields: dict) -> str:
+    """Retry a transient error later, fail the rest. A message that may have reached the provider
+    keeps its handed-over mark (the next attempt asks the provider first); if it fails for good
+    like that, nobody knows whether the patient has it, so it is flagged and logged at ERROR."""
+    uncertain = error.may_have_reached and reminder.handed_at is not None
     detail = {"error_code": error.code[:20], "error_message": error.detail[:300], **fields}
+    if not uncertain:
+        detail["handed_at"] = None
     attempts = reminder.send_attempts
     if error.kind is ErrorKind.TRANSIENT and attempts < settings.ATTEND_SMS_MAX_ATTEMPTS:
         reminder_transition(
@@ -156,7 +215,13 @@ def _record_error(reminder: Reminder, token: str, error: SendError, now: datetim
         patients_opt_out(e164=fields["to_number"], now=now)
     elif error.kind is ErrorKind.NUMBER_UNUSABLE:
         patients_mark_number_unusable(e164=fields["to_number"])
-    reminder_transition(reminder_id=reminder.pk, to=S.FAILED, now=now, held_by=token, **detail)
+    reminder_transition(reminder_id=reminder.pk, to=S.FAILED, now=now, held_by=token, delivery_uncertain=uncertain,
+                        **detail)  # fmt: skip
+    if uncertain:
+        logger.error(
+            "Reminder %s was handed to the provider and whether it arrived cannot be learned (%s); failed and flagged "
+            "delivery_uncertain: check the provider's console", reminder.pk, error,
+        )  # fmt: skip
     return "failed"
 
 
@@ -179,21 +244,26 @@ def reminders_sweep(
     budget = settings.ATTEND_SMS_SWEEP_SECONDS if time_budget is None else time_budget
     result = SweepResult()
     result.reclaimed = reclaim_stale(now=now or timezone.now(), backend=backend)
+    templates = active_templates()
     while time.monotonic() - started < budget:
         moment = now or timezone.now()
         if not ignore_window and not in_sending_window(moment):
             result.window_open = False
             break
-        token, ids = claim_due(now=moment, limit=batch_size)
+        if backend.writes_in_transaction:
+            # Claimed, written and recorded in one transaction: a worker killed mid-batch
+            # leaves no claim behind to wait for the timeout; the batch is simply still due.
+            with transaction.atomic():
+                token, ids = claim_due(now=moment, limit=batch_size)
+                outcomes = _send_batch_to_outbox(ids=ids, token=token, now=now, backend=backend, limiter=limiter)
+        else:
+            # One at a time: a crash leaves only the message in flight claimed.
+            token, ids = claim_due(now=moment, limit=1)
+            outcomes = [_send_one(ids[0], token=token, now=now, backend=backend, limiter=limiter,
+                                  templates=templates)] if ids else []  # fmt: skip
         if not ids:
             break
         result.claimed += len(ids)
-        # The database backend commits a whole batch at once: a worker killed mid-batch
-        # leaves the batch claimed and unsent, to be taken back and sent once.
-        if backend.writes_in_transaction:
-            outcomes = _send_batch_to_outbox(ids=ids, token=token, now=now, backend=backend, limiter=limiter)
-        else:
-            outcomes = _send_batch(ids=ids, token=token, now=now, backend=backend, limiter=limiter)
         for outcome in outcomes:
             if hasattr(result, outcome):
                 setattr(result, outcome, getattr(result, outcome) + 1)
@@ -207,19 +277,20 @@ def _batch(ids: list[int]):
     )
 
 
-def _send_batch(*, ids, token, now, backend, limiter) -> list[str]:
-    """One reminder at a time, each recorded as soon as the provider (outside our transaction) has it."""
-    templates = active_templates()
-    return [
-        send_claimed(reminder=reminder, token=token, now=now or timezone.now(), backend=backend,
-                     limiter=limiter, templates=templates)
-        for reminder in _batch(ids).order_by("due_at", "pk")
-    ]  # fmt: skip
+def _send_one(reminder_id: int, *, token, now, backend, limiter, templates) -> str:
+    """One reminder to a provider outside our transaction, recorded as soon as the provider has it."""
+    reminder = _batch([reminder_id]).first()
+    if reminder is None:
+        return "lost"
+    return send_claimed(reminder=reminder, token=token, now=now or timezone.now(), backend=backend,
+                        limiter=limiter, templates=templates)  # fmt: skip
 
 
 def _send_batch_to_outbox(*, ids, token, now, backend: DatabaseBackend, limiter) -> list[str]:
     """The database backend's fast path: lock the batch, then write its outbox rows and
     statuses in bulk, in one transaction (all of the batch is sent, or none of it)."""
+    if not ids:
+        return []
     templates = active_templates()
     outcomes: list[str] = []
     sent: list[Reminder] = []

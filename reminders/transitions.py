@@ -8,6 +8,10 @@ Delivered, undelivered, failed and skipped are final: nothing leaves them. Every
 change is one conditional UPDATE (`WHERE status IN (allowed sources)`), so two
 workers, or a late delivery receipt, can never move a reminder backwards: the
 update simply changes no row, and the caller learns that from the False it gets.
+
+A reminder in `sending` may also carry the "handed to the provider" marker (`handed_at`,
+`reminder_hand_over`), written before a provider outside our transaction is called: it is
+not a status of its own, but it tells a later sweep to ask the provider before sending again.
 """
 
 from __future__ import annotations
@@ -64,6 +68,13 @@ def reminder_transition(
     if held_by is not None:
         rows = rows.filter(claim_token=held_by)
     return rows.update(status=to, status_changed_at=now or timezone.now(), **changes) == 1
+
+
+def reminder_hand_over(*, reminder_id: int, held_by: str, now: datetime, **changes: Any) -> bool:
+    """Mark a claimed reminder as handed to the provider, committed before the provider is called,
+    so a worker that dies in the call leaves only this one in doubt; False if the claim was lost."""
+    rows = Reminder.objects.filter(pk=reminder_id, status=S.SENDING, claim_token=held_by)
+    return rows.update(handed_at=now, **changes) == 1
 
 
 def reminders_skip_planned(*, appointment_ids: Collection[int], reason: str, now: datetime) -> int:

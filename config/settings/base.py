@@ -227,6 +227,8 @@ TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
 # or a single from-number in E.164.
 TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID", "")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
+# Twilio's API address; blank for Twilio's own. The crash tests point it at a fake on loopback.
+TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL", "")
 # The https:// address the provider reaches Attend on (for status callbacks and for
 # checking webhook signatures behind a TLS proxy), e.g. https://attend.trust.nhs.uk
 ATTEND_PUBLIC_BASE_URL = env_str("ATTEND_PUBLIC_BASE_URL", "")

@@ -81,3 +81,18 @@ def test_a_team_lead_marks_a_reply_read(client, team_lead):
 def test_a_call_handler_cannot_read_the_replies(client, call_handler):
     client.force_login(call_handler)
     assert client.get("/replies/").status_code == 403
+
+
+def test_the_admin_is_warned_of_reminders_in_doubt_and_can_mark_them_checked(client, admin_user):
+    from reminders.models import Reminder
+
+    doubtful, fine = make_reminder(), make_reminder()
+    Reminder.objects.filter(pk=doubtful.pk).update(status="failed", delivery_uncertain=True)
+    client.force_login(admin_user)
+    page = client.get("/admin/reminders/reminder/?delivery_uncertain__exact=1")
+    assert "1 reminder(s) were handed to the SMS provider" in page.text
+    assert list(page.context["cl"].queryset) == [Reminder.objects.get(pk=doubtful.pk)]
+    client.post("/admin/reminders/reminder/", {"action": "mark_delivery_checked", "_selected_action": [doubtful.pk]})
+    assert not Reminder.objects.filter(delivery_uncertain=True).exists()
+    assert "handed to the SMS provider" not in client.get("/admin/reminders/reminder/").text
+    assert Reminder.objects.get(pk=fine.pk).status == "planned"

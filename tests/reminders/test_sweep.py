@@ -143,15 +143,6 @@ def test_a_claim_left_by_a_dead_worker_is_sent_once_after_the_timeout(settings):
     assert OutboxMessage.objects.filter(reminder=reminder).count() == 1
 
 
-def test_a_claim_left_mid_send_to_an_external_provider_fails_rather_than_risk_a_duplicate(settings):
-    settings.ATTEND_SMS_CLAIM_TIMEOUT_SECONDS = 60
-    reminder = make_reminder()
-    claim_due(now=NOW, limit=10)
-    backend = FailingBackend(ErrorKind.TRANSIENT)
-    reminders_sweep(now=NOW + timedelta(seconds=61), backend=backend)
-    assert (fresh(reminder).status, fresh(reminder).error_code, backend.calls) == (S.FAILED, "interrupted", 0)
-
-
 def test_a_transient_error_is_retried_later_with_backoff():
     reminder = make_reminder()
     reminders_sweep(now=NOW, backend=FailingBackend(ErrorKind.TRANSIENT, "500"))

@@ -172,3 +172,62 @@ def test_a_receipt_that_beats_the_api_answer_is_applied_once_the_id_is_recorded(
     reminders_sweep(now=NOW, backend=TwilioBackend())
     assert (fresh(reminder).status, fresh(reminder).provider_message_id) == (S.DELIVERED, "SMfast")
     assert not EarlyReceipt.objects.exists()
+
+
+def twilio_message(sid: str, to: str, body: str, created) -> dict:
+    return {"sid": sid, "to": to, "body": body, "status": "delivered", "account_sid": ACCOUNT,
+            "date_created": created.strftime("%a, %d %b %Y %H:%M:%S +0000"), "num_segments": "1"}  # fmt: skip
+
+
+def messages_list(*messages: dict) -> responses.Response:
+    return responses.Response(
+        responses.GET, MESSAGES_URL, status=200,
+        json={"messages": list(messages), "next_page_uri": None, "previous_page_uri": None, "page": 0,
+              "page_size": 20, "start": 0, "end": len(messages), "uri": "/x", "first_page_uri": "/x"},
+    )  # fmt: skip
+
+
+@responses.activate
+def test_twilio_is_asked_for_a_message_by_its_recipient_text_and_time():
+    to, body = "+447700900001", "Hello Alex, this is a reminder"
+    responses.add(messages_list(
+        twilio_message("SMold", to, body, NOW - timedelta(days=5)),  # the same text, days before: another send
+        twilio_message("SMother", to, "Another text", NOW + timedelta(seconds=1)),
+        twilio_message("SMours", to, body, NOW + timedelta(seconds=1)),
+    ))  # fmt: skip
+    found = TwilioBackend().find_sent(OutgoingMessage(to=to, body=body), since=NOW)
+    assert (found.message_id, found.status) == ("SMours", "delivered")
+    assert parse_qs(responses.calls[0].request.url.split("?", 1)[1])["To"] == [to]
+
+
+@responses.activate
+def test_twilio_without_the_message_says_so():
+    responses.add(messages_list())
+    assert TwilioBackend().find_sent(OutgoingMessage(to="+447700900001", body="hi"), since=NOW) is None
+
+
+@responses.activate
+def test_a_send_that_timed_out_after_reaching_twilio_is_found_there_not_sent_again():
+    responses.add(responses.POST, MESSAGES_URL, body=requests.ReadTimeout("read timed out"))
+    reminder = make_reminder()
+    backend = TwilioBackend()
+    reminders_sweep(now=NOW, backend=backend)
+    assert (fresh(reminder).status, fresh(reminder).handed_at) == (S.PLANNED, NOW)  # in doubt: asked next time
+    body = fresh(reminder).body
+    responses.add(messages_list(twilio_message("SMlate", fresh(reminder).to_number, body, NOW)))
+    reminders_sweep(now=NOW + retry_delay(1), backend=backend)
+    assert (fresh(reminder).status, fresh(reminder).provider_message_id) == (S.DELIVERED, "SMlate")
+    assert [call.request.method for call in responses.calls] == ["POST", "GET"]
+
+
+@responses.activate
+def test_a_send_that_timed_out_before_reaching_twilio_is_sent_again_after_asking():
+    responses.add(responses.POST, MESSAGES_URL, body=requests.ReadTimeout("read timed out"))
+    reminder = make_reminder()
+    backend = TwilioBackend()
+    reminders_sweep(now=NOW, backend=backend)
+    responses.add(messages_list())
+    responses.add(created("SMagain"))
+    reminders_sweep(now=NOW + retry_delay(1), backend=backend)
+    assert (fresh(reminder).status, fresh(reminder).provider_message_id) == (S.SENT, "SMagain")
+    assert [call.request.method for call in responses.calls] == ["POST", "GET", "POST"]
