@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from typing import Any
 
-from config.spreadsheets import safe_cell
+from config.spreadsheets import safe_writer
 
 
 def rows_to_csv(rows: Iterable[dict[str, Any]]) -> str:
@@ -16,10 +15,11 @@ def rows_to_csv(rows: Iterable[dict[str, Any]]) -> str:
     if not rows:
         return ""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
+    fieldnames = list(rows[0])
+    writer = safe_writer(out, lineterminator="\n")  # every cell through the one safe-cell rule
+    writer.writerow(fieldnames)
     for row in rows:
-        writer.writerow({key: _cell(value) for key, value in row.items()})
+        writer.writerow(_cell(row.get(key)) for key in fieldnames)
     return out.getvalue()
 
 
@@ -28,6 +28,4 @@ def _cell(value: Any) -> Any:
         return ""
     if isinstance(value, float):
         return f"{value:.6g}"
-    if isinstance(value, str):
-        return safe_cell(value)  # never let a spreadsheet run a name as a formula
     return value

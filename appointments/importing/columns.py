@@ -35,6 +35,10 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "family_name",
 )
 ALL_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+# Ids copied as they are into the CSVs people open in a spreadsheet (the booking team's
+# list, the error report): one that starts like a formula is refused at import, so an id
+# never needs escaping there (config.spreadsheets).
+IDENTIFIER_COLUMNS: tuple[str, ...] = ("appointment_id", "patient_id", "clinic_code")
 
 
 def _limit(model: type[models.Model], field: str) -> int:

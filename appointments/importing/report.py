@@ -1,13 +1,12 @@
 """The downloadable error report: one CSV line per problem, safe to open in a spreadsheet
-(values come from the trust's file; `config.spreadsheets.safe_cell` escapes formulas)."""
+(values come from the trust's file; `config.spreadsheets.safe_writer` escapes formulas)."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from appointments.importing.models import ImportBatch
-from config.spreadsheets import safe_cell
+from config.spreadsheets import safe_writer
 
 HEADER = ("line", "column", "value", "problem", "severity")
 
@@ -19,10 +18,10 @@ class _Echo:
 
 def error_report_lines(batch: ImportBatch) -> Iterator[str]:
     """The report as CSV lines, streamed from the database."""
-    writer = csv.writer(_Echo())
+    writer = safe_writer(_Echo())
     yield writer.writerow(HEADER)
     rows = batch.row_errors.order_by("line", "id").values_list("line", "column", "value", "reason", "severity")
     for row in rows.iterator(chunk_size=2000):
-        yield writer.writerow([safe_cell(cell) for cell in row])
+        yield writer.writerow(row)
     if batch.errors_truncated:
         yield writer.writerow(["", "", "", "more problems than the report keeps; fix these and import again", ""])

@@ -21,9 +21,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from appointments.importing.columns import DEFAULT_MAX_LENGTH, MAX_LENGTH
+from appointments.importing.columns import DEFAULT_MAX_LENGTH, IDENTIFIER_COLUMNS, MAX_LENGTH
 from appointments.importing.mapping import Mapping
 from appointments.models import AppointmentType, AttendanceCode, Medium
+from config.spreadsheets import formula_start
 from patients.identifiers import normalise_nhs_number, normalise_postcode, parse_phone
 from patients.models import EthnicCategory, Sex
 
@@ -84,6 +85,14 @@ SHORTEST_LIMIT = min(limit for column, limit in MAX_LENGTH.items() if column not
 Problem = tuple[str, str, str, str]  # column, value, reason, severity
 
 
+def formula_reason(text: str) -> str | None:
+    """Why an id cannot be taken as it is, if a spreadsheet would run it as a formula."""
+    what = formula_start(text)
+    if what is None:
+        return None
+    return f"starts with {what}, which spreadsheets run as a formula: an id may not start with = + - @"
+
+
 @lru_cache(maxsize=_CACHE_LIMIT)
 def _phone(raw: str) -> tuple[str, str | None]:
     """(E.164 mobile or "", the reason it was not usable or None). Landlines are not an error: just not for SMS."""
@@ -142,6 +151,8 @@ class RowValidator:
 
         if not hospital_number:
             error("patient_id", "", "missing: every row needs the patient's local hospital number")
+        elif reason := formula_reason(hospital_number):
+            error("patient_id", hospital_number, reason)
         if nhs:
             try:
                 nhs = normalise_nhs_number(nhs)
@@ -244,6 +255,9 @@ class RowValidator:
         pas_id = values["appointment_id"]
         if not pas_id:
             error("appointment_id", "missing: every row needs the PAS appointment id")
+        for column in IDENTIFIER_COLUMNS:
+            if column != "patient_id" and (reason := formula_reason(values[column])):  # patient_id: in _patient
+                error(column, reason)
         site_code = values["site_code"].upper()
         if not _SITE_CODE.match(site_code):
             error("site_code", "not an ODS site code (3 to 10 letters and digits)")
