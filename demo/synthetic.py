@@ -252,6 +252,10 @@ def attended_with_support(appointment: SyntheticAppointment) -> bool:
     return appointment.outcome_draw >= odds / (1 + odds) and appointment.outcome_draw < p
 
 
+# Every synthetic LSOA code starts with this (E019xxxxx); no real LSOA code does.
+SYNTHETIC_LSOA_PREFIX = "E019"
+
+
 def make_areas(rng: np.random.Generator, count: int) -> list[Area]:
     """Synthetic LSOAs, each with a few postcodes in the invented "AT" area.
 

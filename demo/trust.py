@@ -1,4 +1,8 @@
-"""Writes the synthetic trust (appointments/synthetic.py) into the database."""
+"""Writes the synthetic trust (demo/synthetic.py) into the database.
+
+Its areas go in as deprivation reference data, and its patients' deciles are derived from
+them by the deprivation rule (patients.deprivation.lookup), as an imported patient's are.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,12 @@ from django.db import transaction
 
 from appointments.models import Appointment, Clinic, Site, Specialty
 from demo.pilot import outreach_remove_for_demo_patients
-from demo.synthetic import SITES, SPECIALTIES, SyntheticTrust
+from demo.synthetic import SITES, SPECIALTIES, SYNTHETIC_LSOA_PREFIX, SyntheticPatient, SyntheticTrust
+from patients.deprivation.lookup import Deprivation, derive_deprivation, patient_deprivation
+from patients.deprivation.models import LSOA_YEAR_FOR_VINTAGE, LsoaDeprivation, PostcodeLsoa
+from patients.deprivation.readers import LsoaImdRow, PostcodeLsoaRow
+from patients.deprivation.services import load_reference_rows
+from patients.identifiers import postcode_key
 from patients.models import ImdVintage, Patient
 
 DEMO_PREFIX = "DEMO"
@@ -40,8 +49,47 @@ def remove_demo_data() -> None:
     outreach_remove_for_demo_patients(demo_patients)
     Appointment.objects.filter(patient__in=demo_patients).delete()
     demo_patients.delete()
+    PostcodeLsoa.objects.filter(lsoa_code__startswith=SYNTHETIC_LSOA_PREFIX).delete()
+    LsoaDeprivation.objects.filter(lsoa_code__startswith=SYNTHETIC_LSOA_PREFIX).delete()
     Clinic.objects.filter(code__startswith="RAT0", appointments__isnull=True).delete()
     Site.objects.filter(ods_code__in=[code for code, _, _ in SITES], appointments__isnull=True).delete()
+
+
+def _load_areas(trust: SyntheticTrust) -> dict[str, Deprivation]:
+    """The synthetic areas as deprivation reference data (IMD 2019, 2011 LSOAs), and what the
+    deprivation rule derives from them for the patients' postcodes: demo patients get their
+    deciles the way imported ones do."""
+    load_reference_rows(
+        vintage=ImdVintage.IMD2019,
+        postcode_lsoas=[
+            PostcodeLsoaRow(postcode_key(postcode), LSOA_YEAR_FOR_VINTAGE[ImdVintage.IMD2019], area.lsoa_code)
+            for area in trust.areas
+            for postcode in area.postcodes
+        ],
+        lsoa_imds=[LsoaImdRow(area.lsoa_code, area.imd_rank, area.imd_decile) for area in trust.areas],
+    )
+    return derive_deprivation({p.postcode for p in trust.patients}, vintage=ImdVintage.IMD2019)
+
+
+def _patient(p: SyntheticPatient, deprivation: dict[str, Deprivation]) -> Patient:
+    lsoa_code, imd_decile, imd_vintage = patient_deprivation(deprivation.get(postcode_key(p.postcode)))
+    return Patient(
+        hospital_number=p.hospital_number,
+        nhs_number=p.nhs_number,
+        given_name=p.given_name,
+        family_name=p.family_name,
+        date_of_birth=p.date_of_birth,
+        sex=p.sex,
+        ethnic_category=p.ethnic_category,
+        postcode=p.postcode,
+        lsoa_code=lsoa_code,
+        imd_decile=imd_decile,
+        imd_vintage=imd_vintage,
+        mobile=p.mobile,
+        preferred_language=p.preferred_language,
+        interpreter_required=p.interpreter_required,
+        sms_opt_out=p.sms_opt_out,
+    )
 
 
 @transaction.atomic
@@ -73,29 +121,8 @@ def load_synthetic_trust(trust: SyntheticTrust, *, allow_real_data: bool = False
         )
         for c in trust.clinics
     }
-    Patient.objects.bulk_create(
-        (
-            Patient(
-                hospital_number=p.hospital_number,
-                nhs_number=p.nhs_number,
-                given_name=p.given_name,
-                family_name=p.family_name,
-                date_of_birth=p.date_of_birth,
-                sex=p.sex,
-                ethnic_category=p.ethnic_category,
-                postcode=p.postcode,
-                lsoa_code=p.area.lsoa_code,
-                imd_decile=p.area.imd_decile,
-                imd_vintage=ImdVintage.IMD2019,
-                mobile=p.mobile,
-                preferred_language=p.preferred_language,
-                interpreter_required=p.interpreter_required,
-                sms_opt_out=p.sms_opt_out,
-            )
-            for p in trust.patients
-        ),
-        batch_size=BATCH,
-    )
+    deprivation = _load_areas(trust)
+    Patient.objects.bulk_create((_patient(p, deprivation) for p in trust.patients), batch_size=BATCH)
     patient_ids = dict(
         Patient.objects.filter(hospital_number__startswith=DEMO_PREFIX).values_list("hospital_number", "id")
     )

@@ -10,7 +10,7 @@ model (admin action or `train_risk_model --activate`); exactly one is active at 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -102,14 +102,22 @@ def activate_model(*, model: RiskModel, by: Any = None) -> RiskModel:
     return model
 
 
-def train_and_register(*, as_of: datetime | None = None, activate: bool = False, by: Any = None) -> RiskModel:
+def train_and_register(
+    *,
+    as_of: datetime | None = None,
+    holdout_from: date | None = None,
+    validation_from: date | None = None,
+    activate: bool = False,
+    by: Any = None,
+) -> RiskModel:
     """Train on every appointment before `as_of` (now), register the model, optionally activate it.
 
+    `holdout_from` / `validation_from` set the time slices by local date (risk.slices).
     Raises TrainingError before anything is written if the data cannot give a model.
     """
     as_of = as_of or timezone.now()
     table = table_from_queryset(Appointment.objects.filter(starts_at__lt=as_of))
-    result = train_model(table, as_of=as_of)
+    result = train_model(table, as_of=as_of, holdout_from=holdout_from, validation_from=validation_from)
     with transaction.atomic():
         model = register_model(result=result)
         if activate:

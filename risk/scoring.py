@@ -15,9 +15,11 @@ from datetime import datetime, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from appointments.models import Appointment, Specialty
+from appointments.models import Appointment, AttendanceCode, Specialty
+from config.localtime import local_zone
 from risk.explanations import reasons
 from risk.features import compute_features
 from risk.models import RiskModel, RiskScore
@@ -150,10 +152,29 @@ def _upsert_postgres(
         cursor.execute(f"TRUNCATE {INCOMING}")
 
 
+def _refuse_if_outcomes_are_missing(now: datetime, days: int) -> None:
+    """Nothing upcoming is only believable if nothing is waiting for an outcome either: an extract
+    from an earlier year scored as of today has thousands of appointments without one."""
+    waiting = Appointment.objects.filter(attendance_code=AttendanceCode.NOT_YET_KNOWN, starts_at__lt=now)
+    found = waiting.aggregate(count=Count("pk"), first=Min("starts_at"), last=Max("starts_at"))
+    if found["count"]:
+        zone = local_zone()
+        first, last = (found[k].astimezone(zone).date() for k in ("first", "last"))
+        raise ScoringError(
+            f"No upcoming appointment starts in the {days} days from {now.astimezone(zone):%Y-%m-%d %H:%M}, "
+            f"but {found['count']:,} appointments before then have no outcome (between {first} and {last}). "
+            f"If the extract is from an earlier time, score it as of then (--as-of {first}); otherwise import "
+            "the latest extract, which brings their outcomes and the appointments ahead."
+        )
+
+
 def score_upcoming(*, days: int | None = None, now: datetime | None = None) -> ScoringSummary:
     """Score (or re-score) every appointment starting in the next `days` days with the active model.
 
-    Raises ScoringError if no model is active, ArtifactError if the active model cannot be used.
+    `now` is the as-of instant (config.localtime.as_of_instant), so an earlier extract can be scored
+    as it would have been. Raises ScoringError if no model is active, or if nothing is upcoming
+    while appointments before `now` still wait for an outcome (the data is older than `now`);
+    ArtifactError if the active model cannot be used.
     """
     model = active_model()
     if model is None:
@@ -168,6 +189,8 @@ def score_upcoming(*, days: int | None = None, now: datetime | None = None) -> S
     patient_ids = sorted(
         set(Appointment.objects.upcoming(now).filter(starts_at__lt=window[1]).values_list("patient_id", flat=True))
     )
+    if not patient_ids:
+        _refuse_if_outcomes_are_missing(now, days)
     chunk = int(getattr(settings, "ATTEND_RISK_SCORE_CHUNK", 20_000))
     specialty_names = dict(Specialty.objects.values_list("treatment_function_code", "name"))
     counts = {"high": 0, "medium": 0, "low": 0}

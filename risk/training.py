@@ -24,12 +24,12 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from config.localtime import local_day_bounds, local_zone
 from patients.deprivation.quintiles import imd_quintiles_array
 from patients.models import AGE_BANDS
 from risk import metrics
 from risk.features import BY_NAME, categories_of, compute_features, configured_features, design_matrix
 from risk.predictor import Calibrator, Predictor
+from risk.slices import TrainingError, choose_slices  # noqa: F401 (TrainingError: callers catch it from here)
 from risk.table import AppointmentTable, local_weekday_and_hour
 
 ALGORITHM = f"LightGBM {lgb.__version__} gradient-boosted trees, calibrated"
@@ -53,10 +53,6 @@ DEFAULT_ROUNDS = 300
 HIGH_SHARE, MEDIUM_SHARE = 0.10, 0.30
 
 
-class TrainingError(Exception):
-    """The data cannot give a trustworthy model; the message says why, in plain words."""
-
-
 @dataclass
 class TrainingResult:
     predictor: Predictor
@@ -69,51 +65,6 @@ class TrainingResult:
     metrics: dict[str, dict]
     fairness: dict[str, dict[str, dict[str, dict]]]
     rows: dict[str, int] = field(default_factory=dict)
-
-
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
-def _split(starts: np.ndarray, as_of: datetime) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Masks for the three time slices; the boundaries fall at local midnight, so no day is split."""
-    today = as_of.astimezone(local_zone()).date()
-    holdout_from = today - timedelta(weeks=_setting("ATTEND_RISK_HOLDOUT_WEEKS", 12))
-    calibration_from = holdout_from - timedelta(weeks=_setting("ATTEND_RISK_CALIBRATION_WEEKS", 12))
-    holdout_start = local_day_bounds(holdout_from)[0].timestamp()
-    calibration_start = local_day_bounds(calibration_from)[0].timestamp()
-    train = starts < calibration_start
-    calibration = (starts >= calibration_start) & (starts < holdout_start)
-    holdout = (starts >= holdout_start) & (starts < as_of.timestamp())
-    return train, calibration, holdout
-
-
-def _check_enough(y: np.ndarray, parts: dict[str, np.ndarray]) -> None:
-    minimum = _setting("ATTEND_RISK_MIN_ROWS", 1000)
-    if len(y) == 0:
-        raise TrainingError(
-            "No history: there are no appointments with an outcome (attended or did not attend) yet. "
-            "Import appointments that have happened before training a risk model."
-        )
-    if len(y) < minimum:
-        raise TrainingError(
-            f"Too few rows: {len(y):,} appointments have an outcome, and a risk model needs at least "
-            f"{minimum:,} (ATTEND_RISK_MIN_ROWS)."
-        )
-    if y.min() == y.max():
-        outcome = "did not attend" if y[0] else "attended"
-        raise TrainingError(
-            f"One class only: all {len(y):,} appointments with an outcome {outcome}, so there is nothing "
-            "to tell apart. Import a history that includes both attendances and DNAs."
-        )
-    for name, mask in parts.items():
-        part = y[mask]
-        if len(part) < minimum // 10 or part.min(initial=1) == part.max(initial=0):
-            raise TrainingError(
-                f"Too few rows in the {name} weeks: {len(part):,} appointments with {int(part.sum()):,} DNAs. "
-                "Each time slice needs both outcomes; import a longer history or change "
-                "ATTEND_RISK_HOLDOUT_WEEKS / ATTEND_RISK_CALIBRATION_WEEKS."
-            )
 
 
 def _fit_calibrator(raw: np.ndarray, y: np.ndarray) -> Calibrator:
@@ -172,19 +123,34 @@ def _groups(table: AppointmentTable, columns: dict[str, np.ndarray]) -> dict[str
 
 
 def train_model(
-    table: AppointmentTable, *, as_of: datetime, features: list[str] | None = None, rounds: int = DEFAULT_ROUNDS
+    table: AppointmentTable,
+    *,
+    as_of: datetime,
+    holdout_from: date | None = None,
+    validation_from: date | None = None,
+    features: list[str] | None = None,
+    rounds: int = DEFAULT_ROUNDS,
 ) -> TrainingResult:
-    """Train on `table`'s appointments that happened before `as_of`; raise TrainingError if the data cannot."""
+    """Train on `table`'s appointments that happened before `as_of`; raise TrainingError if the data cannot.
+
+    The slices are set by `holdout_from` / `validation_from` (local dates) or, without them,
+    chosen from the data (risk.slices).
+    """
     features = features or configured_features()
     as_of_s = as_of.timestamp()
     # Features see every earlier appointment (cancellations too); only outcomes are learned from.
     all_columns = compute_features(table)
-    rows = np.flatnonzero(table.has_happened & (table.starts < as_of_s))
+    before = table.starts < as_of_s
+    rows = np.flatnonzero(table.has_happened & before)
+    without_outcome = int((before & (table.code == 0)).sum())
     table = table.take(rows)
     columns = {name: values[rows] for name, values in all_columns.items()}
     y = table.is_dna.astype(np.int64)
-    train, calibration, holdout = _split(table.starts, as_of)
-    _check_enough(y, {"training": train, "calibration": calibration, "hold-out": holdout})
+    slices = choose_slices(
+        table.starts, y, as_of=as_of, holdout_from=holdout_from, validation_from=validation_from,
+        without_outcome=without_outcome,
+    )  # fmt: skip
+    train, calibration, holdout = slices.train, slices.validation, slices.holdout
 
     categories = categories_of({n: columns[n][train] for n in features if BY_NAME[n].categorical}, features)
     x = design_matrix(columns, features, categories)
@@ -238,13 +204,13 @@ def train_model(
             **params,
             "num_boost_round": rounds,
             "calibration": calibrator.kind,
-            "holdout_weeks": _setting("ATTEND_RISK_HOLDOUT_WEEKS", 12),
-            "calibration_weeks": _setting("ATTEND_RISK_CALIBRATION_WEEKS", 12),
+            "slices_chosen_by": slices.chosen_by,
+            "calibration_from": slices.validation_from.isoformat(),
             "band_thresholds": thresholds,
         },
         trained_from=_local_date(starts[train].min()),
         trained_to=_local_date(starts[calibration].max()),
-        holdout_from=_local_date(starts[holdout].min()),
+        holdout_from=slices.holdout_from,
         holdout_to=_local_date(starts[holdout].max()),
         metrics=overall,
         fairness=fairness,

@@ -25,3 +25,15 @@ def test_a_range_of_local_days_runs_from_the_first_midnight_to_the_midnight_afte
     assert start == datetime(2026, 10, 24, tzinfo=local_zone())
     assert end == datetime(2026, 10, 26, tzinfo=local_zone())
     assert end.timestamp() - start.timestamp() == (24 + 25) * 3600
+
+
+def test_as_of_today_is_now_and_any_other_day_is_the_midnight_that_begins_it(settings):
+    from django.utils import timezone
+
+    from config.localtime import as_of_instant, local_midnight
+
+    before = timezone.now()
+    assert before <= as_of_instant(timezone.localdate()) <= timezone.now()
+    assert before <= as_of_instant(None) <= timezone.now()
+    assert as_of_instant(date(2019, 3, 31)) == local_midnight(date(2019, 3, 31))
+    assert as_of_instant(date(2019, 3, 31)).utcoffset().total_seconds() == 0  # before the clocks go forward

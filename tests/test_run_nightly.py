@@ -37,3 +37,19 @@ def test_a_step_that_cannot_run_is_reported_and_the_others_still_run():
     assert "skipped" in summary["score"]
     assert "calls_created" in summary["build_worklists"]
     assert "planned" in summary["reminders"]
+
+
+def test_a_night_replayed_as_of_an_earlier_date_passes_the_date_to_every_step_and_sends_nothing(tmp_path):
+    extract = write_extract(tmp_path, [row(appointment_start="2019-04-18T09:30", booked_at="2019-03-01T10:00")])
+
+    summary = run_nightly("--extract", str(extract), "--as-of", "2019-04-13")
+
+    assert summary["build_worklists"]["date"] == "2019-04-13"
+    assert summary["reminders"]["sending_skipped"] == "--as-of 2019-04-13 is not today"
+    assert summary["reminders"]["planned"] >= 1  # planned as of 2019-04-13, when the appointment was ahead
+    assert Reminder.objects.filter(appointment__pas_id="A0001").exists()
+    assert not Reminder.objects.filter(sent_at__isnull=False).exists()
+
+
+def test_date_is_the_older_name_of_as_of():
+    assert run_nightly("--date", "2019-04-13")["build_worklists"]["date"] == "2019-04-13"

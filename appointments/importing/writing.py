@@ -20,7 +20,7 @@ from appointments.changes import AppointmentChanges, announce_appointments_chang
 from appointments.importing.columns import PATIENT_FIELDS_FROM_COLUMN
 from appointments.importing.validation import AppointmentValues, PatientValues
 from appointments.models import CANCELLED_CODES, HAPPENED_CODES, Appointment, AttendanceCode, Clinic, Site, Specialty
-from patients.deprivation.selectors import Deprivation, current_vintage, derive_deprivation, patient_deprivation
+from patients.deprivation.lookup import Deprivation, current_vintage, derive_deprivation, patient_deprivation
 from patients.identifiers import postcode_key
 from patients.models import Patient
 

@@ -2,7 +2,8 @@
 
 Each chunk is COPied into two session temporary tables, then one
 INSERT … SELECT … ON CONFLICT DO UPDATE per table does the upsert, with the
-deprivation lookup as a join and the "what changed" answer (for replanning) read
+deprivation rule as a join (its SQL twin, patients.deprivation.lookup.deprivation_join,
+beside the Python one the portable writer uses) and the "what changed" answer read
 from the same statement through a data-modifying CTE. Rows whose values have not
 changed are filtered out by `IS DISTINCT FROM`, so a re-import rewrites nothing.
 This is what keeps a million-row import within a small multiple of a raw COPY.
@@ -15,9 +16,10 @@ from django.db import connection, transaction
 from appointments.changes import AppointmentChanges, announce_appointments_changed
 from appointments.importing.validation import AppointmentValues, PatientValues
 from appointments.importing.writing import APPOINTMENT_FIELDS, BatchWriter
-from appointments.models import CANCELLED_CODES, HAPPENED_CODES
-from patients.deprivation.models import LSOA_YEAR_FOR_VINTAGE
+from appointments.models import CANCELLED_CODES, HAPPENED_CODES, Appointment
+from patients.deprivation.lookup import deprivation_join
 from patients.identifiers import postcode_key
+from patients.models import Patient
 
 PATIENT_STAGE = "attend_import_patient"
 APPOINTMENT_STAGE = "attend_import_appointment"
@@ -56,68 +58,71 @@ class PostgresBatchWriter(BatchWriter):
         super().__init__(columns_present=columns_present)
         with connection.cursor() as cursor:
             cursor.execute(STAGE_TABLES)
+        self._patients = connection.ops.quote_name(Patient._meta.db_table)
+        self._appointments = connection.ops.quote_name(Appointment._meta.db_table)
+        # The deprivation rule's SQL twin (patients.deprivation.lookup), joined on the stage's postcode key.
+        self._deprivation = deprivation_join(postcode_key="t.postcode_key", vintage=self.vintage)
         self._patient_sql = self._patient_upsert_sql()
         self._unmatched = self._unmatched_sql()
         self._appointment_sql = self._appointment_upsert_sql()
-        self._params = {"vintage": self.vintage or "", "year": LSOA_YEAR_FOR_VINTAGE.get(self.vintage or "", 0)}
+        self._params = self._deprivation.params
         # Patients as this import last wrote them: one seen again unchanged in a later chunk
         # (a patient has several appointments) is already in the table as it would be
         # written, so it is not staged or upserted again.
         self._written: dict[str, PatientValues] = {}
 
     def _patient_upsert_sql(self) -> str:
+        patients, deprivation = self._patients, self._deprivation
         compared = [name for name in self.patient_fields if name != "mobile_unusable"]
         updates = [f"{name} = EXCLUDED.{name}" for name in compared]
         if "mobile_unusable" in self.patient_fields:
             updates.append(
-                "mobile_unusable = CASE WHEN patients_patient.mobile = EXCLUDED.mobile "
-                "THEN patients_patient.mobile_unusable ELSE false END"
+                f"mobile_unusable = CASE WHEN {patients}.mobile = EXCLUDED.mobile "
+                f"THEN {patients}.mobile_unusable ELSE false END"
             )
-        old = ", ".join(f"patients_patient.{name}" for name in compared)
+        old = ", ".join(f"{patients}.{name}" for name in compared)
         new = ", ".join(f"EXCLUDED.{name}" for name in compared)
         plain = ", ".join(PLAIN_PATIENT_FIELDS)
         plain_from_stage = ", ".join(f"t.{name}" for name in PLAIN_PATIENT_FIELDS)
         return f"""
             WITH up AS (
-                INSERT INTO patients_patient (
+                INSERT INTO {patients} (
                     hospital_number, {plain}, lsoa_code, imd_decile, imd_vintage,
                     mobile_unusable, sms_opt_out, created_at, updated_at
                 )
-                SELECT t.hospital_number, {plain_from_stage}, COALESCE(pl.lsoa_code, ''), ld.imd_decile,
-                       CASE WHEN ld.imd_decile IS NULL THEN '' ELSE %(vintage)s END,
+                SELECT t.hospital_number, {plain_from_stage},
+                       {deprivation.lsoa_code}, {deprivation.imd_decile}, {deprivation.imd_vintage},
                        false, false, now(), now()
-                FROM {PATIENT_STAGE} t
-                LEFT JOIN patients_postcodelsoa pl ON pl.postcode_key = t.postcode_key AND pl.lsoa_year = %(year)s
-                LEFT JOIN patients_lsoadeprivation ld ON ld.lsoa_code = pl.lsoa_code AND ld.vintage = %(vintage)s
+                FROM {PATIENT_STAGE} t {deprivation.joins}
                 ON CONFLICT (hospital_number) DO UPDATE SET {", ".join(updates)}, updated_at = now()
                 WHERE ({old}) IS DISTINCT FROM ({new})
                 RETURNING (xmax = 0) AS created
             )
             SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up
-        """  # noqa: S608 (identifiers are this module's constants; values are parameters)
+        """  # noqa: S608 (identifiers are the models' and this module's constants; values are parameters)
 
     def _unmatched_sql(self) -> str:
+        deprivation = self._deprivation
         return f"""
-            SELECT DISTINCT t.postcode FROM {PATIENT_STAGE} t
-            LEFT JOIN patients_postcodelsoa pl ON pl.postcode_key = t.postcode_key AND pl.lsoa_year = %(year)s
-            LEFT JOIN patients_lsoadeprivation ld ON ld.lsoa_code = pl.lsoa_code AND ld.vintage = %(vintage)s
-            WHERE t.postcode <> '' AND ld.imd_decile IS NULL
-        """  # noqa: S608 (identifiers are this module's constants; values are parameters)
+            SELECT DISTINCT t.postcode FROM {PATIENT_STAGE} t {deprivation.joins}
+            WHERE t.postcode <> '' AND {deprivation.imd_decile} IS NULL
+        """  # noqa: S608 (identifiers are the models' and this module's constants; values are parameters)
 
     def _appointment_upsert_sql(self) -> str:
+        appointments, patients = self._appointments, self._patients
         fields = ", ".join(APPOINTMENT_FIELDS)
         from_stage = ", ".join("p.id" if name == "patient_id" else f"t.{name}" for name in APPOINTMENT_FIELDS)
         updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in APPOINTMENT_FIELDS)
-        old = ", ".join(f"appointments_appointment.{name}" for name in APPOINTMENT_FIELDS)
+        old = ", ".join(f"{appointments}.{name}" for name in APPOINTMENT_FIELDS)
         new = ", ".join(f"EXCLUDED.{name}" for name in APPOINTMENT_FIELDS)
         return f"""
             WITH old AS (
                 SELECT a.pas_id, a.attendance_code, a.starts_at
-                FROM appointments_appointment a JOIN {APPOINTMENT_STAGE} t ON t.pas_id = a.pas_id
+                FROM {appointments} a JOIN {APPOINTMENT_STAGE} t ON t.pas_id = a.pas_id
             ), up AS (
-                INSERT INTO appointments_appointment (pas_id, {fields}, created_at, updated_at)
+                INSERT INTO {appointments} (pas_id, {fields}, created_at, updated_at)
                 SELECT t.pas_id, {from_stage}, now(), now()
-                FROM {APPOINTMENT_STAGE} t JOIN patients_patient p ON p.hospital_number = t.hospital_number
+                FROM {APPOINTMENT_STAGE} t JOIN {patients} p ON p.hospital_number = t.hospital_number
                 ON CONFLICT (pas_id) DO UPDATE SET {updates}, updated_at = now()
                 WHERE ({old}) IS DISTINCT FROM ({new})
                 RETURNING id, pas_id, (xmax = 0) AS created, attendance_code, starts_at
@@ -135,7 +140,7 @@ class PostgresBatchWriter(BatchWriter):
                     WHERE NOT up.created AND up.attendance_code = 0 AND old.starts_at IS DISTINCT FROM up.starts_at
                 ), '{{}}')
             FROM up LEFT JOIN old ON old.pas_id = up.pas_id
-        """  # noqa: S608 (identifiers are this module's constants; no values are interpolated)
+        """  # noqa: S608 (identifiers are the models' and this module's constants; no values are interpolated)
 
     def write(self, rows: list[tuple[AppointmentValues, PatientValues]]) -> None:
         written = self._written

@@ -4,5 +4,7 @@
 - `models`: PostcodeLsoa and LsoaDeprivation, the reference tables.
 - `readers`: the published file formats, whatever their header spelling.
 - `services`: `import_postcode_lsoa`, `import_lsoa_imd` (bulk loads, re-runnable).
-- `selectors`: `derive_deprivation(postcodes)`: LSOA and IMD decile per postcode.
+- `lookup`: the rule postcode → LSOA → IMD decile, as `derive_deprivation(postcodes)` (Python)
+  and `deprivation_join(...)` (its SQL twin, for the PostgreSQL importer).
+- `quintiles`: decile → quintile, in Python, SQL and numpy.
 """

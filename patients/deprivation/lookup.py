@@ -1,5 +1,19 @@
-"""Looking up deprivation for postcodes. Never guesses: a postcode that is not in the
-reference tables (or whose LSOA has no IMD) gets no decile."""
+"""The deprivation rule, in one place: postcode → LSOA → IMD decile, in Python and in SQL.
+
+A postcode's LSOA is looked up in the boundaries its IMD vintage ranks (2011 LSOAs for
+IMD 2019, 2021 for IMD 2025), and the LSOA's decile in that vintage. The rule never
+guesses: a postcode that is not in the reference tables, or whose LSOA has no IMD, gets
+no decile, and a patient gets a vintage only with a decile.
+
+Two twins implement it, side by side so a change to one is a change to the other:
+
+- `derive_deprivation` + `patient_deprivation` (Python, through the ORM): the importer's
+  portable writer, the refresh after new reference files, the demo loader.
+- `deprivation_join` (SQL): the same rule as LEFT JOINs and column expressions, for the
+  PostgreSQL importer's set-based INSERT … SELECT.
+
+tests/patients/test_deprivation_engines.py runs both on the same reference data.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 
 from patients.deprivation.models import LSOA_YEAR_FOR_VINTAGE, LsoaDeprivation, PostcodeLsoa
 from patients.identifiers import postcode_key
@@ -72,3 +87,53 @@ def derive_deprivation(postcodes: Iterable[str], *, vintage: str | None = None) 
         rank, decile = imd_of.get(lsoa, (None, None))
         result[key] = Deprivation(lsoa_code=lsoa, vintage=vintage, imd_rank=rank, imd_decile=decile)
     return result
+
+
+@dataclass(frozen=True)
+class DeprivationJoin:
+    """The SQL twin of `derive_deprivation` + `patient_deprivation`, to splice into a query.
+
+    `joins` goes after the FROM item holding the postcode key; `lsoa_code`, `imd_decile`
+    and `imd_vintage` are the patient's three columns as SQL expressions over those joins
+    (the same values `patient_deprivation` gives); `params` are the named parameters
+    (`%(name)s`) they use, for the caller to pass with its own.
+    """
+
+    joins: str
+    lsoa_code: str
+    imd_decile: str
+    imd_vintage: str
+    params: dict[str, object]
+
+
+def deprivation_join(*, postcode_key: str, vintage: str | None) -> DeprivationJoin:
+    """The rule over rows whose postcode key (`postcode_key`, an SQL expression of a column
+    holding `identifiers.postcode_key` of the postcode) is already in the query.
+
+    `vintage` is the one to derive in (the caller's `current_vintage()`); None (nothing
+    loaded) matches nothing, as `derive_deprivation` finds nothing. Table and column names
+    come from the models, so the caller never names the reference tables itself.
+    """
+    quote = connection.ops.quote_name
+
+    def column(model: type, name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    postcodes, deprivation = quote(PostcodeLsoa._meta.db_table), quote(LsoaDeprivation._meta.db_table)
+    lsoa, decile = f"dep_pl.{column(PostcodeLsoa, 'lsoa_code')}", f"dep_ld.{column(LsoaDeprivation, 'imd_decile')}"
+    joins = (
+        f"LEFT JOIN {postcodes} dep_pl ON dep_pl.{column(PostcodeLsoa, 'postcode_key')} = {postcode_key}"
+        f" AND dep_pl.{column(PostcodeLsoa, 'lsoa_year')} = %(deprivation_lsoa_year)s"
+        f" LEFT JOIN {deprivation} dep_ld ON dep_ld.{column(LsoaDeprivation, 'lsoa_code')} = {lsoa}"
+        f" AND dep_ld.{column(LsoaDeprivation, 'vintage')} = %(deprivation_vintage)s"
+    )
+    return DeprivationJoin(
+        joins=joins,
+        lsoa_code=f"COALESCE({lsoa}, '')",
+        imd_decile=decile,
+        imd_vintage=f"CASE WHEN {decile} IS NULL THEN '' ELSE %(deprivation_vintage)s END",
+        params={
+            "deprivation_vintage": vintage or "",
+            "deprivation_lsoa_year": LSOA_YEAR_FOR_VINTAGE.get(vintage or "", 0),
+        },
+    )

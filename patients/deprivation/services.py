@@ -15,9 +15,16 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Model
 
-from patients.deprivation.models import LsoaDeprivation, PostcodeLsoa
-from patients.deprivation.readers import ReadCounts, ReferenceFileError, read_imd_file, read_postcode_directory
-from patients.deprivation.selectors import current_vintage, derive_deprivation, patient_deprivation
+from patients.deprivation.lookup import current_vintage, derive_deprivation, patient_deprivation
+from patients.deprivation.models import LSOA_YEAR_FOR_VINTAGE, LsoaDeprivation, PostcodeLsoa
+from patients.deprivation.readers import (
+    LsoaImdRow,
+    PostcodeLsoaRow,
+    ReadCounts,
+    ReferenceFileError,
+    read_imd_file,
+    read_postcode_directory,
+)
 from patients.identifiers import postcode_key
 from patients.models import Patient
 
@@ -79,18 +86,34 @@ def _upsert(
     return loaded
 
 
-@transaction.atomic
-def import_postcode_lsoa(*, lines: Iterable[str], file_name: str = "") -> ReferenceImportSummary:
-    """Load (or refresh) postcode → LSOA from an ONS postcode directory file."""
-    counts = ReadCounts()
-    years, rows = read_postcode_directory(lines, counts)
-    loaded = _upsert(
+def _upsert_postcode_lsoa(rows: Iterable[PostcodeLsoaRow]) -> int:
+    return _upsert(
         rows,
         key=lambda r: (r.postcode_key, r.lsoa_year),
         build=lambda r: PostcodeLsoa(postcode_key=r.postcode_key, lsoa_year=r.lsoa_year, lsoa_code=r.lsoa_code),
         unique_fields=["postcode_key", "lsoa_year"],
         update_fields=["lsoa_code"],
     )
+
+
+def _upsert_lsoa_imd(rows: Iterable[LsoaImdRow], *, vintage: str) -> int:
+    return _upsert(
+        rows,
+        key=lambda r: r.lsoa_code,
+        build=lambda r: LsoaDeprivation(
+            lsoa_code=r.lsoa_code, vintage=vintage, imd_rank=r.imd_rank, imd_decile=r.imd_decile
+        ),
+        unique_fields=["lsoa_code", "vintage"],
+        update_fields=["imd_rank", "imd_decile"],
+    )
+
+
+@transaction.atomic
+def import_postcode_lsoa(*, lines: Iterable[str], file_name: str = "") -> ReferenceImportSummary:
+    """Load (or refresh) postcode → LSOA from an ONS postcode directory file."""
+    counts = ReadCounts()
+    years, rows = read_postcode_directory(lines, counts)
+    loaded = _upsert_postcode_lsoa(rows)
     return ReferenceImportSummary(file=file_name, lsoa_years=years, rows_loaded=loaded).take_counts(counts)
 
 
@@ -107,16 +130,23 @@ def import_lsoa_imd(*, lines: Iterable[str], vintage: str | None = None, file_na
         raise ReferenceFileError(
             f"--vintage {vintage} does not match the file, whose LSOA column makes it {file_vintage}"
         )
-    loaded = _upsert(
-        rows,
-        key=lambda r: r.lsoa_code,
-        build=lambda r: LsoaDeprivation(
-            lsoa_code=r.lsoa_code, vintage=file_vintage, imd_rank=r.imd_rank, imd_decile=r.imd_decile
-        ),
-        unique_fields=["lsoa_code", "vintage"],
-        update_fields=["imd_rank", "imd_decile"],
-    )
+    loaded = _upsert_lsoa_imd(rows, vintage=file_vintage)
     return ReferenceImportSummary(file=file_name, vintage=file_vintage, rows_loaded=loaded).take_counts(counts)
+
+
+@transaction.atomic
+def load_reference_rows(
+    *, vintage: str, postcode_lsoas: Iterable[PostcodeLsoaRow], lsoa_imds: Iterable[LsoaImdRow]
+) -> None:
+    """Load reference rows that come from somewhere other than the published files (the demo's
+    synthetic areas), through the same upserts, so patients' deciles can then be derived from
+    them by the one rule. `postcode_lsoas` must be in the LSOA boundaries `vintage` ranks."""
+    rows = list(postcode_lsoas)
+    wrong_year = {row.lsoa_year for row in rows} - {LSOA_YEAR_FOR_VINTAGE[vintage]}
+    if wrong_year:
+        raise ReferenceFileError(f"{vintage} ranks {LSOA_YEAR_FOR_VINTAGE[vintage]} LSOAs, not {sorted(wrong_year)}")
+    _upsert_postcode_lsoa(rows)
+    _upsert_lsoa_imd(lsoa_imds, vintage=vintage)
 
 
 @transaction.atomic

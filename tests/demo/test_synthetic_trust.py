@@ -9,7 +9,10 @@ from django.core.management import CommandError, call_command
 
 from appointments.models import Appointment
 from demo import synthetic
+from demo.trust import load_synthetic_trust
+from patients.deprivation.models import LsoaDeprivation, PostcodeLsoa
 from patients.deprivation.quintiles import imd_quintile
+from patients.deprivation.services import refresh_patient_deprivation
 from patients.models import Patient, age_band
 from tests.support.factories import PatientFactory
 
@@ -120,3 +123,23 @@ def test_seed_demo_refuses_a_database_holding_real_patients_unless_told():
     assert Patient.objects.count() == 1
     call_command("seed_demo", "--patients", "50", "--allow-real-data")
     assert Patient.objects.filter(hospital_number="RX1234567").exists()
+
+
+@pytest.mark.django_db
+def test_demo_patients_get_their_deciles_from_the_reference_tables_by_the_deprivation_rule():
+    trust = synthetic.generate(patients=200, seed=3, today=TODAY)
+    load_synthetic_trust(trust)
+    expected = {p.hospital_number: (p.area.lsoa_code, p.area.imd_decile, "IMD2019") for p in trust.patients}
+    stored = Patient.objects.values_list("hospital_number", "lsoa_code", "imd_decile", "imd_vintage")
+    assert {number: tuple(rest) for number, *rest in stored} == expected
+    # Re-deriving from the reference tables, as after loading new IMD files, changes nobody.
+    assert refresh_patient_deprivation(vintage="IMD2019") == {"patients_updated": 0, "patients_unmatched": 0}
+
+
+@pytest.mark.django_db
+def test_seeding_again_with_other_areas_leaves_only_the_new_areas_in_the_reference_tables():
+    load_synthetic_trust(synthetic.generate(patients=100, seed=3, today=TODAY))
+    second = synthetic.generate(patients=100, seed=4, today=TODAY)
+    load_synthetic_trust(second)
+    assert set(LsoaDeprivation.objects.values_list("lsoa_code", flat=True)) == {a.lsoa_code for a in second.areas}
+    assert PostcodeLsoa.objects.count() == sum(len(a.postcodes) for a in second.areas)

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from patients.deprivation.lookup import derive_deprivation
 from patients.deprivation.models import LsoaDeprivation, PostcodeLsoa
 from patients.deprivation.readers import ReferenceFileError
-from patients.deprivation.selectors import derive_deprivation
 from patients.deprivation.services import import_lsoa_imd, import_postcode_lsoa, refresh_patient_deprivation, text_lines
 from patients.models import ImdVintage, Patient
 from tests.support.factories import PatientFactory

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -115,3 +116,35 @@ def test_scoring_without_an_active_model_says_what_to_do(demo_trust):
 def test_nightly_task_scores_and_returns_its_summary(demo_trust, active_risk_model):
     summary = score_upcoming_appointments.delay().get()
     assert summary["appointments"] == RiskScore.objects.count() > 0
+
+
+def _appointments_from_2019_without_outcomes(count: int) -> None:
+    first = datetime(2019, 4, 15, 9, 30, tzinfo=ZoneInfo("Europe/London"))
+    for i in range(count):
+        AppointmentFactory(
+            starts_at=first + timedelta(days=i % 10), booked_at=first - timedelta(days=30), attendance_code=0
+        )
+
+
+def test_scoring_nothing_upcoming_while_appointments_wait_for_an_outcome_is_refused_saying_so(active_risk_model):
+    _appointments_from_2019_without_outcomes(12)
+    with pytest.raises(CommandError) as refused:
+        call_command("score_appointments")
+    message = str(refused.value)
+    assert "12 appointments before then have no outcome (between 2019-04-15 and 2019-04-24)" in message
+    assert "--as-of 2019-04-15" in message
+    assert not RiskScore.objects.exists()
+
+
+def test_scoring_as_of_the_extracts_own_date_scores_its_upcoming_appointments(active_risk_model):
+    _appointments_from_2019_without_outcomes(12)
+    out = StringIO()
+    call_command("score_appointments", "--as-of", "2019-04-15", "--json", stdout=out)
+    assert json.loads(out.getvalue().strip().splitlines()[-1])["appointments"] == 12
+    assert RiskScore.objects.count() == 12
+
+
+def test_nothing_upcoming_and_nothing_waiting_is_not_an_error(active_risk_model):
+    out = StringIO()
+    call_command("score_appointments", "--json", stdout=out)
+    assert json.loads(out.getvalue().strip().splitlines()[-1])["appointments"] == 0

@@ -4,7 +4,8 @@ and refuses bad input with a clear message while the active model stays as it wa
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -75,3 +76,35 @@ def test_one_class_only_is_refused_and_the_active_model_is_unchanged(active_risk
         AppointmentFactory(patient=patient, starts_at=timezone.now() - timedelta(days=days),
                            attendance_code=AttendanceCode.ATTENDED)  # fmt: skip
     _assert_refused("One class only", active_risk_model)
+
+
+def _history_in_2019(days: int = 40) -> None:
+    patients = PatientFactory.create_batch(5)
+    first = datetime(2019, 3, 4, 10, 0, tzinfo=ZoneInfo("Europe/London"))
+    for i in range(days):
+        for j, patient in enumerate(patients):
+            code = AttendanceCode.DID_NOT_ATTEND if (i + j) % 6 == 0 else AttendanceCode.ATTENDED
+            AppointmentFactory(patient=patient, starts_at=first + timedelta(days=i), attendance_code=code)
+
+
+@override_settings(ATTEND_RISK_MIN_ROWS=100)
+def test_as_of_and_holdout_from_are_used_and_a_refusal_names_what_it_saw(db):
+    _history_in_2019()  # 200 appointments, 2019-03-04 to 2019-04-12
+    with pytest.raises(CommandError) as refused:
+        _train("--as-of", "2019-04-13", "--holdout-from", "2019-04-12")
+    message = str(refused.value)
+    assert "appointments that happened: 200 between 2019-03-04 and 2019-04-12" in message
+    assert "the hold-out from 2019-04-12 has 5 with" in message
+    assert not RiskModel.objects.exists()
+
+
+@override_settings(ATTEND_RISK_MIN_ROWS=100)
+def test_as_of_an_earlier_date_sees_only_the_appointments_before_it(db):
+    _history_in_2019()
+    with pytest.raises(CommandError, match="Too few rows: appointments that happened: 50 between 2019-03-04 and"):
+        _train("--as-of", "2019-03-14")
+
+
+def test_an_as_of_that_is_not_a_date_is_refused_by_the_command_line(db):
+    with pytest.raises(CommandError, match="not a date in the form YYYY-MM-DD: '13/04/2019'"):
+        _train("--as-of", "13/04/2019")

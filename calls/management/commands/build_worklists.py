@@ -1,22 +1,31 @@
 import json
-from datetime import date
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from calls.building import build_worklists
+from config.localtime import as_of_instant, parse_local_date
 
 
 class Command(BaseCommand):
     help = "Allocate pilot arms and fill the day's call lists (default today)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--date", type=date.fromisoformat, default=None, help="The list's day (YYYY-MM-DD).")
+        parser.add_argument(
+            "--as-of",
+            "--date",
+            dest="as_of",
+            type=parse_local_date,
+            default=None,
+            help="The list's day (YYYY-MM-DD; default today), built as at the start of that day. "
+            "--date is the same option under its older name.",
+        )
         parser.add_argument("--json", action="store_true", help="Print a JSON summary on the last line.")
 
     def handle(self, *args: object, **options: object) -> None:
-        day = options["date"] or timezone.localdate()
-        summary = {"date": day.isoformat(), **build_worklists(day=day)}
+        now = as_of_instant(options["as_of"])
+        day = options["as_of"] or timezone.localdate(now)
+        summary = {"date": day.isoformat(), **build_worklists(day=day, now=now)}
         if options["json"]:
             self.stdout.write(json.dumps(summary))
         else:

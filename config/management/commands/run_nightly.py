@@ -11,12 +11,13 @@ is reported and the others still run.
 from __future__ import annotations
 
 import json
-from datetime import date
 from io import StringIO
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+
+from config.localtime import parse_local_date
 
 
 class Command(BaseCommand):
@@ -25,11 +26,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--extract", help="An appointment extract to import first (CSV or FHIR Bundle).")
         parser.add_argument("--mapping", help="Column mapping file for the extract.")
-        parser.add_argument("--date", type=date.fromisoformat, default=None, help="The call lists' day (YYYY-MM-DD).")
+        parser.add_argument(
+            "--as-of",
+            "--date",
+            dest="as_of",
+            type=parse_local_date,
+            default=None,
+            help="Run the night as of the start of this local date (YYYY-MM-DD; default now): scoring, "
+            "reminder planning and the call lists all take it (--date is its older name). On any day "
+            "but today reminders are planned, not sent.",
+        )
         parser.add_argument("--json", action="store_true", help="Print a JSON summary on the last line.")
 
     def handle(self, *args: object, **options: object) -> None:
-        day = options["date"] or timezone.localdate()
+        day = options["as_of"] or timezone.localdate()
+        as_of = ["--as-of", day.isoformat()]
         steps: list[tuple[str, str, list[str]]] = []
         if options["extract"]:
             extract = [str(options["extract"]), "--no-progress"] + (
@@ -37,10 +48,10 @@ class Command(BaseCommand):
             )
             steps.append(("import", "import_appointments", extract))
         steps += [
-            ("score", "score_appointments", []),
-            ("build_worklists", "build_worklists", ["--date", day.isoformat()]),
+            ("score", "score_appointments", as_of),
+            ("build_worklists", "build_worklists", as_of),
             ("refresh_reports", "refresh_report_rollup", []),
-            ("reminders", "send_reminders", []),
+            ("reminders", "send_reminders", as_of),
         ]
         summary: dict[str, object] = {}
         for name, command, arguments in steps:

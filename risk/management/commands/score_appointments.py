@@ -3,6 +3,7 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.localtime import as_of_instant, parse_local_date
 from risk.predictor import ArtifactError
 from risk.scoring import ScoringError, score_upcoming
 
@@ -17,13 +18,19 @@ class Command(BaseCommand):
             default=settings.ATTEND_RISK_SCORE_DAYS,
             help="Score appointments starting in the next this many days (default %(default)s).",
         )
+        parser.add_argument(
+            "--as-of",
+            type=parse_local_date,
+            default=None,
+            help="Score as of the start of this local date (YYYY-MM-DD; default now), e.g. to replay an extract.",
+        )
         parser.add_argument("--json", action="store_true", help="Print a JSON summary on the last line.")
 
     def handle(self, *args: object, **options: object) -> None:
         if int(options["days"]) < 1:
             raise CommandError("--days must be at least 1.")
         try:
-            summary = score_upcoming(days=int(options["days"]))
+            summary = score_upcoming(days=int(options["days"]), now=as_of_instant(options["as_of"]))
         except (ScoringError, ArtifactError) as exc:
             raise CommandError(f"Nothing scored. {exc}") from None
         if options["json"]:

@@ -2,6 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.localtime import as_of_instant, parse_local_date
 from risk.predictor import ArtifactError
 from risk.presenters import METRICS, RiskModelPresenter, number
 from risk.registry import train_and_register
@@ -12,17 +13,43 @@ SHOWN = tuple(key for key, _, _ in METRICS)
 
 class Command(BaseCommand):
     help = (
-        "Train a DNA risk model on appointments that have happened, holding out the most recent weeks, "
-        "and print its hold-out metrics beside the baselines. The new model scores only once activated."
+        "Train a DNA risk model on appointments that happened before the as-of date, holding out the most "
+        "recent of them, and print its hold-out metrics beside the baselines. The new model scores only once "
+        "activated."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--as-of",
+            type=parse_local_date,
+            default=None,
+            help="Train as of the start of this local date (YYYY-MM-DD; default now), e.g. on last year's extract.",
+        )
+        parser.add_argument(
+            "--holdout-from",
+            type=parse_local_date,
+            default=None,
+            help="The hold-out is the appointments from this date to the as-of date "
+            "(default: the most recent 20%% of the appointments that happened, by whole days).",
+        )
+        parser.add_argument(
+            "--calibration-from",
+            type=parse_local_date,
+            default=None,
+            help="The calibration (validation) slice runs from this date to the hold-out "
+            "(default: the most recent 20%% of what comes before the hold-out).",
+        )
         parser.add_argument("--activate", action="store_true", help="Activate the new model straight away.")
         parser.add_argument("--json", action="store_true", help="Print a JSON summary on the last line.")
 
     def handle(self, *args: object, **options: object) -> None:
         try:
-            model = train_and_register(activate=bool(options["activate"]))
+            model = train_and_register(
+                as_of=as_of_instant(options["as_of"]),
+                holdout_from=options["holdout_from"],
+                validation_from=options["calibration_from"],
+                activate=bool(options["activate"]),
+            )
         except (TrainingError, ArtifactError) as exc:
             raise CommandError(f"No model trained; the active model is unchanged. {exc}") from None
         if options["json"]:
@@ -32,6 +59,7 @@ class Command(BaseCommand):
                 "features": model.features,
                 "trained_from": str(model.trained_from),
                 "trained_to": str(model.trained_to),
+                "calibration_from": model.parameters.get("calibration_from"),
                 "holdout_from": str(model.holdout_from),
                 "holdout_to": str(model.holdout_to),
                 "rows": model.parameters.get("rows", {}),
