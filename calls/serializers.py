@@ -30,7 +30,7 @@ class AppointmentOut(serializers.Serializer):
 class CallOut(serializers.ModelSerializer):
     patient = PatientOut()
     appointment = AppointmentOut()
-    claimed_by = serializers.CharField(source="claimed_by.username", default=None)
+    claimed_by = serializers.CharField(source="claimed_by.username", default=None, allow_null=True)
 
     class Meta:
         model = CallTask

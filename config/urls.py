@@ -29,3 +29,7 @@ urlpatterns = [
     path("webhooks/", include("reminders.webhook_urls")),
     path("healthz", healthz, name="healthz"),
 ]
+
+# An unknown /api/ path, or an error there, answers JSON like the rest of the API.
+handler404 = "config.openapi.page_not_found"
+handler500 = "config.openapi.server_error"

@@ -21,7 +21,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from accounts.permissions import HasRole
-from appointments.importing.models import ImportBatch
+from appointments.importing.models import ImportBatch, ImportFormat
 from appointments.importing.report import error_report_lines
 from appointments.importing.services import create_batch
 
@@ -39,7 +39,15 @@ class ImportUploadInput(serializers.Serializer):
         return value
 
 
+class _FormatOrNull(serializers.ChoiceField):
+    """The extract's format, or null while a pending upload has not been read yet (stored as "")."""
+
+    def to_representation(self, value: str) -> str | None:
+        return super().to_representation(value) if value else None
+
+
 class ImportBatchOutput(serializers.ModelSerializer):
+    format = _FormatOrNull(choices=ImportFormat.choices, allow_null=True, read_only=True)
     status_url = serializers.SerializerMethodField()
     error_report_url = serializers.SerializerMethodField()
 

@@ -129,6 +129,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Outpatient DNA risk, call lists, reminders and deprivation reports for NHS trusts.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Every operation's common error answers (401, 403, 404, 429; 400 and 415 where it takes input).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.document_error_responses",
+    ],
 }
 
 # --- Celery -----------------------------------------------------------------------------
