@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
 
 from appointments.models import Appointment, AttendanceCode, Specialty
@@ -57,16 +57,8 @@ def _score_chunk(
     scored_at: datetime,
     specialty_names: dict[str, str],
 ) -> np.ndarray:
-    # The chunk's patients as one array parameter (written out as a PostgreSQL array literal of
-    # integers): thousands of separate parameters cost more to bind than the query takes to run.
-    table = table_from_queryset(
-        Appointment.objects.extra(  # noqa: S610 (the parameter is a list of integers)
-            where=[f'"{Appointment._meta.db_table}"."patient_id" = ANY(%s::bigint[])'],
-            params=["{" + ",".join(str(int(p)) for p in patient_ids) + "}"],
-        )
-        if connection.vendor == "postgresql"
-        else Appointment.objects.filter(patient_id__in=patient_ids)
-    )
+    on_postgres = connection.vendor == "postgresql"
+    table = table_from_queryset((appointments_of_postgres if on_postgres else appointments_of_portable)(patient_ids))
     columns = compute_features(table)
     start, end = (window[0].timestamp(), window[1].timestamp())
     rows = np.flatnonzero((table.code == 0) & (table.starts >= start) & (table.starts < end))
@@ -78,10 +70,39 @@ def _score_chunk(
     probability = predictor.calibrator(contributions.sum(axis=1))  # contributions add up to the raw score
     bands = predictor.bands(probability)
     texts = reasons(columns, contributions, predictor.features, specialty_names)
-    ids = table.appointment_id[rows]
-    if connection.vendor == "postgresql":
-        _upsert_postgres(ids, model, probability, bands, texts, scored_at)
-        return bands
+    upsert = upsert_scores_postgres if on_postgres else upsert_scores_portable
+    upsert(table.appointment_id[rows], model, probability, bands, texts, scored_at)
+    return bands
+
+
+# Each PostgreSQL/SQLite fork below is a pair of twins with one contract; the pairs are checked
+# against each other on the same data by tests/risk/test_scoring_engines.py.
+
+
+def appointments_of_portable(patient_ids: list[int]) -> QuerySet[Appointment]:
+    """Every appointment of these patients (history and upcoming): the portable query."""
+    return Appointment.objects.filter(patient_id__in=patient_ids)
+
+
+def appointments_of_postgres(patient_ids: list[int]) -> QuerySet[Appointment]:
+    """The same appointments, with the chunk's patients as one array parameter (written out as a
+    PostgreSQL array literal of integers): thousands of separate parameters cost more to bind than
+    the query takes to run."""
+    return Appointment.objects.extra(  # noqa: S610 (the parameter is a list of integers)
+        where=[f'"{Appointment._meta.db_table}"."patient_id" = ANY(%s::bigint[])'],
+        params=["{" + ",".join(str(int(p)) for p in patient_ids) + "}"],
+    )
+
+
+def upsert_scores_portable(
+    ids: np.ndarray,
+    model: RiskModel,
+    probability: np.ndarray,
+    bands: np.ndarray,
+    texts: list[list[str]],
+    scored_at: datetime,
+) -> None:
+    """Insert or replace each appointment's one RiskScore: the portable upsert (bulk_create)."""
     with transaction.atomic():
         RiskScore.objects.bulk_create(
             [
@@ -93,14 +114,13 @@ def _score_chunk(
                     reasons=texts[i],
                     scored_at=scored_at,
                 )
-                for i in range(len(rows))
+                for i in range(len(ids))
             ],
             batch_size=WRITE_BATCH,
             update_conflicts=True,
             unique_fields=["appointment"],
             update_fields=["model", "probability", "band", "reasons", "scored_at"],
         )
-    return bands
 
 
 def _copy_json(texts: list[str], encoded: dict[tuple[str, ...], str]) -> str:
@@ -113,7 +133,7 @@ def _copy_json(texts: list[str], encoded: dict[tuple[str, ...], str]) -> str:
     return value
 
 
-def _upsert_postgres(
+def upsert_scores_postgres(
     ids: np.ndarray,
     model: RiskModel,
     probability: np.ndarray,
@@ -121,9 +141,9 @@ def _upsert_postgres(
     texts: list[list[str]],
     scored_at: datetime,
 ) -> None:
-    """The same upsert as bulk_create(update_conflicts=True): the rows are streamed into a
-    temporary table with COPY (no per-value parameters to quote), then one INSERT … ON CONFLICT
-    moves them into the scores table."""
+    """The same upsert as `upsert_scores_portable`: the rows are streamed into a temporary table
+    with COPY (no per-value parameters to quote), then one INSERT … ON CONFLICT moves them into
+    the scores table."""
     table = RiskScore._meta.db_table
     encoded: dict[tuple[str, ...], str] = {}
     with transaction.atomic(), connection.cursor() as cursor:

@@ -136,13 +136,24 @@ def _epoch(field: str, *, is_date: bool = False) -> Cast:
 
 
 def table_from_queryset(appointments: QuerySet) -> AppointmentTable:
-    """One query: the appointments with the patient columns the features need.
+    """One query: the appointments with the patient columns the features need."""
+    if connections[appointments.db].vendor == "postgresql":
+        return table_from_queryset_postgres(appointments)
+    return table_from_queryset_portable(appointments)
 
-    On PostgreSQL the database turns times into epoch seconds (parsing hundreds of
-    thousands of timestamps in Python is most of the cost of reading them).
-    """
-    if connections[appointments.db].vendor != "postgresql":
-        return _build(list(appointments.values_list(*COLUMNS)))
+
+# The two twins below give the same table for the same appointments;
+# tests/risk/test_scoring_engines.py runs both and compares.
+
+
+def table_from_queryset_portable(appointments: QuerySet) -> AppointmentTable:
+    """The table through the ORM's own rows (datetimes converted in Python)."""
+    return _build(list(appointments.values_list(*COLUMNS)))
+
+
+def table_from_queryset_postgres(appointments: QuerySet) -> AppointmentTable:
+    """The same table, with PostgreSQL turning times into epoch seconds (parsing hundreds of
+    thousands of timestamps in Python is most of the cost of reading them)."""
     epochs = {
         "_starts": _epoch("starts_at"),
         "_booked": _epoch("booked_at"),
