@@ -6,10 +6,12 @@ class CallsConfig(AppConfig):
     verbose_name = "Calls: call lists, calls, support offered and booking requests"
 
     def ready(self) -> None:
+        from accounts.scopes import register_patient_scope
         from appointments.changes import on_appointments_changed
         from audit.retention import register_retention
         from calls.replanning import calls_follow_changed_appointments
         from calls.requests import reply_call_me, reply_cancel_or_rebook
+        from calls.selectors import patients_of_team
         from reminders.models import InboundAction
         from reminders.replies import on_patient_request
 
@@ -21,3 +23,5 @@ class CallsConfig(AppConfig):
         # A patient's SMS reply asking for a call, or to cancel or rebook, lands on a list here.
         on_patient_request(InboundAction.CALL_ME, reply_call_me)
         on_patient_request(InboundAction.CANCEL_OR_REBOOK, reply_cancel_or_rebook)
+        # A team lead reads the requests and replies of their own team's patients.
+        register_patient_scope(patients_of_team)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from calls.models import CallResult, Intention, SupportStatus, SupportType
+from calls.models import NOTES_MAX_LENGTH, CallResult, Intention, SupportStatus, SupportType
 from calls.services import AttemptInput, SupportInput
 from patients.models import EthnicCategory, Patient
 
@@ -25,7 +25,9 @@ class AttemptForm(forms.Form):
     )
     interpreter_language = forms.CharField(label="Interpreter language", max_length=8, required=False)
     other_detail = forms.CharField(label="Other support: what was offered", max_length=500, required=False)
-    notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    notes = forms.CharField(
+        label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=NOTES_MAX_LENGTH
+    )
     mobile = forms.CharField(label="Mobile number", max_length=20, required=False)
     preferred_language = forms.CharField(label="Preferred language (code, e.g. en, pl, ur)", max_length=8)
     interpreter_required = forms.ChoiceField(label="Interpreter needed", choices=YES_NO, widget=forms.RadioSelect)

@@ -126,6 +126,11 @@ class CallTask(models.Model):
         return f"Call {self.patient_id} on {self.list_date} ({self.status})"
 
 
+# Free text a handler types about a patient is bounded: a call's notes, and a support offer's detail.
+NOTES_MAX_LENGTH = 2000
+DETAIL_MAX_LENGTH = 500
+
+
 class CallResult(models.TextChoices):
     REACHED = "reached", "Reached the patient"
     NO_ANSWER = "no_answer", "No answer"

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Team
+from accounts.scopes import patients_in_scope
 from accounts.selectors import team_of
 from calls.models import CLAIMABLE_STATUSES, BookingRequest, CallAttempt, CallTask, CallTaskStatus
+from patients.models import Patient
 from reminders.models import Reminder
 
 
@@ -89,9 +91,27 @@ def messages_sent(task: CallTask) -> QuerySet[Reminder]:
     )
 
 
-def booking_requests_open() -> QuerySet[BookingRequest]:
+def patients_of_team(user: Any, patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    """The patients a team lead works with (registered as accounts.scopes' rule): those on their
+    team's call lists, and those on no team's list at all (a patient who texted before any list
+    held them), so that no request goes unseen."""
+    team = team_of(user)
+    if team is None:
+        return patients.none()
+    on_team = CallTask.objects.filter(team=team, patient=OuterRef("pk"))
+    on_any = CallTask.objects.filter(patient=OuterRef("pk"))
+    return patients.filter(Exists(on_team) | ~Exists(on_any))
+
+
+def patients_in_scope_of(user: Any) -> QuerySet[Patient]:
+    """The patients `user` works with (accounts.scopes), for the lists of patients' requests."""
+    return patients_in_scope(user, Patient.objects.all())
+
+
+def booking_requests_open(user: Any) -> QuerySet[BookingRequest]:
+    """Requests not yet actioned in the PAS, of the patients `user` works with."""
     return (
-        BookingRequest.objects.filter(handled_at__isnull=True)
+        BookingRequest.objects.filter(handled_at__isnull=True, patient__in=patients_in_scope_of(user))
         .select_related("patient", "appointment__clinic", "appointment__site")
         .order_by("created_at")
     )

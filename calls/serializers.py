@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from calls.models import CallResult, CallTask, Intention, SupportOffer, SupportStatus, SupportType
+from calls.models import (
+    DETAIL_MAX_LENGTH,
+    NOTES_MAX_LENGTH,
+    CallResult,
+    CallTask,
+    Intention,
+    SupportOffer,
+    SupportStatus,
+    SupportType,
+)
 from calls.services import AttemptInput, SupportInput
 from patients.models import EthnicCategory
 
@@ -91,7 +100,7 @@ class SupportIn(serializers.Serializer):
     support_type = serializers.ChoiceField(choices=SupportType.choices)
     status = serializers.ChoiceField(choices=SupportStatus.choices, default=SupportStatus.OFFERED)
     language = serializers.CharField(max_length=8, required=False, allow_blank=True, default="")
-    detail = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    detail = serializers.CharField(max_length=DETAIL_MAX_LENGTH, required=False, allow_blank=True, default="")
 
 
 class ContactIn(serializers.Serializer):
@@ -106,7 +115,7 @@ class ContactIn(serializers.Serializer):
 class AttemptIn(serializers.Serializer):
     result = serializers.ChoiceField(choices=CallResult.choices)
     intention = serializers.ChoiceField(choices=Intention.choices, required=False, allow_blank=True, default="")
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTES_MAX_LENGTH)
     support = SupportIn(many=True, required=False, default=list)
     contact = ContactIn(required=False, default=dict)
 

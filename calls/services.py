@@ -20,6 +20,8 @@ from appointments.models import Appointment
 from audit.models import AuditAction
 from audit.services import audit_record, field_changes
 from calls.models import (
+    DETAIL_MAX_LENGTH,
+    NOTES_MAX_LENGTH,
     BookingRequestKind,
     CallAttempt,
     CallResult,
@@ -105,6 +107,8 @@ def _check_attempt(data: AttemptInput) -> None:
         raise InvalidAttempt("Choose what happened on the call.")
     if data.intention and data.intention not in Intention.values:
         raise InvalidAttempt("Choose a valid intention.")
+    if len(data.notes) > NOTES_MAX_LENGTH:
+        raise InvalidAttempt(f"Notes can be at most {NOTES_MAX_LENGTH:,} characters ({len(data.notes):,} given).")
     if data.result != CallResult.REACHED and (data.intention or data.support):
         raise InvalidAttempt("Intention and support can only be recorded when the patient was reached.")
     seen = set()
@@ -118,6 +122,8 @@ def _check_attempt(data: AttemptInput) -> None:
             raise InvalidAttempt(f"Unknown support status {offer.status!r}.")
         if offer.support_type == SupportType.INTERPRETER and not offer.language.strip():
             raise InvalidAttempt("Say which language the interpreter is for.")
+        if len(offer.detail) > DETAIL_MAX_LENGTH:
+            raise InvalidAttempt(f"Support details can be at most {DETAIL_MAX_LENGTH} characters.")
         if offer.support_type == SupportType.OTHER and not offer.detail.strip():
             raise InvalidAttempt("Describe the other support offered.")
 

@@ -182,7 +182,7 @@ def team_reassign(request: HttpRequest, task_id: int) -> HttpResponse:
 def booking_requests(request: HttpRequest) -> HttpResponse:
     rows = [
         {"request": r, "appointment": AppointmentPresenter(r.appointment) if r.appointment else None}
-        for r in selectors.booking_requests_open()
+        for r in selectors.booking_requests_open(request.user)
     ]
     return render(request, "calls/booking_requests.html", {"rows": rows})
 
@@ -190,7 +190,11 @@ def booking_requests(request: HttpRequest) -> HttpResponse:
 @role_required(LEAD)
 @require_POST
 def booking_request_done(request: HttpRequest, request_id: int) -> HttpResponse:
-    """The booking team has actioned the request in the PAS: it leaves the open list."""
+    """The booking team has actioned the request in the PAS: it leaves the open list. A lead
+    may mark only the requests their list shows (their team's patients)."""
+    in_scope = BookingRequest.objects.filter(pk=request_id, patient__in=selectors.patients_in_scope_of(request.user))
+    if not in_scope.exists():
+        raise Http404("No such booking request.")
     try:
         booking, marked = patient_requests.booking_request_done(request_id=request_id, by=request.user, request=request)
     except BookingRequest.DoesNotExist:
@@ -208,7 +212,7 @@ def booking_requests_csv(request: HttpRequest) -> HttpResponse:
 
     Every cell goes through config.spreadsheets' safe-cell rule, ids and phone numbers
     included: the booking team opens this file in a spreadsheet."""
-    rows = list(selectors.booking_requests_open())
+    rows = list(selectors.booking_requests_open(request.user))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="booking-requests-{timezone.localdate()}.csv"'
     writer = safe_writer(response)

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import Any
 
+from django.db.models import Q, QuerySet
+
+from accounts.scopes import patients_in_scope
+from patients.models import Patient
 from reminders.models import InboundAction, InboundMessage, Reminder
 
 
-def replies_for_team_lead(*, include_read: bool = False) -> QuerySet[InboundMessage]:
-    """Texts Attend could not act on by itself, newest first, unread unless asked."""
-    replies = InboundMessage.objects.filter(action=InboundAction.FOR_TEAM_LEAD).select_related("patient")
+def replies_for_team_lead(user: Any, *, include_read: bool = False) -> QuerySet[InboundMessage]:
+    """Texts Attend could not act on by itself, newest first, unread unless asked: those of the
+    patients `user` works with (accounts.scopes), and those from a number matching no patient."""
+    patients = patients_in_scope(user, Patient.objects.all())
+    replies = (
+        InboundMessage.objects.filter(action=InboundAction.FOR_TEAM_LEAD)
+        .filter(Q(patient__isnull=True) | Q(patient__in=patients))
+        .select_related("patient")
+    )
     return replies if include_read else replies.filter(read_at__isnull=True)
 
 

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
-from reminders.models import InboundAction, InboundMessage
 from reminders.selectors import replies_for_team_lead
 
 
@@ -19,16 +18,14 @@ def replies(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reminders/sms_replies.html",
-        {"replies": replies_for_team_lead(include_read=include_read)[:200], "include_read": include_read},
+        {"replies": replies_for_team_lead(request.user, include_read=include_read)[:200], "include_read": include_read},
     )
 
 
 @role_required("accounts.lead_team")
 @require_POST
 def reply_mark_read(request: HttpRequest, reply_id: int) -> HttpResponse:
-    updated = InboundMessage.objects.filter(
-        pk=reply_id, action=InboundAction.FOR_TEAM_LEAD, read_at__isnull=True
-    ).update(read_at=timezone.now())
+    updated = replies_for_team_lead(request.user).filter(pk=reply_id).update(read_at=timezone.now())
     if updated:
         messages.success(request, "Marked as read.")
     return redirect("sms-replies")
