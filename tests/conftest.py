@@ -15,8 +15,10 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.db.models.signals import post_save
 
 from accounts.roles import ADMIN, CALL_HANDLER, DIRECTOR, TEAM_LEAD
+from appointments.importing.models import ImportBatch, ImportStatus
 from tests.support.factories import make_user
 
 CHROMIUM = os.environ.get("ATTEND_CHROMIUM", "/usr/bin/chromium")
@@ -79,3 +81,24 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def import_counts_add_up():
+    """Every import that finishes in any test, by any route (command, API task,
+    import_extract), accounts for each row it read exactly once:
+    created + updated + unchanged + rejected == read."""
+
+    def check(sender, instance: ImportBatch, **kwargs) -> None:
+        if instance.status != ImportStatus.SUCCEEDED:
+            return
+        accounted = instance.rows_created + instance.rows_updated + instance.rows_unchanged + instance.rows_rejected
+        assert accounted == instance.rows_read, (
+            f"import {instance.file_name!r}: {instance.rows_read} read, but {instance.rows_created} created + "
+            f"{instance.rows_updated} updated + {instance.rows_unchanged} unchanged + "
+            f"{instance.rows_rejected} rejected = {accounted}"
+        )
+
+    post_save.connect(check, sender=ImportBatch, dispatch_uid="import_counts_add_up")
+    yield
+    post_save.disconnect(sender=ImportBatch, dispatch_uid="import_counts_add_up")

@@ -156,11 +156,6 @@ def test_a_later_extract_updates_outcome_time_and_contact_details(tmp_path):
     assert appointment.patient.mobile == "+447700900456"
 
 
-def test_the_same_appointment_twice_in_one_file_is_one_appointment_with_the_later_values(tmp_path):
-    _import(tmp_path, [row(), row(attendance_code="3")])
-    assert Appointment.objects.get().attendance_code == AttendanceCode.DID_NOT_ATTEND
-
-
 def test_a_later_extract_without_a_phone_column_keeps_the_mobile_on_file(tmp_path):
     _import(tmp_path, [row()])
     header = [c for c in row() if c != "phone"]
