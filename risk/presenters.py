@@ -8,22 +8,35 @@ from config.disclosure import rate_is_disclosive
 from risk.features import BY_NAME
 from risk.models import RiskModel
 
-MODELS = (("model", "This model"), ("logistic_regression", "Logistic regression"),
-          ("prior_dna_rate_rule", "Prior DNA rate rule"))  # fmt: skip
+MODELS = (
+    ("model", "This model"),
+    ("spline_logistic_regression", "Logistic regression (splines)"),
+    ("gradient_boosting_defaults", "Gradient boosting (scikit-learn defaults)"),
+    ("prior_dna_rate_rule", "Prior DNA rate rule"),
+    ("logistic_regression", "Logistic regression (linear inputs)"),  # models trained before the spline baseline
+)
+LABELS = dict(MODELS)
 METRICS = (
     ("auc", "AUC (ranking: 0.5 is chance, 1 is perfect)", 3),
     ("pr_auc", "PR-AUC (ranking of the rarer DNAs)", 3),
     ("brier", "Brier score (lower is better)", 4),
     ("calibration_slope", "Calibration slope (1 is ideal)", 2),
     ("calibration_intercept", "Calibration intercept (0 is ideal)", 2),
+    ("mean_predicted", "Mean predicted DNA risk", None),
+    ("dna_rate", "Observed DNA rate", None),
     ("ece", "Expected calibration error (lower is better)", 4),
     ("recall_top_10", "Share of DNAs reached calling the top 10% each day", None),
     ("precision_top_10", "Share of the top 10% each day who did not attend", None),
     ("recall_top_20", "Share of DNAs reached calling the top 20% each day", None),
     ("precision_top_20", "Share of the top 20% each day who did not attend", None),
 )
-BASELINE_PHRASES = (("logistic_regression", "a logistic regression on the same features"),
-                    ("prior_dna_rate_rule", "the prior DNA rate rule"))  # fmt: skip
+BASELINE_PHRASES = (
+    ("spline_logistic_regression", "a logistic regression with splines for lead time and history"),
+    ("gradient_boosting_defaults", "scikit-learn's gradient boosting with its defaults"),
+    ("prior_dna_rate_rule", "the prior DNA rate rule"),
+    ("logistic_regression", "a logistic regression on the same features"),
+)
+POPULATION_LABELS = {"all": "All hold-out appointments"}
 GROUPINGS = (("imd_quintile", "IMD quintile (1 = most deprived)"), ("sex", "Sex"), ("age_band", "Age band"),
              ("ethnic_group", "Ethnic group (used only to check the model, never as an input)"))  # fmt: skip
 
@@ -34,16 +47,50 @@ def number(value: float | None, places: int | None) -> str:
     return f"{value:.1%}" if places is None else f"{value:.{places}f}"
 
 
-def _comparison(baseline: str, d: dict[str, float]) -> str:
+def headline_population(metrics: dict) -> dict:
+    """The figures the card leads with: as deployed when the registry row has them; a row
+    trained before populations were kept holds its figures at the top level."""
+    for key in ("as_deployed", "all"):
+        if key in metrics:
+            return metrics[key]
+    return metrics
+
+
+def _p_value(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def comparison(baseline: str, d: dict[str, float]) -> str:
+    """One baseline against the model, in the words a director would quote: significantly better,
+    not significantly different, or significantly worse (DeLong's 95% interval for the AUC difference)."""
     interval = f"95% CI {d['ci_low']:+.3f} to {d['ci_high']:+.3f}"
-    p = "p < 0.001" if d["p_value"] < 0.001 else f"p = {d['p_value']:.3f}"
     if d["ci_low"] > 0:
-        verdict = "ranks better than"
+        verdict = "ranks significantly better than"
     elif d["ci_high"] < 0:
-        verdict = "ranks worse than"
+        verdict = "ranks significantly worse than"
     else:
-        verdict = "cannot be told apart from"
-    return f"The model {verdict} {baseline}: AUC {d['difference']:+.3f} ({interval}; {p})."
+        verdict = "is not significantly different from"
+    return f"The model {verdict} {baseline}: AUC {d['difference']:+.3f} ({interval}; {_p_value(d['p_value'])})."
+
+
+def verdict(figures: dict) -> str:
+    """The card's sentence: which ranks best on these rows, and where the model stands against each baseline."""
+    ranked = [(m.get("auc"), key) for key, m in figures.items() if isinstance(m, dict) and m.get("auc") is not None]
+    if not ranked:
+        return "No AUC could be computed on these appointments (they need both outcomes)."
+    best_auc, best = max(ranked)
+    above = figures.get("model", {}).get("auc_above", {})
+    groups: dict[str, list[str]] = {"significantly better than": [], "not significantly different from": [],
+                                    "significantly worse than": []}  # fmt: skip
+    for key, phrase in BASELINE_PHRASES:
+        if key in above:
+            d = above[key]
+            where = "significantly better than" if d["ci_low"] > 0 else (
+                "significantly worse than" if d["ci_high"] < 0 else "not significantly different from")  # fmt: skip
+            groups[where].append(f"{phrase} ({d['difference']:+.3f}, {_p_value(d['p_value'])})")
+    parts = [f"{where} {', '.join(items)}" for where, items in groups.items() if items]
+    lead = "This model ranks best" if best == "model" else f"{LABELS.get(best, best)} ranks best"
+    return f"{lead} (AUC {best_auc:.3f}). The model is " + "; ".join(parts) + "." if parts else f"{lead}."
 
 
 @dataclass(frozen=True)
@@ -86,26 +133,59 @@ class RiskModelPresenter:
         return [(k, str(v)) for k, v in sorted(self.model.parameters.items()) if k not in hidden]
 
     @property
+    def headline(self) -> dict:
+        return headline_population(self.model.metrics)
+
+    @property
     def headline_auc(self) -> str:
-        return number(self.model.metrics.get("model", {}).get("auc"), 3)
+        return number(self.headline.get("model", {}).get("auc"), 3)
 
     @property
-    def model_names(self) -> list[str]:
-        return [label for key, label in MODELS if key in self.model.metrics]
+    def verdict(self) -> str:
+        return verdict(self.headline)
 
     @property
-    def metric_rows(self) -> list[tuple[str, list[str]]]:
-        keys = [key for key, _ in MODELS if key in self.model.metrics]
+    def populations(self) -> list[tuple[str, dict]]:
+        """(label, figures) for each population the row holds, the headline first."""
+        metrics = self.model.metrics
+        kept = [(POPULATION_LABELS.get(k, k), metrics[k]) for k in POPULATION_LABELS if k in metrics]
+        return kept or [(POPULATION_LABELS["all"], metrics)]
+
+    def model_names_in(self, figures: dict) -> list[str]:
+        return [label for key, label in MODELS if key in figures]
+
+    @staticmethod
+    def metric_rows_in(figures: dict) -> list[tuple[str, list[str]]]:
+        keys = [key for key, _ in MODELS if key in figures]
         return [
-            (label, [number(self.model.metrics[k].get(metric), places) for k in keys])
+            (label, [number(figures[k].get(metric), places) for k in keys])
             for metric, label, places in METRICS
+            if any(figures[k].get(metric) is not None for k in keys)
         ]
 
     @property
+    def tables(self) -> list[dict]:
+        """Each population's side-by-side table and its DeLong sentences, for the page."""
+        return [
+            {
+                "label": label,
+                "names": self.model_names_in(figures),
+                "rows": self.metric_rows_in(figures),
+                "comparisons": self.comparisons_in(figures),
+                "verdict": verdict(figures),
+            }
+            for label, figures in self.populations
+        ]
+
+    @staticmethod
+    def comparisons_in(figures: dict) -> list[str]:
+        above = figures.get("model", {}).get("auc_above", {})
+        return [comparison(phrase, above[key]) for key, phrase in BASELINE_PHRASES if key in above]
+
+    @property
     def comparisons(self) -> list[str]:
-        """Whether the model ranks better than each baseline, in a sentence (DeLong's test on the hold-out)."""
-        above = self.model.metrics.get("model", {}).get("auc_above", {})
-        return [_comparison(phrase, above[key]) for key, phrase in BASELINE_PHRASES if key in above]
+        """Whether the model ranks better than each baseline on the headline rows (DeLong's test)."""
+        return self.comparisons_in(self.headline)
 
     @property
     def fairness_tables(self) -> list[tuple[str, list[FairnessRow]]]:

@@ -21,12 +21,12 @@ import lightgbm as lgb
 import numpy as np
 from django.conf import settings
 from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import StandardScaler
 
 from patients.deprivation.quintiles import imd_quintiles_array
 from patients.models import AGE_BANDS
 from risk import metrics
+from risk.baselines import baseline_predictions
+from risk.evaluation import judge
 from risk.features import BY_NAME, categories_of, compute_features, configured_features, design_matrix
 from risk.predictor import Calibrator, Predictor
 from risk.slices import TrainingError, choose_slices  # noqa: F401 (TrainingError: callers catch it from here)
@@ -74,41 +74,6 @@ def _fit_calibrator(raw: np.ndarray, y: np.ndarray) -> Calibrator:
         return Calibrator(kind="isotonic", x=iso.X_thresholds_.tolist(), y=iso.y_thresholds_.tolist())
     a, b = metrics._fit_logistic(np.column_stack([np.ones_like(raw), raw]), y.astype(np.float64))
     return Calibrator(kind="platt", a=float(a), b=float(b))
-
-
-def _logistic_inputs(matrix: np.ndarray, names: list[str], fill: np.ndarray, widths: list[int]) -> np.ndarray:
-    """Imputed numeric columns with missing indicators, categorical columns one-hot."""
-    parts = []
-    for i, name in enumerate(names):
-        column = matrix[:, i]
-        missing = np.isnan(column)
-        if BY_NAME[name].categorical:
-            onehot = np.zeros((len(column), widths[i]))
-            rows = np.flatnonzero(~missing)
-            onehot[rows, column[rows].astype(int)] = 1.0
-            parts.append(onehot)
-        else:
-            parts.append(np.where(missing, fill[i], column)[:, None])
-            parts.append(missing[:, None].astype(np.float64))
-    return np.hstack(parts)
-
-
-def _logistic_baseline(
-    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, names: list[str], categories: dict[str, list[str]]
-) -> np.ndarray:
-    fill = np.nan_to_num(np.nanmedian(np.where(np.isfinite(x_train), x_train, np.nan), axis=0))
-    widths = [len(categories.get(n, [])) for n in names]
-    train = _logistic_inputs(x_train, names, fill, widths)
-    test = _logistic_inputs(x_test, names, fill, widths)
-    scaler = StandardScaler().fit(train)
-    model = LogisticRegression(max_iter=2000).fit(scaler.transform(train), y_train)
-    return model.predict_proba(scaler.transform(test))[:, 1]
-
-
-def _prior_rate_rule(columns: dict[str, np.ndarray], base_rate: float) -> np.ndarray:
-    """The rule many trusts use today: the patient's own DNA rate so far (the trust's rate if no history)."""
-    rate = columns["prior_dna_rate"]
-    return np.where(np.isnan(rate), base_rate, rate)
 
 
 def _groups(table: AppointmentTable, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -170,32 +135,20 @@ def train_model(
     predictor = Predictor(booster, calibrator, features, categories, thresholds)
 
     p_model = predictor.probability(x[holdout])
-    fit_rows = train | calibration
-    p_logistic = _logistic_baseline(x[fit_rows], y[fit_rows], x[holdout], features, categories)
-    holdout_columns = {n: v[holdout] for n, v in columns.items()}
-    p_rule = _prior_rate_rule(holdout_columns, float(y[fit_rows].mean()))
-    predictions = {"model": p_model, "logistic_regression": p_logistic, "prior_dna_rate_rule": p_rule}
-
+    fit_rows = slices.fit
+    baselines = baseline_predictions(
+        x_fit=x[fit_rows],
+        y_fit=y[fit_rows],
+        x_eval=x[holdout],
+        prior_dna_rate_eval=columns["prior_dna_rate"][holdout],
+        features=features,
+        categories=categories,
+    )
+    predictions = {"model": p_model, **baselines}
     _, _, day = local_weekday_and_hour(table.starts[holdout])
-    y_holdout = y[holdout]
-    flags = {
-        name: {share: metrics.top_of_day_flags(day, p, share) for share in metrics.TOP_SHARES}
-        for name, p in predictions.items()
-    }
-    overall = {name: metrics.evaluate(y_holdout, p, flags[name]) for name, p in predictions.items()}
-    overall["model"]["auc_above"] = {
-        name: metrics.auc_difference(y_holdout, p_model, p) for name, p in predictions.items() if name != "model"
-    }
+    holdout_columns = {n: v[holdout] for n, v in columns.items()}
     groups = _groups(table.take(np.flatnonzero(holdout)), holdout_columns)
-    fairness: dict[str, dict[str, dict[str, dict]]] = {}
-    for by, labels in groups.items():
-        fairness[by] = {}
-        for label in sorted(set(labels)):
-            rows = labels == label
-            fairness[by][str(label)] = {
-                name: metrics.evaluate(y_holdout[rows], p[rows], {s: f[rows] for s, f in flags[name].items()})
-                for name, p in predictions.items()
-            }
+    overall, fairness = judge(y=y[holdout], predictions=predictions, day=day, groups=groups)
     starts = table.starts
     return TrainingResult(
         predictor=predictor,
@@ -212,7 +165,7 @@ def train_model(
         trained_to=_local_date(starts[calibration].max()),
         holdout_from=slices.holdout_from,
         holdout_to=_local_date(starts[holdout].max()),
-        metrics=overall,
+        metrics={"all": overall},
         fairness=fairness,
         rows={"training": int(train.sum()), "calibration": int(calibration.sum()), "holdout": int(holdout.sum())},
     )

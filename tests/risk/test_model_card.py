@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from risk.models import RiskModel
-from risk.presenters import RiskModelPresenter
+from risk.presenters import RiskModelPresenter, headline_population, verdict
 from risk.registry import register_model
 
 
@@ -25,9 +25,10 @@ def test_director_sees_the_fairness_table_by_imd_quintile_and_ethnic_group(clien
 
 def test_card_shows_the_model_and_both_baselines_side_by_side(client_for, admin_user, card_url, active_risk_model):
     page = client_for(admin_user).get(card_url).content.decode()
-    for heading in ("This model", "Logistic regression", "Prior DNA rate rule", "Expected calibration error"):
+    for heading in ("This model", "Logistic regression (splines)", "Gradient boosting (scikit-learn defaults)",
+                    "Prior DNA rate rule", "Expected calibration error"):  # fmt: skip
         assert heading in page
-    assert f"{active_risk_model.metrics['model']['auc']:.3f}" in page
+    assert f"{headline_population(active_risk_model.metrics)['model']['auc']:.3f}" in page
     assert "Days between booking and appointment" in page  # the features, in words
 
 
@@ -35,11 +36,13 @@ def test_card_says_whether_the_model_really_ranks_better_than_each_baseline(
     client_for, director, card_url, active_risk_model
 ):
     page = client_for(director).get(card_url).content.decode()
-    versus_rule = active_risk_model.metrics["model"]["auc_above"]["prior_dna_rate_rule"]
+    versus_rule = headline_population(active_risk_model.metrics)["model"]["auc_above"]["prior_dna_rate_rule"]
     assert "DeLong" in page
     assert f"the prior DNA rate rule: AUC {versus_rule['difference']:+.3f}" in page
     assert f"95% CI {versus_rule['ci_low']:+.3f} to {versus_rule['ci_high']:+.3f}" in page
-    assert "a logistic regression on the same features: AUC" in page
+    assert "a logistic regression with splines for lead time and history: AUC" in page
+    assert "scikit-learn&#x27;s gradient boosting with its defaults: AUC" in page
+    assert RiskModelPresenter(active_risk_model).verdict in page.replace("&#x27;", "'")
 
 
 def test_card_says_the_score_is_never_used_to_overbook_or_move_patients_down_a_list(client_for, director, card_url):
@@ -96,3 +99,30 @@ def test_a_fairness_group_is_shown_only_when_its_dnas_and_attendances_are_both_f
     row = RiskModelPresenter._fairness_row("Group", {"rows": rows, "dnas": dnas, "dna_rate": dnas / rows, "auc": 0.7})
     assert (row.dna_rate != "suppressed") is shown
     assert (row.rows == f"{rows:,}") is shown
+
+
+def _difference(low: float, high: float) -> dict:
+    return {
+        "difference": (low + high) / 2,
+        "ci_low": low,
+        "ci_high": high,
+        "p_value": 0.2 if low < 0 < high else 0.0001,
+    }
+
+
+def test_the_verdict_names_the_best_and_says_not_significantly_different_as_plainly_as_better():
+    figures = {
+        "model": {"auc": 0.731, "auc_above": {
+            "spline_logistic_regression": _difference(-0.004, 0.006),
+            "gradient_boosting_defaults": _difference(-0.020, -0.004),
+            "prior_dna_rate_rule": _difference(0.030, 0.060),
+        }},
+        "spline_logistic_regression": {"auc": 0.730},
+        "gradient_boosting_defaults": {"auc": 0.743},
+        "prior_dna_rate_rule": {"auc": 0.686},
+    }  # fmt: skip
+    sentence = verdict(figures)
+    assert sentence.startswith("Gradient boosting (scikit-learn defaults) ranks best (AUC 0.743).")
+    assert "significantly better than the prior DNA rate rule (+0.045, p < 0.001)" in sentence
+    assert "not significantly different from a logistic regression with splines" in sentence
+    assert "significantly worse than scikit-learn's gradient boosting with its defaults (-0.012" in sentence

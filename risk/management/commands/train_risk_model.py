@@ -4,11 +4,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.localtime import as_of_instant, parse_local_date
 from risk.predictor import ArtifactError
-from risk.presenters import METRICS, RiskModelPresenter, number
+from risk.presenters import RiskModelPresenter
 from risk.registry import train_and_register
 from risk.training import TrainingError
-
-SHOWN = tuple(key for key, _, _ in METRICS)
 
 
 class Command(BaseCommand):
@@ -71,13 +69,15 @@ class Command(BaseCommand):
             f"Risk model v{model.version}: trained {model.trained_from} to {model.trained_to}, "
             f"hold-out {model.holdout_from} to {model.holdout_to}."
         )
-        names = list(model.metrics)
-        self.stdout.write(f"{'metric':<24}" + "".join(f"{n:>22}" for n in names))
-        for metric in SHOWN:
-            values = (number(model.metrics[n].get(metric), 3) for n in names)
-            self.stdout.write(f"{metric:<24}" + "".join(f"{value:>22}" for value in values))
-        for sentence in RiskModelPresenter(model).comparisons:
-            self.stdout.write(sentence)
+        card = RiskModelPresenter(model)
+        for table in card.tables:
+            self.stdout.write(f"\n{table['label']}:")
+            self.stdout.write(f"{'':<52}" + "".join(f"{name[:24]:>26}" for name in table["names"]))
+            for label, values in table["rows"]:
+                self.stdout.write(f"{label[:52]:<52}" + "".join(f"{value:>26}" for value in values))
+            for sentence in table["comparisons"]:
+                self.stdout.write(sentence)
+        self.stdout.write(f"\n{card.verdict}")
         state = (
             "active" if model.is_active else "not active: an admin activates it on the model page or with --activate"
         )
