@@ -111,17 +111,46 @@ class GapOutput(serializers.Serializer):
 
 class SpcPointOutput(serializers.Serializer):
     label = serializers.CharField()
-    value = serializers.FloatField(allow_null=True)
-    signals = serializers.ListField(child=serializers.CharField())
-    variation = serializers.CharField(allow_null=True)
+    value = serializers.FloatField(allow_null=True, help_text="Null for a suppressed or missing month.")
+    period = serializers.IntegerField(help_text="Which period (0 unless the chart is rebased) the point is in.")
+    mean = serializers.FloatField(allow_null=True)
+    lower_limit = serializers.FloatField(allow_null=True)
+    upper_limit = serializers.FloatField(allow_null=True)
+    signals = serializers.ListField(
+        child=serializers.CharField(), help_text="Every rule that fired: outside_limits, trend, two_of_three, shift."
+    )
+    special_cause = serializers.CharField(
+        allow_null=True, help_text="The rule the point is named by, in Making Data Count's ranking."
+    )
+    variation = serializers.CharField(allow_null=True, help_text="improvement, concern or common.")
+    description = serializers.CharField(
+        help_text='The signal in words, e.g. "Concern: 7 points in a row above the mean".'
+    )
+
+
+class SpcPeriodOutput(serializers.Serializer):
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    points = serializers.IntegerField()
+    mean = serializers.FloatField(allow_null=True)
+    lower_limit = serializers.FloatField(allow_null=True)
+    upper_limit = serializers.FloatField(allow_null=True)
+    baseline = serializers.IntegerField(allow_null=True)
 
 
 class SpcOutput(serializers.Serializer):
     measure = serializers.CharField()
-    mean = serializers.FloatField(allow_null=True)
+    mean = serializers.FloatField(allow_null=True, help_text="The latest period's mean.")
     upper_limit = serializers.FloatField(allow_null=True)
     lower_limit = serializers.FloatField(allow_null=True)
     improvement = serializers.CharField()
+    target = serializers.FloatField(allow_null=True)
+    variation_icon = serializers.CharField(allow_null=True)
+    variation_icon_text = serializers.CharField(allow_null=True)
+    assurance_icon = serializers.CharField(allow_null=True)
+    assurance_icon_text = serializers.CharField(allow_null=True)
+    warnings = serializers.ListField(child=serializers.CharField())
+    periods = SpcPeriodOutput(many=True)
     points = SpcPointOutput(many=True)
 
 

@@ -373,7 +373,7 @@ def monthly_dna_rate_chart(*, suppress: bool = False, **filters: Any) -> tuple[l
     rows = dna_rates("month", **filters)
     values = [None if (suppress and row.disclosive) or row.rate is None else 100 * row.rate for row in rows]
     labels = [_plain(row.groups["month"]) for row in rows]
-    return rows, xmr_chart(labels, values, improvement="down")
+    return rows, xmr_chart(values, labels=labels, improvement="down")
 
 
 def monthly_gap_chart(
@@ -384,4 +384,6 @@ def monthly_gap_chart(
     gaps.sort(key=lambda gap: gap.groups["month"])
     values = [None if (suppress and gap.disclosive) else gap.gap_points for gap in gaps]
     labels = [_plain(gap.groups["month"]) for gap in gaps]
-    return gaps, xmr_chart(labels, values, improvement="down")
+    target = gaps[0].target_points if gaps else target_points  # dna_gap fills in the current target
+    chart = xmr_chart(values, labels=labels, improvement="down", target=None if target is None else float(target))
+    return gaps, chart

@@ -12,6 +12,7 @@ from typing import Any
 from pilots.models import Pilot
 from reports.evaluation import arm_comparisons, support_by_type
 from reports.selectors import dna_gap, dna_rates, monthly_dna_rate_chart, monthly_gap_chart, rates_as_dicts
+from reports.spc import XmrChart
 
 Rows = list[dict[str, Any]]
 
@@ -42,7 +43,8 @@ def gap_by(by: str) -> Callable[[dict[str, Any], bool], Rows]:
     return table
 
 
-def with_spc_signals(rows: Rows, chart: Any) -> Rows:
+def with_spc_signals(rows: Rows, chart: XmrChart) -> Rows:
+    """Each month's row with its SPC signal in words ("Concern: 7 points in a row above the mean")."""
     points = {point.label: point for point in chart.points}
     out = []
     for row in rows:
@@ -50,7 +52,7 @@ def with_spc_signals(rows: Rows, chart: Any) -> Rows:
         out.append(
             {
                 **row,
-                "spc_signals": " ".join(point.signals) if point else "",
+                "spc_signals": point.description if point else "",
                 "spc_variation": point.variation if point else None,
             }
         )

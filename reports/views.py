@@ -30,6 +30,7 @@ from reports.selectors import (
     rates_as_dicts,
 )
 from reports.services import disparity_target_set
+from reports.spc import ASSURANCE_ICONS, VARIATION_ICONS, XmrChart
 
 REPORTS = "accounts.view_reports"
 
@@ -53,7 +54,8 @@ def _quintile_chart(rows: tables.Rows) -> dict[str, Any]:
     }
 
 
-def _spc_chart(chart: Any, *, y_label: str, target: float | None = None) -> dict[str, Any]:
+def _spc_chart(chart: XmrChart, *, y_label: str) -> dict[str, Any]:
+    """What dashboard.js draws: the points coloured by variation, the latest mean and limits, the target."""
     return {
         "labels": [point.label for point in chart.points],
         "values": [None if point.value is None else round(point.value, 3) for point in chart.points],
@@ -61,9 +63,50 @@ def _spc_chart(chart: Any, *, y_label: str, target: float | None = None) -> dict
         "mean": chart.mean,
         "upper": chart.upper_limit,
         "lower": chart.lower_limit,
-        "target": target,
+        "target": chart.target,
         "yLabel": y_label,
     }
+
+
+MDC_COLOURS = {"improvement": "#289de0", "concern": "#fab428", "common": "#7b7d7d"}
+# The small run of points inside a variation icon: flat for common cause, stepping up or down for a signal.
+ICON_LINES = {
+    "common": [(10, 30), (17, 24), (24, 33), (31, 25), (38, 31), (46, 27)],
+    "high": [(10, 38), (17, 36), (24, 37), (31, 26), (38, 22), (46, 20)],
+    "low": [(10, 18), (17, 20), (24, 19), (31, 30), (38, 34), (46, 36)],
+}
+
+
+def spc_icons(chart: XmrChart) -> list[dict[str, Any]]:
+    """Making Data Count's variation icon (from the latest point) and assurance icon (with a target)."""
+    icons = []
+    if chart.variation_icon:
+        variation, _, side = chart.variation_icon.partition("_")
+        shape = "common" if variation == "common" else side
+        colour = MDC_COLOURS[variation]
+        line = ICON_LINES[shape]
+        icons.append({
+            "kind": "variation", "name": chart.variation_icon, "colour": colour,
+            "text": VARIATION_ICONS[chart.variation_icon],
+            "line": " ".join(f"{x},{y}" for x, y in line),
+            # The last three points carry the signal's colour; common cause is grey throughout.
+            "dots": [{"x": x, "y": y, "colour": colour if shape == "common" or i >= 3 else MDC_COLOURS["common"]}
+                     for i, (x, y) in enumerate(line)],
+            "letter": {"high": "H", "low": "L"}.get(shape, ""),
+            "letter_y": 24 if shape == "high" else 46,
+        })  # fmt: skip
+    if chart.assurance_icon:
+        colour = {"pass": "improvement", "fail": "concern"}.get(chart.assurance_icon, "common")
+        icons.append({
+            "kind": "assurance", "name": f"assurance_{chart.assurance_icon}", "colour": MDC_COLOURS[colour],
+            "text": ASSURANCE_ICONS[chart.assurance_icon],
+            "letter": {"pass": "P", "fail": "F"}.get(chart.assurance_icon, "?"),
+        })  # fmt: skip
+    return icons
+
+
+def _spc_panel(chart: XmrChart) -> dict[str, Any]:
+    return {"icons": spc_icons(chart), "warnings": chart.warnings}
 
 
 def _arms_chart(evaluation: dict[str, Any]) -> dict[str, Any]:
@@ -82,7 +125,6 @@ def dashboard_start(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     suppress = must_suppress(request.user)
     target = current_target()
-    target_points = float(target.gap_points) if target else None
     # The quintile rates feed both the quintile table and the overall gap: one query, not two.
     quintile_rates = dna_rates("imd_quintile", **filters)
     quintiles = rates_as_dicts(quintile_rates, suppress=suppress)
@@ -105,9 +147,11 @@ def dashboard_start(request: HttpRequest) -> HttpResponse:
         "quintile_chart": _quintile_chart(quintiles),
         "gap": gap_of_quintiles(quintile_rates, target_gap).as_dict(suppress=suppress),
         "gap_over_time": gap_over_time,
-        "gap_chart": _spc_chart(gap_chart, y_label="Gap (percentage points)", target=target_points),
+        "gap_chart": _spc_chart(gap_chart, y_label="Gap (percentage points)"),
+        "gap_spc": _spc_panel(gap_chart),
         "rate_over_time": rate_over_time,
         "rate_chart": _spc_chart(rate_chart, y_label="DNA rate (%)"),
+        "rate_spc": _spc_panel(rate_chart),
         "specialties": tables.gap_by("specialty")(filters, suppress, sort, target_points=target_gap),
         "sort": sort,
         "pilot": pilot,

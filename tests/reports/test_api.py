@@ -57,6 +57,23 @@ def test_spc_api_returns_the_monthly_chart(client_for, director, small_numbers):
     body = client_for(director).get(reverse("api-report-spc"), {"measure": "dna_rate"}).json()
     assert body["measure"] == "dna_rate"
     assert [point["label"] for point in body["points"]] == ["2025-03"]
+    assert body["mean"] is None and "at least 2" in body["warnings"][0]
+
+
+def test_spc_api_gives_each_signal_in_words_and_the_icons(client_for, admin_user, make_appointments):
+    from datetime import date
+
+    for index in range(13):
+        dnas = 12 if index == 12 else (2 if index % 2 == 0 else 3)
+        day = date(2024 + index // 12, index % 12 + 1, 10)
+        make_appointments([DNA] * dnas + [ATTENDED] * (20 - dnas), day=day, imd_decile=1)
+    body = client_for(admin_user).get(reverse("api-report-spc"), {"measure": "dna_rate"}).json()
+    last = body["points"][-1]
+    assert last["special_cause"] == "above_upper_limit" and last["variation"] == "concern"
+    assert last["description"] == "Concern: a point above the upper process limit"
+    assert body["variation_icon"] == "concern_high"
+    assert body["warnings"] == []
+    assert body["periods"][0]["points"] == 13
 
 
 def test_evaluation_api_suppresses_small_arms(client_for, director, make_appointments):

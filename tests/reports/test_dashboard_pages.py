@@ -1,5 +1,6 @@
 import csv
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -139,3 +140,40 @@ def test_the_pilot_page_shows_arms_and_suppresses_small_counts(client_for, direc
     csv_response = client_for(director).get(reverse("dashboard-pilot-csv", args=[pilot.pk, "arms"]))
     first = next(csv.DictReader(io.StringIO(csv_response.content.decode())))
     assert first["intervention_dnas"] == "" and first["control_dnas"] == "9"
+
+
+@pytest.fixture
+def thirteen_months(make_appointments):
+    """Twelve steady months (10% and 15% DNAs in turn), then a month at 60%: one decile-1 patient a month."""
+    for index in range(13):
+        day = date(2024 + (index // 12), index % 12 + 1, 10)
+        dnas = 12 if index == 12 else (2 if index % 2 == 0 else 3)
+        make_appointments([DNA] * dnas + [ATTENDED] * (20 - dnas), day=day, imd_decile=1)
+
+
+def test_the_dna_rate_chart_says_its_signals_in_words_with_the_variation_icon(client_for, admin_user, thirteen_months):
+    response = client_for(admin_user).get(reverse("dashboard-start"))
+    content = response.content.decode()
+    signals = {row["month"]: row["spc_signals"] for row in response.context["rate_over_time"]}
+    assert signals["2025-01"] == "Concern: a point above the upper process limit"
+    assert signals["2024-06"] == "Improvement: 7 points in a row below the mean"
+    assert "outside_limits" not in content and "improvement (" not in content
+    assert 'data-icon="concern_high"' in content
+    assert "Special cause variation of a concerning nature: higher values" in content
+
+
+def test_the_gap_chart_shows_the_assurance_icon_against_the_target(client_for, admin_user, make_appointments):
+    DisparityTarget.objects.create(gap_points=Decimal("50"), set_by=admin_user)
+    for month in range(1, 13):
+        day = date(2024, month, 10)
+        make_appointments([DNA] * (4 + month % 2) + [ATTENDED] * 16, day=day, imd_decile=1)
+        make_appointments([DNA] * 2 + [ATTENDED] * 18, day=day, imd_decile=10)
+    content = client_for(admin_user).get(reverse("dashboard-start")).content.decode()
+    # The gap runs at 10 to 15 points, far under a ceiling of 50: the target is met every month.
+    assert 'data-icon="assurance_pass"' in content
+    assert "The target will be met every time unless something changes" in content
+
+
+def test_a_short_series_warns_on_the_page_that_its_limits_are_trial_limits(client_for, admin_user, small_numbers):
+    content = client_for(admin_user).get(reverse("dashboard-start")).content.decode()
+    assert "Only 1 point to chart" in content
