@@ -3,7 +3,8 @@
 Hostile input is bounded: a physical line longer than MAX_LINE_CHARS is skipped and
 reported (its remainder is read and discarded, never held), csv's own field-size
 limit catches a huge quoted field spanning lines, and a malformed record becomes a
-row error rather than stopping the run.
+row error rather than stopping the run. A header longer than MAX_LINE_CHARS refuses
+the file, with that reason.
 """
 
 from __future__ import annotations
@@ -46,6 +47,19 @@ class CsvSource:
             else:
                 yield line
 
+    def _check_header(self, header: list[str]) -> None:
+        """Refuse a first record that cannot be a header, saying why rather than listing
+        every column as missing. A header over MAX_LINE_CHARS on one line reaches here
+        as a blank record (its line was skipped); over several lines, inside quotes, as
+        a long record."""
+        if 1 in self._overlong or sum(map(len, header)) + len(header) > MAX_LINE_CHARS:
+            raise ExtractRefused(
+                f"The header row is longer than {MAX_LINE_CHARS:,} characters: this does not look like an "
+                "extract (its header names the columns, a few hundred characters)."
+            )
+        if not header:
+            raise ExtractRefused("The first line is blank: an extract starts with its header row.")
+
     def _index(self, header: list[str]) -> dict[str, int]:
         names = [name.strip().lower() for name in header]
         duplicates = sorted({name for name in names if name and names.count(name) > 1})
@@ -76,6 +90,7 @@ class CsvSource:
                 raise ExtractRefused("The file is empty.") from None
             except csv.Error as exc:
                 raise ExtractRefused(f"The header row is not CSV ({exc}).") from None
+            self._check_header(header)
             index = self._index(header)
             self.columns_present = frozenset(index)
             items = tuple(index.items())

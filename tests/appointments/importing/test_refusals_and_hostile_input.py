@@ -53,6 +53,27 @@ def test_a_semicolon_separated_file_is_refused_as_missing_columns(tmp_path):
     assert "required column" in _refused(_bytes(tmp_path, text.encode()))
 
 
+def test_a_header_line_longer_than_the_line_limit_is_refused_as_too_long_not_as_missing_columns(tmp_path):
+    header = ",".join(HEADER) + "," + "x" * MAX_LINE_CHARS
+    text = header + "\n" + csv_text([row()]).split("\n", 1)[1]
+    message = _refused(_bytes(tmp_path, text.encode()))
+    assert message == (
+        "The header row is longer than 65,536 characters: this does not look like an extract "
+        "(its header names the columns, a few hundred characters)."
+    )
+
+
+def test_a_header_of_many_short_lines_in_quotes_that_adds_up_past_the_limit_is_refused_as_too_long(tmp_path):
+    quoted = '"' + "\n".join(["y" * 1000] * 70) + '"'  # 70 KB over 70 lines, each under the line limit
+    text = ",".join(HEADER) + "," + quoted + "\n" + csv_text([row()]).split("\n", 1)[1]
+    assert "The header row is longer than 65,536 characters" in _refused(_bytes(tmp_path, text.encode()))
+
+
+def test_a_blank_first_line_is_refused_with_where_the_header_belongs(tmp_path):
+    message = _refused(_bytes(tmp_path, b"\n" + csv_text([row()]).encode()))
+    assert message == "The first line is blank: an extract starts with its header row."
+
+
 def test_a_repeated_header_column_is_refused(tmp_path):
     assert "repeats" in _refused(write_extract(tmp_path, [row()], header=[*HEADER, "postcode"]))
 
