@@ -18,7 +18,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
         return None
     from django.conf import settings
 
-    if getattr(settings, "ATTEND_BEHIND_PROXY", False):
+    if settings.ATTEND_BEHIND_PROXY:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
             return forwarded.split(",")[-1].strip() or None

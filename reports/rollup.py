@@ -90,6 +90,6 @@ def covers_whole_months(date_from: date | None, date_to: date | None) -> bool:
 def rollup_can_answer(pilot: int | None) -> bool:
     """Whether the rollup may answer: it is switched on, built, and no pilot is asked for (the
     dimensions it holds are selectors.ROLLUP_EXPRESSIONS)."""
-    if not getattr(settings, "ATTEND_REPORTS_USE_ROLLUP", True) or pilot:
+    if not settings.ATTEND_REPORTS_USE_ROLLUP or pilot:
         return False
     return DnaRollupBuild.objects.exists()

@@ -77,8 +77,8 @@ def check_feature_names(names: list[str]) -> None:
 
 def configured_features() -> list[str]:
     """The features a newly trained model uses, from settings, in catalogue order."""
-    wanted = list(getattr(settings, "ATTEND_RISK_FEATURES", None) or BY_NAME)
-    excluded = list(getattr(settings, "ATTEND_RISK_EXCLUDED_FEATURES", None) or [])
+    wanted = list(settings.ATTEND_RISK_FEATURES or BY_NAME)
+    excluded = list(settings.ATTEND_RISK_EXCLUDED_FEATURES)
     try:
         check_feature_names(wanted)
         check_feature_names([n for n in excluded if n not in NEVER_INPUTS])

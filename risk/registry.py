@@ -53,7 +53,7 @@ def register_model(*, result: TrainingResult) -> RiskModel:
 
 
 def excluded_by_settings(features: list[str]) -> list[str]:
-    excluded = set(getattr(settings, "ATTEND_RISK_EXCLUDED_FEATURES", None) or [])
+    excluded = set(settings.ATTEND_RISK_EXCLUDED_FEATURES)
     return [f for f in features if f in excluded]
 
 

@@ -211,7 +211,7 @@ def score_upcoming(*, days: int | None = None, now: datetime | None = None) -> S
     )
     if not patient_ids:
         _refuse_if_outcomes_are_missing(now, days)
-    chunk = int(getattr(settings, "ATTEND_RISK_SCORE_CHUNK", 20_000))
+    chunk = settings.ATTEND_RISK_SCORE_CHUNK
     specialty_names = dict(Specialty.objects.values_list("treatment_function_code", "name"))
     counts = {"high": 0, "medium": 0, "low": 0}
     chunks = 0

@@ -42,6 +42,11 @@ INSTALLED_APPS = [
     "reminders",
     "calls",
     "reports",
+    # After Attend's apps, in this order: login lockout, Content Security Policy, and the API
+    # documentation's Swagger UI served from Attend itself rather than a CDN (see below).
+    "axes",
+    "csp",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -53,6 +58,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.NoStoreWhenSignedInMiddleware",  # Cache-Control: no-store for signed-in people
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -114,11 +123,16 @@ MEDIA_ROOT = Path(env_str("ATTEND_MEDIA_ROOT", str(BASE_DIR / "media")))
 
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # A locked-out login's API tokens are refused too (accounts/authentication.py).
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.LockoutAwareTokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # An API view that names no role is closed: views declare accounts.permissions.HasRole(...).
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.DenyByDefault"],
+    # The API speaks JSON only. People read it through /api/docs/ (Swagger UI); DRF's
+    # browsable pages would need inline styles that the CSP forbids.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -139,6 +153,16 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.openapi.document_error_responses",
     ],
+    "ENUM_NAME_OVERRIDES": {
+        "CallTaskStatusEnum": "calls.models.CallTaskStatus",
+        "SupportStatusEnum": "calls.models.SupportStatus",
+    },
+    # The Swagger UI and ReDoc assets come from drf_spectacular_sidecar, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # The schema names every endpoint; only signed-in staff may read it.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # --- Celery -----------------------------------------------------------------------------
@@ -221,12 +245,6 @@ ATTEND_CALL_RETRY_AFTER_MINUTES = env_int("ATTEND_CALL_RETRY_AFTER_MINUTES", 120
 ATTEND_CALL_MAX_ATTEMPTS = env_int("ATTEND_CALL_MAX_ATTEMPTS", 3, minimum=1)
 # When the morning task builds the day's lists (Europe/London).
 ATTEND_WORKLIST_BUILD_AT = env_str("ATTEND_WORKLIST_BUILD_AT", "07:00")
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
-    {
-        "CallTaskStatusEnum": "calls.models.CallTaskStatus",
-        "SupportStatusEnum": "calls.models.SupportStatus",
-    }
-)
 # --- Issue 6: SMS reminders -------------------------------------------------------------
 # "database" (the default: an outbox table readable in the admin, for the demo and tests)
 # or "twilio".
@@ -265,11 +283,13 @@ ATTEND_SMS_SWEEP_SECONDS = env_int("ATTEND_SMS_SWEEP_SECONDS", 50, minimum=1)
 # used to turn calls into handler hours in the pilot evaluation. ATTEND_COST_PER_DNA above
 # values each DNA avoided.
 ATTEND_MINUTES_PER_CALL = env_float("ATTEND_MINUTES_PER_CALL", 8.0)
+# Reports read the rollup (reports/rollup.py) once it has been built; false makes every report
+# read the appointments directly (to check the rollup against them, or while one is suspect).
+ATTEND_REPORTS_USE_ROLLUP = env_bool("ATTEND_REPORTS_USE_ROLLUP", True)
 # --- Issue 8: security hardening ----------------------------------------------------------
 # Login lockout (django-axes). Staff in a trust often share one outgoing IP address, so
 # failures are counted per username: five wrong passwords lock that login (from every
 # address) for the cool-off period. A successful login clears the count.
-INSTALLED_APPS += ["axes", "csp"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked-out login before the password is checked
     "django.contrib.auth.backends.ModelBackend",
@@ -306,34 +326,6 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     },
 }
-MIDDLEWARE += [
-    "csp.middleware.CSPMiddleware",
-    "accounts.middleware.SessionTimeoutMiddleware",
-    "accounts.middleware.NoStoreWhenSignedInMiddleware",  # Cache-Control: no-store for signed-in people
-    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
-]
-
-# The API documentation's Swagger UI is served from Attend itself, not a CDN.
-INSTALLED_APPS += ["drf_spectacular_sidecar"]
-SPECTACULAR_SETTINGS.update(
-    {
-        "SWAGGER_UI_DIST": "SIDECAR",
-        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-        "REDOC_DIST": "SIDECAR",
-        # The schema names every endpoint; only signed-in staff may read it.
-        "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
-    }
-)
-# The API speaks JSON only. People read it through /api/docs/ (Swagger UI); DRF's
-# browsable pages would need inline styles that the CSP forbids.
-REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
-# An API view that names no role is closed: views declare accounts.permissions.HasRole(...).
-REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] = ["accounts.permissions.DenyByDefault"]
-# A locked-out login's API tokens are refused too (accounts/authentication.py).
-REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
-    "rest_framework.authentication.SessionAuthentication",
-    "accounts.authentication.LockoutAwareTokenAuthentication",
-]
 
 # Logs never carry an NHS number, phone number or message body (config/logging.py).
 # Keep this after any handler is added to LOGGING.

@@ -51,7 +51,7 @@ def patient_deprivation(found: Deprivation | None) -> tuple[str, int | None, str
 
 def current_vintage() -> str | None:
     """The vintage new deciles are derived in: ATTEND_IMD_VINTAGE if set, else the newest loaded."""
-    configured = getattr(settings, "ATTEND_IMD_VINTAGE", "")
+    configured = settings.ATTEND_IMD_VINTAGE
     if configured:
         return configured
     loaded = set(LsoaDeprivation.objects.values_list("vintage", flat=True).distinct())
