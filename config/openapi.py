@@ -27,8 +27,8 @@ VALIDATION_ERROR = {
     "additionalProperties": True,
 }
 COMMON = {
-    "401": "Not signed in, or the token is not valid (or its user is locked out).",
-    "403": "Your role does not allow this.",
+    "401": "Not signed in, or the token is not valid.",
+    "403": "Your role does not allow this (or the login is locked out, or no credentials were sent).",
     "404": "No such object, or no such endpoint.",
     "429": "Too many requests: slow down and try again.",
 }
