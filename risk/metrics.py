@@ -64,9 +64,10 @@ def top_of_day_flags(day: np.ndarray, p: np.ndarray, share: float) -> np.ndarray
     return flags
 
 
-def evaluate(y: np.ndarray, p: np.ndarray, flags: dict[float, np.ndarray]) -> dict[str, float | int | None]:
+def evaluate(y: np.ndarray, p: np.ndarray, flags: dict[float | str, np.ndarray]) -> dict[str, float | int | None]:
     """Every measure the model card reports, for one set of predictions. `flags` are the top-of-day selections, computed
-    over the whole day's list (so a subgroup's figures say what the shared list gives that group)."""
+    over the whole day's list (so a subgroup's figures say what the shared list gives that group), keyed by the
+    share of the day called (0.1 gives recall_top_10) or by a name ("capacity" gives recall_capacity)."""
     y = y.astype(np.float64)
     both = 0 < y.sum() < len(y)
     result: dict[str, float | int | None] = {
@@ -84,10 +85,10 @@ def evaluate(y: np.ndarray, p: np.ndarray, flags: dict[float, np.ndarray]) -> di
     if both:
         result["calibration_slope"], result["calibration_intercept"] = calibration_slope_intercept(y, p)
     for share, flagged in flags.items():
-        label = round(share * 100)
+        label = share if isinstance(share, str) else f"top_{round(share * 100)}"
         called_dnas = float((y * flagged).sum())
-        result[f"recall_top_{label}"] = called_dnas / float(y.sum()) if y.sum() else None
-        result[f"precision_top_{label}"] = called_dnas / float(flagged.sum()) if flagged.sum() else None
+        result[f"recall_{label}"] = called_dnas / float(y.sum()) if y.sum() else None
+        result[f"precision_{label}"] = called_dnas / float(flagged.sum()) if flagged.sum() else None
     return result
 
 

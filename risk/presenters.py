@@ -29,6 +29,8 @@ METRICS = (
     ("precision_top_10", "Share of the top 10% each day who did not attend", None),
     ("recall_top_20", "Share of DNAs reached calling the top 20% each day", None),
     ("precision_top_20", "Share of the top 20% each day who did not attend", None),
+    ("recall_capacity", "Share of DNAs reached at the teams' capacity", None),
+    ("precision_capacity", "Share of those called at capacity who did not attend", None),
 )
 BASELINE_PHRASES = (
     ("spline_logistic_regression", "a logistic regression with splines for lead time and history"),
@@ -36,7 +38,19 @@ BASELINE_PHRASES = (
     ("prior_dna_rate_rule", "the prior DNA rate rule"),
     ("logistic_regression", "a logistic regression on the same features"),
 )
-POPULATION_LABELS = {"all": "All hold-out appointments"}
+POPULATION_KEYS = ("as_deployed", "all")
+
+
+def population_label(key: str, metrics: dict) -> str:
+    """What a population is, in words, from what the registry row recorded about it."""
+    about = metrics.get("populations", {}).get(key, {})
+    rows = f" ({about['rows']:,} appointments)" if "rows" in about else ""
+    if key == "as_deployed":
+        days = about.get("booked_days_ahead_at_least", "?")
+        return f"As deployed: appointments booked at least {days} days ahead, so they could be on a call list{rows}"
+    return f"All hold-out appointments, including those booked too late to be called{rows}"
+
+
 GROUPINGS = (("imd_quintile", "IMD quintile (1 = most deprived)"), ("sex", "Sex"), ("age_band", "Age band"),
              ("ethnic_group", "Ethnic group (used only to check the model, never as an input)"))  # fmt: skip
 
@@ -148,8 +162,18 @@ class RiskModelPresenter:
     def populations(self) -> list[tuple[str, dict]]:
         """(label, figures) for each population the row holds, the headline first."""
         metrics = self.model.metrics
-        kept = [(POPULATION_LABELS.get(k, k), metrics[k]) for k in POPULATION_LABELS if k in metrics]
-        return kept or [(POPULATION_LABELS["all"], metrics)]
+        kept = [(population_label(k, metrics), metrics[k]) for k in POPULATION_KEYS if k in metrics]
+        return kept or [("All hold-out appointments", metrics)]
+
+    @property
+    def capacity(self) -> str:
+        c = self.model.metrics.get("capacity")
+        if not c:
+            return "No call team capacity was known when this model was trained."
+        return (
+            f"The teams' capacity: {c['calls_per_day']:,} calls a day against about {c['appointments_per_day']:,.0f} "
+            f"appointments a day that could be listed, so {c['share']:.1%} of them can be called."
+        )
 
     def model_names_in(self, figures: dict) -> list[str]:
         return [label for key, label in MODELS if key in figures]

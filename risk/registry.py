@@ -18,6 +18,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from accounts.models import Team
+from accounts.selectors import call_handlers_in
 from appointments.models import Appointment
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -102,22 +104,37 @@ def activate_model(*, model: RiskModel, by: Any = None) -> RiskModel:
     return model
 
 
+def teams_calls_per_day() -> int | None:
+    """The calls the trust's teams make on an ordinary day: every team's call handlers × its calls
+    per handler (the call lists' rule when no capacity is set for the day); None with no teams."""
+    total = sum(call_handlers_in(team).count() * team.calls_per_handler for team in Team.objects.all())
+    return total or None
+
+
 def train_and_register(
     *,
     as_of: datetime | None = None,
     holdout_from: date | None = None,
     validation_from: date | None = None,
+    calls_per_day: int | None = None,
     activate: bool = False,
     by: Any = None,
 ) -> RiskModel:
     """Train on every appointment before `as_of` (now), register the model, optionally activate it.
 
-    `holdout_from` / `validation_from` set the time slices by local date (risk.slices).
+    `holdout_from` / `validation_from` set the time slices by local date (risk.slices);
+    `calls_per_day` (default: the teams' capacity, `teams_calls_per_day`) sets the recall at capacity.
     Raises TrainingError before anything is written if the data cannot give a model.
     """
     as_of = as_of or timezone.now()
     table = table_from_queryset(Appointment.objects.filter(starts_at__lt=as_of))
-    result = train_model(table, as_of=as_of, holdout_from=holdout_from, validation_from=validation_from)
+    result = train_model(
+        table,
+        as_of=as_of,
+        holdout_from=holdout_from,
+        validation_from=validation_from,
+        calls_per_day=calls_per_day if calls_per_day is not None else teams_calls_per_day(),
+    )
     with transaction.atomic():
         model = register_model(result=result)
         if activate:

@@ -60,7 +60,7 @@ def _days(local_day: date) -> int:
 
 
 def _minimum() -> int:
-    return int(getattr(settings, "ATTEND_RISK_MIN_ROWS", 1000))
+    return int(settings.ATTEND_RISK_MIN_ROWS)
 
 
 def _share_boundary(local_days: np.ndarray, share: float) -> int | None:

@@ -26,7 +26,7 @@ from patients.deprivation.quintiles import imd_quintiles_array
 from patients.models import AGE_BANDS
 from risk import metrics
 from risk.baselines import baseline_predictions
-from risk.evaluation import judge
+from risk.evaluation import could_be_listed, judge_as_deployed
 from risk.features import BY_NAME, categories_of, compute_features, configured_features, design_matrix
 from risk.predictor import Calibrator, Predictor
 from risk.slices import TrainingError, choose_slices  # noqa: F401 (TrainingError: callers catch it from here)
@@ -68,7 +68,7 @@ class TrainingResult:
 
 
 def _fit_calibrator(raw: np.ndarray, y: np.ndarray) -> Calibrator:
-    kind = getattr(settings, "ATTEND_RISK_CALIBRATION", "platt")
+    kind = settings.ATTEND_RISK_CALIBRATION
     if kind == "isotonic":
         iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, y)
         return Calibrator(kind="isotonic", x=iso.X_thresholds_.tolist(), y=iso.y_thresholds_.tolist())
@@ -95,11 +95,13 @@ def train_model(
     validation_from: date | None = None,
     features: list[str] | None = None,
     rounds: int = DEFAULT_ROUNDS,
+    calls_per_day: int | None = None,
 ) -> TrainingResult:
     """Train on `table`'s appointments that happened before `as_of`; raise TrainingError if the data cannot.
 
     The slices are set by `holdout_from` / `validation_from` (local dates) or, without them,
-    chosen from the data (risk.slices).
+    chosen from the data (risk.slices). `calls_per_day` is the call teams' capacity, for the
+    recall and precision at capacity (left out when None).
     """
     features = features or configured_features()
     as_of_s = as_of.timestamp()
@@ -145,10 +147,18 @@ def train_model(
         categories=categories,
     )
     predictions = {"model": p_model, **baselines}
-    _, _, day = local_weekday_and_hour(table.starts[holdout])
-    holdout_columns = {n: v[holdout] for n, v in columns.items()}
-    groups = _groups(table.take(np.flatnonzero(holdout)), holdout_columns)
-    overall, fairness = judge(y=y[holdout], predictions=predictions, day=day, groups=groups)
+    held = table.take(np.flatnonzero(holdout))
+    _, _, day = local_weekday_and_hour(held.starts)
+    days_ahead_min = int(settings.ATTEND_CALL_DAYS_AHEAD_MIN)
+    overall, fairness = judge_as_deployed(
+        y=y[holdout],
+        predictions=predictions,
+        day=day,
+        listable=could_be_listed(held.starts, held.booked, day, days_ahead_min),
+        groups=_groups(held, {n: v[holdout] for n, v in columns.items()}),
+        calls_per_day=calls_per_day,
+        days_ahead_min=days_ahead_min,
+    )
     starts = table.starts
     return TrainingResult(
         predictor=predictor,
@@ -165,7 +175,7 @@ def train_model(
         trained_to=_local_date(starts[calibration].max()),
         holdout_from=slices.holdout_from,
         holdout_to=_local_date(starts[holdout].max()),
-        metrics={"all": overall},
+        metrics=overall,
         fairness=fairness,
         rows={"training": int(train.sum()), "calibration": int(calibration.sum()), "holdout": int(holdout.sum())},
     )

@@ -37,7 +37,8 @@ def test_training_from_the_database_registers_an_inactive_model_with_baselines(d
         summary = _train()
     model = RiskModel.objects.get(version=summary["version"])
     assert not model.is_active
-    assert set(model.metrics["all"]) == {"model", "spline_logistic_regression", "gradient_boosting_defaults",
+    assert set(model.metrics) >= {"as_deployed", "all", "populations"}
+    assert set(model.metrics["as_deployed"]) == {"model", "spline_logistic_regression", "gradient_boosting_defaults",
                                          "prior_dna_rate_rule"}  # fmt: skip
     assert "ethnic_group" in model.fairness
     assert model.artifact_sha256 and bytes(model.artifact).startswith(b"{")

@@ -37,6 +37,13 @@ class Command(BaseCommand):
             help="The calibration (validation) slice runs from this date to the hold-out "
             "(default: the most recent 20%% of what comes before the hold-out).",
         )
+        parser.add_argument(
+            "--calls-per-day",
+            type=int,
+            default=None,
+            help="The call teams' capacity, for recall at capacity (default: every team's call handlers × its "
+            "calls per handler).",
+        )
         parser.add_argument("--activate", action="store_true", help="Activate the new model straight away.")
         parser.add_argument("--json", action="store_true", help="Print a JSON summary on the last line.")
 
@@ -46,6 +53,7 @@ class Command(BaseCommand):
                 as_of=as_of_instant(options["as_of"]),
                 holdout_from=options["holdout_from"],
                 validation_from=options["calibration_from"],
+                calls_per_day=options["calls_per_day"],
                 activate=bool(options["activate"]),
             )
         except (TrainingError, ArtifactError) as exc:
@@ -77,6 +85,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{label[:52]:<52}" + "".join(f"{value:>26}" for value in values))
             for sentence in table["comparisons"]:
                 self.stdout.write(sentence)
+        self.stdout.write(f"\n{card.capacity}")
         self.stdout.write(f"\n{card.verdict}")
         state = (
             "active" if model.is_active else "not active: an admin activates it on the model page or with --activate"
