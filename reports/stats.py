@@ -90,3 +90,185 @@ def compare_proportions(events1: int, total1: int, events2: int, total2: int) ->
         return TestResult("fisher", float(scipy_stats.fisher_exact(table).pvalue))
     result = scipy_stats.chi2_contingency(table, correction=False)
     return TestResult("chi_square", float(result.pvalue))
+
+
+# --- Stratified comparisons (the pilot's arms within its randomisation strata) -------------------
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """One stratum's 2×2 table: events and totals in the first group (intervention) and the second (control)."""
+
+    events1: int
+    total1: int
+    events2: int
+    total2: int
+    label: str = ""
+
+    @property
+    def total(self) -> int:
+        return self.total1 + self.total2
+
+    @property
+    def events(self) -> int:
+        return self.events1 + self.events2
+
+    @property
+    def has_both_groups(self) -> bool:
+        return self.total1 > 0 and self.total2 > 0
+
+    @property
+    def difference(self) -> float:
+        return self.events1 / self.total1 - self.events2 / self.total2
+
+
+@dataclass(frozen=True)
+class ChiSquareTest:
+    statistic: float
+    df: int
+    p_value: float
+    i_squared: float | None = None  # for a heterogeneity test: the share of variation beyond chance
+
+
+@dataclass(frozen=True)
+class StratifiedEffect:
+    """Mantel–Haenszel estimates across strata, each None when it cannot be estimated, with the reason in words."""
+
+    strata: tuple[Stratum, ...]  # the strata with both groups, the only ones that carry information
+    risk_difference: Difference | None
+    relative_risk: Ratio | None
+    cmh: ChiSquareTest | None
+    heterogeneity: ChiSquareTest | None  # Cochran's Q on the risk-difference scale
+    breslow_day: ChiSquareTest | None  # equal odds ratios, with Tarone's correction
+    not_estimable: tuple[str, ...]
+
+
+def mantel_haenszel(strata: list[Stratum], *, z: float = Z95) -> StratifiedEffect:
+    """Group 1 against group 2 within strata, pooled by Mantel and Haenszel's weights.
+
+    - Risk difference: weights n1·n2/N (Greenland and Robins 1985) with Sato's variance (Sato 1989),
+      consistent both for a few large strata and for many sparse ones.
+    - Relative risk: Σ a1·n2/N ÷ Σ a2·n1/N (a = events, n = totals), with Greenland and Robins' (1985)
+      variance of its log.
+    - Cochran–Mantel–Haenszel chi-square (1 df, no continuity correction): is there any association
+      within strata?
+    - Heterogeneity: Cochran's Q of the stratum risk differences about their inverse-variance mean, with
+      I² (Higgins and Thompson 2002); and the Breslow–Day test of equal odds ratios with Tarone's correction.
+    A stratum lacking either group carries no information and is left out (so a pilot whose strata
+    all lack an arm has no estimate); every estimate that cannot be made says why in `not_estimable`.
+    """
+    usable = tuple(s for s in strata if s.has_both_groups)
+    if not usable:
+        reason = "No stratum has appointments in both arms, so no stratified effect can be estimated."
+        return StratifiedEffect(usable, None, None, None, None, None, (reason,))
+    reasons: list[str] = []
+    rd = _mh_risk_difference(usable, z, reasons)
+    rr = _mh_relative_risk(usable, z, reasons)
+    cmh = _cmh_test(usable, reasons)
+    return StratifiedEffect(
+        usable, rd, rr, cmh, _difference_heterogeneity(usable, reasons), _breslow_day(usable), tuple(reasons)
+    )
+
+
+def _mh_risk_difference(strata: tuple[Stratum, ...], z: float, reasons: list[str]) -> Difference | None:
+    if all(s.events == 0 for s in strata) or all(s.events == s.total for s in strata):
+        reasons.append("Every appointment in both arms had the same outcome, so the difference cannot be estimated.")
+        return None
+    weights = [s.total1 * s.total2 / s.total for s in strata]
+    estimate = math.fsum(w * s.difference for w, s in zip(weights, strata, strict=True)) / math.fsum(weights)
+    p_sum = math.fsum(
+        (s.total1**2 * s.events2 - s.total2**2 * s.events1 + s.total1 * s.total2 * (s.total2 - s.total1) / 2)
+        / s.total**2
+        for s in strata
+    )
+    q_sum = math.fsum(
+        (s.events1 * (s.total2 - s.events2) + s.events2 * (s.total1 - s.events1)) / (2 * s.total) for s in strata
+    )
+    variance = (estimate * p_sum + q_sum) / math.fsum(weights) ** 2
+    half = z * math.sqrt(max(variance, 0.0))
+    return Difference(estimate, estimate - half, estimate + half)
+
+
+def _mh_relative_risk(strata: tuple[Stratum, ...], z: float, reasons: list[str]) -> Ratio | None:
+    r = math.fsum(s.events1 * s.total2 / s.total for s in strata)
+    s_ = math.fsum(s.events2 * s.total1 / s.total for s in strata)
+    if s_ == 0:
+        reasons.append("No DNAs in the control arm, so the relative risk cannot be estimated.")
+        return None
+    if r == 0:
+        reasons.append("No DNAs in the intervention arm: the relative risk is 0, with no interval.")
+        return Ratio(0.0, None, None)
+    numerator = math.fsum(
+        (s.total1 * s.total2 * s.events - s.events1 * s.events2 * s.total) / s.total**2 for s in strata
+    )
+    se = math.sqrt(numerator / (r * s_))
+    estimate = r / s_
+    return Ratio(estimate, math.exp(math.log(estimate) - z * se), math.exp(math.log(estimate) + z * se))
+
+
+def _cmh_test(strata: tuple[Stratum, ...], reasons: list[str]) -> ChiSquareTest | None:
+    observed = sum(s.events1 for s in strata)
+    expected = math.fsum(s.total1 * s.events / s.total for s in strata)
+    variance = math.fsum(
+        s.total1 * s.total2 * s.events * (s.total - s.events) / (s.total**2 * (s.total - 1))
+        for s in strata
+        if s.total > 1
+    )
+    if variance <= 0:
+        reasons.append("No stratum has both DNAs and attendances, so the Cochran–Mantel–Haenszel test cannot be run.")
+        return None
+    statistic = (observed - expected) ** 2 / variance
+    return ChiSquareTest(statistic, 1, float(scipy_stats.chi2.sf(statistic, 1)))
+
+
+def _difference_heterogeneity(strata: tuple[Stratum, ...], reasons: list[str]) -> ChiSquareTest | None:
+    def variance(s: Stratum) -> float:
+        p1, p2 = s.events1 / s.total1, s.events2 / s.total2
+        return p1 * (1 - p1) / s.total1 + p2 * (1 - p2) / s.total2
+
+    # A stratum with no variation in either arm (no DNAs, or only DNAs) has no variance to weigh it by.
+    informative = [(s.difference, variance(s)) for s in strata if variance(s) > 0]
+    if len(informative) < 2:
+        reasons.append("Fewer than two strata have DNAs to compare, so heterogeneity across strata cannot be tested.")
+        return None
+    weights = [1 / v for _, v in informative]
+    pooled = math.fsum(w * d for w, (d, _) in zip(weights, informative, strict=True)) / math.fsum(weights)
+    q = math.fsum(w * (d - pooled) ** 2 for w, (d, _) in zip(weights, informative, strict=True))
+    df = len(informative) - 1
+    return ChiSquareTest(q, df, float(scipy_stats.chi2.sf(q, df)), max(0.0, (q - df) / q) if q > 0 else 0.0)
+
+
+def _breslow_day(strata: tuple[Stratum, ...]) -> ChiSquareTest | None:
+    # Only strata with both outcomes in both arms' margins vary; the odds ratio must be finite and positive.
+    tables = [s for s in strata if 0 < s.events < s.total]
+    ad = math.fsum(s.events1 * (s.total2 - s.events2) / s.total for s in tables)
+    bc = math.fsum((s.total1 - s.events1) * s.events2 / s.total for s in tables)
+    if len(tables) < 2 or ad == 0 or bc == 0:
+        return None
+    odds_ratio = ad / bc
+    statistic, deviation, total_variance = 0.0, 0.0, 0.0
+    for s in tables:
+        fitted = _fitted_events(s, odds_ratio)
+        cells = (fitted, s.total1 - fitted, s.events - fitted, s.total2 - s.events + fitted)
+        cell_variance = 1 / math.fsum(1 / cell for cell in cells)
+        statistic += (s.events1 - fitted) ** 2 / cell_variance
+        deviation += s.events1 - fitted
+        total_variance += cell_variance
+    statistic -= deviation**2 / total_variance  # Tarone (1985)
+    df = len(tables) - 1
+    return ChiSquareTest(statistic, df, float(scipy_stats.chi2.sf(statistic, df)))
+
+
+def _fitted_events(s: Stratum, odds_ratio: float) -> float:
+    """Group 1's events that give this stratum's margins the common odds ratio (the quadratic's root in range)."""
+    n1, n2, m = s.total1, s.total2, s.events
+    low, high = max(0, m - n2), min(n1, m)
+    # x(n2 − m + x) = OR (n1 − x)(m − x)  →  (1 − OR) x² + (n2 − m + OR (n1 + m)) x − OR n1 m = 0
+    a, b, c = 1 - odds_ratio, n2 - m + odds_ratio * (n1 + m), -odds_ratio * n1 * m
+    if abs(a) < 1e-12:
+        return -c / b
+    root = math.sqrt(b * b - 4 * a * c)
+    for x in ((-b + root) / (2 * a), (-b - root) / (2 * a)):
+        if low - 1e-9 <= x <= high + 1e-9:
+            return x
+    raise ArithmeticError("no fitted count within the margins")  # cannot happen for 0 < OR < ∞
