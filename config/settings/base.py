@@ -274,8 +274,10 @@ ATTEND_SMS_RETRY_BASE_SECONDS = env_int("ATTEND_SMS_RETRY_BASE_SECONDS", 60, min
 ATTEND_SMS_RETRY_MAX_SECONDS = env_int("ATTEND_SMS_RETRY_MAX_SECONDS", 3600, minimum=1)
 # A delivery receipt that arrives before its message id is recorded waits this long.
 ATTEND_SMS_EARLY_RECEIPT_DAYS = env_int("ATTEND_SMS_EARLY_RECEIPT_DAYS", 2, minimum=1)
-# A claim older than this belongs to a worker that died mid-sweep.
-ATTEND_SMS_CLAIM_TIMEOUT_SECONDS = env_int("ATTEND_SMS_CLAIM_TIMEOUT_SECONDS", 600, minimum=1)
+# A claim older than this belongs to a worker that died mid-send. Only a provider outside
+# the database holds claims (one message at a time, for one HTTP call of at most 10 s);
+# the outbox claims, writes and records a batch in one transaction and leaves none.
+ATTEND_SMS_CLAIM_TIMEOUT_SECONDS = env_int("ATTEND_SMS_CLAIM_TIMEOUT_SECONDS", 120, minimum=1)
 ATTEND_SMS_SWEEP_BATCH = env_int("ATTEND_SMS_SWEEP_BATCH", 50, minimum=1)
 ATTEND_SMS_SWEEP_SECONDS = env_int("ATTEND_SMS_SWEEP_SECONDS", 50, minimum=1)
 # --- Issue 7: reports and pilot evaluation ---
