@@ -156,7 +156,12 @@ class SpcOutput(serializers.Serializer):
 
 class EvaluationOutput(serializers.Serializer):
     pilot = serializers.DictField()
-    overall = serializers.DictField()
+    stratified = serializers.DictField(
+        help_text="The pilot's effect: Mantel–Haenszel risk difference (Sato variance) and relative risk across "
+        "IMD quintiles, the Cochran–Mantel–Haenszel test, heterogeneity across quintiles, and not_estimable: "
+        "what could not be estimated and why."
+    )
+    overall = serializers.DictField(help_text="The arms pooled, crude (not stratified).")
     by_imd_quintile = serializers.ListField(child=serializers.DictField())
     allocated_intervention = serializers.IntegerField(allow_null=True)
     reached = serializers.IntegerField(allow_null=True)

@@ -4,10 +4,15 @@ Intervention against control on the appointments that have happened (cancellatio
 excluded), overall and within each IMD quintile the randomisation was stratified by.
 Every count is aggregated in the database; Python adds the intervals and tests.
 
-- Risk difference = intervention DNA rate − control DNA rate, with Newcombe's interval;
-  relative risk with its log-scale interval; chi-square p-value (Fisher's exact test
-  when an expected count is under 5).
-- DNAs avoided = (control rate − intervention rate) × intervention appointments that happened.
+- The pilot's effect is stratified, as its randomisation was: the Mantel–Haenszel risk
+  difference across IMD quintiles (Sato's variance), the Mantel–Haenszel relative risk
+  (Greenland–Robins), the Cochran–Mantel–Haenszel test and tests of heterogeneity across
+  quintiles (reports.stats.mantel_haenszel). Arm sizes can differ between quintiles, and then
+  pooling the arms (the "crude" difference, still shown, labelled) can even reverse the sign.
+- Within a quintile: risk difference = intervention DNA rate − control DNA rate, with
+  Newcombe's interval; relative risk with its log-scale interval; chi-square p-value
+  (Fisher's exact test when an expected count is under 5).
+- DNAs avoided = −(stratified risk difference) × intervention appointments that happened.
 - Reach rate = intervention allocations whose call reached the patient ÷ intervention allocations.
 - Call-handler time = call attempts × ATTEND_MINUTES_PER_CALL.
 """
@@ -25,9 +30,21 @@ from calls.models import CallAttempt, CallResult, SupportOffer, SupportStatus, S
 from config.disclosure import is_small, rate_is_disclosive
 from pilots.models import Allocation, Arm, Pilot
 from reports.selectors import RateRow
-from reports.stats import Difference, Ratio, TestResult, compare_proportions, newcombe_difference, relative_risk
+from reports.stats import (
+    Difference,
+    Ratio,
+    StratifiedEffect,
+    Stratum,
+    TestResult,
+    compare_proportions,
+    mantel_haenszel,
+    newcombe_difference,
+    relative_risk,
+)
 
 ACCEPTED = (SupportStatus.ACCEPTED, SupportStatus.ARRANGED)
+CRUDE_LABEL = "All (crude, not stratified)"
+STRATIFIED_LABEL = "All, stratified by IMD quintile (Mantel–Haenszel)"
 
 
 @dataclass
@@ -82,6 +99,54 @@ class ArmComparison:
         }
 
 
+@dataclass
+class StratifiedComparison:
+    """The pilot's effect: intervention against control within each randomisation stratum, pooled."""
+
+    crude: ArmComparison  # the arms' totals, for the counts shown beside the effect and for suppression
+    effect: StratifiedEffect
+
+    @property
+    def dnas_avoided(self) -> float | None:
+        rd = self.effect.risk_difference
+        return None if rd is None else -rd.estimate * self.crude.intervention.appointments
+
+    def as_dict(self, *, suppress: bool = False) -> dict[str, Any]:
+        hide = suppress and self.crude.disclosive
+        e = self.effect
+        rd, rr, cmh, q, bd = e.risk_difference, e.relative_risk, e.cmh, e.heterogeneity, e.breslow_day
+        out: dict[str, Any] = {
+            "group": STRATIFIED_LABEL,
+            "intervention": self.crude.intervention.as_dict(suppress=suppress),
+            "control": self.crude.control.as_dict(suppress=suppress),
+            "suppressed": hide,
+            "strata": [s.label for s in e.strata],
+            "not_estimable": list(e.not_estimable),
+        }
+        if hide:
+            out["not_estimable"] = ["Suppressed: an arm has fewer than 5 DNAs or attendances."]
+            rd = rr = cmh = q = bd = None
+        return {
+            **out,
+            "risk_difference": rd.estimate if rd else None,
+            "rd_ci_low": rd.low if rd else None,
+            "rd_ci_high": rd.high if rd else None,
+            "relative_risk": rr.estimate if rr else None,
+            "rr_ci_low": rr.low if rr else None,
+            "rr_ci_high": rr.high if rr else None,
+            "test": "cochran_mantel_haenszel" if cmh else None,
+            "cmh_statistic": cmh.statistic if cmh else None,
+            "p_value": cmh.p_value if cmh else None,
+            "heterogeneity_q": q.statistic if q else None,
+            "heterogeneity_df": q.df if q else None,
+            "heterogeneity_p": q.p_value if q else None,
+            "heterogeneity_i_squared": q.i_squared if q else None,
+            "breslow_day_statistic": bd.statistic if bd else None,
+            "breslow_day_p": bd.p_value if bd else None,
+            "dnas_avoided": None if hide else self.dnas_avoided,
+        }
+
+
 @dataclass(frozen=True)
 class SupportRow:
     support_type: str
@@ -112,6 +177,7 @@ class PilotEvaluation:
     pilot: Pilot
     overall: ArmComparison
     by_quintile: list[ArmComparison]
+    stratified: StratifiedComparison
     allocated_intervention: int
     reached: int
     calls: int
@@ -129,16 +195,16 @@ class PilotEvaluation:
 
     @property
     def calls_per_dna_avoided(self) -> float | None:
-        avoided = self.overall.dnas_avoided
+        avoided = self.stratified.dnas_avoided
         return self.calls / avoided if avoided and avoided > 0 else None
 
     def as_dict(self, *, suppress: bool = False) -> dict[str, Any]:
         hide_overall = suppress and self.overall.disclosive
-        avoided = None if hide_overall else self.overall.dnas_avoided
+        avoided = None if hide_overall else self.stratified.dnas_avoided
         hours = self.handler_hours
         reach_hidden = suppress and rate_is_disclosive(self.reached, self.allocated_intervention)
         return {
-            **arms_as_dict(self.pilot, self.overall, self.by_quintile, suppress=suppress),
+            **arms_as_dict(self.pilot, self.overall, self.by_quintile, self.stratified, suppress=suppress),
             "allocated_intervention": None
             if suppress and is_small(self.allocated_intervention)
             else self.allocated_intervention,
@@ -228,18 +294,34 @@ def support_by_type(pilot: Pilot) -> list[SupportRow]:
     ]
 
 
-def arm_comparisons(pilot: Pilot) -> tuple[ArmComparison, list[ArmComparison]]:
-    """Intervention against control overall and per IMD quintile (and "IMD not known" if any):
-    the part of the evaluation the dashboard and the arms table show, from one query."""
+def _stratum_label(stratum: int) -> str:
+    return "IMD not known" if stratum == 0 else f"IMD quintile {stratum}"
+
+
+def arm_comparisons(pilot: Pilot) -> tuple[ArmComparison, list[ArmComparison], StratifiedComparison]:
+    """Intervention against control overall (crude), per IMD quintile (and "IMD not known" if any) and
+    stratified by them (the pilot's effect): what the dashboard and the arms table show, from one query."""
     counts = _arm_counts(pilot)
-    by_quintile = [_comparison(f"IMD quintile {q}", counts, {q}) for q in range(1, 6)]
+    by_quintile = [_comparison(_stratum_label(q), counts, {q}) for q in range(1, 6)]
     if any(stratum == 0 for _, stratum in counts):
-        by_quintile.append(_comparison("IMD not known", counts, {0}))
-    return _comparison("All", counts, {stratum for _, stratum in counts}), by_quintile
+        by_quintile.append(_comparison(_stratum_label(0), counts, {0}))
+    strata = sorted({stratum for _, stratum in counts})
+    crude = _comparison(CRUDE_LABEL, counts, set(strata))
+    tables = []
+    for stratum in strata:
+        n1, dnas1 = counts.get((Arm.INTERVENTION, stratum), (0, 0))
+        n2, dnas2 = counts.get((Arm.CONTROL, stratum), (0, 0))
+        tables.append(Stratum(dnas1, n1, dnas2, n2, _stratum_label(stratum)))
+    return crude, by_quintile, StratifiedComparison(crude, mantel_haenszel(tables))
 
 
 def arms_as_dict(
-    pilot: Pilot, overall: ArmComparison, by_quintile: list[ArmComparison], *, suppress: bool = False
+    pilot: Pilot,
+    overall: ArmComparison,
+    by_quintile: list[ArmComparison],
+    stratified: StratifiedComparison,
+    *,
+    suppress: bool = False,
 ) -> dict[str, Any]:
     """The pilot and its arm comparisons as the page, the API and the CSVs show them."""
     return {
@@ -249,6 +331,7 @@ def arms_as_dict(
             "starts_on": pilot.starts_on.isoformat(),
             "ends_on": pilot.ends_on.isoformat(),
         },
+        "stratified": stratified.as_dict(suppress=suppress),
         "overall": overall.as_dict(suppress=suppress),
         "by_imd_quintile": [row.as_dict(suppress=suppress) for row in by_quintile],
     }
@@ -257,11 +340,12 @@ def arms_as_dict(
 def evaluate_pilot(
     pilot: Pilot, *, cost_per_dna: float | None = None, minutes_per_call: float | None = None
 ) -> PilotEvaluation:
-    overall, by_quintile = arm_comparisons(pilot)
+    overall, by_quintile, stratified = arm_comparisons(pilot)
     return PilotEvaluation(
         pilot=pilot,
         overall=overall,
         by_quintile=by_quintile,
+        stratified=stratified,
         allocated_intervention=Allocation.objects.filter(pilot=pilot, arm=Arm.INTERVENTION).count(),
         reached=_reached(pilot),
         calls=_intervention_attempts(pilot).count(),

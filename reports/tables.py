@@ -78,8 +78,10 @@ def dna_rate_over_time(filters: dict[str, Any], suppress: bool) -> Rows:
 
 
 def pilot_arms(pilot: Pilot, suppress: bool) -> Rows:
-    overall, by_quintile = arm_comparisons(pilot)
-    return [_flatten_arm_row(row.as_dict(suppress=suppress)) for row in [overall, *by_quintile]]
+    """The stratified (Mantel–Haenszel) effect first, then the crude pooled arms, then each quintile."""
+    overall, by_quintile, stratified = arm_comparisons(pilot)
+    rows = [stratified.as_dict(suppress=suppress), *(row.as_dict(suppress=suppress) for row in [overall, *by_quintile])]
+    return [_flatten_arm_row(row) for row in rows]
 
 
 def pilot_support(pilot: Pilot, suppress: bool) -> Rows:
@@ -94,6 +96,8 @@ def _flatten_arm_row(row: dict[str, Any]) -> dict[str, Any]:
     for key in ("risk_difference", "rd_ci_low", "rd_ci_high", "relative_risk", "rr_ci_low", "rr_ci_high"):
         flat[key] = row[key]
     flat.update(p_value=row["p_value"], test=row["test"], suppressed=row["suppressed"])
+    # Only the stratified row has these: heterogeneity across quintiles, and what could not be estimated.
+    flat.update(heterogeneity_p=row.get("heterogeneity_p"), not_estimable=" ".join(row.get("not_estimable", [])))
     return flat
 
 

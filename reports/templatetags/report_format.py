@@ -45,3 +45,9 @@ def quintile_label(value: int | None) -> str:
     if value is None:
         return "Not known"
     return {1: "1 (most deprived)", 5: "5 (least deprived)"}.get(value, str(value))
+
+
+@register.filter
+def difference_points(value: float | None) -> str:
+    """A difference of two proportions (0–1) in percentage points, signed."""
+    return MISSING if value is None else f"{100 * value:+.1f}"

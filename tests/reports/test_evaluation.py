@@ -1,7 +1,11 @@
+import csv
+import io
 import json
+from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from pilots.models import Arm
 from reports.evaluation import evaluate_pilot
@@ -101,3 +105,113 @@ def test_evaluate_pilot_command_prints_json_on_its_last_line(pilot, capsys):
 def test_evaluate_pilot_command_finds_a_pilot_by_name(pilot, capsys):
     call_command("evaluate_pilot", pilot.name)
     assert "intervention 10.0% of 100" in capsys.readouterr().out
+
+
+def _bulk_arm(pilot, *, arm, stratum, decile, dnas, total, clinic):
+    """`total` happened appointments for one patient of `decile`, `dnas` of them DNAs, allocated to `arm`."""
+    from appointments.models import Appointment
+    from pilots.models import Allocation
+    from tests.reports.conftest import at
+    from tests.support.factories import AppointmentFactory
+
+    patient = PatientFactory(imd_decile=decile)
+    codes = [3] * dnas + [5] * (total - dnas)
+    built = [AppointmentFactory.build(patient=patient, clinic=clinic, starts_at=at(date(2025, 3, 10)),
+                                      attendance_code=code) for code in codes]  # fmt: skip
+    appointments = Appointment.objects.bulk_create(built)
+    Allocation.objects.bulk_create(
+        Allocation(pilot=pilot, appointment=a, arm=arm, stratum=stratum, block_number=i,
+                   position_in_block=0 if arm == Arm.INTERVENTION else 1,
+                   risk_probability=0.3)
+        for i, a in enumerate(appointments)
+    )  # fmt: skip
+
+
+@pytest.fixture
+def simpsons_pilot():
+    """Both quintiles: the intervention's DNA rate 5 points lower. But 4 in 5 intervention appointments are in
+    quintile 1 (25% against 30%) and 4 in 5 control ones in quintile 5 (5% against 10%)."""
+    pilot, clinic = PilotFactory(), ClinicFactory()
+    for arm, stratum, decile, dnas, total in (
+        (Arm.INTERVENTION, 1, 1, 100, 400), (Arm.CONTROL, 1, 1, 30, 100),
+        (Arm.INTERVENTION, 5, 10, 5, 100), (Arm.CONTROL, 5, 10, 40, 400),
+    ):  # fmt: skip
+        _bulk_arm(pilot, arm=arm, stratum=stratum, decile=decile, dnas=dnas, total=total, clinic=clinic)
+    return pilot
+
+
+def points(value):
+    return round(100 * value, 1)
+
+
+def test_the_pilots_effect_is_the_mantel_haenszel_difference_not_the_crude_one(simpsons_pilot):
+    result = evaluate_pilot(simpsons_pilot).as_dict()
+    effect, crude = result["stratified"], result["overall"]
+    assert (points(crude["risk_difference"]), points(crude["rd_ci_low"]), points(crude["rd_ci_high"])) == (
+        7.0,
+        2.3,
+        11.7,
+    )
+    assert crude["group"] == "All (crude, not stratified)"
+    assert (points(effect["risk_difference"]), points(effect["rd_ci_low"]), points(effect["rd_ci_high"])) == (
+        -5.0, -10.6, 0.6,
+    )  # fmt: skip
+    assert effect["relative_risk"] < 1 and effect["rr_ci_low"] < 1 < effect["rr_ci_high"]
+    assert effect["test"] == "cochran_mantel_haenszel" and 0.05 < effect["p_value"] < 0.2
+    assert effect["heterogeneity_p"] == pytest.approx(1.0)  # −5 points in both quintiles
+    assert effect["strata"] == ["IMD quintile 1", "IMD quintile 5"]
+    # DNAs avoided come from the stratified effect: 5 points of 500 intervention appointments.
+    assert result["dnas_avoided"] == pytest.approx(25.0)
+
+
+def test_the_pilot_page_leads_with_the_stratified_effect_and_labels_the_crude_one(
+    simpsons_pilot, client_for, admin_user
+):
+    content = client_for(admin_user).get(reverse("dashboard-pilot", args=[simpsons_pilot.pk])).content.decode()
+    assert "-5.0 points" in content
+    assert "95% interval -10.6 to +0.6" in content
+    assert "Crude (not stratified): +7.0 points" in content
+    assert content.index("-5.0 points") < content.index("Crude (not stratified)")
+
+
+def test_the_arms_csv_starts_with_the_stratified_row(simpsons_pilot, client_for, admin_user):
+    response = client_for(admin_user).get(reverse("dashboard-pilot-csv", args=[simpsons_pilot.pk, "arms"]))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert rows[0]["group"] == "All, stratified by IMD quintile (Mantel–Haenszel)"
+    assert float(rows[0]["risk_difference"]) == pytest.approx(-0.05)
+    assert rows[0]["test"] == "cochran_mantel_haenszel"
+    assert rows[1]["group"] == "All (crude, not stratified)"
+    assert float(rows[1]["risk_difference"]) == pytest.approx(0.07)
+
+
+def test_a_pilot_with_one_arm_empty_says_what_cannot_be_estimated(make_appointments, client_for, admin_user):
+    pilot = PilotFactory()
+    for appointment in make_appointments([3] * 6 + [5] * 30, imd_decile=1):
+        AllocationFactory(pilot=pilot, appointment=appointment, arm=Arm.INTERVENTION, stratum=1)
+    result = evaluate_pilot(pilot).as_dict()
+    assert result["stratified"]["risk_difference"] is None
+    assert result["dnas_avoided"] is None and result["calls_per_dna_avoided"] is None
+    reason = "No stratum has appointments in both arms, so no stratified effect can be estimated."
+    assert result["stratified"]["not_estimable"] == [reason]
+    page = client_for(admin_user).get(reverse("dashboard-pilot", args=[pilot.pk]))
+    assert page.status_code == 200 and reason in page.content.decode()
+
+
+def test_a_pilot_without_any_dna_says_the_difference_cannot_be_estimated(make_appointments, client_for, admin_user):
+    pilot = PilotFactory()
+    for arm, decile, stratum in ((Arm.INTERVENTION, 1, 1), (Arm.CONTROL, 1, 1), (Arm.INTERVENTION, 10, 5),
+                                 (Arm.CONTROL, 10, 5)):  # fmt: skip
+        for appointment in make_appointments([5] * 10, imd_decile=decile):
+            AllocationFactory(pilot=pilot, appointment=appointment, arm=arm, stratum=stratum)
+    effect = evaluate_pilot(pilot).as_dict()["stratified"]
+    assert effect["risk_difference"] is None and effect["relative_risk"] is None and effect["p_value"] is None
+    assert any("same outcome" in reason for reason in effect["not_estimable"])
+    content = client_for(admin_user).get(reverse("dashboard-pilot", args=[pilot.pk])).content.decode()
+    assert "cannot be estimated" in content
+
+
+def test_the_command_prints_the_stratified_effect_first(simpsons_pilot, capsys):
+    call_command("evaluate_pilot", str(simpsons_pilot.pk))
+    lines = capsys.readouterr().out.splitlines()
+    assert "stratified by IMD quintile" in lines[1] and "difference -5.0 points" in lines[1]
+    assert "crude" in lines[2] and "difference +7.0 points" in lines[2]

@@ -71,3 +71,11 @@ def test_the_estimated_effect_covers_the_true_effect(simulated_pilot):
     overall = evaluate_pilot(pilot).as_dict()["overall"]
     assert overall["rd_ci_low"] <= truth["difference"] <= overall["rd_ci_high"] < 0  # covered, and detected
     assert overall["rr_ci_low"] <= truth["ratio"] <= overall["rr_ci_high"] < 1
+
+
+def test_the_stratified_effect_covers_the_true_effect(simulated_pilot):
+    pilot, truth = simulated_pilot
+    effect = evaluate_pilot(pilot).as_dict()["stratified"]
+    assert effect["rd_ci_low"] <= truth["difference"] <= effect["rd_ci_high"] < 0
+    assert effect["rr_ci_low"] <= truth["ratio"] <= effect["rr_ci_high"] < 1
+    assert effect["not_estimable"] == []

@@ -11,7 +11,10 @@ def _pct(value: float | None) -> str:
 
 
 class Command(BaseCommand):
-    help = "A pilot's intervention arm against control: DNA rates overall and per IMD quintile, cost and reach."
+    help = (
+        "A pilot's intervention arm against control: the Mantel–Haenszel effect across IMD quintiles, the crude "
+        "and per-quintile DNA rates, cost and reach."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("pilot", help="The pilot's id or name.")
@@ -32,8 +35,10 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result))
             return
         self.stdout.write(f"Pilot: {pilot.name} ({pilot.starts_on} to {pilot.ends_on})")
-        for row in [result["overall"], *result["by_imd_quintile"]]:
+        for row in [result["stratified"], result["overall"], *result["by_imd_quintile"]]:
             self.stdout.write(self._line(row))
+        for reason in result["stratified"]["not_estimable"]:
+            self.stdout.write(f"  {reason}")
         self.stdout.write(
             f"  Reach {_pct(result['reach_rate'])}; {result['calls']} calls; DNAs avoided "
             f"{result['dnas_avoided'] or 0:.1f} (£{result['money_saved'] or 0:,.0f} "
@@ -44,12 +49,13 @@ class Command(BaseCommand):
     def _line(row: dict) -> str:
         i, c = row["intervention"], row["control"]
         line = (
-            f"  {row['group']:<16} intervention {_pct(i['dna_rate'])} of {i['appointments']}, "
+            f"  {row['group']:<28} intervention {_pct(i['dna_rate'])} of {i['appointments']}, "
             f"control {_pct(c['dna_rate'])} of {c['appointments']}"
         )
         if row["risk_difference"] is None:
             return line
         return (
             f"{line}, difference {100 * row['risk_difference']:+.1f} points "
-            f"({100 * row['rd_ci_low']:+.1f} to {100 * row['rd_ci_high']:+.1f}), p = {row['p_value']:.3g}"
+            f"({100 * row['rd_ci_low']:+.1f} to {100 * row['rd_ci_high']:+.1f})"
+            + ("" if row["p_value"] is None else f", p = {row['p_value']:.3g}")
         )
