@@ -139,8 +139,20 @@ class Appointment(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="appointments")
     specialty = models.ForeignKey(Specialty, on_delete=models.PROTECT, related_name="appointments")
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="appointments")
-    starts_at = models.DateTimeField()
-    booked_at = models.DateTimeField()
+    starts_at = models.DateTimeField(
+        help_text="When it starts; the day's local midnight when the extract gave the day only (see start_time_known)."
+    )
+    start_time_known = models.BooleanField(
+        default=True, help_text="False when the extract gave a date without a time: shown as 'time not given'."
+    )
+    booked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was booked; empty when the extract does not say (lead time unknown)."
+    )
+    age_at_appointment = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Age in whole years on the day, when the extract gives age instead of a date of birth.",
+    )
     appointment_type = models.CharField(max_length=9, choices=AppointmentType.choices)
     medium = models.CharField(max_length=12, choices=Medium.choices, default=Medium.FACE_TO_FACE)
     attendance_code = models.PositiveSmallIntegerField(
@@ -182,7 +194,10 @@ class Appointment(models.Model):
         return self.attendance_code in HAPPENED_CODES
 
     @property
-    def booking_lead_days(self) -> int:
+    def booking_lead_days(self) -> int | None:
+        """Days from booking to the appointment; None when the extract gave no booking date."""
+        if self.booked_at is None:
+            return None
         return (self.starts_at - self.booked_at).days
 
 

@@ -89,7 +89,11 @@ class Patient(models.Model):
     nhs_number = models.CharField(max_length=10, blank=True, validators=[validate_nhs_number], db_index=True)
     given_name = models.CharField(max_length=100, blank=True)
     family_name = models.CharField(max_length=100, blank=True)
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Empty when the extract gives age at each appointment instead (pseudonymised analytic extracts).",
+    )
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     ethnic_category = models.CharField(max_length=2, choices=EthnicCategory.choices, blank=True)
 
@@ -136,8 +140,11 @@ class Patient(models.Model):
     def imd_quintile(self) -> int | None:
         return imd_quintile(self.imd_decile)
 
-    def age_on(self, day: date) -> int:
+    def age_on(self, day: date) -> int | None:
+        """Whole years on `day`; None without a date of birth (the appointment may hold its age)."""
         born = self.date_of_birth
+        if born is None:
+            return None
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 

@@ -31,6 +31,9 @@ class ImportBatch(models.Model):
     file_sha256 = models.CharField("file SHA-256", max_length=64, blank=True)
     file_size = models.PositiveBigIntegerField(default=0)
     format = models.CharField(max_length=4, choices=ImportFormat.choices, blank=True)
+    layout = models.CharField(
+        max_length=40, blank=True, help_text="The built-in layout (attend, cds-outpatient) or 'mapping: FILE'."
+    )
     status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING)
     message = models.TextField(blank=True, help_text="Why the file was refused or the run failed.")
 
@@ -45,6 +48,15 @@ class ImportBatch(models.Model):
         default=0, help_text="Distinct postcodes not found in the deprivation tables (IMD left empty)."
     )
     unmatched_postcode_examples = models.JSONField(default=list, blank=True)
+    unmatched_lsoas = models.PositiveIntegerField(
+        default=0, help_text="Distinct LSOAs given instead of a postcode that the IMD tables do not rank."
+    )
+    rules_applied = models.JSONField(
+        default=list, blank=True, help_text='Each value rule that fired and on how many rows ("SEX 2 → F (female)").'
+    )
+    new_codes = models.JSONField(
+        default=dict, blank=True, help_text="Sites, specialties and clinics this import saw for the first time."
+    )
     replanning = models.JSONField(default=dict, blank=True, help_text="Reminders and calls cancelled or re-planned.")
     errors_truncated = models.BooleanField(default=False)
 
