@@ -85,7 +85,9 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?$")
 _SITE_CODE = re.compile(r"^[A-Z0-9]{3,10}$")
 _TREATMENT_FUNCTION = re.compile(r"^\d{3}$")
-_LANGUAGE = re.compile(r"^[a-z]{2}$")
+# ISO 639-1 (en, pl, ur), or ISO 639-3 for a language with no two-letter code: every sign
+# language (bfi, British Sign Language), Sylheti (syl). BCP 47, which FHIR uses, does the same.
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _CACHE_LIMIT = 200_000
 SHORTEST_LIMIT = min(limit for column, limit in MAX_LENGTH.items() if column not in ("site_code", "specialty_code"))
 
@@ -196,7 +198,8 @@ class RowValidator:
                 warning("phone", phone, f"{reason}; not used for SMS")
         lang = language.lower() or "en"
         if not _LANGUAGE.match(lang):
-            warning("language", language, "not an ISO 639-1 code (two letters, e.g. en, pl, ur); English assumed")
+            warning("language", language, "not a language code (ISO 639-1 such as en, pl, ur, or ISO 639-3 "
+                    "such as bfi); English assumed")  # fmt: skip
             lang = "en"
         if any(severity == "error" for *_, severity in problems):
             return None, problems
