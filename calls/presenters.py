@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 from appointments.models import Appointment
 from calls import selectors
 from calls.models import CallTask
+from calls.selectors import ListCounts
 
 LANGUAGES = {
     "en": "English",
@@ -143,3 +144,12 @@ class PatientCardPresenter:
             {"when": when(reminder.sent_at), "status": reminder.get_status_display(), "body": reminder.body}
             for reminder in selectors.messages_sent(self.task)
         ]
+
+
+def nothing_waiting_message(counts: ListCounts) -> str:
+    """What to tell a handler who asks for the next call when none can be claimed now."""
+    if counts.due_later:
+        when = timezone.localtime(counts.next_due_at).strftime("%H:%M")
+        calls = "call is" if counts.due_later == 1 else "calls are"
+        return f"No call is waiting now. {counts.due_later} {calls} due again later (the next at {when})."
+    return "There are no calls waiting on your team's list right now."

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import Team
 from accounts.scopes import patients_in_scope
@@ -18,14 +19,29 @@ from reminders.models import Reminder
 
 @dataclass(frozen=True)
 class ListCounts:
-    to_call: int
+    """Where the day's list stands: the page's counts, its empty state and whether "Call next"
+    is offered all come from these, so they cannot disagree."""
+
+    waiting_now: int  # can be claimed now
+    due_later: int  # not answered earlier: back on the list at `next_due_at`
+    next_due_at: datetime | None
     claimed: int
     done: int
 
+    @property
+    def to_call(self) -> int:
+        """Everything still to call today: waiting now and due again later."""
+        return self.waiting_now + self.due_later
 
-def list_counts(team: Team, day: date) -> ListCounts:
-    counts = CallTask.objects.on_list(team, day).aggregate(
-        to_call=Count("pk", filter=Q(status__in=CLAIMABLE_STATUSES)),
+
+def list_counts(team: Team, day: date, now: datetime | None = None) -> ListCounts:
+    now = now or timezone.now()
+    on_list = CallTask.objects.on_list(team, day)
+    held_back = Q(status__in=CLAIMABLE_STATUSES, not_before__gt=now)
+    counts = on_list.aggregate(
+        waiting_now=Count("pk", filter=Q(pk__in=on_list.claimable(now).values("pk"))),
+        due_later=Count("pk", filter=held_back),
+        next_due_at=Min("not_before", filter=held_back),
         claimed=Count("pk", filter=Q(status=CallTaskStatus.CLAIMED)),
         done=Count("pk", filter=Q(status=CallTaskStatus.DONE)),
     )

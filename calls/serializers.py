@@ -135,7 +135,10 @@ class SupportStatusIn(serializers.Serializer):
 
 
 class ListCountsOut(serializers.Serializer):
-    to_call = serializers.IntegerField()
+    to_call = serializers.IntegerField(help_text="Still to call today: waiting_now + due_later.")
+    waiting_now = serializers.IntegerField(help_text="Calls that can be claimed now.")
+    due_later = serializers.IntegerField(help_text="Not answered earlier: back on the list later today.")
+    next_due_at = serializers.DateTimeField(allow_null=True, help_text="When the next of those comes back.")
     claimed = serializers.IntegerField()
     done = serializers.IntegerField()
 

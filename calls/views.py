@@ -17,7 +17,7 @@ from calls import selectors, services
 from calls.building import team_capacity
 from calls.forms import AttemptForm, CapacityForm, ReassignForm
 from calls.models import BookingRequest, CallTask, CallTaskStatus
-from calls.presenters import AppointmentPresenter, PatientCardPresenter
+from calls.presenters import AppointmentPresenter, PatientCardPresenter, nothing_waiting_message
 from config.spreadsheets import safe_writer
 
 WORK = "accounts.work_call_list"
@@ -56,7 +56,9 @@ def call_next(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("calls-start")
     if task is None:
-        messages.info(request, "There are no calls waiting on your team's list right now.")
+        messages.info(
+            request, nothing_waiting_message(selectors.list_counts(team_of(request.user), timezone.localdate()))
+        )
         return redirect("calls-start")
     return redirect("call-card", task_id=task.pk)
 

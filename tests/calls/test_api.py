@@ -28,7 +28,14 @@ def test_the_worklist_counts_only_the_handlers_own_team(api):
     CallTaskFactory()
     CallTaskFactory(team=TeamFactory(name="Elsewhere"))
     body = api.get("/api/v1/worklist/").json()
-    assert body["counts"] == {"to_call": 1, "claimed": 0, "done": 0}
+    assert body["counts"] == {
+        "to_call": 1,
+        "waiting_now": 1,
+        "due_later": 0,
+        "next_due_at": None,
+        "claimed": 0,
+        "done": 0,
+    }
 
 
 def test_a_handler_sees_no_patient_of_a_waiting_call_only_the_count_as_on_the_page(api):

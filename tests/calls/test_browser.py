@@ -52,7 +52,7 @@ def test_a_handler_calls_next_records_the_outcome_with_support_and_the_list_upda
     first = CallTaskFactory(priority=0.9)
     CallTaskFactory(priority=0.4)
     log_in(page, live_server, "handler")
-    assert page.locator("#count-to-call").inner_text() == "2"
+    assert page.locator("#count-waiting-now").inner_text() == "2"
 
     page.get_by_role("button", name="Call next").click()
     page.wait_for_url(f"{live_server.url}/calls/{first.pk}/")
@@ -66,7 +66,7 @@ def test_a_handler_calls_next_records_the_outcome_with_support_and_the_list_upda
 
     page.wait_for_url(f"{live_server.url}/calls/")
     assert "recorded" in page.get_by_role("status").first.inner_text()
-    assert page.locator("#count-to-call").inner_text() == "1"
+    assert page.locator("#count-waiting-now").inner_text() == "1"
     assert page.locator("#count-done").inner_text() == "1"
     first.refresh_from_db()
     assert first.status == CallTaskStatus.DONE

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -52,6 +54,24 @@ def test_call_next_claims_and_opens_the_patient_card(client_for, call_handler):
 def test_call_next_on_an_empty_list_says_so(client_for, call_handler):
     response = client_for(call_handler).post(reverse("call-next"), follow=True)
     assert "no calls waiting" in response.content.decode()
+
+
+def test_when_every_call_went_unanswered_the_list_says_when_they_come_back_and_offers_no_call_next(
+    client_for, call_handler
+):
+    """The counts, the empty state and the button agree: nothing claimable is not "43 to call"."""
+    later = timezone.now() + timedelta(hours=2)
+    for _ in range(3):
+        CallTaskFactory(team=call_handler.staff_profile.team, status=CallTaskStatus.RETRY, not_before=later)
+    client = client_for(call_handler)
+    page = client.get(reverse("calls-start"))
+    counts = page.context["counts"]
+    assert (counts.waiting_now, counts.due_later) == (0, 3)
+    body = page.content.decode()
+    assert "Call next" not in body
+    assert f"comes back at {timezone.localtime(later):%H:%M}" in body
+    told = client.post(reverse("call-next"), follow=True).content.decode()
+    assert f"3 calls are due again later (the next at {timezone.localtime(later):%H:%M})" in told
 
 
 def test_the_patient_card_shows_who_why_and_the_script_and_is_audited(client_for, call_handler, claimed):
