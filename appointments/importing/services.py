@@ -119,6 +119,12 @@ def run_import(
     return _finish(batch, ImportStatus.SUCCEEDED, started)
 
 
+def _located(source: CsvSource | FhirSource, problems: list[RowError]) -> list[RowError]:
+    """A FHIR entry's problems name the element and resource they came from (`FhirSource.located`),
+    which must be asked before the source reads on; a CSV row's column is already its place."""
+    return source.located(problems) if isinstance(source, FhirSource) else problems
+
+
 def _valid_chunks(
     batch: ImportBatch, source: CsvSource | FhirSource, validator: RowValidator, log: _ProblemLog
 ) -> Iterator[list]:
@@ -127,11 +133,11 @@ def _valid_chunks(
         batch.rows_read += 1
         if values is None:
             batch.rows_rejected += 1
-            log.add([RowError(line, "", "", problem or "unreadable row")])
+            log.add(_located(source, [RowError(line, "", "", problem or "unreadable row")]))
             continue
         appointment, patient, problems = validator.validate(line, values)
         if problems:
-            log.add(problems)
+            log.add(_located(source, problems))
         if appointment is None:
             batch.rows_rejected += 1
             continue
