@@ -424,3 +424,10 @@ def test_a_patient_referred_to_but_not_in_the_bundle_is_named(tmp_path):
     assert error.reason.startswith(
         "Patient.birthDate in Patient/absent (not in the Bundle): missing: the Patient is not in the Bundle"
     )
+
+
+def test_a_contained_location_is_found_by_its_local_reference(tmp_path):
+    contained = [{"resourceType": "Location", "id": "here", "identifier": LOCATION["identifier"]}]
+    appointment = _appointment(contained=contained, participant=_participants("Patient/p1", "#here"))
+    batch = import_extract(path=_bundle(tmp_path, _patient(), appointment))
+    assert (batch.rows_created, Appointment.objects.get().site.ods_code) == (1, "RAT02")
