@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from appointments.models import Appointment, Clinic, ImportBatch, Site, Specialty
+from appointments.models import Appointment, Clinic, ClosureDay, ImportBatch, Site, Specialty
 from audit.admin_mixins import PatientDataAuditMixin
 from config.admin import DeleteUnreferencedOnlyMixin, ReadOnlyAdmin
 
@@ -24,6 +24,17 @@ class ClinicAdmin(DeleteUnreferencedOnlyMixin, admin.ModelAdmin):
     list_display = ("code", "name", "site", "specialty")
     list_filter = ("site", "specialty")
     search_fields = ("code", "name")
+
+
+@admin.register(ClosureDay)
+class ClosureDayAdmin(admin.ModelAdmin):
+    """Days the trust or a site is closed beyond the bank holidays (which need no entry):
+    no reminder is sent on them and, trust-wide, no call list is built."""
+
+    list_display = ("day", "site", "reason")
+    list_filter = ("site",)
+    date_hierarchy = "day"
+    search_fields = ("reason",)
 
 
 @admin.register(Appointment)

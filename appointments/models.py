@@ -201,5 +201,32 @@ class Appointment(models.Model):
         return (self.starts_at - self.booked_at).days
 
 
+class ClosureDay(models.Model):
+    """A local day the trust (no site) or one site is closed, entered by an admin.
+
+    Reminders are not sent on it (one due then goes the sending day before) and, trust-wide,
+    no call list is built on it (appointments/working_days.py). Bank holidays need no row.
+    """
+
+    day = models.DateField()
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.CASCADE, related_name="closure_days",
+        help_text="Leave blank when the whole trust is closed.",
+    )  # fmt: skip
+    reason = models.CharField(max_length=200, help_text="Shown where the closure stops a reminder or a list.")
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "site"], name="closure_day_once_per_site"),
+            models.UniqueConstraint(
+                fields=["day"], condition=models.Q(site__isnull=True), name="closure_day_once_trust_wide"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d %b %Y} {self.site or 'whole trust'}: {self.reason}"
+
+
 # Import runs live with the importer; importing them here registers them with the app.
 from appointments.importing.models import ImportBatch, ImportRowError  # noqa: E402, F401

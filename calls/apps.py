@@ -9,12 +9,15 @@ class CallsConfig(AppConfig):
         from accounts.scopes import register_patient_scope
         from appointments.changes import on_appointments_changed
         from audit.retention import register_retention
+        from calls.call_days import call_weekdays
         from calls.replanning import calls_follow_changed_appointments
         from calls.requests import reply_call_me, reply_cancel_or_rebook
         from calls.selectors import patients_of_team
         from reminders.models import InboundAction
         from reminders.replies import on_patient_request
 
+        # A malformed ATTEND_CALL_DAYS stops start-up, naming the setting.
+        call_weekdays()
         # The free text a call records about a patient, blanked once past retention.
         register_retention("calls.CallAttempt", date_field="recorded_at", fields=["notes"])
         register_retention("calls.SupportOffer", date_field="updated_at", fields=["detail"])

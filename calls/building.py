@@ -9,8 +9,10 @@ The rules, in order:
    moved away or has happened; or the patient opted out) are cancelled.
 2. Open calls left on earlier days' lists move to this day's list; claims left over
    from an earlier day are released.
-3. Upcoming appointments `ATTEND_CALL_DAYS_AHEAD_MIN`–`MAX` days after `day` with a risk
-   score are considered. An appointment within a running pilot's scope is eligible by
+0. On a day the call team does not work (a weekday outside ATTEND_CALL_DAYS, a bank holiday
+   or a trust-wide closure) nothing is built, and the summary says why (calls/call_days.py).
+3. Upcoming appointments `ATTEND_CALL_DAYS_AHEAD_MIN`–`MAX` working days after `day` with a
+   risk score are considered. An appointment within a running pilot's scope is eligible by
    that pilot's rule and is allocated to an arm (once, see pilots.allocation);
    the control arm gets no call. Outside every pilot, appointments at or above
    `ATTEND_CALL_MINIMUM_BAND` are eligible.
@@ -24,6 +26,7 @@ The rules, in order:
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -36,11 +39,15 @@ from django.utils import timezone
 from accounts.models import Team
 from accounts.selectors import call_handlers_in
 from appointments.models import Appointment
+from appointments.working_days import trust_calendar
+from calls.call_days import list_window, not_a_call_day
 from calls.models import CallTask, CallTaskStatus, TeamCapacity
 from calls.transitions import calls_transition
 from pilots.allocation import allocate
 from pilots.models import Arm, Eligibility, Pilot
 from pilots.selectors import bands_at_or_above, in_scope, pilots_running
+
+logger = logging.getLogger(__name__)
 
 
 def team_capacity(team: Team, day: date) -> int:
@@ -72,8 +79,7 @@ def _carry_over(day: date) -> int:
 
 
 def _window(day: date, now: datetime) -> list[Appointment]:
-    first = day + timedelta(days=settings.ATTEND_CALL_DAYS_AHEAD_MIN)
-    last = day + timedelta(days=settings.ATTEND_CALL_DAYS_AHEAD_MAX)
+    first, last = list_window(day)
     return list(
         Appointment.objects.upcoming(now)
         .between(first, last)
@@ -153,10 +159,16 @@ def _recently_called(day: date, patient_ids: list[int]) -> set[int]:
 
 
 @transaction.atomic
-def build_worklists(*, day: date | None = None, now: datetime | None = None) -> dict[str, int]:
-    """Fill `day`'s call lists (default today); returns counts of what was done."""
+def build_worklists(*, day: date | None = None, now: datetime | None = None) -> dict[str, int | str]:
+    """Fill `day`'s call lists (default today); returns counts of what was done, or, on a day
+    the call team does not work, `closed` with the reason and nothing done. Raises
+    BankHolidaysUnavailable (building nothing) when the bank holidays cannot be read."""
     day = day or timezone.localdate()
     now = now or timezone.now()
+    closed = not_a_call_day(day, trust_calendar(day, day))
+    if closed:
+        logger.info("No call lists built for %s: %s", day, closed)
+        return {"calls_created": 0, "closed": closed}
     summary: Counter = Counter()
     # Two builds at once (a manual run during the morning task) take turns, so neither
     # trips over the other's new calls.

@@ -8,7 +8,7 @@ from celery import shared_task
 
 
 @shared_task(name="calls.build_worklists")
-def build_worklists_task(day: str | None = None) -> dict[str, int]:
+def build_worklists_task(day: str | None = None) -> dict[str, int | str]:
     """The morning build of the day's call lists (beat runs it before handlers start)."""
     from calls.building import build_worklists
 

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from appointments.working_days import TrustCalendar, calendar_around
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -84,15 +86,19 @@ def window_on(day: date) -> Window | None:
     return parse_windows(settings.ATTEND_SMS_SENDING_WINDOW, settings.ATTEND_SMS_SENDING_WINDOWS)[day.weekday()]
 
 
-def in_sending_window(now: datetime) -> bool:
-    """Whether `now` (any aware datetime) falls in the local sending window.
+def in_sending_window(now: datetime, *, calendar: TrustCalendar | None = None) -> bool:
+    """Whether `now` (any aware datetime) falls in the local sending window of a day the trust
+    is open (not a bank holiday or a trust-wide closure; a site's own closure is the sweep's to
+    apply). Raises BankHolidaysUnavailable when the bank holidays cannot be read.
 
     The comparison is made on local wall-clock time after converting the instant, so
     on the days the clocks change the window still opens at 09:00 as people read it.
     """
     local = now.astimezone(local_zone())
     window = window_on(local.date())
-    return window is not None and window.opens <= local.time().replace(tzinfo=None) < window.closes
+    if window is None or not window.opens <= local.time().replace(tzinfo=None) < window.closes:
+        return False
+    return (calendar or calendar_around(local.date())).is_open(local.date())
 
 
 def local_instant(day: date, at: time) -> datetime:
@@ -105,12 +111,34 @@ def local_instant(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=local_zone())
 
 
-def due_at_for(appointment_start: datetime, rule: ReminderRule) -> datetime:
-    """When a rule's reminder is due: the window's opening on the local day `days_before`
-    the appointment (09:00 by default), or the start of that day if nothing is sent then."""
+# How far before a rule's day a reminder may go when that day and those before it are closed.
+LONGEST_CLOSURE_DAYS = 14
+
+
+def due_at_for(
+    appointment_start: datetime,
+    rule: ReminderRule,
+    *,
+    site_id: int | None = None,
+    calendar: TrustCalendar | None = None,
+) -> datetime | None:
+    """When a rule's reminder is due: the window's opening (09:00 by default) on the local day
+    `days_before` the appointment or, when nothing is sent that day (its weekday's window is
+    closed, a bank holiday, a closure of the trust or of the appointment's site), on the
+    nearest sending day before it — never after, which could be too late to act on. None when
+    there is no sending day in the calendar given (planning gives today onwards; by default the
+    fortnight before), so the reminder is not planned.
+    """
     day = appointment_start.astimezone(local_zone()).date() - timedelta(days=rule.days_before)
-    window = window_on(day)
-    return local_instant(day, window.opens if window else time(0, 0))
+    calendar = calendar or calendar_around(day, days_before=LONGEST_CLOSURE_DAYS)
+    if day > calendar.last:
+        raise ValueError(f"the reminder's day {day} is after the calendar loaded (to {calendar.last})")
+    while day >= calendar.first:
+        window = window_on(day)
+        if window is not None and calendar.is_open(day, site_id=site_id):
+            return local_instant(day, window.opens)
+        day -= timedelta(days=1)
+    return None
 
 
 def validate_sms_settings() -> None:

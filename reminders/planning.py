@@ -12,11 +12,13 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from appointments.changes import AppointmentChanges
 from appointments.models import ATTENDED_CODES, CANCELLED_CODES, HAPPENED_CODES, Appointment
+from appointments.working_days import TrustCalendar, trust_calendar
+from config.localtime import local_day_bounds
 from patients.identifiers import parse_phone
 from reminders.config import ReminderRule, due_at_for, local_zone, reminder_rules
 from reminders.models import Reminder, ReminderStatus
@@ -28,38 +30,47 @@ from risk.models import RiskBand
 def reminders_plan(*, now: datetime | None = None) -> dict[str, int]:
     """Plan the reminders every upcoming appointment is due under the configured rules.
 
-    A rule whose day has already gone when the appointment is first seen (booked at
-    short notice) is not planned. Planned reminders of an appointment that has moved
-    are re-timed to the new start, or skipped if their day has gone.
+    A reminder whose day is not a sending day (a bank holiday, a closure, a weekday whose window
+    is closed) is due on the sending day before it. A rule with no sending day left before the
+    appointment when it is first seen (booked at short notice) is not planned. Planned reminders
+    of an appointment that has moved are re-timed to the new start, and those due on a day closed
+    since they were planned are brought forward; either is skipped if no sending day is left.
+    Raises BankHolidaysUnavailable (planning nothing) when the bank holidays cannot be read.
     """
     now = now or timezone.now()
     rules = reminder_rules()
     if not rules:
         return {"planned": 0, "retimed": 0, "skipped": 0}
-    today = now.astimezone(local_zone()).date()
     # A fortnight beyond the earliest rule, so a missed nightly run or two loses nothing.
     horizon = now + timedelta(days=max(rule.days_before for rule in rules) + 14)
+    calendar = _calendar_from_today(now, horizon)
     appointments = Appointment.objects.upcoming(now).filter(starts_at__lt=horizon)
-    rows = list(appointments.values_list("pk", "starts_at", "risk_score__band"))
+    rows = list(appointments.values_list("pk", "starts_at", "site_id", "risk_score__band"))
     existing = set(
         Reminder.objects.filter(appointment__in=appointments).values_list("appointment_id", "rule")
     )  # fmt: skip
     new = []
-    for appointment_id, starts_at, band in rows:
+    for appointment_id, starts_at, site_id, band in rows:
         for rule in rules:
             if rule.high_risk_only and band != RiskBand.HIGH:
                 continue
-            due = due_at_for(starts_at, rule)
-            if (appointment_id, rule.name) in existing or due >= starts_at:
+            if (appointment_id, rule.name) in existing:
                 continue
-            if due.astimezone(local_zone()).date() < today:
+            due = due_at_for(starts_at, rule, site_id=site_id, calendar=calendar)
+            if due is None or due >= starts_at:
                 continue
             new.append(
                 Reminder(appointment_id=appointment_id, rule=rule.name, due_at=due, appointment_starts_at=starts_at)
             )
     Reminder.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-    retimed, skipped = retime_moved(now=now, rules=rules)
-    return {"planned": len(new), "retimed": retimed, "skipped": skipped}
+    retimed, skipped = retime_moved(now=now, rules=rules, calendar=calendar)
+    brought_forward, closed_skipped = retime_closed(now=now, rules=rules, calendar=calendar)
+    return {"planned": len(new), "retimed": retimed + brought_forward, "skipped": skipped + closed_skipped}
+
+
+def _calendar_from_today(now: datetime, until: datetime) -> TrustCalendar:
+    """Today to `until`'s local day: a reminder is never planned before today."""
+    return trust_calendar(now.astimezone(local_zone()).date(), until.astimezone(local_zone()).date())
 
 
 def reminders_follow_changed_appointments(changes: AppointmentChanges) -> dict[str, int]:
@@ -78,31 +89,74 @@ def reminders_follow_changed_appointments(changes: AppointmentChanges) -> dict[s
 
 
 def retime_moved(
-    *, now: datetime, appointment_ids: Collection[int] | None = None, rules: tuple[ReminderRule, ...] | None = None
+    *,
+    now: datetime,
+    appointment_ids: Collection[int] | None = None,
+    rules: tuple[ReminderRule, ...] | None = None,
+    calendar: TrustCalendar | None = None,
 ) -> tuple[int, int]:
     """Move planned reminders of moved appointments to their new start, or skip them if their
     day has gone; returns (re-timed, skipped). With `appointment_ids` (the importer names the
     appointments that moved) those are re-timed; without, moves are found by comparing each
     reminder's recorded start with its appointment's."""
-    by_name = {rule.name: rule for rule in (reminder_rules() if rules is None else rules)}
-    today = now.astimezone(local_zone()).date()
     planned = Reminder.objects.filter(status=ReminderStatus.PLANNED, appointment__starts_at__gt=now)
     if appointment_ids is None:
         planned = planned.exclude(appointment_starts_at=None).exclude(appointment_starts_at=F("appointment__starts_at"))
     else:
         planned = planned.filter(appointment_id__in=appointment_ids)
+    return _retime(planned, now=now, rules=rules, calendar=calendar, reason=lambda reminder: "appointment moved")
+
+
+def retime_closed(
+    *, now: datetime, rules: tuple[ReminderRule, ...] | None = None, calendar: TrustCalendar
+) -> tuple[int, int]:
+    """Planned reminders due on a day that became a closure after they were planned (an admin
+    entered it, or the bank holidays changed) go on the sending day before it, or are skipped
+    with the closure as the reason if none is left; returns (re-timed, skipped)."""
+    closed = Q()
+    day = calendar.first
+    while day <= calendar.last:
+        start, end = local_day_bounds(day)
+        on_day = Q(due_at__gte=start, due_at__lt=end)
+        if not calendar.is_open(day):
+            closed |= on_day
+        elif sites := calendar.sites_closed_on(day):
+            closed |= on_day & Q(appointment__site_id__in=sites)
+        day += timedelta(days=1)
+    if not closed:
+        return 0, 0
+    planned = Reminder.objects.filter(closed, status=ReminderStatus.PLANNED, appointment__starts_at__gt=now)
+
+    def reason(reminder: Reminder) -> str:
+        local_day = reminder.due_at.astimezone(local_zone()).date()
+        closure = calendar.closed_reason(local_day, site_id=reminder.appointment.site_id)
+        return f"{closure}, and no sending day is left before it"[:200]
+
+    return _retime(planned, now=now, rules=rules, calendar=calendar, reason=reason)
+
+
+def _retime(planned, *, now, rules, calendar: TrustCalendar | None, reason) -> tuple[int, int]:
+    """Give each planned reminder the due time its rule gives now, or skip it with `reason(reminder)`
+    when no sending day is left before its appointment."""
+    by_name = {rule.name: rule for rule in (reminder_rules() if rules is None else rules)}
+    planned = list(planned.select_related("appointment"))
+    if not planned:
+        return 0, 0
+    latest = max(reminder.appointment.starts_at for reminder in planned)
+    if calendar is None or latest.astimezone(local_zone()).date() > calendar.last:
+        calendar = _calendar_from_today(now, latest)
     retimed = skipped = 0
-    for reminder in planned.select_related("appointment").iterator():
+    for reminder in planned:
         starts_at = reminder.appointment.starts_at
         rule = by_name.get(reminder.rule)
-        due = due_at_for(starts_at, rule) if rule else None
-        if due is not None and due < starts_at and due.astimezone(local_zone()).date() >= today:
+        due = due_at_for(starts_at, rule, site_id=reminder.appointment.site_id, calendar=calendar) if rule else None
+        if due is not None and due < starts_at:
             retimed += Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.PLANNED).update(
                 due_at=due, appointment_starts_at=starts_at, retry_at=None
             )
         else:
             skipped += reminder_transition(
-                reminder_id=reminder.pk, to=ReminderStatus.SKIPPED, now=now, skip_reason="appointment moved"
+                reminder_id=reminder.pk, to=ReminderStatus.SKIPPED, now=now, skip_reason=reason(reminder)
             )
     return retimed, skipped
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +31,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from appointments.working_days import BankHolidaysUnavailable, trust_calendar
 from reminders.backends import (
     DatabaseBackend,
     ErrorKind,
@@ -39,7 +41,7 @@ from reminders.backends import (
     SmsBackend,
     get_backend,
 )
-from reminders.config import in_sending_window
+from reminders.config import in_sending_window, local_zone
 from reminders.messages import active_templates, reminder_text
 from reminders.models import OutboxMessage, Reminder, ReminderStatus
 from reminders.optouts import patients_mark_number_unusable, patients_opt_out
@@ -63,19 +65,22 @@ class SweepResult:
     retrying: int = 0
     reclaimed: int = 0
     seconds: float = 0.0
+    calendar_error: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def claim_due(*, now: datetime, limit: int) -> tuple[str, list[int]]:
-    """Claim up to `limit` due reminders for this sweep; (claim token, their ids)."""
+def claim_due(*, now: datetime, limit: int, closed_site_ids: Collection[int] = ()) -> tuple[str, list[int]]:
+    """Claim up to `limit` due reminders for this sweep; (claim token, their ids). Reminders for
+    appointments at `closed_site_ids` (sites closed today) wait: the nightly plan moves them."""
     token = uuid.uuid4().hex
     with transaction.atomic():
         ids = list(
             Reminder.objects.select_for_update(skip_locked=True)
             .filter(status=S.PLANNED, due_at__lte=now)
             .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+            .exclude(appointment__site_id__in=closed_site_ids)
             .order_by("due_at", "pk")
             .values_list("pk", flat=True)[:limit]
         )
@@ -247,18 +252,27 @@ def reminders_sweep(
     templates = active_templates()
     while time.monotonic() - started < budget:
         moment = now or timezone.now()
-        if not ignore_window and not in_sending_window(moment):
+        today = moment.astimezone(local_zone()).date()
+        try:
+            calendar = trust_calendar(today, today)
+        except BankHolidaysUnavailable as exc:
+            # Sending on a bank holiday is the harm to avoid: nothing goes until the calendar reads.
+            logger.error("Sending no reminders: %s", exc)
+            result.window_open, result.calendar_error = False, str(exc)
+            break
+        if not ignore_window and not in_sending_window(moment, calendar=calendar):
             result.window_open = False
             break
+        closed_sites = calendar.sites_closed_on(today)
         if backend.writes_in_transaction:
             # Claimed, written and recorded in one transaction: a worker killed mid-batch
             # leaves no claim behind to wait for the timeout; the batch is simply still due.
             with transaction.atomic():
-                token, ids = claim_due(now=moment, limit=batch_size)
+                token, ids = claim_due(now=moment, limit=batch_size, closed_site_ids=closed_sites)
                 outcomes = _send_batch_to_outbox(ids=ids, token=token, now=now, backend=backend, limiter=limiter)
         else:
             # One at a time: a crash leaves only the message in flight claimed.
-            token, ids = claim_due(now=moment, limit=1)
+            token, ids = claim_due(now=moment, limit=1, closed_site_ids=closed_sites)
             outcomes = [_send_one(ids[0], token=token, now=now, backend=backend, limiter=limiter,
                                   templates=templates)] if ids else []  # fmt: skip
         if not ids:

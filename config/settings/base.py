@@ -245,6 +245,21 @@ ATTEND_CALL_RETRY_AFTER_MINUTES = env_int("ATTEND_CALL_RETRY_AFTER_MINUTES", 120
 ATTEND_CALL_MAX_ATTEMPTS = env_int("ATTEND_CALL_MAX_ATTEMPTS", 3, minimum=1)
 # When the morning task builds the day's lists (Europe/London).
 ATTEND_WORKLIST_BUILD_AT = env_str("ATTEND_WORKLIST_BUILD_AT", "07:00")
+# --- Issue 19: bank holidays and closures ------------------------------------------------
+# Reminders, call lists and the "days before" rules skip the bank holidays of this nation
+# (appointments/working_days.py) and the closure days an admin enters (trust-wide or per site).
+# "none" observes no bank holidays (a seven-day service; the test suite, which runs on the clock).
+ATTEND_BANK_HOLIDAY_REGION = env_choice(
+    "ATTEND_BANK_HOLIDAY_REGION",
+    "england-and-wales",
+    choices=("england-and-wales", "scotland", "northern-ireland", "none"),
+)
+# Blank: the pinned `holidays` package. A path: a copy of GOV.UK's bank-holidays.json, which then
+# replaces the package; a copy that cannot be read, or does not cover a year asked about, stops
+# reminders and call lists (nothing is sent) until it is fixed.
+ATTEND_BANK_HOLIDAY_FILE = env_str("ATTEND_BANK_HOLIDAY_FILE", "")
+# The weekdays the call team works; lists are built only on these (and not on closures).
+ATTEND_CALL_DAYS = env_list("ATTEND_CALL_DAYS", ["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
 # --- Issue 6: SMS reminders -------------------------------------------------------------
 # "database" (the default: an outbox table readable in the admin, for the demo and tests)
 # or "twilio".

@@ -22,3 +22,6 @@ WHITENOISE_USE_FINDERS = True
 # Login lockout needs the request in authenticate(), which the test client's login()
 # does not pass; tests/security/test_login_lockout.py switches it on for itself.
 AXES_ENABLED = False
+# The suite runs on the real clock (call lists are built "today"), so it observes no bank
+# holidays unless a test sets a region; the bank-holiday tests do (tests/appointments/test_working_days.py).
+ATTEND_BANK_HOLIDAY_REGION = "none"

@@ -1,8 +1,9 @@
 import json
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from appointments.working_days import BankHolidaysUnavailable
 from calls.building import build_worklists
 from config.localtime import as_of_instant, parse_local_date
 
@@ -25,9 +26,14 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         now = as_of_instant(options["as_of"])
         day = options["as_of"] or timezone.localdate(now)
-        summary = {"date": day.isoformat(), **build_worklists(day=day, now=now)}
+        try:
+            summary = {"date": day.isoformat(), **build_worklists(day=day, now=now)}
+        except BankHolidaysUnavailable as exc:
+            raise CommandError(f"No call lists built: {exc}") from None
         if options["json"]:
             self.stdout.write(json.dumps(summary))
+        elif summary.get("closed"):
+            self.stdout.write(f"No call lists for {day:%d %B %Y}: {summary['closed']}.")
         else:
             self.stdout.write(
                 self.style.SUCCESS(

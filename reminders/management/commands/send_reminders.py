@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from appointments.working_days import BankHolidaysUnavailable
 from config.localtime import as_of_instant, parse_local_date
 from reminders.planning import reminders_plan
 from reminders.sending import reminders_sweep
@@ -30,7 +31,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         as_of = options["as_of"]
         replaying = as_of is not None and as_of != timezone.localdate()
-        planned = {} if options["no_plan"] else reminders_plan(now=as_of_instant(as_of))
+        try:
+            planned = {} if options["no_plan"] else reminders_plan(now=as_of_instant(as_of))
+        except BankHolidaysUnavailable as exc:
+            raise CommandError(f"Nothing planned or sent: {exc}") from None
         if replaying:
             summary = {"planned": planned.get("planned", 0), "sending_skipped": f"--as-of {as_of} is not today"}
             if options["json"]:
@@ -45,6 +49,8 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(summary))
             return
+        if sweep["calendar_error"]:
+            raise CommandError(f"Nothing sent: {sweep['calendar_error']}")
         if not sweep["window_open"]:
             self.stdout.write("Outside the sending window: nothing sent (use --ignore-window to override).")
         self.stdout.write(
