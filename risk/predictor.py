@@ -1,7 +1,11 @@
-"""A fitted risk model as data: LightGBM's own text format plus JSON parameters.
+"""A fitted risk model as data: LightGBM's own text format, or a spline logistic regression's
+numbers (risk.linear), plus JSON parameters.
 
-Nothing here unpickles anything: the booster is rebuilt from LightGBM's model text and
-the calibrator from a handful of numbers, so loading a stored model cannot run code.
+Nothing here unpickles anything: the booster is rebuilt from LightGBM's model text, the
+regression and the calibrator from a handful of numbers, so loading a stored model
+cannot run code. Which kind of model a trust's data chose (risk.candidates) makes no
+difference to scoring: both give a raw score (log-odds), per-feature contributions
+that add up to it, and a calibrated probability.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ import numpy as np
 from scipy import sparse
 
 from risk.features import BY_NAME, check_feature_names, design_matrix
+from risk.linear import SplineLogistic
 from risk.models import RiskBand
 
-ARTIFACT_FORMAT = "attend-risk-model/1"
+ARTIFACT_FORMAT = "attend-risk-model/2"
+READABLE_FORMATS = ("attend-risk-model/1", ARTIFACT_FORMAT)  # /1: LightGBM only, before candidates were chosen
 CONTRIBUTION_BATCH = 8192  # rows per pass when summing path attributions
 
 
@@ -70,17 +76,24 @@ def _walk(node: dict, credit: np.ndarray, table: np.ndarray) -> None:
 
 @dataclass
 class Predictor:
-    booster: lgb.Booster
+    booster: lgb.Booster | None
     calibrator: Calibrator
     features: list[str]
     categories: dict[str, list[str]]
     # Probability at or above which an appointment is in the high / medium band.
     band_thresholds: dict[str, float]
+    linear: SplineLogistic | None = None  # instead of the booster, when the trust's data chose it
+
+    @property
+    def kind(self) -> str:
+        return "spline_logistic" if self.linear is not None else "lightgbm"
 
     def matrix(self, columns: dict[str, np.ndarray]) -> np.ndarray:
         return design_matrix(columns, self.features, self.categories)
 
     def raw_score(self, matrix: np.ndarray) -> np.ndarray:
+        if self.linear is not None:
+            return self.linear.raw_score(matrix)
         return self.booster.predict(matrix, raw_score=True, num_threads=1)
 
     def probability(self, matrix: np.ndarray) -> np.ndarray:
@@ -94,7 +107,10 @@ class Predictor:
         nightly run over every upcoming appointment. The default gives path attributions
         (Saabas): in each tree, the change in expected score at every split on the row's path
         is credited to that split's feature — the same per-row idea at the cost of a prediction.
+        For a spline logistic regression both are its exact terms (coefficient × standardised column).
         """
+        if self.linear is not None:
+            return self.linear.contributions(matrix)
         if exact:
             return self.booster.predict(matrix, pred_contrib=True, num_threads=1)
         table, offsets, bias = self._path_table()
@@ -141,14 +157,20 @@ class Predictor:
         )
 
     def to_artifact(self) -> bytes:
+        model = (
+            {"linear": self.linear.as_dict()}
+            if self.linear is not None
+            else {"booster": self.booster.model_to_string()}
+        )
         return json.dumps(
             {
                 "format": ARTIFACT_FORMAT,
+                "kind": self.kind,
                 "features": self.features,
                 "categories": self.categories,
                 "band_thresholds": self.band_thresholds,
                 "calibrator": self.calibrator.as_dict(),
-                "booster": self.booster.model_to_string(),
+                **model,
             },
             sort_keys=True,
         ).encode()
@@ -159,7 +181,7 @@ class Predictor:
             data = json.loads(bytes(artifact).decode())
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise ArtifactError("The stored model is not a JSON model file (Attend never loads pickles).") from None
-        if not isinstance(data, dict) or data.get("format") != ARTIFACT_FORMAT:
+        if not isinstance(data, dict) or data.get("format") not in READABLE_FORMATS:
             raise ArtifactError(f"The stored model is not in Attend's format ({ARTIFACT_FORMAT}).")
         features = list(data.get("features") or [])
         if features != list(expected_features):
@@ -171,15 +193,24 @@ class Predictor:
             check_feature_names(features)
         except ValueError as exc:
             raise ArtifactError(f"The model uses features Attend cannot compute: {exc}") from None
-        try:
-            booster = lgb.Booster(model_str=data["booster"])
-        except (lgb.basic.LightGBMError, KeyError, TypeError):
-            raise ArtifactError("The stored LightGBM model text could not be read.") from None
-        if booster.feature_name() != features:
-            raise ArtifactError(
-                f"The LightGBM model was trained on {', '.join(booster.feature_name())}, "
-                f"not the features it is registered with."
-            )
+        booster, linear = None, None
+        if data.get("kind", "lightgbm") == "spline_logistic":
+            try:
+                linear = SplineLogistic.from_dict(data["linear"])
+            except (KeyError, TypeError, ValueError):
+                raise ArtifactError("The stored logistic regression could not be read.") from None
+            if linear.features != features or len(linear.inputs) != len(features):
+                raise ArtifactError("The logistic regression was fitted on other features than it is registered with.")
+        else:
+            try:
+                booster = lgb.Booster(model_str=data["booster"])
+            except (lgb.basic.LightGBMError, KeyError, TypeError):
+                raise ArtifactError("The stored LightGBM model text could not be read.") from None
+            if booster.feature_name() != features:
+                raise ArtifactError(
+                    f"The LightGBM model was trained on {', '.join(booster.feature_name())}, "
+                    f"not the features it is registered with."
+                )
         categories = {k: [str(v) for v in vs] for k, vs in (data.get("categories") or {}).items()}
         missing = [n for n in features if BY_NAME[n].categorical and n not in categories]
         if missing:
@@ -193,4 +224,5 @@ class Predictor:
             features=features,
             categories=categories,
             band_thresholds={k: float(v) for k, v in thresholds.items()},
+            linear=linear,
         )

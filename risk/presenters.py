@@ -166,6 +166,31 @@ class RiskModelPresenter:
         return kept or [("All hold-out appointments", metrics)]
 
     @property
+    def selection(self) -> str:
+        """Which candidate the trust's data chose on the validation slice, and why."""
+        chosen = self.model.metrics.get("selection")
+        if not chosen:
+            return "Trained before candidates were compared on a validation slice."
+        return f"Chosen on this trust's own data, on the validation slice: {chosen['winner']} ({chosen['reason']})."
+
+    @property
+    def candidate_rows(self) -> list[tuple[str, str, str, str]]:
+        """(candidate, settings, validation log-loss, validation AUC), the winner marked; then the baselines."""
+        chosen = self.model.metrics.get("selection") or {}
+        rows = []
+        for c in chosen.get("candidates", []):
+            settings = ", ".join(f"{k} {v}" for k, v in c["params"].items())
+            settings += f", {c['rounds']} rounds" if c.get("rounds") else ""
+            mark = " (chosen)" if c["name"] == chosen.get("winner") else ""
+            rows.append((c["name"] + mark, settings, number(c["validation_log_loss"], 4),
+                         number(c["validation_auc"], 3)))  # fmt: skip
+        for name, b in chosen.get("baselines_on_validation", {}).items():
+            if name not in {c["name"] for c in chosen.get("candidates", [])}:
+                rows.append((f"{LABELS.get(name, name)} (baseline)", "", number(b["validation_log_loss"], 4),
+                             number(b["validation_auc"], 3)))  # fmt: skip
+        return rows
+
+    @property
     def capacity(self) -> str:
         c = self.model.metrics.get("capacity")
         if not c:

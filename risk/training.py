@@ -1,15 +1,16 @@
-"""Training a DNA risk model, and judging it on weeks it never saw.
+"""Training a DNA risk model chosen on the trust's own data, and judging it once on days it never saw.
 
-Appointments that have happened (attended or DNA; cancellations excluded) are split by
-time, never at random:
+Appointments that have happened (attended or DNA; cancellations excluded) before the
+as-of instant are split by time, never at random (risk.slices):
 
-    [ ........ training ........ | calibration | hold-out ]   ← as_of
-                                   N weeks       M weeks (the most recent)
+    [ ........ training ........ | validation | hold-out ]   ← as of
 
-LightGBM learns on the training slice; a calibrator (Platt by default, or isotonic)
-maps its scores to probabilities on the calibration slice; everything is then judged
-on the hold-out beside two baselines — a logistic regression on the same features and
-the "prior DNA rate" rule — overall and per IMD quintile, sex, age band and ethnic group.
+Candidates (LightGBM over a small search of its regularisation, and a spline logistic
+regression) are fitted on the training slice and compared on the validation slice
+(risk.candidates); the winner is calibrated there (Platt by default, or isotonic) and
+refitted on training + validation. The hold-out then judges it once, beside the
+baselines fitted on the same rows, as deployed and on all appointments, overall and per
+IMD quintile, sex, age band and ethnic group (risk.evaluation).
 """
 
 from __future__ import annotations
@@ -26,29 +27,18 @@ from patients.deprivation.quintiles import imd_quintiles_array
 from patients.models import AGE_BANDS
 from risk import metrics
 from risk.baselines import baseline_predictions
+from risk.candidates import fit_lightgbm, search
 from risk.evaluation import could_be_listed, judge_as_deployed
 from risk.features import BY_NAME, categories_of, compute_features, configured_features, design_matrix
+from risk.linear import fit_spline_logistic
 from risk.predictor import Calibrator, Predictor
 from risk.slices import TrainingError, choose_slices  # noqa: F401 (TrainingError: callers catch it from here)
 from risk.table import AppointmentTable, local_weekday_and_hour
 
-ALGORITHM = f"LightGBM {lgb.__version__} gradient-boosted trees, calibrated"
-DEFAULT_PARAMS = {
-    "objective": "binary",
-    "learning_rate": 0.05,
-    "num_leaves": 15,
-    "min_data_in_leaf": 80,
-    "feature_fraction": 0.9,
-    "bagging_fraction": 0.8,
-    "bagging_freq": 1,
-    "lambda_l2": 1.0,
-    "cat_smooth": 20,
-    "num_threads": 1,  # OpenMP threads spin badly on a busy server; one thread is fast enough
-    "seed": 2019,
-    "deterministic": True,
-    "verbose": -1,
+ALGORITHMS = {
+    "lightgbm": f"LightGBM {lgb.__version__} gradient-boosted trees",
+    "spline_logistic": "Logistic regression with natural splines",
 }
-DEFAULT_ROUNDS = 300
 # Share of each day's appointments in the high band, and in high or medium together.
 HIGH_SHARE, MEDIUM_SHARE = 0.10, 0.30
 
@@ -82,7 +72,9 @@ def _groups(table: AppointmentTable, columns: dict[str, np.ndarray]) -> dict[str
     return {
         "imd_quintile": np.array([str(q) if q else "Not known" for q in quintile], dtype=object),
         "sex": table.sex.astype(str).astype(object),
-        "age_band": band_labels[columns["age_band"].astype(int)],
+        "age_band": np.where(
+            np.isnan(columns["age_band"]), "Not known", band_labels[np.nan_to_num(columns["age_band"]).astype(int)]
+        ),
         "ethnic_group": table.ethnic_group,
     }
 
@@ -94,14 +86,15 @@ def train_model(
     holdout_from: date | None = None,
     validation_from: date | None = None,
     features: list[str] | None = None,
-    rounds: int = DEFAULT_ROUNDS,
     calls_per_day: int | None = None,
+    kinds: tuple[str, ...] = ("lightgbm", "spline_logistic"),
 ) -> TrainingResult:
     """Train on `table`'s appointments that happened before `as_of`; raise TrainingError if the data cannot.
 
     The slices are set by `holdout_from` / `validation_from` (local dates) or, without them,
     chosen from the data (risk.slices). `calls_per_day` is the call teams' capacity, for the
-    recall and precision at capacity (left out when None).
+    recall and precision at capacity (left out when None). `kinds` limits the candidates (tests
+    that need trees, say).
     """
     features = features or configured_features()
     as_of_s = as_of.timestamp()
@@ -119,22 +112,31 @@ def train_model(
     )  # fmt: skip
     train, calibration, holdout = slices.train, slices.validation, slices.holdout
 
-    categories = categories_of({n: columns[n][train] for n in features if BY_NAME[n].categorical}, features)
+    fit = slices.fit
+    # The vocabulary of each category comes from the rows the final model is fitted on (never the hold-out).
+    categories = categories_of({n: columns[n][fit] for n in features if BY_NAME[n].categorical}, features)
     x = design_matrix(columns, features, categories)
-    categorical = [i for i, n in enumerate(features) if BY_NAME[n].categorical]
-    params = dict(DEFAULT_PARAMS)
-    dataset = lgb.Dataset(
-        x[train], label=y[train], feature_name=features, categorical_feature=categorical, free_raw_data=True
-    )
-    booster = lgb.train(params, dataset, num_boost_round=rounds)
-    raw_calibration = booster.predict(x[calibration], raw_score=True)
-    calibrator = _fit_calibrator(raw_calibration, y[calibration])
-    p_calibration = calibrator(raw_calibration)
+    winner, selection = search(
+        x_train=x[train], y_train=y[train], x_val=x[calibration], y_val=y[calibration], features=features,
+        categories=categories, prior_dna_rate_val=columns["prior_dna_rate"][calibration], kinds=kinds,
+    )  # fmt: skip
+    calibrator = _fit_calibrator(winner.validation_raw, y[calibration])
+    p_calibration = calibrator(winner.validation_raw)
     thresholds = {
         "high": float(np.quantile(p_calibration, 1 - HIGH_SHARE)),
         "medium": float(np.quantile(p_calibration, 1 - MEDIUM_SHARE)),
     }
-    predictor = Predictor(booster, calibrator, features, categories, thresholds)
+    # Refitted on training + validation with the winner's settings (and rounds), so the most
+    # recent weeks before the hold-out are learned from too; the calibration stays the validation's.
+    refit_rounds = round(winner.rounds * fit.sum() / train.sum())  # the same trees per row learned from
+    if winner.kind == "lightgbm":
+        predictor = Predictor(
+            fit_lightgbm(x[fit], y[fit], features, winner.params, refit_rounds), calibrator, features, categories,
+            thresholds,
+        )  # fmt: skip
+    else:
+        linear = fit_spline_logistic(x[fit], y[fit], features, categories)
+        predictor = Predictor(None, calibrator, features, categories, thresholds, linear=linear)
 
     p_model = predictor.probability(x[holdout])
     fit_rows = slices.fit
@@ -162,10 +164,15 @@ def train_model(
     starts = table.starts
     return TrainingResult(
         predictor=predictor,
-        algorithm=f"{ALGORITHM} ({calibrator.kind})",
+        algorithm=f"{ALGORITHMS[winner.kind]}, chosen on validation, calibrated ({calibrator.kind})",
         parameters={
-            **params,
-            "num_boost_round": rounds,
+            **winner.params,
+            "candidate": winner.name,
+            **(
+                {"num_boost_round": refit_rounds, "early_stopped_rounds": winner.rounds}
+                if winner.kind == "lightgbm"
+                else {}
+            ),
             "calibration": calibrator.kind,
             "slices_chosen_by": slices.chosen_by,
             "calibration_from": slices.validation_from.isoformat(),
@@ -175,7 +182,7 @@ def train_model(
         trained_to=_local_date(starts[calibration].max()),
         holdout_from=slices.holdout_from,
         holdout_to=_local_date(starts[holdout].max()),
-        metrics=overall,
+        metrics={**overall, "selection": selection},
         fairness=fairness,
         rows={"training": int(train.sum()), "calibration": int(calibration.sum()), "holdout": int(holdout.sum())},
     )

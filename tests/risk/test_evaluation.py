@@ -28,12 +28,14 @@ def _at(day: date, hour: float) -> float:
         ((date(2019, 4, 8), 23.9), True),  # just before the midnight that begins the last listing day
         ((date(2019, 4, 9), 0.1), False),  # on the last listing day itself: the night's scores were made
         ((date(2019, 4, 12), 8.0), False),  # on the day (a same-day booking)
+        (None, True),  # the extract gave no booking date: nothing says it could not be listed
     ],
 )
 def test_an_appointment_could_be_listed_only_if_booked_before_its_last_listing_day_began(booked, listable):
     starts = np.array([_at(date(2019, 4, 12), 9.5)])
     day = local_weekday_and_hour(starts)[2]
-    assert could_be_listed(starts, np.array([_at(*booked)]), day, 3).tolist() == [listable]
+    booked_at = np.array([np.nan if booked is None else _at(*booked)])
+    assert could_be_listed(starts, booked_at, day, 3).tolist() == [listable]
 
 
 def test_the_last_listing_day_is_counted_in_local_days_across_the_clock_change():

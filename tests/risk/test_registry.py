@@ -21,8 +21,11 @@ def _active_versions() -> list[int]:
 def test_stored_model_is_json_text_not_a_pickle(db, small_training_result):
     model = register_model(result=small_training_result)
     data = json.loads(bytes(model.artifact))
-    assert data["format"] == "attend-risk-model/1"
-    assert data["booster"].startswith("tree")  # LightGBM's own text format
+    assert data["format"] == "attend-risk-model/2"
+    if data["kind"] == "lightgbm":
+        assert data["booster"].startswith("tree")  # LightGBM's own text format
+    else:
+        assert all(isinstance(c, float) for c in data["linear"]["coefficients"])  # the regression's numbers
     assert model.artifact_sha256 == sha256(model.artifact)
 
 
@@ -31,7 +34,7 @@ def test_a_loaded_model_predicts_exactly_as_the_trained_one(db, small_training_r
     loaded = load_predictor(RiskModel.objects.get(pk=model.pk))
     trained = small_training_result.predictor
     assert loaded.features == trained.features
-    assert loaded.booster.model_to_string() == trained.booster.model_to_string()
+    assert loaded.to_artifact() == trained.to_artifact()
     assert loaded.calibrator.as_dict() == trained.calibrator.as_dict()
 
 
@@ -60,7 +63,9 @@ def test_a_model_whose_features_do_not_match_its_file_is_refused(active_risk_mod
 
 def test_a_tampered_model_file_is_refused(active_risk_model, small_training_result):
     bad = register_model(result=small_training_result)
-    RiskModel.objects.filter(pk=bad.pk).update(artifact=bytes(bad.artifact).replace(b"tree", b"TREE", 1))
+    tampered = bytearray(bad.artifact)
+    tampered[len(tampered) // 2] ^= 1  # one bit, anywhere in the model
+    RiskModel.objects.filter(pk=bad.pk).update(artifact=bytes(tampered))
     bad.refresh_from_db()
     with pytest.raises(ArtifactError, match="checksum"):
         activate_model(model=bad)
@@ -92,12 +97,21 @@ def test_a_model_using_a_feature_the_trust_now_excludes_is_not_used(active_risk_
 
 
 def test_contributions_add_up_to_the_score_and_mostly_agree_with_treeshap(small_training_result):
+    from datetime import timedelta
+
     from demo import synthetic
     from risk.features import compute_features
     from risk.table import table_from_synthetic
+    from risk.training import train_model
+    from tests.risk.conftest import morning_of
 
+    # Trees only, whatever the small trust's own data would choose.
+    day = small_training_result.holdout_to + timedelta(days=1)
+    history = synthetic.generate(patients=1500, seed=7, today=day)
+    with override_settings(ATTEND_RISK_MIN_ROWS=300):
+        trees = train_model(table_from_synthetic(history.appointments), as_of=morning_of(day), kinds=("lightgbm",))
     trust = synthetic.generate(patients=300, seed=2, today=small_training_result.holdout_to)
-    predictor = small_training_result.predictor
+    predictor = trees.predictor
     matrix = predictor.matrix(compute_features(table_from_synthetic(trust.appointments)))
     paths, shap = predictor.contributions(matrix), predictor.contributions(matrix, exact=True)
     raw = predictor.raw_score(matrix)

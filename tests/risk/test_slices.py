@@ -110,7 +110,7 @@ def test_a_six_week_extract_from_an_earlier_year_trains_as_of_its_own_date_with_
     six_weeks = [a for a in trust.appointments if a.starts_at >= morning_of(as_of_day) - timedelta(weeks=6)]
     result = train_model(table_from_synthetic(six_weeks), as_of=morning_of(as_of_day))
     assert date(2019, 3, 1) <= result.trained_from < result.holdout_from <= result.holdout_to < as_of_day
-    assert result.metrics["model"]["auc"] > 0.6
+    assert result.metrics["all"]["model"]["auc"] > 0.6
     assert result.parameters["slices_chosen_by"] == "share of the data"
 
 

@@ -70,6 +70,7 @@ class Command(BaseCommand):
                 "holdout_to": str(model.holdout_to),
                 "rows": model.parameters.get("rows", {}),
                 "metrics": model.metrics,
+                "chosen": model.metrics.get("selection", {}).get("winner"),
             }
             self.stdout.write(json.dumps(summary, default=float))
             return
@@ -78,6 +79,9 @@ class Command(BaseCommand):
             f"hold-out {model.holdout_from} to {model.holdout_to}."
         )
         card = RiskModelPresenter(model)
+        self.stdout.write(card.selection)
+        for name, settings, loss, auc in card.candidate_rows:
+            self.stdout.write(f"  {name:<40} validation log-loss {loss:>8}  AUC {auc:>6}  {settings}")
         for table in card.tables:
             self.stdout.write(f"\n{table['label']}:")
             self.stdout.write(f"{'':<52}" + "".join(f"{name[:24]:>26}" for name in table["names"]))
