@@ -6,6 +6,7 @@ from django import forms
 
 from calls.models import NOTES_MAX_LENGTH, CallResult, Intention, SupportStatus, SupportType
 from calls.services import AttemptInput, SupportInput
+from patients.identifiers import national_format
 from patients.models import EthnicCategory, Patient
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -37,7 +38,7 @@ class AttemptForm(forms.Form):
 
     def __init__(self, *args, patient: Patient, **kwargs) -> None:
         initial = {
-            "mobile": patient.mobile,
+            "mobile": national_format(patient.mobile) if patient.mobile else "",
             "preferred_language": patient.preferred_language,
             "interpreter_required": "yes" if patient.interpreter_required else "no",
             "ethnic_category": patient.ethnic_category,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from appointments.models import Appointment
+from appointments.models import Appointment, Medium
 from calls import selectors
 from calls.models import CallTask
 from calls.selectors import ListCounts
+from patients.identifiers import national_format
 
 LANGUAGES = {
     "en": "English",
@@ -64,10 +66,20 @@ class AppointmentPresenter:
 
     @property
     def starts(self) -> str:
+        if not self.appointment.start_time_known:
+            day = date_format(timezone.localtime(self.appointment.starts_at), "l j F Y")
+            return f"{day} (time not given)"
         return when(self.appointment.starts_at)
 
     @property
+    def in_person(self) -> bool:
+        return self.appointment.medium == Medium.FACE_TO_FACE
+
+    @property
     def directions(self) -> str:
+        """How to get there, for an appointment the patient travels to; nothing for a call or video."""
+        if not self.in_person:
+            return ""
         return self.appointment.site.directions or "No directions recorded for this site."
 
     @property
@@ -92,7 +104,8 @@ class PatientCardPresenter:
 
     @property
     def phone(self) -> str:
-        return self.patient.mobile or "No number recorded"
+        """The number as people read it aloud (07700 900123), not E.164."""
+        return national_format(self.patient.mobile) if self.patient.mobile else "No number recorded"
 
     @property
     def language(self) -> str:
@@ -102,10 +115,26 @@ class PatientCardPresenter:
     def interpreter(self) -> str:
         return "Yes" if self.patient.interpreter_required else "No"
 
+    @cached_property
+    def _upcoming(self) -> list[Appointment]:
+        return list(self.task.appointments.upcoming().select_related("clinic", "site").order_by("starts_at"))
+
+    @property
+    def about(self) -> AppointmentPresenter | None:
+        """The appointment the call is for: the one that put the patient on the list while it is
+        still upcoming, else the next of the others the call covers."""
+        upcoming = self._upcoming
+        chosen = next((a for a in upcoming if a.pk == self.task.appointment_id), upcoming[0] if upcoming else None)
+        return AppointmentPresenter(chosen) if chosen else None
+
+    @property
+    def other_appointments(self) -> list[AppointmentPresenter]:
+        about = self.about
+        return [AppointmentPresenter(a) for a in self._upcoming if about is None or a.pk != about.appointment.pk]
+
     @property
     def appointments(self) -> list[AppointmentPresenter]:
-        upcoming = self.task.appointments.upcoming().select_related("clinic", "site").order_by("starts_at")
-        return [AppointmentPresenter(a) for a in upcoming]
+        return [AppointmentPresenter(a) for a in self._upcoming]
 
     @property
     def reasons(self) -> list[str]:

@@ -78,6 +78,15 @@ def parse_phone(raw: str, region: str = DEFAULT_PHONE_REGION) -> PhoneNumber:
     return PhoneNumber(e164, is_mobile)
 
 
+def national_format(number: str) -> str:
+    """A stored number as people read it aloud in the UK ("07700 900123"); as given if it does not parse."""
+    try:
+        parsed = phonenumbers.parse(number, DEFAULT_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 
 

@@ -9,6 +9,7 @@ from appointments.models import Appointment, AttendanceCode, Clinic, Site
 from audit.models import AuditAction, AuditEvent
 from calls.models import BookingRequest, CallAttempt, CallTaskStatus, SupportOffer, TeamCapacity
 from calls.presenters import AppointmentPresenter
+from patients.identifiers import national_format
 from tests.support.call_factories import CallTaskFactory
 from tests.support.factories import make_user
 
@@ -79,7 +80,8 @@ def test_the_patient_card_shows_who_why_and_the_script_and_is_audited(client_for
     claimed.appointment.clinic.save()
     page = client_for(call_handler).get(reverse("call-card", args=[claimed.pk])).content.decode()
     patient = claimed.patient
-    for text in (patient.display_name, patient.nhs_number_display, patient.mobile, "English", "Missed 2 of their"):
+    phone = national_format(patient.mobile)
+    for text in (patient.display_name, patient.nhs_number_display, phone, "English", "Missed 2 of their"):
         assert text in page
     assert "Ask about transport to the eye clinic." in page
     assert "Bus 1 to the main entrance." in page
