@@ -84,6 +84,7 @@ ADMIN_MODEL_PERMISSIONS = {
     "accounts.team": ALL,
     "appointments.appointment": ALL,
     "appointments.clinic": ALL,
+    "appointments.closureday": ALL,
     "appointments.importbatch": ALL,
     "appointments.importrowerror": ALL,
     "appointments.site": ALL,
