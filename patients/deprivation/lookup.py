@@ -5,12 +5,19 @@ IMD 2019, 2021 for IMD 2025), and the LSOA's decile in that vintage. The rule ne
 guesses: a postcode that is not in the reference tables, or whose LSOA has no IMD, gets
 no decile, and a patient gets a vintage only with a decile.
 
+An extract may give the LSOA itself instead of a postcode (HES gives LSOA11). Then that
+LSOA is the patient's, unless a postcode found in the directory gives one, and its decile
+is looked up in the same vintage. An LSOA unchanged between 2011 and 2021 kept its code,
+so it is ranked by either vintage; a code the vintage's boundaries do not have (a 2011
+LSOA split or merged in 2021) gets no decile, never one borrowed from another vintage.
+
 Two twins implement it, side by side so a change to one is a change to the other:
 
-- `derive_deprivation` + `patient_deprivation` (Python, through the ORM): the importer's
-  portable writer, the refresh after new reference files, the demo loader.
+- `derive_deprivation` (+ `derive_lsoa_deprivation` for given LSOAs) + `patient_deprivation`
+  (Python, through the ORM): the importer's portable writer, the refresh after new
+  reference files, the demo loader.
 - `deprivation_join` (SQL): the same rule as LEFT JOINs and column expressions, for the
-  PostgreSQL importer's set-based INSERT … SELECT.
+  PostgreSQL importer's set-based INSERT … SELECT, with the given LSOA when there is one.
 
 tests/patients/test_deprivation_engines.py runs both on the same reference data.
 """
@@ -89,6 +96,24 @@ def derive_deprivation(postcodes: Iterable[str], *, vintage: str | None = None) 
     return result
 
 
+def derive_lsoa_deprivation(lsoas: Iterable[str], *, vintage: str | None = None) -> dict[str, Deprivation]:
+    """Deprivation for LSOA codes an extract gives directly: every code is in the result, with
+    its rank and decile when `vintage` ranks it (and none when it does not, or nothing is loaded)."""
+    vintage = vintage or current_vintage()
+    codes = sorted({code for code in lsoas if code})
+    imd_of: dict[str, tuple[int, int]] = {}
+    for start in range(0, len(codes), LOOKUP_CHUNK) if vintage else ():
+        for code, rank, decile in LsoaDeprivation.objects.filter(
+            lsoa_code__in=codes[start : start + LOOKUP_CHUNK], vintage=vintage
+        ).values_list("lsoa_code", "imd_rank", "imd_decile"):
+            imd_of[code] = (rank, decile)
+    return {
+        code: Deprivation(lsoa_code=code, vintage=vintage or "", imd_rank=imd_of.get(code, (None, None))[0],
+                          imd_decile=imd_of.get(code, (None, None))[1])
+        for code in codes
+    }  # fmt: skip
+
+
 @dataclass(frozen=True)
 class DeprivationJoin:
     """The SQL twin of `derive_deprivation` + `patient_deprivation`, to splice into a query.
@@ -106,9 +131,11 @@ class DeprivationJoin:
     params: dict[str, object]
 
 
-def deprivation_join(*, postcode_key: str, vintage: str | None) -> DeprivationJoin:
+def deprivation_join(*, postcode_key: str, vintage: str | None, lsoa: str | None = None) -> DeprivationJoin:
     """The rule over rows whose postcode key (`postcode_key`, an SQL expression of a column
-    holding `identifiers.postcode_key` of the postcode) is already in the query.
+    holding `identifiers.postcode_key` of the postcode) is already in the query; `lsoa`, if
+    given, is an SQL expression of the LSOA the row gives itself ('' when none), used when
+    the postcode is not found.
 
     `vintage` is the one to derive in (the caller's `current_vintage()`); None (nothing
     loaded) matches nothing, as `derive_deprivation` finds nothing. Table and column names
@@ -120,7 +147,9 @@ def deprivation_join(*, postcode_key: str, vintage: str | None) -> DeprivationJo
         return quote(model._meta.get_field(name).column)
 
     postcodes, deprivation = quote(PostcodeLsoa._meta.db_table), quote(LsoaDeprivation._meta.db_table)
-    lsoa, decile = f"dep_pl.{column(PostcodeLsoa, 'lsoa_code')}", f"dep_ld.{column(LsoaDeprivation, 'imd_decile')}"
+    lsoa_of_postcode = f"dep_pl.{column(PostcodeLsoa, 'lsoa_code')}"
+    lsoa = f"COALESCE({lsoa_of_postcode}, NULLIF({lsoa}, ''))" if lsoa else lsoa_of_postcode
+    decile = f"dep_ld.{column(LsoaDeprivation, 'imd_decile')}"
     joins = (
         f"LEFT JOIN {postcodes} dep_pl ON dep_pl.{column(PostcodeLsoa, 'postcode_key')} = {postcode_key}"
         f" AND dep_pl.{column(PostcodeLsoa, 'lsoa_year')} = %(deprivation_lsoa_year)s"
