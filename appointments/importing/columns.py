@@ -11,18 +11,26 @@ from patients.models import Patient
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "appointment_id",
     "patient_id",
-    "date_of_birth",
     "site_code",
     "clinic_code",
     "specialty_code",
     "appointment_start",
-    "booked_at",
     "appointment_type",
     "attendance_code",
 )
+# A file must have at least one column of each group: the patient's age comes from a date
+# of birth or, in pseudonymised analytic extracts, the age at each appointment.
+REQUIRED_ONE_OF: tuple[tuple[str, ...], ...] = (("date_of_birth", "age"),)
 # Present in DESIGN.md's extract but a file may leave them out; given_name/family_name
 # are extra columns a trust may add so call handlers can greet the patient.
+# booked_at may be left out (lead time unknown, or from waiting_days when given); lsoa
+# stands in for a postcode, age for a date of birth.
 OPTIONAL_COLUMNS: tuple[str, ...] = (
+    "date_of_birth",
+    "age",
+    "booked_at",
+    "waiting_days",
+    "lsoa",
     "nhs_number",
     "sex",
     "ethnicity",
@@ -55,16 +63,19 @@ MAX_LENGTH: dict[str, int] = {
     "specialty_code": _limit(Specialty, "treatment_function_code"),
     "given_name": _limit(Patient, "given_name"),
     "family_name": _limit(Patient, "family_name"),
+    "lsoa": _limit(Patient, "lsoa_code"),
 }
 DEFAULT_MAX_LENGTH = 40
 
 # Which Patient fields each optional column fills: a re-import from a file without
 # the column leaves those fields as they were.
 PATIENT_FIELDS_FROM_COLUMN: dict[str, tuple[str, ...]] = {
+    "date_of_birth": ("date_of_birth",),
     "nhs_number": ("nhs_number",),
     "sex": ("sex",),
     "ethnicity": ("ethnic_category",),
     "postcode": ("postcode", "lsoa_code", "imd_decile", "imd_vintage"),
+    "lsoa": ("lsoa_code", "imd_decile", "imd_vintage"),
     "phone": ("mobile", "mobile_unusable"),
     "language": ("preferred_language",),
     "interpreter_required": ("interpreter_required",),

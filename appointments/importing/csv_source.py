@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from appointments.importing.columns import ALL_COLUMNS, REQUIRED_COLUMNS
+from appointments.importing.columns import ALL_COLUMNS, REQUIRED_COLUMNS, REQUIRED_ONE_OF
 from appointments.importing.files import ExtractRefused
+from appointments.importing.layouts import looks_like
 from appointments.importing.mapping import Mapping
 
 MAX_LINE_CHARS = 64 * 1024
@@ -31,6 +32,7 @@ class CsvSource:
         self.mapping = mapping
         self.chars_read = 0
         self.columns_present: frozenset[str] = frozenset()
+        self.headers: dict[str, str] = {}  # Attend column → the file's header for it, once read
         self._overlong: set[int] = set()
 
     def _lines(self, handle: TextIO) -> Iterator[str]:
@@ -65,21 +67,34 @@ class CsvSource:
         duplicates = sorted({name for name in names if name and names.count(name) > 1})
         if duplicates:
             raise ExtractRefused(f"The header repeats column(s): {', '.join(duplicates)}.")
-        index = {
-            column: names.index(self.mapping.header_for(column).lower())
-            for column in ALL_COLUMNS
-            if self.mapping.header_for(column).lower() in names
-        }
-        missing = [column for column in REQUIRED_COLUMNS if column not in index]
+        index = {}
+        for column in ALL_COLUMNS:
+            found = next((h.lower() for h in self.mapping.headers_for(column) if h.lower() in names), None)
+            if found is not None:
+                index[column] = names.index(found)
+                self.headers[column] = header[index[column]].strip()
+        derived = set(self.mapping.derives)
+        missing = [column for column in REQUIRED_COLUMNS if column not in index and column not in derived]
+        missing += [" or ".join(group) for group in REQUIRED_ONE_OF if not any(column in index for column in group)]
         if missing:
-            wanted = ", ".join(
-                column
-                if self.mapping.header_for(column) == column
-                else f"{column} (as {self.mapping.header_for(column)!r})"
-                for column in missing
-            )
-            raise ExtractRefused(f"This is not an appointment extract: required column(s) missing: {wanted}.")
+            raise ExtractRefused(self._not_an_extract(header, missing))
         return index
+
+    def _not_an_extract(self, header: list[str], missing: list[str]) -> str:
+        """Why the header is refused: the layout it looks like when it is another's, else what is missing."""
+        other = looks_like(header, besides=self.mapping.name or "attend")
+        if other:
+            return (
+                f"These headers look like the {other} layout, not {self.mapping.name or 'attend'}: "
+                f"use --layout {other}. Nothing was imported."
+            )
+        wanted = ", ".join(
+            column
+            if " or " in column or self.mapping.header_for(column) == column
+            else f"{column} (as {self.mapping.header_for(column)!r})"
+            for column in missing
+        )
+        return f"This is not an appointment extract: required column(s) missing: {wanted}."
 
     def rows(self) -> Iterator[RawRow]:
         with open(self.path, encoding="utf-8-sig", newline="") as handle:
@@ -92,7 +107,7 @@ class CsvSource:
                 raise ExtractRefused(f"The header row is not CSV ({exc}).") from None
             self._check_header(header)
             index = self._index(header)
-            self.columns_present = frozenset(index)
+            self.columns_present = frozenset(index) | frozenset(self.mapping.derives)
             items = tuple(index.items())
             width = len(header)
             last_line = reader.line_num

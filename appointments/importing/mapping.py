@@ -12,29 +12,51 @@ A mapping file is JSON:
 or a two-column CSV with the header `attend_column,trust_column`. Columns not named
 keep their Attend names; values not listed pass through unchanged; the formats, if
 given, replace ISO 8601 for dates and date-times (still parsed strictly).
+
+The built-in layouts (`layouts`) are Mappings too, with what a file cannot say: the
+meaning of each national code (so the summary can name the rule that fired), the values
+that mark "not given" (`&` in HES), values that are not appointments at all, and
+columns derived from others.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from appointments.importing.columns import ALL_COLUMNS
 from appointments.importing.files import ExtractRefused
 
+# Fills Attend columns the file does not have from those it has (values: Attend column →
+# text, changed in place); returns the names of the rules that fired, for the summary.
+Derivation = Callable[[dict[str, str]], list[str]]
+
 
 @dataclass(frozen=True)
 class Mapping:
-    columns: dict[str, str] = field(default_factory=dict)  # Attend column → trust header
+    # Attend column → trust header (a layout may name alternatives: the first in the file is used)
+    columns: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # Attend column → {trust value: Attend value}
     date_format: str | None = None
     datetime_format: str | None = None
+    name: str = ""  # the layout's name, or "mapping: FILE"
+    meanings: dict[str, dict[str, str]] = field(default_factory=dict)  # Attend column → {trust value: what it means}
+    missing: frozenset[str] = frozenset()  # values that mean "not given", read as blank
+    refused: dict[str, dict[str, str]] = field(default_factory=dict)  # Attend column → {trust value: why no row}
+    derives: tuple[str, ...] = ()  # the Attend columns `derive` fills, so the file need not have them
+    derive: Derivation | None = field(default=None, compare=False)
+
+    def headers_for(self, column: str) -> tuple[str, ...]:
+        header = self.columns.get(column, column)
+        return header if isinstance(header, tuple) else (header,)
 
     def header_for(self, column: str) -> str:
-        return self.columns.get(column, column)
+        return "/".join(self.headers_for(column))
 
 
 IDENTITY = Mapping()
@@ -70,6 +92,10 @@ def load_mapping(path: str | Path | None) -> Mapping:
     """The mapping in the file (JSON or two-column CSV); ExtractRefused if it cannot be read."""
     if not path:
         return IDENTITY
+    return replace(_load(path), name=f"mapping: {Path(path).name}"[:40])
+
+
+def _load(path: str | Path) -> Mapping:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -97,3 +123,62 @@ def load_mapping(path: str | Path | None) -> Mapping:
     if not rows or [name.strip().lower() for name in rows[0][:2]] != ["attend_column", "trust_column"]:
         raise ExtractRefused("A CSV mapping file needs the header attend_column,trust_column.")
     return _check(Mapping(columns={r[0].strip(): r[1].strip() for r in rows[1:] if len(r) >= 2 and r[0].strip()}))
+
+
+class AppliedRules:
+    """Applies a mapping's value rules to rows and counts each rule that fires, by its name.
+
+    A rule's name says what happened in the trust's own terms: "SEX 9 → X (not specified:
+    indeterminate)", "TRETSPEF & → blank (not given)". The counts go on the batch summary.
+    """
+
+    def __init__(self, mapping: Mapping) -> None:
+        self.mapping = mapping
+        self.fired: Counter[str] = Counter()
+        self._names: dict[tuple[str, str, str], str] = {}
+        # Attend column → the header the file has it under (a CSV source fills it on reading the header).
+        self.headers: dict[str, str] = {}
+        self.active = bool(mapping.values or mapping.missing or mapping.refused or mapping.derive)
+
+    def header(self, column: str) -> str:
+        return self.headers.get(column) or self.mapping.header_for(column)
+
+    def name(self, column: str, value: str, to: str) -> str:
+        key = (column, value, to)
+        found = self._names.get(key)
+        if found is None:
+            meaning = self.mapping.meanings.get(column, {}).get(value)
+            found = f"{self.header(column)} {value} → {to or 'blank'}"
+            found += f" ({meaning})" if meaning else ""
+            self._names[key] = found
+        return found
+
+    def apply(self, values: dict[str, str]) -> tuple[str, str, str] | None:
+        """Rewrite `values` (Attend column → text) in place; returns (column, value, reason) when
+        a value says the row is not an appointment at all."""
+        mapping, fired = self.mapping, self.fired
+        if mapping.missing:
+            for column, text in values.items():
+                if text in mapping.missing:
+                    values[column] = ""
+                    fired[self.name(column, text, "") + " (not given)"] += 1
+        refusal = None
+        for column, reasons in mapping.refused.items():
+            reason = reasons.get(values.get(column, ""))
+            if reason:
+                refusal = refusal or (column, values[column], reason)
+        for column, table in mapping.values.items():
+            text = values.get(column)
+            if text is not None and (to := table.get(text)) is not None:
+                fired[self.name(column, text, to)] += 1
+                values[column] = to
+        for column in mapping.derives:
+            values.setdefault(column, "")
+        if mapping.derive:
+            for rule in mapping.derive(values):
+                fired[rule] += 1
+        return refusal
+
+    def summary(self) -> list[dict[str, object]]:
+        """The rules that fired, most rows first: [{"rule": name, "rows": n}, …]."""
+        return [{"rule": rule, "rows": rows} for rule, rows in self.fired.most_common()]

@@ -23,6 +23,7 @@ from appointments.importing import files
 from appointments.importing.csv_source import CsvSource
 from appointments.importing.fhir import FhirSource
 from appointments.importing.files import ExtractRefused
+from appointments.importing.layouts import layout_named
 from appointments.importing.mapping import Mapping, load_mapping
 from appointments.importing.models import ImportBatch, ImportFormat, ImportRowError, ImportStatus
 from appointments.importing.validation import RowError, RowValidator
@@ -94,11 +95,18 @@ def _finish(batch: ImportBatch, status: str, started: float, message: str = "") 
 
 
 def run_import(
-    batch: ImportBatch, *, path: str | Path, mapping_path: str | Path | None = None, progress: Progress | None = None
+    batch: ImportBatch,
+    *,
+    path: str | Path,
+    mapping_path: str | Path | None = None,
+    layout: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportBatch:
     """Import the extract at `path` into `batch` (already created); returns the finished batch.
 
-    Never raises for a bad file: a refusal or failure is the batch's status and message.
+    `layout` names a built-in layout (`layouts.LAYOUTS`); `mapping_path` a trust's mapping
+    file instead; neither: the attend layout. Never raises for a bad file: a refusal or
+    failure is the batch's status and message.
     """
     started = time.monotonic()
     batch.status, batch.started_at = ImportStatus.RUNNING, timezone.now()
@@ -107,9 +115,15 @@ def run_import(
     try:
         facts = files.inspect(path)
         batch.file_sha256, batch.file_size, batch.format = facts.sha256, facts.size, facts.format
-        mapping = load_mapping(mapping_path)
+        if layout and mapping_path:
+            raise ExtractRefused("Give a layout or a mapping file, not both.")
+        mapping = layout_named(layout) if layout else load_mapping(mapping_path)
+        batch.layout = mapping.name or "attend"
         source = _source(path, facts.format, mapping)
-        _import_rows(batch, source, RowValidator(mapping), progress)
+        validator = RowValidator(mapping)
+        if isinstance(source, CsvSource):
+            validator.rules.headers = source.headers  # filled when the header is read: rules name the file's headers
+        _import_rows(batch, source, validator, progress)
     except ExtractRefused as exc:
         logger.info("Import %s refused: %s", batch.pk, exc)
         return _finish(batch, ImportStatus.REFUSED, started, str(exc))
@@ -222,7 +236,10 @@ def _import_rows(
             batch.patients_created, batch.patients_updated = counts.patients_created, counts.patients_updated
             batch.unmatched_postcodes = len(counts.unmatched_postcodes)
             batch.unmatched_postcode_examples = writer.unmatched_examples()
+            batch.unmatched_lsoas = len(counts.unmatched_lsoas)
+            batch.new_codes = counts.new_codes_summary()
             batch.replanning = dict(counts.replanning)
+        batch.rules_applied = validator.rules.summary()
         batch.save()
     if progress:
         progress(source.chars_read)
@@ -234,8 +251,9 @@ def import_extract(
     mapping_path: str | Path | None = None,
     file_name: str | None = None,
     uploaded_by=None,
+    layout: str | None = None,
     progress: Progress | None = None,
 ) -> ImportBatch:
     """Create an ImportBatch for the file and run it (the command line's entry point)."""
     batch = create_batch(file_name=file_name or Path(path).name, uploaded_by=uploaded_by)
-    return run_import(batch, path=path, mapping_path=mapping_path, progress=progress)
+    return run_import(batch, path=path, mapping_path=mapping_path, layout=layout, progress=progress)

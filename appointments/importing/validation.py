@@ -1,11 +1,21 @@
 """One extract row → the values to write, or the reasons it cannot be taken.
 
 A row with an *error* is skipped (bad NHS number, unparseable date, unknown code,
-missing id, an id a spreadsheet would run as a formula, an appointment_id an earlier
-row of the extract already gave). A *warning* keeps the row but ignores one value that cannot be trusted
+a treatment function code not in the NHS Data Dictionary, a site code not in the ODS
+format, missing id, an id a spreadsheet would run as a formula, an appointment_id an
+earlier row of the extract already gave). A *warning* keeps the row but ignores one value that cannot be trusted
 (a phone or postcode that does not parse): the appointment still matters more than
 the contact detail. Every problem carries its column, the value and a reason a
 person at the trust can act on.
+
+Before any check, the mapping or layout is applied: values that mean "not given" (`&`)
+become blank, refused codes (not an appointment) reject the row, value maps translate
+national codes, and derived columns are filled. Every rule that fires is counted
+(`RowValidator.rules`), so the batch summary can say "SEX 9 → X (not specified): 120 rows".
+
+A date without a time is the day with the time not given (local midnight, flagged);
+an age at the appointment stands in for a date of birth (never turned into one); with
+no booking date the lead time is unknown, or comes from waiting days when given.
 
 Patients repeat across rows (several appointments each) and date-times repeat
 (clinic slots), so their parsing is cached: the importer's speed depends on it.
@@ -22,15 +32,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from appointments.importing.codes import ODS_SITE_FORMAT, is_ods_site_code, is_treatment_function
 from appointments.importing.columns import DEFAULT_MAX_LENGTH, IDENTIFIER_COLUMNS, MAX_LENGTH
-from appointments.importing.mapping import Mapping
+from appointments.importing.mapping import AppliedRules, Mapping
 from appointments.models import AppointmentType, AttendanceCode, Medium
 from config.spreadsheets import formula_start
 from patients.identifiers import normalise_nhs_number, normalise_postcode, parse_phone
@@ -49,10 +60,11 @@ class RowError(NamedTuple):
 class PatientValues:
     hospital_number: str
     nhs_number: str
-    date_of_birth: date
+    date_of_birth: date | None  # None when the extract gives age at the appointment instead
     sex: str
     ethnic_category: str
     postcode: str
+    lsoa: str  # the extract's LSOA, used for the decile when there is no postcode
     mobile: str
     preferred_language: str
     interpreter_required: bool
@@ -68,10 +80,12 @@ class AppointmentValues:
     clinic_code: str
     specialty_code: str
     starts_at: datetime
-    booked_at: datetime
+    booked_at: datetime | None  # None: lead time unknown
     appointment_type: str
     medium: str
     attendance_code: int
+    start_time_known: bool = True
+    age_at_appointment: int | None = None
 
 
 ATTENDANCE_CODES = {"": AttendanceCode.NOT_YET_KNOWN.value} | {str(code.value): code.value for code in AttendanceCode}
@@ -83,13 +97,20 @@ ETHNIC_CODES = frozenset(EthnicCategory.values)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?$")
-_SITE_CODE = re.compile(r"^[A-Z0-9]{3,10}$")
 _TREATMENT_FUNCTION = re.compile(r"^\d{3}$")
 # ISO 639-1 (en, pl, ur), or ISO 639-3 for a language with no two-letter code: every sign
 # language (bfi, British Sign Language), Sylheti (syl). BCP 47, which FHIR uses, does the same.
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+# England's (E01) and Wales's (W01) LSOA codes, 2011 and 2021 alike.
+_LSOA = re.compile(r"^[EW]01\d{6}$")
+# Whole years; HES writes them as decimals ("54.0").
+_AGE = re.compile(r"^\d{1,3}(\.0+)?$")
+_WAITING_DAYS = re.compile(r"^\d{1,5}$")
+OLDEST_AGE = 130
 _CACHE_LIMIT = 200_000
-SHORTEST_LIMIT = min(limit for column, limit in MAX_LENGTH.items() if column not in ("site_code", "specialty_code"))
+# Columns whose pattern bounds their length, so the quick length check can leave them out.
+_PATTERNED = ("site_code", "specialty_code", "lsoa")
+SHORTEST_LIMIT = min(limit for column, limit in MAX_LENGTH.items() if column not in _PATTERNED)
 
 # Problems without a line number: cached per distinct value, given a line per row.
 Problem = tuple[str, str, str, str]  # column, value, reason, severity
@@ -120,6 +141,8 @@ class RowValidator:
         self._patients: dict[tuple[str, ...], tuple[PatientValues | None, list[Problem]]] = {}
         self._datetimes: dict[str, datetime | None] = {}
         self._first_lines: dict[str, int] = {}  # appointment_id → the line it was first given at
+        self._moments: dict[str, tuple[datetime | None, bool]] = {}
+        self.rules = AppliedRules(mapping)
 
     # --- field parsers -------------------------------------------------------------
     def parse_date(self, text: str) -> date | None:
@@ -149,9 +172,25 @@ class RowValidator:
         self._datetimes[text] = parsed
         return parsed
 
+    def parse_moment(self, text: str) -> tuple[datetime | None, bool]:
+        """(when, whether the time was given): a date and time as `parse_datetime`, or a date alone
+        as that day's local midnight with the time not given."""
+        found = self._moments.get(text)
+        if found is None:
+            parsed = self.parse_datetime(text)
+            if parsed is not None:
+                found = parsed, True
+            else:
+                day = self.parse_date(text)
+                found = (None if day is None else datetime.combine(day, time(), tzinfo=self.zone)), False
+            if len(self._moments) > _CACHE_LIMIT:
+                self._moments.clear()
+            self._moments[text] = found
+        return found
+
     # --- patients ----------------------------------------------------------------------
     def _patient(self, key: tuple[str, ...]) -> tuple[PatientValues | None, list[Problem]]:
-        hospital_number, nhs, born, sex, ethnicity, postcode, phone, language, interpreter, given, family = key
+        hospital_number, nhs, born, sex, ethnicity, postcode, lsoa, phone, language, interpreter, given, family = key
         problems: list[Problem] = []
 
         def error(column: str, value: str, reason: str) -> None:
@@ -169,11 +208,11 @@ class RowValidator:
                 nhs = normalise_nhs_number(nhs)
             except ValueError as exc:
                 error("nhs_number", nhs, str(exc))
-        date_of_birth = self.parse_date(born)
-        if date_of_birth is None:
+        date_of_birth = self.parse_date(born) if born else None  # blank: the row must give an age (validate)
+        if born and date_of_birth is None:
             error("date_of_birth", born, "not a date in the form YYYY-MM-DD" if not self.mapping.date_format else
                   f"not a date in the form {self.mapping.date_format}")  # fmt: skip
-        elif date_of_birth < date(1880, 1, 1):
+        elif date_of_birth is not None and date_of_birth < date(1880, 1, 1):
             error("date_of_birth", born, "a date of birth cannot be before 1880")
         sex_code = SEXES.get(sex.upper())
         if sex_code is None:
@@ -191,6 +230,10 @@ class RowValidator:
                 normalised_postcode = normalise_postcode(postcode)
             except ValueError:
                 warning("postcode", postcode, "not a UK postcode; left blank, so no IMD decile")
+        lsoa_code = lsoa.upper()
+        if lsoa_code and not _LSOA.match(lsoa_code):
+            warning("lsoa", lsoa, "not an LSOA code (E01 or W01 and six digits); left blank, so no IMD decile")
+            lsoa_code = ""
         mobile = ""
         if phone:
             mobile, reason = _phone(phone)
@@ -211,6 +254,7 @@ class RowValidator:
                 sex=sex_code,
                 ethnic_category=ethnic,
                 postcode=normalised_postcode,
+                lsoa=lsoa_code,
                 mobile=mobile,
                 preferred_language=lang,
                 interpreter_required=wants_interpreter,
@@ -224,7 +268,7 @@ class RowValidator:
         get = values.get
         key = (
             get("patient_id", ""), get("nhs_number", ""), get("date_of_birth", ""), get("sex", ""),
-            get("ethnicity", ""), get("postcode", ""), get("phone", ""), get("language", ""),
+            get("ethnicity", ""), get("postcode", ""), get("lsoa", ""), get("phone", ""), get("language", ""),
             get("interpreter_required", ""), get("given_name", ""), get("family_name", ""),
         )  # fmt: skip
         found = self._patients.get(key)
@@ -239,11 +283,11 @@ class RowValidator:
         self, line: int, raw: dict[str, str]
     ) -> tuple[AppointmentValues | None, PatientValues | None, list[RowError]]:
         values = {column: text.strip() for column, text in raw.items()}
-        for column, table in self.mapping.values.items():
-            if column in values:
-                values[column] = table.get(values[column], values[column])
+        refusal = self.rules.apply(values) if self.rules.active else None
         if repeated := self._repeated(line, values.get("appointment_id", "")):
             return None, None, [repeated]
+        if refusal:
+            return None, None, [RowError(line, *refusal)]
         # Site and specialty codes have patterns that bound their length; every other
         # limit is at least SHORTEST_LIMIT, so most rows need no per-column check.
         if max(map(len, values.values())) > SHORTEST_LIMIT:
@@ -273,20 +317,28 @@ class RowValidator:
             if column != "patient_id" and (reason := formula_reason(values[column])):  # patient_id: in _patient
                 error(column, reason)
         site_code = values["site_code"].upper()
-        if not _SITE_CODE.match(site_code):
-            error("site_code", "not an ODS site code (3 to 10 letters and digits)")
+        if not is_ods_site_code(site_code):
+            error("site_code", f"not an ODS site code ({ODS_SITE_FORMAT})")
         clinic_code = values["clinic_code"]
-        if not clinic_code:
+        if not clinic_code and "clinic_code" not in self.mapping.derives:  # derived: its inputs' errors say why
             error("clinic_code", "missing")
         specialty_code = values["specialty_code"]
-        if not _TREATMENT_FUNCTION.match(specialty_code):
+        if not specialty_code:
+            error("specialty_code", "missing: every row needs a treatment function code")
+        elif not _TREATMENT_FUNCTION.match(specialty_code):
             error("specialty_code", "not a treatment function code (three digits)")
-        starts_at = self.parse_datetime(values["appointment_start"])
+        elif not is_treatment_function(specialty_code):
+            error("specialty_code", "not a treatment function code in the NHS Data Dictionary's list")
+        starts_at, time_known = self.parse_moment(values["appointment_start"])
         if starts_at is None:
             error("appointment_start", self._datetime_hint())
-        booked_at = self.parse_datetime(values["booked_at"])
-        if booked_at is None:
-            error("booked_at", self._datetime_hint())
+        elif not time_known:
+            self.rules.fired[f"{self.rules.header('appointment_start')} date only → time not given"] += 1
+        booked_at = self._booked_at(values, starts_at, errors, line)
+        age = self._age(values.get("age", ""))
+        if age is not None and not isinstance(age, int):
+            error("age", age)
+            age = None
         appointment_type = APPOINTMENT_TYPES.get(values["appointment_type"].lower())
         if appointment_type is None:
             error("appointment_type", "must be first or follow_up")
@@ -297,7 +349,13 @@ class RowValidator:
         if attendance_code is None:
             error("attendance_code", "not an NHS attendance code (5, 6, 7, 3, 2, 4, or blank while in the future)")
         local_day = starts_at.astimezone(self.zone).date() if starts_at is not None else None
-        if patient is not None and local_day is not None and patient.date_of_birth > local_day:
+        if patient is not None and patient.date_of_birth is None and age is None:
+            if "date_of_birth" in values:  # a PAS extract: every patient has one
+                error("date_of_birth", "missing: every row needs a date of birth, or an age at the appointment")
+            else:  # an analytic extract of ages: the appointment still counts, in no age band
+                errors.append(RowError(line, "age", "", "not given; the appointment has no age band", "warning"))
+        born = patient.date_of_birth if patient is not None else None
+        if born is not None and local_day is not None and born > local_day:
             # Compared with the appointment, not the day of import: an extract from an earlier
             # year has the same impossible rows whenever it is loaded.
             error("date_of_birth", f"a date of birth cannot be after the appointment ({local_day:%Y-%m-%d})")
@@ -314,8 +372,45 @@ class RowValidator:
             appointment_type=appointment_type,
             medium=medium,
             attendance_code=attendance_code,
+            start_time_known=time_known,
+            age_at_appointment=age,
         )
         return appointment, patient, errors
+
+    def _age(self, text: str) -> int | str | None:
+        """The age at the appointment in whole years, None when not given, else why it cannot be read."""
+        if not text:
+            return None
+        if not _AGE.match(text) or int(float(text)) > OLDEST_AGE:
+            return f"not an age in whole years (0 to {OLDEST_AGE})"
+        return int(float(text))
+
+    def _booked_at(
+        self, values: dict[str, str], starts_at: datetime | None, errors: list[RowError], line: int
+    ) -> datetime | None:
+        """When it was booked: the booked_at column, else the appointment's day less the waiting days,
+        else unknown. A booking after the appointment's day is a warning: lead time left unknown."""
+        text = values.get("booked_at", "")
+        if text:
+            booked_at, _ = self.parse_moment(text)
+            if booked_at is None:
+                errors.append(RowError(line, "booked_at", text, self._datetime_hint()))
+                return None
+        elif (waiting := values.get("waiting_days", "")) and starts_at is not None:
+            if not _WAITING_DAYS.match(waiting):
+                errors.append(RowError(line, "waiting_days", waiting, "not a whole number of days; lead time left "
+                                       "unknown", "warning"))  # fmt: skip
+                return None
+            day = starts_at.astimezone(self.zone).date() - timedelta(days=int(waiting))
+            booked_at = datetime.combine(day, time(), tzinfo=self.zone)
+            self.rules.fired[f"booked_at ← appointment day − {self.rules.header('waiting_days')} days"] += 1
+        else:
+            return None
+        if starts_at is not None and booked_at.astimezone(self.zone).date() > starts_at.astimezone(self.zone).date():
+            errors.append(RowError(line, "booked_at", text or values.get("waiting_days", ""),
+                                   "after the appointment's day; lead time left unknown", "warning"))  # fmt: skip
+            return None
+        return booked_at
 
     def _repeated(self, line: int, pas_id: str) -> RowError | None:
         """The error for a row whose appointment_id an earlier row gave; else remembers this line.
@@ -333,4 +428,4 @@ class RowValidator:
     def _datetime_hint(self) -> str:
         if self.mapping.datetime_format:
             return f"not a date and time in the form {self.mapping.datetime_format}"
-        return "not an ISO 8601 date and time (YYYY-MM-DDTHH:MM, optional seconds and offset)"
+        return "not an ISO 8601 date and time (YYYY-MM-DDTHH:MM, optional seconds and offset) or date (YYYY-MM-DD)"

@@ -5,6 +5,10 @@ one INSERT … ON CONFLICT DO UPDATE for what is new or changed), so a re-import
 the same file writes nothing and a later extract only touches what moved. Rows that
 have not changed are not rewritten; that keeps `updated_at` honest.
 
+Sites, specialties and clinics an extract names for the first time are created (the
+validator has checked their codes) and listed (`counts.new_codes`) for the batch summary,
+so a new site is seen by a person rather than appearing silently in the filters.
+
 What changed for existing appointments (cancelled, moved, happened) is announced
 (appointments.changes) in the same transaction as the chunk, for calls and reminders.
 """
@@ -17,19 +21,26 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from appointments.changes import AppointmentChanges, announce_appointments_changed
+from appointments.importing.codes import specialty_name
 from appointments.importing.columns import PATIENT_FIELDS_FROM_COLUMN
 from appointments.importing.validation import AppointmentValues, PatientValues
 from appointments.models import CANCELLED_CODES, HAPPENED_CODES, Appointment, AttendanceCode, Clinic, Site, Specialty
-from patients.deprivation.lookup import Deprivation, current_vintage, derive_deprivation, patient_deprivation
+from patients.deprivation.lookup import (
+    Deprivation,
+    current_vintage,
+    derive_deprivation,
+    derive_lsoa_deprivation,
+    patient_deprivation,
+)
 from patients.identifiers import postcode_key
 from patients.models import Patient
 
 APPOINTMENT_FIELDS = (
     "patient_id", "site_id", "specialty_id", "clinic_id", "starts_at", "booked_at",
-    "appointment_type", "medium", "attendance_code",
+    "appointment_type", "medium", "attendance_code", "start_time_known", "age_at_appointment",
 )  # fmt: skip
-ALWAYS_PATIENT_FIELDS = ("date_of_birth",)
 UNMATCHED_EXAMPLES = 50
+NEW_CODE_EXAMPLES = 50
 
 
 @dataclass
@@ -40,15 +51,29 @@ class WriteCounts:
     patients_created: int = 0
     patients_updated: int = 0
     unmatched_postcodes: set[str] = field(default_factory=set)
+    unmatched_lsoas: set[str] = field(default_factory=set)
     replanning: Counter = field(default_factory=Counter)
+    # "sites", "specialties", "clinics" → the codes this import created
+    new_codes: dict[str, list[str]] = field(default_factory=lambda: {"sites": [], "specialties": [], "clinics": []})
+
+    def new_codes_summary(self) -> dict[str, object]:
+        """Each kind's count and first codes, for the batch: {"sites": {"count": 1, "codes": ["RAT09"]}, …}."""
+        return {kind: {"count": len(codes), "codes": sorted(codes)[:NEW_CODE_EXAMPLES]}
+                for kind, codes in self.new_codes.items() if codes}  # fmt: skip
 
 
 class BatchWriter:
     def __init__(self, *, columns_present: frozenset[str]) -> None:
         self.counts = WriteCounts()
-        self.patient_fields = ALWAYS_PATIENT_FIELDS + tuple(
-            name for column, names in PATIENT_FIELDS_FROM_COLUMN.items() if column in columns_present for name in names
+        self.patient_fields = tuple(
+            dict.fromkeys(
+                name
+                for column, names in PATIENT_FIELDS_FROM_COLUMN.items()
+                if column in columns_present
+                for name in names
+            )
         )
+        self._lsoa_deprivation: dict[str, Deprivation] = {}
         self.vintage = current_vintage()
         self._deprivation: dict[str, Deprivation | None] = {}
         self._sites: dict[str, int] = dict(Site.objects.values_list("ods_code", "id"))
@@ -58,26 +83,35 @@ class BatchWriter:
     # --- reference data ------------------------------------------------------------------
     def _site(self, code: str) -> int:
         if code not in self._sites:
-            self._sites[code] = Site.objects.get_or_create(ods_code=code, defaults={"name": code})[0].id
+            site, created = Site.objects.get_or_create(ods_code=code, defaults={"name": code})
+            self._sites[code] = site.id
+            if created:
+                self.counts.new_codes["sites"].append(code)
         return self._sites[code]
 
     def _specialty(self, code: str) -> int:
         if code not in self._specialties:
-            self._specialties[code] = Specialty.objects.get_or_create(
-                treatment_function_code=code, defaults={"name": f"Treatment function {code}"}
-            )[0].id
+            specialty, created = Specialty.objects.get_or_create(
+                treatment_function_code=code, defaults={"name": specialty_name(code)}
+            )
+            self._specialties[code] = specialty.id
+            if created:
+                self.counts.new_codes["specialties"].append(code)
         return self._specialties[code]
 
     def _clinic(self, row: AppointmentValues) -> int:
         if row.clinic_code not in self._clinics:
-            self._clinics[row.clinic_code] = Clinic.objects.get_or_create(
+            clinic, created = Clinic.objects.get_or_create(
                 code=row.clinic_code,
                 defaults={
                     "name": row.clinic_code,
                     "site_id": self._site(row.site_code),
                     "specialty_id": self._specialty(row.specialty_code),
                 },
-            )[0].id
+            )
+            self._clinics[row.clinic_code] = clinic.id
+            if created:
+                self.counts.new_codes["clinics"].append(row.clinic_code)
         return self._clinics[row.clinic_code]
 
     def _derive(self, postcodes: set[str]) -> None:
@@ -88,9 +122,18 @@ class BatchWriter:
         for key in wanted:
             self._deprivation[key] = found.get(key)
 
+    def _derive_lsoas(self, lsoas: set[str]) -> None:
+        wanted = lsoas - self._lsoa_deprivation.keys()
+        if wanted:
+            self._lsoa_deprivation.update(derive_lsoa_deprivation(wanted, vintage=self.vintage or ""))
+
     # --- patients ----------------------------------------------------------------------
     def _patient_instance(self, values: PatientValues, existing: dict | None) -> Patient:
         found = self._deprivation.get(postcode_key(values.postcode)) if values.postcode else None
+        if found is None and values.lsoa:  # the extract's own LSOA, when no postcode places the patient
+            found = self._lsoa_deprivation[values.lsoa]
+            if found.imd_decile is None:
+                self.counts.unmatched_lsoas.add(values.lsoa)
         lsoa_code, imd_decile, imd_vintage = patient_deprivation(found)
         if values.postcode and imd_decile is None:
             self.counts.unmatched_postcodes.add(values.postcode)
@@ -110,7 +153,7 @@ class BatchWriter:
             given_name=values.given_name,
             family_name=values.family_name,
         )
-        if existing is not None:
+        if existing is not None and "mobile_unusable" in existing:  # only when the file has a phone column
             # The provider's "cannot receive SMS" verdict holds until the number changes.
             patient.mobile_unusable = existing["mobile_unusable"] and existing["mobile"] == values.mobile
         return patient
@@ -125,6 +168,7 @@ class BatchWriter:
             )
         }
         self._derive({p.postcode for p in patients.values() if p.postcode})
+        self._derive_lsoas({p.lsoa for p in patients.values() if p.lsoa})
         to_write, created = [], []
         for number, values in patients.items():
             patient = self._patient_instance(values, existing.get(number))
@@ -175,6 +219,8 @@ class BatchWriter:
                     appointment_type=values.appointment_type,
                     medium=values.medium,
                     attendance_code=values.attendance_code,
+                    start_time_known=values.start_time_known,
+                    age_at_appointment=values.age_at_appointment,
                 )
                 old = existing.get(pas_id)
                 if old is None:

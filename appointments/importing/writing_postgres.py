@@ -26,17 +26,18 @@ APPOINTMENT_STAGE = "attend_import_appointment"
 STAGE_TABLES = f"""
 CREATE TEMPORARY TABLE IF NOT EXISTS {PATIENT_STAGE} (
     hospital_number text PRIMARY KEY, nhs_number text, date_of_birth date, sex text, ethnic_category text,
-    postcode text, postcode_key text, mobile text, preferred_language text, interpreter_required boolean,
+    postcode text, postcode_key text, lsoa text, mobile text, preferred_language text, interpreter_required boolean,
     given_name text, family_name text
 );
 CREATE TEMPORARY TABLE IF NOT EXISTS {APPOINTMENT_STAGE} (
     pas_id text PRIMARY KEY, hospital_number text, site_id bigint, specialty_id bigint, clinic_id bigint,
-    starts_at timestamptz, booked_at timestamptz, appointment_type text, medium text, attendance_code smallint
+    starts_at timestamptz, booked_at timestamptz, appointment_type text, medium text, attendance_code smallint,
+    start_time_known boolean, age_at_appointment smallint
 );
 """
 PATIENT_STAGE_COLUMNS = (
     "hospital_number", "nhs_number", "date_of_birth", "sex", "ethnic_category", "postcode", "postcode_key",
-    "mobile", "preferred_language", "interpreter_required", "given_name", "family_name",
+    "lsoa", "mobile", "preferred_language", "interpreter_required", "given_name", "family_name",
 )  # fmt: skip
 # Patient fields the INSERT fills straight from the stage (the rest are derived or defaults).
 PLAIN_PATIENT_FIELDS = (
@@ -45,7 +46,7 @@ PLAIN_PATIENT_FIELDS = (
 )  # fmt: skip
 APPOINTMENT_STAGE_COLUMNS = (
     "pas_id", "hospital_number", "site_id", "specialty_id", "clinic_id", "starts_at", "booked_at",
-    "appointment_type", "medium", "attendance_code",
+    "appointment_type", "medium", "attendance_code", "start_time_known", "age_at_appointment",
 )  # fmt: skip
 
 
@@ -61,9 +62,10 @@ class PostgresBatchWriter(BatchWriter):
         self._patients = connection.ops.quote_name(Patient._meta.db_table)
         self._appointments = connection.ops.quote_name(Appointment._meta.db_table)
         # The deprivation rule's SQL twin (patients.deprivation.lookup), joined on the stage's postcode key.
-        self._deprivation = deprivation_join(postcode_key="t.postcode_key", vintage=self.vintage)
+        self._deprivation = deprivation_join(postcode_key="t.postcode_key", vintage=self.vintage, lsoa="t.lsoa")
         self._patient_sql = self._patient_upsert_sql()
         self._unmatched = self._unmatched_sql()
+        self._unmatched_lsoas = self._unmatched_lsoas_sql()
         self._appointment_sql = self._appointment_upsert_sql()
         self._params = self._deprivation.params
         # Patients as this import last wrote them: one seen again unchanged in a later chunk
@@ -106,6 +108,14 @@ class PostgresBatchWriter(BatchWriter):
         return f"""
             SELECT DISTINCT t.postcode FROM {PATIENT_STAGE} t {deprivation.joins}
             WHERE t.postcode <> '' AND {deprivation.imd_decile} IS NULL
+        """  # noqa: S608 (identifiers are the models' and this module's constants; values are parameters)
+
+    def _unmatched_lsoas_sql(self) -> str:
+        """LSOAs the extract gave, used for want of a postcode found, that the vintage does not rank."""
+        deprivation = self._deprivation
+        return f"""
+            SELECT DISTINCT t.lsoa FROM {PATIENT_STAGE} t {deprivation.joins}
+            WHERE t.lsoa <> '' AND {deprivation.lsoa_code} = t.lsoa AND {deprivation.imd_decile} IS NULL
         """  # noqa: S608 (identifiers are the models' and this module's constants; values are parameters)
 
     def _appointment_upsert_sql(self) -> str:
@@ -158,7 +168,7 @@ class PostgresBatchWriter(BatchWriter):
                 for p in patients.values():
                     copy.write_row((
                         p.hospital_number, p.nhs_number, p.date_of_birth, p.sex, p.ethnic_category, p.postcode,
-                        postcode_key(p.postcode), p.mobile, p.preferred_language, p.interpreter_required,
+                        postcode_key(p.postcode), p.lsoa, p.mobile, p.preferred_language, p.interpreter_required,
                         p.given_name, p.family_name,
                     ))  # fmt: skip
             cursor.execute(self._patient_sql, params)
@@ -167,12 +177,15 @@ class PostgresBatchWriter(BatchWriter):
             self.counts.patients_updated += updated
             cursor.execute(self._unmatched, params)
             self.counts.unmatched_postcodes.update(postcode for (postcode,) in cursor.fetchall())
+            cursor.execute(self._unmatched_lsoas, params)
+            self.counts.unmatched_lsoas.update(lsoa for (lsoa,) in cursor.fetchall())
 
             # Resolve (and create) sites and clinics first: no other query may run during a COPY.
             staged = [
                 (
                     a.pas_id, a.hospital_number, self._site(a.site_code), self._specialty(a.specialty_code),
                     self._clinic(a), a.starts_at, a.booked_at, a.appointment_type, a.medium, a.attendance_code,
+                    a.start_time_known, a.age_at_appointment,
                 )
                 for a in appointments.values()
             ]  # fmt: skip

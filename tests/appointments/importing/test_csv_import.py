@@ -91,7 +91,7 @@ def test_a_date_of_birth_after_the_appointment_is_refused_even_when_it_is_before
         ("date_of_birth", "03/02/1980", "YYYY-MM-DD"),
         ("date_of_birth", "1980-02-30", "YYYY-MM-DD"),
         ("date_of_birth", "2999-01-01", "after the appointment"),
-        ("appointment_start", "2030-12-02", "ISO 8601"),
+        ("appointment_start", "2030-12-32", "ISO 8601"),  # a date alone is "time not given" (test_layouts)
         ("appointment_start", "tomorrow 9am", "ISO 8601"),
         ("booked_at", "2030-13-01T10:00", "ISO 8601"),
         ("attendance_code", "9", "attendance code"),
