@@ -16,10 +16,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, CharField, DateField, F, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, DateField, F, IntegerField, QuerySet, Sum, Value, When
 from django.db.models.expressions import Expression
-from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear, TruncMonth
-from django.db.models.lookups import LessThan, LessThanOrEqual
+from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, TruncMonth
+from django.db.models.lookups import IsNull, LessThan, LessThanOrEqual
 
 from appointments.models import Appointment, dna_count
 from config.disclosure import rate_is_disclosive
@@ -36,17 +36,20 @@ NOT_KNOWN = "Not known"
 
 
 def _age_at_appointment() -> Expression:
-    """Whole years between birth and the appointment's local date, in SQL."""
+    """Whole years on the appointment's local date, in SQL: the age the extract gave with the
+    appointment (analytic extracts give no date of birth), else from the date of birth; NULL
+    when neither is known."""
     years = ExtractYear("starts_at") - ExtractYear("patient__date_of_birth")
     appointment_day = ExtractMonth("starts_at") * 100 + ExtractDay("starts_at")
     birthday = ExtractMonth("patient__date_of_birth") * 100 + ExtractDay("patient__date_of_birth")
     before_birthday = Case(When(LessThan(appointment_day, birthday), then=Value(1)), default=Value(0))
-    return years - before_birthday
+    return Coalesce(F("age_at_appointment"), years - before_birthday, output_field=IntegerField())
 
 
 def _age_band() -> Expression:
     age = _age_at_appointment()
     return Case(
+        When(IsNull(age, True), then=Value(NOT_KNOWN)),
         *(When(LessThanOrEqual(age, high), then=Value(label)) for label, _, high in AGE_BANDS),
         default=Value(AGE_BANDS[-1][0]),
         output_field=CharField(),

@@ -75,7 +75,9 @@ def _attendance_history(row: _Row) -> str | None:
     return f"has attended only {_plural(attended, 'earlier appointment')}" if attended <= 2 else None
 
 
-def _lead_time(row: _Row) -> str:
+def _lead_time(row: _Row) -> str | None:
+    if np.isnan(row["booking_lead_days"]):  # no booking date in the extract
+        return None
     days = int(row["booking_lead_days"])
     return (
         f"booked {_plural(days // 7, 'week')} before the appointment"
@@ -91,8 +93,10 @@ def _deprivation(row: _Row) -> str | None:
     return f"lives in one of the more deprived areas (IMD decile {int(decile)} of 10)"
 
 
-def _hour(row: _Row) -> str:
+def _hour(row: _Row) -> str | None:
     hour = float(row["hour"])
+    if np.isnan(hour):  # the extract gave the day only
+        return None
     clock = f"{int(hour):02d}:{round((hour % 1) * 60):02d}"
     if hour >= 15:
         return f"a late-afternoon appointment ({clock})"
@@ -108,7 +112,9 @@ PHRASES: dict[str, Callable[[_Row], str | None]] = {
         else None
     ),
     "lead_time": _lead_time,
-    "age": lambda r: f"aged {AGE_BANDS[int(r['age_band'])][0].replace('-', ' to ')}",
+    "age": lambda r: (
+        None if np.isnan(r["age_band"]) else f"aged {AGE_BANDS[int(r['age_band'])][0].replace('-', ' to ')}"
+    ),
     "sex": lambda r: "men miss slightly more appointments" if r["sex"] == "M" else None,
     "deprivation": _deprivation,
     "specialty": lambda r: f"{r['specialty_name']} appointments are missed more often",

@@ -90,14 +90,18 @@ def configured_features() -> list[str]:
     return chosen
 
 
-def _age_band_index(born_days: np.ndarray, local_day: np.ndarray) -> np.ndarray:
-    born = born_days.astype("datetime64[D]")
-    on = local_day.astype("datetime64[D]")
+def _age_band_index(born_days: np.ndarray, local_day: np.ndarray, stated_age: np.ndarray) -> np.ndarray:
+    """The age band on the day: from the age the extract gave, else from the date of birth
+    (the same order as reports' age_band); NaN where neither is known."""
+    age = stated_age.astype(np.float64, copy=True)
+    from_birth = np.isnan(age) & ~np.isnan(born_days)
+    born = born_days[from_birth].astype(np.int64).astype("datetime64[D]")
+    on = local_day[from_birth].astype("datetime64[D]")
     years = on.astype("datetime64[Y]").astype(int) - born.astype("datetime64[Y]").astype(int)
     birthday_ahead = (on - on.astype("datetime64[Y]")) < (born - born.astype("datetime64[Y]"))
-    age = years - birthday_ahead.astype(int)
+    age[from_birth] = years - birthday_ahead.astype(int)
     edges = np.array([low for _, low, _ in AGE_BANDS[1:]])
-    return np.searchsorted(edges, age, side="right").astype(np.float64)
+    return np.where(np.isnan(age), np.nan, np.searchsorted(edges, np.nan_to_num(age), side="right"))
 
 
 def _prefix(values: np.ndarray) -> np.ndarray:
@@ -162,14 +166,14 @@ def compute_features(table: AppointmentTable) -> dict[str, np.ndarray]:
         columns[name][order] = values
     columns.update(
         booking_lead_days=np.floor((table.starts - table.booked) / DAY),
-        age_band=_age_band_index(table.born, local_day),
+        age_band=_age_band_index(table.born, local_day, table.stated_age),
         sex=table.sex,
         imd_decile=table.imd_decile.astype(np.float64),
         specialty=table.specialty,
         follow_up=table.follow_up.astype(np.float64),
         medium=table.medium,
         weekday=weekday,
-        hour=hour,
+        hour=np.where(table.time_known, hour, np.nan),  # a start without a time has no hour of day
         interpreter_required=table.interpreter.astype(np.float64),
         has_mobile=table.has_mobile.astype(np.float64),
     )

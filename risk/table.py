@@ -29,18 +29,21 @@ class AppointmentTable:
     appointment_id: np.ndarray  # int64
     patient_id: np.ndarray  # int64
     starts: np.ndarray  # float64, seconds since the Unix epoch (UTC)
-    booked: np.ndarray  # float64, seconds since the Unix epoch (UTC)
+    booked: np.ndarray  # float64, seconds since the Unix epoch (UTC); NaN where the extract gave no booking date
     code: np.ndarray  # int16, the attendance code (0 while not yet known)
     specialty: np.ndarray  # str (treatment function code)
     follow_up: np.ndarray  # bool
     medium: np.ndarray  # str
-    born: np.ndarray  # int64, date of birth as days since 1970-01-01
+    born: np.ndarray  # float64, date of birth as days since 1970-01-01; NaN where not known
     sex: np.ndarray  # str
     imd_decile: np.ndarray  # float64, NaN where unknown
     interpreter: np.ndarray  # bool
     has_mobile: np.ndarray  # bool
     # Never a model input: kept only to check the model per ethnic group.
     ethnic_group: np.ndarray  # str
+    # Analytic extracts: the age the extract gave (NaN where none), and whether the start had a time.
+    stated_age: np.ndarray  # float64
+    time_known: np.ndarray  # bool
 
     def __len__(self) -> int:
         return len(self.appointment_id)
@@ -76,25 +79,26 @@ def local_weekday_and_hour(starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 
 
 def _seconds(values: list) -> np.ndarray:
-    if values and isinstance(values[0], datetime):
-        return np.fromiter((d.timestamp() for d in values), dtype=np.float64, count=len(values))
+    """Seconds since the epoch; NaN for None (a booking date the extract did not give)."""
+    if any(isinstance(d, datetime) for d in values):
+        return np.fromiter((np.nan if d is None else d.timestamp() for d in values), np.float64, count=len(values))
     return np.asarray(values, dtype=np.float64)
 
 
 def _days(values: list) -> np.ndarray:
-    if values and isinstance(values[0], date):
-        return np.fromiter(((b - EPOCH).days for b in values), dtype=np.int64, count=len(values))
-    return (np.asarray(values, dtype=np.float64) // 86_400).astype(np.int64)
+    """Days since the epoch; NaN for None (a date of birth the extract did not give)."""
+    if any(isinstance(b, date) for b in values):
+        return np.fromiter((np.nan if b is None else (b - EPOCH).days for b in values), np.float64, count=len(values))
+    return np.floor(np.asarray(values, dtype=np.float64) / 86_400)
 
 
 def _build(rows: Sequence[tuple]) -> AppointmentTable:
     if not rows:
-        columns: list[list] = [[] for _ in range(14)]
+        columns: list[list] = [[] for _ in range(len(COLUMNS))]
     else:
         columns = [list(c) for c in zip(*rows, strict=True)]
-    (ids, patients, starts, booked, codes, specialty, kind, medium, born, sex, decile, interpreter, mobile, eth) = (
-        columns
-    )
+    (ids, patients, starts, booked, codes, specialty, kind, medium, born, sex, decile, interpreter, mobile, eth,
+     stated_age, time_known) = columns  # fmt: skip
     return AppointmentTable(
         appointment_id=np.asarray(ids, dtype=np.int64),
         patient_id=np.asarray(patients, dtype=np.int64),
@@ -110,6 +114,8 @@ def _build(rows: Sequence[tuple]) -> AppointmentTable:
         interpreter=np.asarray(interpreter, dtype=bool),
         has_mobile=np.asarray([bool(m) for m in mobile], dtype=bool),
         ethnic_group=np.asarray([ETHNIC_GROUPS.get(e or "", "Not known") for e in eth], dtype=object),
+        stated_age=np.asarray(stated_age, dtype=np.float64),
+        time_known=np.asarray(time_known, dtype=bool),
     )
 
 
@@ -128,6 +134,8 @@ COLUMNS = (
     "patient__interpreter_required",
     "patient__mobile",
     "patient__ethnic_category",
+    "age_at_appointment",
+    "start_time_known",
 )
 
 
@@ -177,6 +185,7 @@ def table_from_synthetic(appointments: Iterable) -> AppointmentTable:
         pid = int(p.hospital_number.removeprefix("DEMO"))
         rows.append(
             (serial, pid, a.starts_at, a.booked_at, a.attendance_code, a.specialty_code, a.appointment_type, a.medium,
-             p.date_of_birth, p.sex, p.area.imd_decile, p.interpreter_required, p.mobile, p.ethnic_category)
+             p.date_of_birth, p.sex, p.area.imd_decile, p.interpreter_required, p.mobile, p.ethnic_category, None,
+             True)
         )  # fmt: skip
     return _build(rows)
