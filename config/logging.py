@@ -107,13 +107,29 @@ class MaskPersonalData(logging.Filter):
         return True
 
 
+class OneLineRefusals(logging.Filter):
+    """A refusal Attend means to make (403: the role does not reach) is one log line, not a
+    traceback: Django's request logger attaches the PermissionDenied it caught, which says
+    nothing an operator needs and buries the errors that do."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "django.request" and getattr(record, "status_code", None) == 403:
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def install(logging_config: dict[str, Any]) -> dict[str, Any]:
-    """Put the filter on every handler of a dictConfig-style LOGGING setting (in place)."""
-    logging_config.setdefault("filters", {})["mask_personal_data"] = {"()": "config.logging.MaskPersonalData"}
+    """Put the filters on every handler of a dictConfig-style LOGGING setting (in place):
+    personal data masked, and expected refusals on one line."""
+    ours = {
+        "mask_personal_data": "config.logging.MaskPersonalData",
+        "one_line_refusals": "config.logging.OneLineRefusals",
+    }
+    for name, factory in ours.items():
+        logging_config.setdefault("filters", {})[name] = {"()": factory}
     for handler in logging_config.get("handlers", {}).values():
         filters = handler.setdefault("filters", [])
-        if "mask_personal_data" not in filters:
-            filters.append("mask_personal_data")
+        filters.extend(name for name in ours if name not in filters)
     return logging_config
 
 
