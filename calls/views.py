@@ -176,7 +176,8 @@ def team_reassign(request: HttpRequest, task_id: int) -> HttpResponse:
     except services.WorklistError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Call to {task.patient.display_name} given to {task.claimed_by.get_username()}.")
+        given_to = task.claimed_by.get_full_name() or task.claimed_by.get_username()
+        messages.success(request, f"Call to {task.patient.display_name} given to {given_to}.")
     return redirect("team-start")
 
 

@@ -222,3 +222,16 @@ def test_an_interpreter_ticked_without_a_language_is_refused_with_a_message(clie
 def test_the_card_names_the_site_once(clinic, site, where):
     appointment = Appointment(clinic=Clinic(name=clinic), site=Site(name=site))
     assert AppointmentPresenter(appointment).where == where
+
+
+def test_reassigning_starts_with_no_one_chosen_and_an_unchosen_submit_gives_the_call_to_nobody(
+    client_for, team_lead, claimed
+):
+    client = client_for(team_lead)
+    page = client.get(reverse("team-start")).content.decode()
+    select = page[page.index(f'id="reassign-{claimed.pk}"') :]
+    assert select.index('<option value="" selected>Choose a call handler</option>') < select.index('<option value="1')
+    response = client.post(reverse("team-reassign", args=[claimed.pk]), {"handler": ""}, follow=True)
+    assert "Choose a call handler in your team." in response.content.decode()
+    claimed.refresh_from_db()
+    assert claimed.claimed_by != team_lead
