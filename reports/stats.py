@@ -272,3 +272,66 @@ def _fitted_events(s: Stratum, odds_ratio: float) -> float:
         if low - 1e-9 <= x <= high + 1e-9:
             return x
     raise ArithmeticError("no fitted count within the margins")  # cannot happen for 0 < OR < ∞
+
+
+# --- Did the pilot narrow the gap? And how many appointments would show it? ----------------------
+
+
+def difference_in_differences(
+    most1: tuple[int, int], least1: tuple[int, int], most2: tuple[int, int], least2: tuple[int, int], *, z: float = Z95
+) -> Difference | None:
+    """(p most deprived − p least deprived) in group 1 minus the same gap in group 2, each argument
+    (events, total): for a pilot, (Q1 − Q5) in the intervention arm − (Q1 − Q5) in control.
+
+    The four proportions are independent samples (randomised arms, disjoint quintiles), so the
+    variance is the sum of their binomial variances p(1 − p)/n (a Wald interval: the interaction
+    coefficient of a saturated linear probability model with robust, HC0, errors). None when any
+    of the four groups is empty."""
+    groups = (most1, least1, most2, least2)
+    if any(total <= 0 for _, total in groups):
+        return None
+    p = [events / total for events, total in groups]
+    estimate = (p[0] - p[1]) - (p[2] - p[3])
+    half = z * math.sqrt(math.fsum(q * (1 - q) / total for q, (_, total) in zip(p, groups, strict=True)))
+    return Difference(estimate, estimate - half, estimate + half)
+
+
+@dataclass(frozen=True)
+class SampleSize:
+    intervention: int
+    control: int
+
+    @property
+    def total(self) -> int:
+        return self.intervention + self.control
+
+
+def two_proportion_sample_size(
+    control_rate: float,
+    intervention_rate: float,
+    *,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    control_per_intervention: float = 1.0,
+) -> SampleSize | None:
+    """Appointments each arm needs for a two-sided test of two proportions at `alpha` to detect
+    `control_rate` against `intervention_rate` with `power` (Fleiss, Levin and Paik 2003, Statistical
+    Methods for Rates and Proportions, eq. 4.14, without continuity correction; k control appointments
+    per intervention one):
+
+        n_int = [z_(1−α/2) √((1 + 1/k) p̄ q̄) + z_(1−β) √(p_int q_int + p_con q_con / k)]² / Δ²,  n_con = k n_int
+
+    with p̄ = (p_int + k p_con)/(1 + k). 10% against 5%, 1:1, 5% two-sided, 80% power: 435 each.
+    None when the rates are equal or outside (0, 1)."""
+    rates = (control_rate, intervention_rate)
+    if any(not 0 < p < 1 for p in rates) or control_rate == intervention_rate or control_per_intervention <= 0:
+        return None
+    k = control_per_intervention
+    p1, p2 = intervention_rate, control_rate
+    pooled = (p1 + k * p2) / (1 + k)
+    z_alpha, z_beta = scipy_stats.norm.ppf(1 - alpha / 2), scipy_stats.norm.ppf(power)
+    root = z_alpha * math.sqrt((1 + 1 / k) * pooled * (1 - pooled)) + z_beta * math.sqrt(
+        p1 * (1 - p1) + p2 * (1 - p2) / k
+    )
+    n_intervention = math.ceil(root**2 / (p1 - p2) ** 2 - 1e-9)
+    return SampleSize(n_intervention, math.ceil(k * n_intervention - 1e-9))
