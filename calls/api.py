@@ -162,7 +162,7 @@ class SupportOfferView(APIView):
         return Response(SupportOfferOut(self._offer(request, offer_id)).data)
 
     @extend_schema(
-        summary="Move a support offer on (offered → accepted → arranged, or declined)",
+        summary="Move a support offer on (offered → accepted → arranged → used on the day, or declined)",
         request=SupportStatusIn,
         responses={200: SupportOfferOut, 400: ERROR, 404: ERROR},
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from calls.models import NOTES_MAX_LENGTH, CallResult, Intention, SupportStatus, SupportType
+from calls.models import NOTES_MAX_LENGTH, STATUSES_ON_A_CALL, CallResult, Intention, SupportStatus, SupportType
 from calls.services import AttemptInput, SupportInput
 from patients.identifiers import national_format
 from patients.models import EthnicCategory, Patient
@@ -47,7 +47,7 @@ class AttemptForm(forms.Form):
         for support_type, label in SupportType.choices:
             self.fields[f"support_{support_type}"] = forms.BooleanField(label=label, required=False)
             self.fields[f"{support_type}_status"] = forms.ChoiceField(
-                label=f"{label}: status", choices=SupportStatus.choices, initial=SupportStatus.OFFERED
+                label=f"{label}: status", choices=STATUSES_ON_A_CALL, initial=SupportStatus.OFFERED
             )
             self.fields[f"{support_type}_status"].required = False
 

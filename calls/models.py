@@ -178,11 +178,18 @@ class SupportStatus(models.TextChoices):
     OFFERED = "offered", "Offered"
     ACCEPTED = "accepted", "Accepted"
     ARRANGED = "arranged", "Arranged"
+    USED = "used", "Used on the day"
     DECLINED = "declined", "Declined"
 
 
+# What a call can record: "used" is known only after the appointment (support_offer_update).
+STATUSES_ON_A_CALL = [choice for choice in SupportStatus.choices if choice[0] != SupportStatus.USED]
+
+
 class SupportOffer(models.Model):
-    """Help offered on a call, and how far it got: offered → accepted → arranged (or declined)."""
+    """Help offered on a call, and how far it got: offered → accepted → arranged → used on the day
+    (or declined). "Used" is recorded after the appointment, so the evaluation can tell support that
+    was arranged from support the patient actually had."""
 
     attempt = models.ForeignKey(CallAttempt, on_delete=models.PROTECT, related_name="support_offers")
     appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="support_offers")

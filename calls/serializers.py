@@ -7,6 +7,7 @@ from rest_framework import serializers
 from calls.models import (
     DETAIL_MAX_LENGTH,
     NOTES_MAX_LENGTH,
+    STATUSES_ON_A_CALL,
     CallResult,
     CallTask,
     Intention,
@@ -98,7 +99,11 @@ class AttemptOut(serializers.Serializer):
 
 class SupportIn(serializers.Serializer):
     support_type = serializers.ChoiceField(choices=SupportType.choices)
-    status = serializers.ChoiceField(choices=SupportStatus.choices, default=SupportStatus.OFFERED)
+    status = serializers.ChoiceField(
+        choices=STATUSES_ON_A_CALL,
+        default=SupportStatus.OFFERED,
+        help_text="'used' is not accepted here: it is recorded after the appointment (PATCH the support offer).",
+    )
     language = serializers.CharField(max_length=8, required=False, allow_blank=True, default="")
     detail = serializers.CharField(max_length=DETAIL_MAX_LENGTH, required=False, allow_blank=True, default="")
 
@@ -131,7 +136,9 @@ class AttemptIn(serializers.Serializer):
 
 
 class SupportStatusIn(serializers.Serializer):
-    status = serializers.ChoiceField(choices=SupportStatus.choices)
+    status = serializers.ChoiceField(
+        choices=SupportStatus.choices, help_text="'used' (on the day) only once the appointment has started."
+    )
 
 
 class ListCountsOut(serializers.Serializer):

@@ -120,6 +120,8 @@ def _check_attempt(data: AttemptInput) -> None:
         seen.add(offer.support_type)
         if offer.status not in SupportStatus.values:
             raise InvalidAttempt(f"Unknown support status {offer.status!r}.")
+        if offer.status == SupportStatus.USED:
+            raise InvalidAttempt(USED_BEFORE_THE_DAY)
         if offer.support_type == SupportType.INTERPRETER and not offer.language.strip():
             raise InvalidAttempt("Say which language the interpreter is for.")
         if len(offer.detail) > DETAIL_MAX_LENGTH:
@@ -277,15 +279,20 @@ def call_reassign(*, task_id: int, to_handler: Any, by: Any, now: datetime | Non
 SUPPORT_NEXT = {
     SupportStatus.OFFERED: {SupportStatus.ACCEPTED, SupportStatus.ARRANGED, SupportStatus.DECLINED},
     SupportStatus.ACCEPTED: {SupportStatus.ARRANGED, SupportStatus.DECLINED},
-    SupportStatus.ARRANGED: set(),
+    SupportStatus.ARRANGED: {SupportStatus.USED},
+    SupportStatus.USED: set(),
     SupportStatus.DECLINED: set(),
 }
+USED_BEFORE_THE_DAY = "Support can be recorded as used only once the appointment has started."
 
 
 @transaction.atomic
-def support_offer_update(*, offer_id: int, status: str, by: Any) -> SupportOffer:
-    """Move a support offer on: offered → accepted → arranged (or declined). Final states stay."""
-    offer = SupportOffer.objects.select_for_update().select_related("attempt__task").get(pk=offer_id)
+def support_offer_update(*, offer_id: int, status: str, by: Any, now: datetime | None = None) -> SupportOffer:
+    """Move a support offer on: offered → accepted → arranged → used on the day (or declined).
+    Final states stay. "Used" is what the patient had on the day, so it can be recorded only once
+    the appointment has started (and only for support that was arranged)."""
+    now = now or timezone.now()
+    offer = SupportOffer.objects.select_for_update().select_related("attempt__task", "appointment").get(pk=offer_id)
     if offer.attempt.task.team != team_of(by):
         raise NotInTeam("This support offer belongs to another team's call.")
     if status not in SupportStatus.values:
@@ -295,6 +302,8 @@ def support_offer_update(*, offer_id: int, status: str, by: Any) -> SupportOffer
             f"Support that is {SupportStatus(offer.status).label.lower()} cannot become "
             f"{SupportStatus(status).label.lower()}."
         )
+    if status == SupportStatus.USED and offer.status != status and offer.appointment.starts_at > now:
+        raise InvalidAttempt(USED_BEFORE_THE_DAY)
     offer.status = status
     offer.save(update_fields=["status", "updated_at"])
     return offer
