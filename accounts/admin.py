@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.shortcuts import get_object_or_404
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin  # importing it registers django-otp's admin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import StaffProfile, Team
 from config.admin import DeleteUnreferencedOnlyMixin
@@ -32,3 +35,19 @@ class StaffUserAdmin(DeleteUnreferencedOnlyMixin, UserAdmin):
 @admin.register(Group)
 class RoleGroupAdmin(DeleteUnreferencedOnlyMixin, GroupAdmin):
     instead_of_deleting = "Take the role away from its members first."
+
+
+# Authenticator apps (TOTP) for the password logins that need one (accounts/sign_in.py).
+# django-otp's own admin answers a missing device's QR-code or settings page with a server error.
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class AuthenticatorAppAdmin(TOTPDeviceAdmin):
+    def config_view(self, request, pk):
+        get_object_or_404(TOTPDevice, pk=pk)
+        return super().config_view(request, pk)
+
+    def qrcode_view(self, request, pk):
+        get_object_or_404(TOTPDevice, pk=pk)
+        return super().qrcode_view(request, pk)

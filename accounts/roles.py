@@ -52,7 +52,8 @@ ADMIN = Role(
     start_url_name="admin:index",
     staff=True,
     # The admin manages the domain data, staff, teams and API tokens through the admin
-    # site; reads the audit trail (nobody may change it); sees and clears login lockouts.
+    # site; reads the audit trail (nobody may change it); sees and clears login lockouts;
+    # adds and removes the authenticator apps password logins need.
     # An admin who also works calls or leads a team is given that role as well.
     model_access=(
         ModelAccess("patients"),
@@ -67,6 +68,8 @@ ADMIN = Role(
         ModelAccess("authtoken"),
         ModelAccess("audit", ("view",)),
         ModelAccess("axes", ("view", "delete")),
+        # Authenticator apps (TOTP) for the password logins that need one.
+        ModelAccess("otp_totp"),
     ),
 )
 

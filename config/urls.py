@@ -2,10 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.sign_in import admin_login
 from config.health import healthz
 
 admin.site.site_header = "Attend administration"
 admin.site.site_title = "Attend"
+# The admin signs in on Attend's own login page wherever a password alone is not enough.
+admin.site.login = admin_login
 
 # Each area adds its endpoints in its own api_urls module.
 api_v1 = [

@@ -42,8 +42,11 @@ INSTALLED_APPS = [
     "reminders",
     "calls",
     "reports",
-    # After Attend's apps, in this order: login lockout, Content Security Policy, and the API
-    # documentation's Swagger UI served from Attend itself rather than a CDN (see below).
+    # After Attend's apps, in this order: TOTP for password logins (django-otp), login lockout,
+    # Content Security Policy, and the API documentation's Swagger UI served from Attend itself
+    # rather than a CDN (see below).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "axes",
     "csp",
     "drf_spectacular_sidecar",
@@ -307,9 +310,56 @@ ATTEND_REPORTS_USE_ROLLUP = env_bool("ATTEND_REPORTS_USE_ROLLUP", True)
 # Login lockout (django-axes). Staff in a trust often share one outgoing IP address, so
 # failures are counted per username: five wrong passwords lock that login (from every
 # address) for the cool-off period. A successful login clears the count.
+# --- Issue 19: staff sign-in ------------------------------------------------------------------
+# Single sign-on through OpenID Connect (Microsoft Entra ID, NHS CIS2 Authentication), off by
+# default: the demo signs in with passwords. With it on, a password login is refused unless the
+# login is an admin named in ATTEND_BREAK_GLASS_ADMINS; every password login that remains needs a
+# TOTP code from the person's authenticator app (accounts/sign_in.py, accounts/oidc.py).
+ATTEND_OIDC_ENABLED = env_bool("ATTEND_OIDC_ENABLED", False)
+
+
+def _needed_for_oidc(name: str) -> str:
+    """Required (start-up names it when missing) with OIDC on; blank otherwise."""
+    return env_str(name) if ATTEND_OIDC_ENABLED else env_str(name, "")
+
+
+# The provider's issuer (the ID token's `iss`), e.g. https://login.microsoftonline.com/<tenant>/v2.0,
+# and its endpoints (from its /.well-known/openid-configuration), and Attend's registration there.
+ATTEND_OIDC_ISSUER = _needed_for_oidc("ATTEND_OIDC_ISSUER")
+OIDC_OP_AUTHORIZATION_ENDPOINT = _needed_for_oidc("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = _needed_for_oidc("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = _needed_for_oidc("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = _needed_for_oidc("OIDC_OP_JWKS_ENDPOINT")
+OIDC_RP_CLIENT_ID = _needed_for_oidc("OIDC_RP_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = _needed_for_oidc("OIDC_RP_CLIENT_SECRET")
+OIDC_RP_SIGN_ALGO = "RS256"  # ID tokens signed with the provider's published keys, never the shared secret
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+LOGIN_REDIRECT_URL_FAILURE = "/login/"  # mozilla-django-oidc redirects to it as it stands
+# The name on the sign-in button, e.g. "Microsoft" or "NHS Care Identity".
+ATTEND_OIDC_PROVIDER_NAME = env_str("ATTEND_OIDC_PROVIDER_NAME", "your NHS account")
+# Which claim names the person (the username Attend keeps); Entra's `oid` or `sub`, CIS2's `sub`.
+ATTEND_OIDC_USERNAME_CLAIM = env_str("ATTEND_OIDC_USERNAME_CLAIM", "sub")
+# Roles from a claim ("roles" for Entra app roles, "groups" for group ids; a dotted path reaches
+# into a list of objects, e.g. CIS2's "nhsid_nrbac_roles.role_code"), mapped to Attend's roles by
+# a JSON object of claim value → role, e.g. '{"6f1c…-group-id": "Call handler"}'. A person whose
+# claims map to no role is refused, and loses the roles they had.
+ATTEND_OIDC_ROLE_CLAIM = env_str("ATTEND_OIDC_ROLE_CLAIM", "roles")
+ATTEND_OIDC_ROLE_MAP = env_str("ATTEND_OIDC_ROLE_MAP", "{}")
+# The team from a claim (blank: teams are set in the admin); its value is the team's name, or is
+# mapped to one by a JSON object of claim value → team name.
+ATTEND_OIDC_TEAM_CLAIM = env_str("ATTEND_OIDC_TEAM_CLAIM", "")
+ATTEND_OIDC_TEAM_MAP = env_str("ATTEND_OIDC_TEAM_MAP", "{}")
+# With OIDC on, the only password logins: admins named here (for when the provider is down).
+ATTEND_BREAK_GLASS_ADMINS = env_list("ATTEND_BREAK_GLASS_ADMINS", [])
+# Every password login needs a TOTP code (django-otp). Production refuses to turn it off; the
+# demo and the test suite do (local.py, test.py).
+ATTEND_PASSWORD_MFA = env_bool("ATTEND_PASSWORD_MFA", True)
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked-out login before the password is checked
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.sign_in.PasswordBackend",  # a password (and TOTP code) login, by the policy above
+    *(["accounts.oidc.StaffOIDCBackend"] if ATTEND_OIDC_ENABLED else []),
 ]
 AXES_FAILURE_LIMIT = env_int("ATTEND_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("ATTEND_LOGIN_COOLOFF_MINUTES", 15, minimum=1))

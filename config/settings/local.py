@@ -11,3 +11,5 @@ DEBUG = True
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "local-development-key-not-for-production")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 WHITENOISE_USE_FINDERS = True
+# The demo's logins are passwords without a TOTP code; production requires the code.
+ATTEND_PASSWORD_MFA = False

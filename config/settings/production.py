@@ -53,3 +53,11 @@ if ATTEND_SMS_BACKEND == "twilio":
 # docker-compose and load balancers poll /healthz over plain HTTP inside the network; it
 # is not redirected to HTTPS (it carries no cookies and no patient data).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# --- Issue 19: staff sign-in -------------------------------------------------------------------
+# Every password login that remains needs a TOTP code (accounts/sign_in.py).
+from config.settings.base import ATTEND_PASSWORD_MFA  # noqa: E402
+
+if not ATTEND_PASSWORD_MFA:
+    raise ImproperlyConfigured(
+        "Malformed setting ATTEND_PASSWORD_MFA: production requires a TOTP code for every password login."
+    )

@@ -25,3 +25,6 @@ AXES_ENABLED = False
 # The suite runs on the real clock (call lists are built "today"), so it observes no bank
 # holidays unless a test sets a region; the bank-holiday tests do (tests/appointments/test_working_days.py).
 ATTEND_BANK_HOLIDAY_REGION = "none"
+# Password logins without a TOTP code, as the pages' tests sign in; tests/accounts/test_password_sign_in.py
+# switches the code on for itself.
+ATTEND_PASSWORD_MFA = False

@@ -95,6 +95,7 @@ ADMIN_MODEL_PERMISSIONS = {
     "auth.user": ALL,
     "authtoken.token": ALL,
     "authtoken.tokenproxy": ALL,
+    "otp_totp.totpdevice": ALL,
     "axes.accessattempt": "delete view",
     "axes.accessattemptexpiration": "delete view",
     "axes.accessfailurelog": "delete view",

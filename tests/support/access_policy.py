@@ -22,6 +22,8 @@ PUBLIC = {
     "healthz": "for load balancers and docker-compose; reveals no patient data",
     "admin:login": "the admin's login page (locked out after failures like ours)",
     "admin:logout": "signing out is harmless (POST only)",
+    "oidc_authentication_init": "starts single sign-on: sends the browser to the identity provider (404 when off)",
+    "oidc_authentication_callback": "the identity provider's return: state, nonce, PKCE, token and claims checked",
 }
 # Provider webhooks authenticate by the provider's signature, not a login.
 SIGNATURE_CHECKED_PREFIX = "/webhooks/"
