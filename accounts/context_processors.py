@@ -7,6 +7,7 @@ from accounts.roles import role_for
 # names only: the apps that own the pages sit above this one and are never imported here.
 NAVIGATION = (
     ("Today's calls", "calls-start", "accounts.work_call_list"),
+    ("Find a patient", "patient-search", "accounts.work_call_list"),
     ("Team", "team-start", "accounts.lead_team"),
     ("Booking requests", "booking-requests", "accounts.lead_team"),
     ("Text replies", "sms-replies", "accounts.lead_team"),

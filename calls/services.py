@@ -20,6 +20,7 @@ from appointments.models import Appointment
 from audit.models import AuditAction
 from audit.services import audit_record, field_changes
 from calls.models import (
+    CLAIMABLE_STATUSES,
     DETAIL_MAX_LENGTH,
     NOTES_MAX_LENGTH,
     BookingRequestKind,
@@ -246,6 +247,22 @@ def _correct_contact(patient: Patient, contact: dict[str, Any], actor: Any, requ
         summary="Contact details corrected on a call",
         changes=changes,
     )
+
+
+@transaction.atomic
+def call_take(*, task_id: int, handler: Any, now: datetime | None = None) -> CallTask:
+    """A handler takes a particular waiting call off their team's list (the patient rang back
+    and was found by search), as "Call next" would have given it to them in its turn."""
+    task = CallTask.objects.select_for_update().get(pk=task_id)
+    if task.team != team_of(handler):
+        raise NotInTeam("This call is on another team's list.")
+    if task.claimed_by_id == handler.pk and task.status == CallTaskStatus.CLAIMED:
+        return task
+    if task.status not in CLAIMABLE_STATUSES or not call_transition(
+        task, to=CallTaskStatus.CLAIMED, now=now, claimed_by=handler
+    ):
+        raise StaleClaim("Someone else is calling this patient, or the call has closed.")
+    return task
 
 
 def _lead_check(task: CallTask, lead: Any) -> None:

@@ -18,7 +18,9 @@ from calls.building import team_capacity
 from calls.forms import AttemptForm, CapacityForm, ReassignForm
 from calls.models import BookingRequest, CallTask, CallTaskStatus
 from calls.presenters import AppointmentPresenter, PatientCardPresenter, nothing_waiting_message
+from calls.search import patients_search
 from config.spreadsheets import safe_writer
+from patients.identifiers import national_format
 
 WORK = "accounts.work_call_list"
 LEAD = "accounts.lead_team"
@@ -258,3 +260,32 @@ def booking_requests_csv(request: HttpRequest) -> HttpResponse:
         summary=f"Booking-team list exported as CSV ({len(rows)} rows)",
     )
     return response
+
+
+@role_required(WORK)
+def patient_search(request: HttpRequest) -> HttpResponse:
+    """Find a patient who rings back, among the team's patients; every patient shown is audited."""
+    query = request.GET.get("q", "").strip()[:100]
+    matches = patients_search(user=request.user, query=query) if query else []
+    for match in matches:
+        audit_patient_view(request, match.patient, summary="Found by search")
+    rows = [
+        {"match": match, "phone": national_format(match.patient.mobile) if match.patient.mobile else "",
+         "mine": match.open_call is not None and match.open_call.claimed_by_id == request.user.pk}
+        for match in matches
+    ]  # fmt: skip
+    return render(request, "calls/search.html", {"query": query, "rows": rows, "searched": bool(query)})
+
+
+@role_required(WORK)
+@require_POST
+def call_take(request: HttpRequest, task_id: int) -> HttpResponse:
+    """Take a patient's waiting call (found by search) and open its card."""
+    try:
+        task = services.call_take(task_id=task_id, handler=request.user)
+    except CallTask.DoesNotExist:
+        raise Http404("No such call.") from None
+    except services.WorklistError as exc:
+        messages.error(request, str(exc))
+        return redirect("patient-search")
+    return redirect("call-card", task_id=task.pk)

@@ -14,9 +14,9 @@ def _nav(response) -> list[str]:
 
 
 def test_each_role_sees_its_own_pages_in_the_header(client_for, call_handler, team_lead, director):
-    assert _nav(client_for(call_handler).get(reverse("calls-start"))) == ["Today's calls"]
+    assert _nav(client_for(call_handler).get(reverse("calls-start"))) == ["Today's calls", "Find a patient"]
     assert _nav(client_for(team_lead).get(reverse("team-start"))) == [
-        "Today's calls", "Team", "Booking requests", "Text replies",
+        "Today's calls", "Find a patient", "Team", "Booking requests", "Text replies",
     ]  # fmt: skip
     assert _nav(client_for(director).get(reverse("dashboard-start"))) == ["Dashboard", "Risk models"]
 

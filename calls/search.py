@@ -1,0 +1,87 @@
+"""Finding a patient who rings back: by phone number, NHS number, hospital number or name.
+
+A call handler or team lead finds only patients on their own team's call lists (a patient
+the team has been asked to call, or has called). What was typed decides what is matched:
+
+- 10 digits that pass the NHS number check: the NHS number;
+- a phone number in any common form (07700 900123, +44 7700 900123): that number exactly;
+- 4 to 9 digits: the end of a phone number ("the last four digits of your number"), or a
+  hospital number that is all digits;
+- anything else of 2 characters or more: a hospital number exactly, or a name (given or
+  family name starting with it, or the two words in either order).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from accounts.selectors import team_of
+from calls.models import CallTask
+from patients.identifiers import normalise_nhs_number, parse_phone
+from patients.models import Patient
+
+MAX_RESULTS = 20
+
+
+@dataclass(frozen=True)
+class PatientMatch:
+    patient: Patient
+    open_call: CallTask | None
+
+
+def _digits(query: str) -> str:
+    return re.sub(r"[\s()+\-]", "", query)
+
+
+def _condition(query: str) -> Q | None:
+    query = query.strip()
+    if len(query) < 2:
+        return None
+    digits = _digits(query)
+    if digits.isdigit():
+        condition = Q(hospital_number=digits)
+        with contextlib.suppress(ValueError):
+            condition |= Q(nhs_number=normalise_nhs_number(digits))
+        with contextlib.suppress(ValueError):
+            condition |= Q(mobile=parse_phone(query).e164)
+        if 4 <= len(digits) <= 9:
+            condition |= Q(mobile__endswith=digits)
+        return condition
+    words = query.split()
+    condition = Q(hospital_number__iexact=query)
+    if len(words) == 1:
+        return condition | Q(family_name__istartswith=query) | Q(given_name__istartswith=query)
+    first, last = words[0], " ".join(words[1:])
+    return (
+        condition
+        | Q(given_name__istartswith=first, family_name__istartswith=last)
+        | Q(family_name__istartswith=first, given_name__istartswith=last)
+    )
+
+
+def patients_on_team_lists(user: Any) -> QuerySet[Patient]:
+    """The patients on the user's team's call lists, today or before."""
+    team = team_of(user)
+    if team is None:
+        return Patient.objects.none()
+    return Patient.objects.filter(pk__in=CallTask.objects.filter(team=team).values("patient_id"))
+
+
+def patients_search(*, user: Any, query: str) -> list[PatientMatch]:
+    """The patients `query` finds among those the user's team works with, with each one's open
+    call on that team's list if there is one. Nothing for a query too short to mean anything."""
+    condition = _condition(query)
+    if condition is None:
+        return []
+    found = list(patients_on_team_lists(user).filter(condition).order_by("family_name", "given_name")[:MAX_RESULTS])
+    team = team_of(user)
+    open_calls = {
+        task.patient_id: task
+        for task in CallTask.objects.open().filter(team=team, patient__in=found).select_related("claimed_by")
+    }
+    return [PatientMatch(patient, open_calls.get(patient.pk)) for patient in found]
