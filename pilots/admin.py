@@ -1,9 +1,9 @@
-"""Pilots in the admin: scope, eligibility and randomisation; allocations are read-only."""
+"""Pilots in the admin: scope, eligibility, randomisation and the analysis plan; allocations are read-only."""
 
 from django.contrib import admin
 
 from config.admin import DeleteUnreferencedOnlyMixin, ReadOnlyAdmin
-from pilots.models import Allocation, Pilot
+from pilots.models import Allocation, AnalysisPlan, Pilot
 
 
 @admin.register(Pilot)
@@ -35,3 +35,19 @@ class AllocationAdmin(ReadOnlyAdmin):
 
     list_display = ("appointment", "pilot", "arm", "stratum", "block_number", "position_in_block", "allocated_at")
     list_filter = ("pilot", "arm", "stratum")
+
+
+@admin.register(AnalysisPlan)
+class AnalysisPlanAdmin(admin.ModelAdmin):
+    """A pilot's pre-registered analysis plan: fixed, like its randomisation, once anything is allocated."""
+
+    list_display = ("pilot", "primary_outcome", "minimum_detectable_effect_points", "registered_at")
+    readonly_fields = ("registered_at",)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.pilot.allocations.exists():
+            return [field.name for field in AnalysisPlan._meta.fields if field.name != "id"]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return (obj is None or not obj.pilot.allocations.exists()) and super().has_delete_permission(request, obj)

@@ -68,3 +68,56 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pilot}: {self.appointment_id} → {self.arm}"
+
+
+class PrimaryOutcome(models.TextChoices):
+    DNA_RATE = "dna_rate", "DNA rate (DNAs ÷ attended + DNAs), intervention against control"
+    GAP = "gap", "The gap: DNA rate in IMD quintile 1 − quintile 5, intervention against control"
+
+
+class AnalysisPlan(models.Model):
+    """A pilot's pre-registered analysis: what it will judge, how, and how many appointments it needs.
+
+    The sample size is not stored: reports.findings works it out from these figures and the trust's
+    own DNA rate (or `baseline_dna_rate_percent`), so the page shows it beside the result. When it
+    was registered is kept, so a plan written after the pilot started reads as such."""
+
+    pilot = models.OneToOneField(Pilot, on_delete=models.CASCADE, related_name="analysis_plan")
+    primary_outcome = models.CharField(max_length=10, choices=PrimaryOutcome.choices, default=PrimaryOutcome.DNA_RATE)
+    strata = models.CharField(
+        max_length=200, default="IMD quintile", help_text="What randomisation and analysis stratify by."
+    )
+    minimum_detectable_effect_points = models.FloatField(
+        help_text="The smallest fall in the DNA rate worth detecting, in percentage points (e.g. 3)."
+    )
+    baseline_dna_rate_percent = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="The control arm's expected DNA rate, in per cent. Leave blank to use the trust's own rate in the "
+        "pilot's scope over the year before it starts.",
+    )
+    alpha = models.FloatField(default=0.05, help_text="Two-sided significance level.")
+    power = models.FloatField(default=0.8)
+    notes = models.TextField(blank=True, help_text="Secondary outcomes, subgroups, anything else decided in advance.")
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "outreach_analysisplan"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(minimum_detectable_effect_points__gt=0, minimum_detectable_effect_points__lt=100),
+                name="analysis_plan_effect_in_points",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(alpha__gt=0, alpha__lt=1, power__gt=0, power__lt=1),
+                name="analysis_plan_alpha_power_proportions",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(baseline_dna_rate_percent__isnull=True)
+                | models.Q(baseline_dna_rate_percent__gt=0, baseline_dna_rate_percent__lt=100),
+                name="analysis_plan_baseline_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Analysis plan for {self.pilot}"

@@ -109,6 +109,7 @@ ADMIN_MODEL_PERMISSIONS = {
     "patients.patient": ALL,
     "patients.postcodelsoa": ALL,
     "pilots.allocation": ALL,
+    "pilots.analysisplan": ALL,
     "pilots.pilot": ALL,
     "reminders.earlyreceipt": ALL,
     "reminders.inboundmessage": ALL,
