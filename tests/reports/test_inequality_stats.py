@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from reports.cace import ReachStratum, complier_average_causal_effect
-from reports.sii import slope_index_of_inequality
+from reports.inequality import slope_index_of_inequality
+from reports.mechanisms import ReachStratum, complier_average_causal_effect
 from reports.stats import Z95, difference_in_differences, two_proportion_sample_size
 
 
@@ -107,7 +107,7 @@ def test_a_decile_without_appointments_says_the_index_cannot_be_estimated():
 
 
 def _two_stage_least_squares(y, treated, instrument):
-    """2SLS of y on reached, instrumented by the arm, with HC0 errors: independent of reports.cace."""
+    """2SLS of y on reached, instrumented by the arm, with HC0 errors: independent of reports.mechanisms."""
     x = np.column_stack([np.ones_like(y), treated])
     zmat = np.column_stack([np.ones_like(y), instrument])
     projection = zmat @ np.linalg.solve(zmat.T @ zmat, zmat.T @ x)

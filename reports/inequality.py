@@ -1,4 +1,17 @@
-"""The slope and relative index of inequality of a rate across deprivation deciles, PHE's way.
+"""Did the pilot narrow the gap? The change in the quintile 1 − quintile 5 gap between the arms, and
+the slope and relative index of inequality over deciles per arm, for the whole pilot and by month.
+
+- Gap change: (Q1 − Q5) in the intervention arm − (Q1 − Q5) in control, a difference in differences
+  (reports.stats.difference_in_differences: Wald interval from the four proportions' variances),
+  quintiles as the randomisation stratified them (the allocation's stratum). Negative: the pilot
+  narrowed the gap. Each arm's own gap is shown beside it with Newcombe's interval.
+- SII and RII: PHE's method over IMD deciles of the patients (below), per arm.
+- Over time: the same SII and RII per arm for each calendar month of appointment start.
+
+Counts are aggregated in the database. Director views get primary suppression (config.disclosure):
+a figure built on a cell with fewer than 5 DNAs or attendances is not shown.
+
+## The slope and relative index of inequality of a rate across deprivation deciles, PHE's way
 
 Reference: Public Health England, "Technical guide: confidence intervals for the slope index of
 inequality" and its implementation, PHEindicatormethods::phe_sii (value_type = 2, proportions),
@@ -29,12 +42,20 @@ has no logit, so the interval cannot be simulated (the point estimate is still g
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 import numpy as np
+from django.db.models import Count, DateField, Q
+from django.db.models.functions import TruncMonth
 
-from reports.stats import Z95, wilson_interval
+from appointments.models import DNA_CODES, HAPPENED_CODES
+from config.disclosure import rate_is_disclosive
+from pilots.models import Allocation, Arm, Pilot
+from reports.stats import Z95, Difference, difference_in_differences, newcombe_difference, wilson_interval
 
 REPETITIONS = 100_000
 MIN_GROUPS = 5
@@ -141,3 +162,100 @@ def _simulated_rates(groups: Sequence[tuple[int, int]], *, repetitions: int, see
     rng = np.random.default_rng(seed)
     logits = rng.normal(np.array(centres)[:, None], np.array(errors)[:, None], size=(len(groups), repetitions))
     return 1 / (1 + np.exp(-logits))
+
+
+ARMS = (Arm.INTERVENTION, Arm.CONTROL)
+DECILES = range(1, 11)
+SUPPRESSED = "Suppressed: built on a count under 5."
+Counts = dict[Any, tuple[int, int]]  # key -> (appointments, DNAs)
+
+
+def _cell(counts: Counts, key: Any) -> tuple[int, int]:
+    """(DNAs, appointments), the order reports.stats takes."""
+    n, dnas = counts.get(key, (0, 0))
+    return dnas, n
+
+
+def _disclosive(cells: list[tuple[int, int]]) -> bool:
+    return any(rate_is_disclosive(dnas, n) for dnas, n in cells)
+
+
+def _difference(d: Difference | None) -> dict[str, Any]:
+    return {"estimate": d.estimate if d else None, "ci_low": d.low if d else None, "ci_high": d.high if d else None}
+
+
+@dataclass
+class ArmInequality:
+    deciles: list[tuple[int, int]]  # (DNAs, appointments), decile 1 first
+    index: InequalityIndex
+
+    def as_dict(self, *, suppress: bool = False) -> dict[str, Any]:
+        if suppress and _disclosive(self.deciles):
+            return {"sii": None, "sii_ci_low": None, "sii_ci_high": None, "rii": None, "rii_ci_low": None,
+                    "rii_ci_high": None, "groups": len(self.deciles), "not_estimable": [SUPPRESSED],
+                    "suppressed": True}  # fmt: skip
+        return {**self.index.as_dict(), "suppressed": False}
+
+
+@dataclass
+class PilotInequality:
+    strata: Counts  # (arm, stratum) -> counts
+    overall: dict[str, ArmInequality]
+    by_month: list[tuple[date, dict[str, ArmInequality]]]
+
+    def as_dict(self, *, suppress: bool = False) -> dict[str, Any]:
+        gap_cells = {arm: (_cell(self.strata, (arm, 1)), _cell(self.strata, (arm, 5))) for arm in ARMS}
+        hide = suppress and _disclosive([cell for cells in gap_cells.values() for cell in cells])
+        did = difference_in_differences(*gap_cells[Arm.INTERVENTION], *gap_cells[Arm.CONTROL])
+        statements = []
+        if hide:
+            statements.append(SUPPRESSED)
+        elif did is None:
+            statements.append("Quintile 1 or quintile 5 has no appointments that happened in an arm, so the change "
+                              "in the gap cannot be estimated.")  # fmt: skip
+        gaps = {arm: newcombe_difference(*q1, *q5) for arm, (q1, q5) in gap_cells.items()}
+        return {
+            "gap_by_arm": {arm: None if hide else _difference(gap) for arm, gap in gaps.items()},
+            "gap_change": None if hide else _difference(did),
+            "statements": statements,
+            "sii": {arm: row.as_dict(suppress=suppress) for arm, row in self.overall.items()},
+            "sii_by_month": [
+                {"month": month.isoformat()[:7], **{arm: row.as_dict(suppress=suppress) for arm, row in arms.items()}}
+                for month, arms in self.by_month
+            ],
+        }
+
+
+def _arm_inequality(counts: Counts, arm: str, month: date | None = None) -> ArmInequality:
+    deciles = [_cell(counts, (arm, decile, month)) for decile in DECILES]
+    return ArmInequality(deciles, slope_index_of_inequality(deciles))
+
+
+def pilot_inequality(pilot: Pilot) -> PilotInequality:
+    rows = (
+        Allocation.objects.filter(pilot=pilot, appointment__attendance_code__in=HAPPENED_CODES)
+        .values("arm", "stratum", "appointment__patient__imd_decile")
+        .annotate(
+            month=TruncMonth("appointment__starts_at", output_field=DateField()),
+            n=Count("id"),
+            dnas=Count("id", filter=Q(appointment__attendance_code__in=DNA_CODES)),
+        )
+        .values_list("arm", "stratum", "appointment__patient__imd_decile", "month", "n", "dnas")
+        .order_by()
+    )
+    strata: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
+    deciles: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
+    months: set[date] = set()
+    for arm, stratum, decile, month, n, dnas in rows:
+        for counts, key in ((strata, (arm, stratum)), (deciles, (arm, decile, None)), (deciles, (arm, decile, month))):
+            counts[key][0] += n
+            counts[key][1] += dnas
+        months.add(month)
+    frozen_deciles = {key: (n, dnas) for key, (n, dnas) in deciles.items()}
+    return PilotInequality(
+        strata={key: (n, dnas) for key, (n, dnas) in strata.items()},
+        overall={arm: _arm_inequality(frozen_deciles, arm) for arm in ARMS},
+        by_month=[
+            (month, {arm: _arm_inequality(frozen_deciles, arm, month) for arm in ARMS}) for month in sorted(months)
+        ],
+    )
