@@ -1,4 +1,4 @@
-"""Where a reminder goes: the database outbox (the default) or Twilio.
+"""Where a reminder goes: the database outbox (the default), Twilio or GOV.UK Notify (NHS Notify).
 
 One small module wraps each provider (after healthchecks' SMS transport): the client is
 built lazily on first send, errors are classified as the patient having opted out, the
@@ -15,13 +15,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property, lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
+from reminders.config import notify_sms_template
 from reminders.models import OutboxMessage
 from reminders.segments import count_segments
 
@@ -31,6 +32,7 @@ class OutgoingMessage:
     to: str
     body: str
     reminder_id: int | None = None
+    language: str = ""  # the language of the text (a provider with a template per language picks by it)
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,125 @@ class TwilioBackend:
         return None
 
 
-BACKENDS = {"database": DatabaseBackend, "twilio": TwilioBackend}
+# GOV.UK Notify (https://docs.notifications.service.gov.uk/python.html), which NHS trusts use as NHS Notify.
+NOTIFY_API = "https://api.notifications.service.gov.uk"
+# Notify's delivery statuses that are failures; Notify has no error codes, so the status is the code.
+NOTIFY_FAILURES = frozenset({"permanent-failure", "temporary-failure", "technical-failure"})
+NOTIFY_UNUSABLE = frozenset({"permanent-failure"})  # "the phone number was wrong": Notify says remove it
+
+
+def notify_reference(reminder_id: int) -> str:
+    """The `reference` a reminder is sent with: its id, Attend's idempotency key at Notify."""
+    return f"attend-reminder-{reminder_id}"
+
+
+def classify_notify_error(status: int, errors: list[dict[str, Any]]) -> ErrorKind:
+    """Notify's API errors: 429 (rate or daily limit) and 5xx pass; 400 and 403 do not. A 400 about
+    the phone number ("phone_number Not a UK mobile number") means this number cannot be texted."""
+    if status == 429 or status >= 500:
+        return ErrorKind.TRANSIENT
+    if status == 400 and any(str(error.get("message", "")).startswith("phone_number") for error in errors):
+        return ErrorKind.NUMBER_UNUSABLE
+    return ErrorKind.PERMANENT
+
+
+def _notify_error(exc: Exception) -> SendError:
+    """A SendError for what the Notify client raised: an answer (Notify did not take the message),
+    or no answer (it may have, unless the connection was never made)."""
+    from notifications_python_client.errors import InvalidResponse
+
+    response = getattr(exc, "response", None)
+    if isinstance(exc, InvalidResponse) or response is None:
+        cause = exc.__cause__ or exc
+        reached = not isinstance(cause, requests.ConnectTimeout)
+        return SendError(ErrorKind.TRANSIENT, "network", str(cause)[:300], may_have_reached=reached)
+    try:
+        errors = [e for e in response.json().get("errors", []) if isinstance(e, dict)]
+    except (ValueError, AttributeError):
+        errors = []
+    detail = "; ".join(f"{e.get('error', '')}: {e.get('message', '')}" for e in errors) or response.reason or ""
+    status = response.status_code
+    return SendError(classify_notify_error(status, errors), str(status), str(detail)[:300])
+
+
+def _notify_created_at(notification: dict[str, Any]) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(notification["created_at"]))
+    except (KeyError, ValueError):
+        return None
+
+
+class NotifyBackend:
+    """GOV.UK Notify sends a text from a template of its own, filled in with personalisation.
+
+    Attend sends its rendered reminder (the trust's MessageTemplate, in the patient's language) as
+    the one personalisation field `body`, into a Notify template whose whole content is
+    `((body))`: the wording, languages, reply options and segment counts stay in Attend's admin,
+    the text recorded on the reminder is the text sent, and Twilio and Notify send the same words.
+    The Notify template is chosen by the text's language (ATTEND_NOTIFY_SMS_TEMPLATES, English for
+    any language without its own). Each message carries `reference` = the reminder's id, so after
+    a crash the message in flight is found at Notify by it (`find_sent`), not sent twice.
+    Delivery receipts come by Notify's callback (reminders.webhooks.notify_status), which is set
+    in Notify's dashboard, not per message.
+    """
+
+    name = "notify"
+    writes_in_transaction = False
+    timeout_seconds = 10
+    clock_skew = timedelta(minutes=2)  # Notify's clock against ours
+
+    @cached_property
+    def client(self):
+        """Built on first send, never at import: the API key is checked then, by name. The client
+        is not thread-safe; Attend sends from Celery worker processes, one backend per process."""
+        from notifications_python_client.notifications import NotificationsAPIClient
+
+        if not settings.NOTIFY_API_KEY:
+            raise ImproperlyConfigured("Missing required setting NOTIFY_API_KEY for ATTEND_SMS_BACKEND=notify.")
+        return NotificationsAPIClient(
+            settings.NOTIFY_API_KEY, base_url=settings.NOTIFY_API_BASE_URL or NOTIFY_API, timeout=self.timeout_seconds
+        )
+
+    def send(self, message: OutgoingMessage) -> SendResult:
+        from notifications_python_client.errors import APIError
+
+        options: dict[str, str] = {}
+        if message.reminder_id is not None:
+            options["reference"] = notify_reference(message.reminder_id)
+        if settings.NOTIFY_SMS_SENDER_ID:
+            options["sms_sender_id"] = settings.NOTIFY_SMS_SENDER_ID
+        template_id = notify_sms_template(message.language)
+        try:
+            created = self.client.send_sms_notification(
+                phone_number=message.to, template_id=template_id, personalisation={"body": message.body}, **options
+            )
+        except APIError as exc:
+            raise _notify_error(exc) from exc
+        return SendResult(self.name, str(created["id"]))
+
+    def find_sent(self, message: OutgoingMessage, *, since: datetime) -> SendResult | None:
+        """Notify's text with this reminder's reference, created after `since` (less the clock
+        skew: a reference from an older database that reused the id is not ours)."""
+        from notifications_python_client.errors import APIError
+
+        if message.reminder_id is None:
+            raise SendError(ErrorKind.PERMANENT, "lookup", "no reminder id to look up by", may_have_reached=True)
+        reference = notify_reference(message.reminder_id)
+        try:
+            found = self.client.get_all_notifications(reference=reference, template_type="sms")
+        except APIError as exc:
+            error = _notify_error(exc)
+            kind = ErrorKind.TRANSIENT if error.kind is ErrorKind.TRANSIENT else ErrorKind.PERMANENT
+            raise SendError(kind, error.code, error.detail, may_have_reached=True) from exc
+        earliest = since - self.clock_skew
+        for notification in found.get("notifications") or []:
+            created_at = _notify_created_at(notification)
+            if notification.get("reference") == reference and (created_at is None or created_at >= earliest):
+                return SendResult(self.name, str(notification["id"]), str(notification.get("status") or ""))
+        return None
+
+
+BACKENDS = {"database": DatabaseBackend, "twilio": TwilioBackend, "notify": NotifyBackend}
 
 
 @lru_cache(maxsize=4)
@@ -211,5 +331,5 @@ def _backend(name: str) -> SmsBackend:
 
 
 def get_backend() -> SmsBackend:
-    """The configured backend, one per process (so Twilio's client and its pool are reused)."""
+    """The configured backend, one per process (so the provider's client and its pool are reused)."""
     return _backend(settings.ATTEND_SMS_BACKEND)

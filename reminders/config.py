@@ -7,7 +7,9 @@ the setting. Production settings parse them at start (config/settings/production
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -141,7 +143,47 @@ def due_at_for(
     return None
 
 
+@lru_cache(maxsize=4)
+def parse_notify_templates(raw: str) -> dict[str, str]:
+    """ATTEND_NOTIFY_SMS_TEMPLATES: a JSON object of language code (ISO 639-1, or 639-3 for a
+    language without one) to the id of the Notify template texts in it go through, with "en",
+    used for every language without its own, e.g. {"en": "<uuid>", "cy": "<uuid>"}."""
+    name = "ATTEND_NOTIFY_SMS_TEMPLATES"
+    if not raw.strip():
+        raise ImproperlyConfigured(f"Missing required setting {name} for ATTEND_SMS_BACKEND=notify.")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        raise ImproperlyConfigured(f'Malformed setting {name}: not JSON, e.g. {{"en": "<template id>"}}.') from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f'Malformed setting {name}: expected a JSON object, e.g. {{"en": "<template id>"}}.')
+    templates = {}
+    for language, template_id in value.items():
+        if not re.fullmatch(r"[a-z]{2,3}", language):
+            raise ImproperlyConfigured(
+                f"Malformed setting {name}: {language!r} is not a language code such as en or cy."
+            )
+        try:
+            templates[language] = str(uuid.UUID(str(template_id)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"Malformed setting {name}: the {language!r} template id {template_id!r} is not a Notify template id "
+                "(a UUID, from the template's page in Notify)."
+            ) from None
+    if "en" not in templates:
+        raise ImproperlyConfigured(f'Malformed setting {name}: give an "en" template, used for any other language.')
+    return templates
+
+
+def notify_sms_template(language: str) -> str:
+    """The Notify template a text in `language` goes through (English's if it has none of its own)."""
+    templates = parse_notify_templates(settings.ATTEND_NOTIFY_SMS_TEMPLATES)
+    return templates.get((language or "").lower()) or templates["en"]
+
+
 def validate_sms_settings() -> None:
     reminder_rules()
     parse_windows(settings.ATTEND_SMS_SENDING_WINDOW, settings.ATTEND_SMS_SENDING_WINDOWS)
     local_zone()
+    if settings.ATTEND_SMS_BACKEND == "notify":
+        parse_notify_templates(settings.ATTEND_NOTIFY_SMS_TEMPLATES)

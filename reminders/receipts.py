@@ -1,9 +1,9 @@
 """Delivery receipts: the provider telling us what became of a message we sent.
 
-Receipts arrive late, twice, or out of order (Twilio's "sent" can follow its
-"delivered"). Each one is applied through the status machine, which only ever
-moves a reminder forwards, so the last word is always the furthest status reached.
-A receipt can even arrive before the sweep has recorded the message id Twilio gave it:
+Receipts, from Twilio or GOV.UK Notify, arrive late, twice, or out of order (Twilio's
+"sent" can follow its "delivered"). Each one is applied through the status machine, which
+only ever moves a reminder forwards, so the last word is always the furthest status reached.
+A receipt can even arrive before the sweep has recorded the message id the provider gave it:
 it is kept as an EarlyReceipt and applied when the id is recorded.
 """
 
@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from reminders.backends import TWILIO_OPTED_OUT, TWILIO_UNUSABLE
+from reminders.backends import NOTIFY_FAILURES, NOTIFY_UNUSABLE, TWILIO_OPTED_OUT, TWILIO_UNUSABLE
 from reminders.models import EarlyReceipt, Reminder, ReminderStatus
 from reminders.optouts import patients_mark_number_unusable, patients_opt_out
 from reminders.transitions import PROVIDER_STATUSES, reminder_transition
@@ -27,7 +27,10 @@ def delivery_receipt_record(*, provider_message_id: str, provider_status: str, e
     """Apply one receipt. One for an id not recorded (yet) is kept, to be applied when it is."""
     if not provider_message_id:
         return
-    target = PROVIDER_STATUSES.get((provider_status or "").lower())
+    provider_status = (provider_status or "").lower()
+    if not error_code and provider_status in NOTIFY_FAILURES:
+        error_code = provider_status  # Notify gives no error code: its failure status is the reason
+    target = PROVIDER_STATUSES.get(provider_status)
     if target not in FINAL_RECEIPTS:
         return  # "queued", "sent" and the like move nothing
     reminder = Reminder.objects.filter(provider_message_id=provider_message_id).only("pk", "to_number").first()
@@ -61,5 +64,5 @@ def _apply(reminder: Reminder, target: str, error_code: str, now) -> None:
     moved = reminder_transition(reminder_id=reminder.pk, to=target, now=now, **changes)
     if moved and error_code in TWILIO_OPTED_OUT:
         patients_opt_out(e164=reminder.to_number, now=now)
-    elif moved and error_code in TWILIO_UNUSABLE:
+    elif moved and (error_code in TWILIO_UNUSABLE or error_code in NOTIFY_UNUSABLE):
         patients_mark_number_unusable(e164=reminder.to_number)

@@ -139,7 +139,7 @@ def send_claimed(
     try:
         body, language = reminder_text(reminder.appointment, templates)
         sent_fields.update(body=body, language=language, segments=count_segments(body).segments)
-        message = OutgoingMessage(to=to, body=body, reminder_id=reminder_id)
+        message = OutgoingMessage(to=to, body=body, reminder_id=reminder_id, language=language)
         limiter.acquire()
         if not backend.writes_in_transaction:  # committed before the call: a crash in it is then known
             if not reminder_hand_over(reminder_id=reminder_id, held_by=token, now=now, to_number=to, body=body):

@@ -83,19 +83,28 @@ def reminders_skip_planned(*, appointment_ids: Collection[int], reason: str, now
     return rows.update(status=S.SKIPPED, skip_reason=reason, status_changed_at=now)
 
 
-# Provider delivery statuses (Twilio's names) → Attend's; anything earlier than "sent"
-# at the provider is still "sent" for Attend (the provider has accepted it).
+# Provider delivery statuses (Twilio's and GOV.UK Notify's names) → Attend's; anything earlier
+# than "sent" at the provider is still "sent" for Attend (the provider has accepted it). The
+# two agree on "sending", "sent" and "delivered"; Notify's "sent" is a text to an international
+# number whose network gives no receipt. A failure to reach the phone (Twilio's undelivered,
+# Notify's permanent and temporary failures) is undelivered; a message the provider never got
+# out (Twilio's failed, Notify's technical failure) is failed.
 PROVIDER_STATUSES: dict[str, str] = {
     "accepted": S.SENT,
     "scheduled": S.SENT,
     "queued": S.SENT,
+    "created": S.SENT,
     "sending": S.SENT,
+    "pending": S.SENT,
     "sent": S.SENT,
     "delivered": S.DELIVERED,
     "read": S.DELIVERED,
     "undelivered": S.UNDELIVERED,
+    "permanent-failure": S.UNDELIVERED,
+    "temporary-failure": S.UNDELIVERED,
     "failed": S.FAILED,
     "canceled": S.FAILED,
+    "technical-failure": S.FAILED,
 }
 
 

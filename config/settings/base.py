@@ -264,9 +264,9 @@ ATTEND_BANK_HOLIDAY_FILE = env_str("ATTEND_BANK_HOLIDAY_FILE", "")
 # The weekdays the call team works; lists are built only on these (and not on closures).
 ATTEND_CALL_DAYS = env_list("ATTEND_CALL_DAYS", ["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
 # --- Issue 6: SMS reminders -------------------------------------------------------------
-# "database" (the default: an outbox table readable in the admin, for the demo and tests)
-# or "twilio".
-ATTEND_SMS_BACKEND = env_choice("ATTEND_SMS_BACKEND", "database", choices=("database", "twilio"))
+# "database" (the default: an outbox table readable in the admin, for the demo and tests),
+# "twilio" or "notify" (GOV.UK Notify, which trusts use as NHS Notify; settings below).
+ATTEND_SMS_BACKEND = env_choice("ATTEND_SMS_BACKEND", "database", choices=("database", "twilio", "notify"))
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
 # One of the two: a messaging service (preferred: it handles opt-outs and number pools)
@@ -298,6 +298,19 @@ ATTEND_SMS_EARLY_RECEIPT_DAYS = env_int("ATTEND_SMS_EARLY_RECEIPT_DAYS", 2, mini
 ATTEND_SMS_CLAIM_TIMEOUT_SECONDS = env_int("ATTEND_SMS_CLAIM_TIMEOUT_SECONDS", 120, minimum=1)
 ATTEND_SMS_SWEEP_BATCH = env_int("ATTEND_SMS_SWEEP_BATCH", 50, minimum=1)
 ATTEND_SMS_SWEEP_SECONDS = env_int("ATTEND_SMS_SWEEP_SECONDS", 50, minimum=1)
+# --- Issue 18: GOV.UK Notify (NHS Notify) as the SMS backend ----------------------------------
+# The API key from Notify's "API integration" page (a live key, or a team key while testing).
+NOTIFY_API_KEY = env_str("NOTIFY_API_KEY", "")
+# Notify's API address; blank for GOV.UK Notify's own (a test double on loopback otherwise).
+NOTIFY_API_BASE_URL = env_str("NOTIFY_API_BASE_URL", "")
+# The Notify template each language's texts go through, as JSON: {"en": "<template id>", "cy": …}.
+# Each template's content is just ((body)): Attend fills it with the reminder it wrote (see
+# reminders/backends.py NotifyBackend). "en" is required; other languages fall back to it.
+ATTEND_NOTIFY_SMS_TEMPLATES = env_str("ATTEND_NOTIFY_SMS_TEMPLATES", "")
+# Optional: the id of one of the service's text message senders; blank for the service's default.
+NOTIFY_SMS_SENDER_ID = env_str("NOTIFY_SMS_SENDER_ID", "")
+# The bearer token set on Notify's delivery receipts callback; without it every receipt is refused.
+NOTIFY_CALLBACK_BEARER_TOKEN = env_str("NOTIFY_CALLBACK_BEARER_TOKEN", "")
 # --- Issue 7: reports and pilot evaluation ---
 # Call-handler minutes one call attempt takes on average (dialling, talking, recording),
 # used to turn calls into handler hours in the pilot evaluation. ATTEND_COST_PER_DNA above

@@ -1,6 +1,8 @@
 """Production: every secret and service comes from the environment, and start-up fails
 with a message naming any that is missing or malformed."""
 
+import re
+
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -49,6 +51,20 @@ if ATTEND_SMS_BACKEND == "twilio":
         )
     if not env_str("ATTEND_PUBLIC_BASE_URL").startswith("https://"):
         raise ImproperlyConfigured("Malformed setting ATTEND_PUBLIC_BASE_URL: Twilio must reach Attend over https://.")
+if ATTEND_SMS_BACKEND == "notify":
+    # The key is "<key name>-<service id>-<secret>", both ids UUIDs, as Notify shows it once.
+    _uuid = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    if not re.fullmatch(rf"(.+-)?{_uuid}-{_uuid}", env_str("NOTIFY_API_KEY"), flags=re.IGNORECASE):
+        raise ImproperlyConfigured(
+            "Malformed setting NOTIFY_API_KEY: expected the whole key Notify showed, "
+            "<key name>-<service id>-<secret key>."
+        )
+    if len(env_str("NOTIFY_CALLBACK_BEARER_TOKEN")) < 32:
+        raise ImproperlyConfigured(
+            "Malformed setting NOTIFY_CALLBACK_BEARER_TOKEN: use at least 32 random characters "
+            "(the same value in Notify's callback settings)."
+        )
+    env_str("ATTEND_NOTIFY_SMS_TEMPLATES")  # required; its templates are checked when the reminders app loads
 # --- Issue 8: health checks -------------------------------------------------------------------
 # docker-compose and load balancers poll /healthz over plain HTTP inside the network; it
 # is not redirected to HTTPS (it carries no cookies and no patient data).
