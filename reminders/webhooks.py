@@ -1,4 +1,4 @@
-"""Provider webhooks: delivery receipts and inbound texts, from Twilio.
+"""Provider webhooks: delivery receipts and inbound texts from Twilio, delivery receipts from Notify.
 
 Only requests whose X-Twilio-Signature verifies are accepted (403 otherwise). The
 signature covers the URL Twilio called, so behind a TLS-terminating proxy the URL is
@@ -7,11 +7,20 @@ request Django sees is plain http to an internal host. Unknown message ids answe
 so the provider stops retrying a receipt for a message that is not ours. A signed request
 whose MessageSid is not of Twilio's shape is refused with 400 and the reason before anything
 is looked up or stored (a signature proves who sent it, not that it is well formed).
+
+GOV.UK Notify signs nothing: its callback carries the bearer token the trust set on it in
+Notify's dashboard (NOTIFY_CALLBACK_BEARER_TOKEN), compared in constant time. No token is
+refused with 401, a wrong one (or none configured here) with 403; the JSON must name a
+notification by Notify's id (a UUID), else 400.
 """
 
 from __future__ import annotations
 
+import hmac
+import json
+import logging
 import re
+import uuid
 from collections.abc import Callable
 from functools import wraps
 
@@ -24,6 +33,7 @@ from twilio.request_validator import RequestValidator
 from reminders.inbound import inbound_record
 from reminders.receipts import delivery_receipt_record
 
+logger = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 # Twilio's message SIDs: SM (SMS) or MM (MMS), then 32 hex digits.
 MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-fA-F]{32}")
@@ -84,3 +94,47 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
         body=request.POST.get("Body", ""),
     )
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+def notify_bearer_refusal(request: HttpRequest) -> HttpResponse | None:
+    """Why a Notify callback is refused (401 without a bearer token, 403 with the wrong one or
+    when Attend has none set), or None when its token is the one configured."""
+    scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        refused = HttpResponse("A bearer token is required.", status=401, content_type="text/plain")
+        refused["WWW-Authenticate"] = "Bearer"
+        return refused
+    expected = settings.NOTIFY_CALLBACK_BEARER_TOKEN
+    if not expected:
+        logger.warning("A Notify callback was refused: NOTIFY_CALLBACK_BEARER_TOKEN is not set")
+        return HttpResponseForbidden("Bearer token does not match.")
+    if not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        return HttpResponseForbidden("Bearer token does not match.")
+    return None
+
+
+def _notify_receipt(request: HttpRequest) -> dict | None:
+    """The callback's JSON if it names a notification by a well-formed Notify id and a status."""
+    try:
+        receipt = json.loads(request.body)
+        uuid.UUID(str(receipt["id"]))
+    except (ValueError, TypeError, KeyError):
+        return None
+    return receipt if isinstance(receipt.get("status"), str) else None
+
+
+@csrf_exempt
+@require_POST
+def notify_status(request: HttpRequest) -> HttpResponse:
+    """Notify's delivery receipt callback. A receipt for an id Attend has not recorded answers 200
+    (kept a while in case the id is recorded later), so Notify stops retrying it."""
+    refusal = notify_bearer_refusal(request)
+    if refusal is not None:
+        return refusal
+    receipt = _notify_receipt(request)
+    if receipt is None:
+        return HttpResponseBadRequest(
+            "Expected Notify's JSON callback with an id (a notification id) and a status.", content_type="text/plain"
+        )
+    delivery_receipt_record(provider_message_id=str(receipt["id"]), provider_status=receipt["status"])
+    return HttpResponse(status=200)
