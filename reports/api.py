@@ -18,6 +18,8 @@ from rest_framework.views import APIView
 from accounts.permissions import HasRole
 from pilots.models import Pilot
 from reports.evaluation import evaluate_pilot
+from reports.findings import pilot_findings
+from reports.reach import ARM_CHOICES, REACH_DIMENSIONS, pilot_reach
 from reports.selectors import (
     DIMENSIONS,
     dna_gap,
@@ -176,6 +178,29 @@ class EvaluationOutput(serializers.Serializer):
     dnas_avoided_per_handler_hour = serializers.FloatField(allow_null=True)
     money_saved_per_handler_hour = serializers.FloatField(allow_null=True)
     support = serializers.ListField(child=serializers.DictField())
+    statements = serializers.ListField(
+        child=serializers.CharField(), help_text="What cannot be estimated for the whole pilot, e.g. no calls recorded."
+    )
+    analysis_plan = serializers.DictField(
+        allow_null=True, help_text="The pre-registered plan with the sample size it needs and what the pilot got."
+    )
+    inequality = serializers.DictField(
+        help_text="Did the pilot narrow the gap: each arm's Q1 - Q5 gap, its change between arms (difference in "
+        "differences), and PHE's slope and relative index of inequality over deciles per arm and by month."
+    )
+    complier_effect = serializers.DictField(
+        help_text="Reach per arm and the complier average causal effect of being reached (Bloom, Fieller interval)."
+    )
+    support_stages = serializers.ListField(
+        child=serializers.DictField(), help_text="Support by type: offers offered/accepted/arranged/used, DNA rate."
+    )
+    timely_cancellations = serializers.DictField(
+        help_text="Per arm: DNAs, patient cancellations and those made 2 or more days before, of known outcomes."
+    )
+    spill_over = serializers.DictField(help_text="DNA rate at the next appointment within 90 days, by arm.")
+    reach = serializers.ListField(
+        child=serializers.DictField(), help_text="Reach by IMD quintile, ethnic group and language (intervention arm)."
+    )
 
 
 def _split_groups(row: dict[str, Any], dimensions: list[str]) -> dict[str, Any]:
@@ -245,4 +270,55 @@ class PilotEvaluationView(APIView):
     )
     def get(self, request: Request, pilot_id: int) -> Response:
         pilot = get_object_or_404(Pilot, pk=pilot_id)
-        return Response(EvaluationOutput(evaluate_pilot(pilot).as_dict(suppress=must_suppress(request.user))).data)
+        suppress = must_suppress(request.user)
+        evaluation = evaluate_pilot(pilot).as_dict(suppress=suppress)
+        return Response(EvaluationOutput({**evaluation, **pilot_findings(pilot).as_dict(suppress=suppress)}).data)
+
+
+class ReachInput(serializers.Serializer):
+    by = serializers.ChoiceField(choices=tuple(REACH_DIMENSIONS), default="imd_quintile")
+    arm = serializers.ChoiceField(choices=ARM_CHOICES, default="intervention")
+
+
+class ReachRowOutput(serializers.Serializer):
+    group = serializers.CharField(help_text="The IMD quintile, ethnic group or language ('Not known' if none).")
+    appointments = serializers.IntegerField(allow_null=True, help_text="Allocated appointments in the arm.")
+    delivered_reminder = serializers.IntegerField(allow_null=True)
+    delivered_reminder_share = serializers.FloatField(allow_null=True)
+    callable_number = serializers.IntegerField(allow_null=True, help_text="A valid mobile, given and not unusable.")
+    callable_number_share = serializers.FloatField(allow_null=True)
+    offered_call = serializers.IntegerField(allow_null=True)
+    offered_call_share = serializers.FloatField(allow_null=True)
+    reached = serializers.IntegerField(allow_null=True)
+    reached_share = serializers.FloatField(allow_null=True)
+    reached_ci_low = serializers.FloatField(allow_null=True, help_text="95% Wilson interval (each share has one).")
+    reached_ci_high = serializers.FloatField(allow_null=True)
+    offered_support = serializers.IntegerField(allow_null=True)
+    offered_support_share = serializers.FloatField(allow_null=True)
+    suppressed = serializers.BooleanField()
+
+
+class ReachOutput(serializers.Serializer):
+    by = serializers.CharField()
+    arm = serializers.CharField()
+    rows = ReachRowOutput(many=True)
+    warnings = serializers.ListField(
+        child=serializers.CharField(), help_text="Each step whose share in IMD quintile 1 is below quintile 5's."
+    )
+    statements = serializers.ListField(child=serializers.CharField())
+
+
+class PilotReachView(APIView):
+    permission_classes = [CanViewReports]
+
+    @extend_schema(
+        parameters=[ReachInput, OpenApiParameter("pilot_id", int, OpenApiParameter.PATH)],
+        responses=ReachOutput,
+        summary="Whom a pilot reached: reminder delivered, callable number, call offered, reached, support offered",
+    )
+    def get(self, request: Request, pilot_id: int) -> Response:
+        pilot = get_object_or_404(Pilot, pk=pilot_id)
+        payload = ReachInput(data=request.query_params)
+        payload.is_valid(raise_exception=True)
+        reach = pilot_reach(pilot, by=payload.validated_data["by"], arm=payload.validated_data["arm"])
+        return Response(ReachOutput(reach.as_dict(suppress=must_suppress(request.user))).data)

@@ -215,8 +215,8 @@ class PilotInequality:
                               "in the gap cannot be estimated.")  # fmt: skip
         gaps = {arm: newcombe_difference(*q1, *q5) for arm, (q1, q5) in gap_cells.items()}
         return {
-            "gap_by_arm": {arm: None if hide else _difference(gap) for arm, gap in gaps.items()},
-            "gap_change": None if hide else _difference(did),
+            "gap_by_arm": {arm: _difference(None if hide else gap) for arm, gap in gaps.items()},
+            "gap_change": _difference(None if hide else did),
             "statements": statements,
             "sii": {arm: row.as_dict(suppress=suppress) for arm, row in self.overall.items()},
             "sii_by_month": [

@@ -21,6 +21,7 @@ from pilots.models import Pilot
 from reports import tables
 from reports.evaluation import arm_comparisons, arms_as_dict, evaluate_pilot
 from reports.exports import rows_to_csv
+from reports.findings import pilot_findings
 from reports.forms import DisparityTargetForm, ReportFilterForm
 from reports.rollup import latest_build
 from reports.selectors import (
@@ -170,6 +171,7 @@ def pilot_evaluation(request: HttpRequest, pilot_id: int) -> HttpResponse:
         "evaluation": evaluation,
         "arms_chart": _arms_chart(evaluation),
         "suppressed_view": must_suppress(request.user),
+        "findings": pilot_findings(pilot).as_dict(suppress=must_suppress(request.user)),
     }
     return render(request, "reports/pilot_evaluation.html", context)
 

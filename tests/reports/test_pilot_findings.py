@@ -4,6 +4,8 @@ its plan; and what each says when it cannot be estimated."""
 from datetime import date, timedelta
 
 import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
 
 from appointments.models import AttendanceCode
 from calls.models import BookingRequest, CallResult, SupportStatus
@@ -213,3 +215,49 @@ def test_cancelled_appointments_are_not_in_the_dna_figures(pilot):
     allocate(pilot, arm=Arm.INTERVENTION, decile=1, codes=[AttendanceCode.HOSPITAL_CANCELLED] * 3, reached=3)
     effect = pilot_findings(pilot).as_dict()["complier_effect"]
     assert effect["reach"]["intervention"]["of"] == 100  # the happened intervention appointments only
+
+
+def test_the_pilot_page_shows_the_gap_change_cace_support_used_spill_over_and_reach(pilot, client_for, admin_user):
+    content = client_for(admin_user).get(reverse("dashboard-pilot", args=[pilot.pk])).content.decode()
+    for heading in ("Did the pilot narrow the gap?", "Complier average causal effect", "used on the day",
+                    "Spill-over", "Reach, by deprivation", "Pre-registered analysis plan"):  # fmt: skip
+        assert heading in content
+    assert "Change in the gap, intervention − control (difference in differences): <strong>-8.0 points</strong>" in (
+        content
+    )
+
+
+def test_a_pilot_page_without_calls_says_no_calls_were_recorded_instead_of_a_number(client_for, admin_user):
+    pilot = PilotFactory()
+    allocate(pilot, arm=Arm.INTERVENTION, decile=1, codes=[3] * 6 + [5] * 30)
+    allocate(pilot, arm=Arm.CONTROL, decile=1, codes=[3] * 12 + [5] * 30)
+    content = client_for(admin_user).get(reverse("dashboard-pilot", args=[pilot.pk])).content.decode()
+    assert "No calls were recorded" in content and NO_CALLS in content
+
+
+def test_the_evaluation_api_carries_the_findings_suppressed_for_a_director(pilot, director, admin_user):
+    client = APIClient()
+    client.force_authenticate(director)
+    body = client.get(f"/api/v1/reports/pilots/{pilot.pk}/evaluation/").json()
+    assert body["complier_effect"]["cace"] is None  # built on 0 control patients reached
+    assert body["inequality"]["gap_change"]["estimate"] is None  # quintile 5, intervention: 2 DNAs
+    assert body["inequality"]["statements"] == ["Suppressed: built on a count under 5."]
+    assert [reach["by"] for reach in body["reach"]] == ["imd_quintile", "ethnicity", "language"]
+    client.force_authenticate(admin_user)
+    body = client.get(f"/api/v1/reports/pilots/{pilot.pk}/evaluation/").json()
+    assert body["inequality"]["gap_change"]["estimate"] == pytest.approx(-0.08)
+    assert body["complier_effect"]["cace"] == pytest.approx(-0.06 / 0.70)
+
+
+def test_the_reach_api_answers_by_language_for_either_arm(pilot, director):
+    client = APIClient()
+    client.force_authenticate(director)
+    body = client.get(f"/api/v1/reports/pilots/{pilot.pk}/reach/", {"by": "language", "arm": "all"}).json()
+    assert body["by"] == "language" and body["arm"] == "all"
+    (english,) = body["rows"]
+    assert (english["group"], english["appointments"], english["reached"]) == ("en", 200, 70)
+    assert client.get(f"/api/v1/reports/pilots/{pilot.pk}/reach/", {"by": "postcode"}).status_code == 400
+
+
+def test_the_reach_api_is_in_the_openapi_schema(client_for, admin_user):
+    assert "/api/v1/reports/pilots/{pilot_id}/reach/" in client_for(admin_user).get("/api/schema/").content.decode()
