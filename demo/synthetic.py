@@ -43,13 +43,14 @@ find for itself (a logistic regression on the same inputs cannot represent them)
   (from 15:00) are both worse than the middle of the day.
 
 ## A past pilot
-`seed_demo` also runs a pilot in the past (outreach/services/demo.py), so a director has
-an evaluation to read: over the `PILOT_WEEKS` weeks before today, appointments whose true
-DNA probability was at least `PILOT_MIN_RISK` (standing in for the risk model's high
-band) are randomised 1:1 by Attend's own allocation (stratified by IMD quintile, permuted
-blocks). In the intervention arm the odds of a DNA are multiplied by `PILOT_ODDS_RATIO`,
-using the same uniform draw, so support only ever turns a DNA into an attendance. Later
-appointments' histories are not redrawn, and no calls are simulated.
+`seed_demo` also runs a pilot in the past (demo/pilot.py), so a director has an evaluation to
+read: over the `PILOT_WEEKS` weeks before today, appointments whose true DNA probability was at
+least `PILOT_MIN_RISK` (standing in for the risk model's high band) are randomised 1:1 by Attend's
+own allocation (stratified by IMD quintile, permuted blocks). The intervention arm is called;
+for a patient the call reaches (in either arm: control patients can ask for one) the odds of a
+DNA are multiplied by `PILOT_ODDS_RATIO`, using the same uniform draw, so support only ever turns
+a DNA into an attendance. Reminders, calls and support are simulated there. Later appointments'
+histories are not redrawn (no spill-over).
 
 A DNA is coded 3 (did not attend) or, one time in ten, 7 (arrived too late to be
 seen); an attendance 5, or one time in twenty 6 (late but seen).
