@@ -1,9 +1,11 @@
 """Beyond intention to treat: did the pilot narrow the gap, why it worked, whom it reached, and
 its plan; and what each says when it cannot be estimated."""
 
+import json
 from datetime import date, timedelta
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -261,3 +263,14 @@ def test_the_reach_api_answers_by_language_for_either_arm(pilot, director):
 
 def test_the_reach_api_is_in_the_openapi_schema(client_for, admin_user):
     assert "/api/v1/reports/pilots/{pilot_id}/reach/" in client_for(admin_user).get("/api/schema/").content.decode()
+
+
+def test_evaluate_pilot_prints_the_complier_effect_and_carries_the_findings_in_json(pilot, capsys):
+    call_command("evaluate_pilot", str(pilot.pk))
+    out = capsys.readouterr().out
+    assert "Complier average causal effect of being reached: -8.6 points" in out
+    assert "Change in the Q1 − Q5 gap, intervention − control: -8.0 points" in out
+    call_command("evaluate_pilot", str(pilot.pk), "--json")
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["complier_effect"]["cace"] == pytest.approx(-0.06 / 0.70)
+    assert result["stratified"]["risk_difference"] == pytest.approx(-0.06)
