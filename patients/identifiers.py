@@ -8,6 +8,8 @@ act on) rather than guessing: a wrong phone number sends a reminder to a strange
 from __future__ import annotations
 
 import re
+import unicodedata
+from datetime import datetime
 
 import nhs_number
 import phonenumbers
@@ -17,13 +19,48 @@ DEFAULT_PHONE_REGION = "GB"
 
 
 def normalise_nhs_number(raw: str) -> str:
-    """Ten digits, spaces and hyphens removed; ValueError if the Modulus 11 check fails."""
-    digits = re.sub(r"[\s-]", "", raw or "")
-    if not re.fullmatch(r"\d{10}", digits):
+    """Ten ASCII digits; ValueError, with a reason a person can act on, for a number no nation issued.
+
+    Full-width digits (０-９) become ASCII and spaces and hyphens (any Unicode dash) are removed
+    before any check. Refused: not ten digits, a failed Modulus 11 check, all zeros (which passes
+    Modulus 11), and a number outside the ranges the nhs-number package records as issued:
+    England, Wales and the Isle of Man (400–499 and 600–799 million), Northern Ireland
+    (320 000 0000–399 999 9999), Scotland's CHI (010 100 0000–311 299 9999) only when its first
+    six digits are a date of birth (DDMMYY), and the 9… numbers PDS keeps for test patients (the
+    synthetic trust and NHS England's examples use them).
+    """
+    text = unicodedata.normalize("NFKC", raw or "")
+    digits = _NHS_NUMBER_SEPARATORS.sub("", text)
+    if not re.fullmatch(r"[0-9]{10}", digits):
         raise ValueError("an NHS number has 10 digits")
-    if not nhs_number.is_valid(digits):
+    if digits == "0000000000":
+        raise ValueError("an NHS number cannot be all zeros")
+    if not any(region.contains_number(digits) for region in _ISSUED_NHS_NUMBER_REGIONS):
+        raise ValueError("not in a range any UK nation issues NHS numbers from")
+    if nhs_number.REGION_SCOTLAND.contains_number(digits) and not _is_ddmmyy(digits[:6]):
+        raise ValueError("a Scottish CHI number starts with a date of birth (DDMMYY); this one does not")
+    if not nhs_number.is_valid(digits):  # the package also checks the CHI date, hence the reason above first
         raise ValueError("the NHS number fails its Modulus 11 check digit")
     return digits
+
+
+# Spaces (NFKC has already made no-break spaces plain), hyphens and the dashes word processors put in.
+_NHS_NUMBER_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]")
+_ISSUED_NHS_NUMBER_REGIONS = (
+    nhs_number.REGION_ENGLAND_WALES_IOM,
+    nhs_number.REGION_SCOTLAND,
+    nhs_number.REGION_NORTHERN_IRELAND,
+    nhs_number.REGION_SYNTHETIC,
+)
+
+
+def _is_ddmmyy(text: str) -> bool:
+    """Whether DDMMYY is a calendar day, read as nhs-number's is_valid reads a CHI number."""
+    try:
+        datetime.strptime(text, "%d%m%y")  # noqa: DTZ007 (a date, not a moment)
+    except ValueError:
+        return False
+    return True
 
 
 def format_nhs_number(digits: str) -> str:

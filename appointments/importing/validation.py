@@ -1,12 +1,12 @@
 """One extract row → the values to write, or the reasons it cannot be taken.
 
-A row with an *error* is skipped (bad NHS number, unparseable date, unknown code,
+A row with an *error* is skipped (unparseable date, unknown code,
 a treatment function code not in the NHS Data Dictionary, a site code not in the ODS
 format, missing id, an id a spreadsheet would run as a formula, an appointment_id an
 earlier row of the extract already gave). A *warning* keeps the row but ignores one value that cannot be trusted
-(a phone or postcode that does not parse): the appointment still matters more than
-the contact detail. Every problem carries its column, the value and a reason a
-person at the trust can act on.
+(a phone or postcode that does not parse, an NHS number that fails its check or that no
+nation issues): the appointment still matters more than the contact detail. Every
+problem carries its column, the value and a reason a person at the trust can act on.
 
 Before any check, the mapping or layout is applied: values that mean "not given" (`&`)
 become blank, refused codes (not an appointment) reject the row, value maps translate
@@ -206,8 +206,9 @@ class RowValidator:
         if nhs:
             try:
                 nhs = normalise_nhs_number(nhs)
-            except ValueError as exc:
-                error("nhs_number", nhs, str(exc))
+            except ValueError as exc:  # patients are matched on the hospital number: the row still counts
+                warning("nhs_number", nhs, f"{exc}; number dropped, appointment kept")
+                nhs = ""
         date_of_birth = self.parse_date(born) if born else None  # blank: the row must give an age (validate)
         if born and date_of_birth is None:
             error("date_of_birth", born, "not a date in the form YYYY-MM-DD" if not self.mapping.date_format else

@@ -67,3 +67,36 @@ def test_postcodes_are_normalised_whatever_their_spacing_or_case(raw, expected):
 def test_something_that_is_not_a_postcode_is_refused(raw):
     with pytest.raises(ValueError):
         normalise_postcode(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("0000000000", "all zeros"),
+        ("5000000005", "range"),  # reserved, never issued
+        ("8000000008", "range"),  # the Republic of Ireland's health identifier, not an NHS number
+        ("3113000009", "range"),  # between Scotland's and Northern Ireland's ranges
+        ("3102900003", "date of birth"),  # CHI range, 31 February
+    ],
+)
+def test_an_nhs_number_no_nation_issues_is_refused_even_when_its_check_digit_is_right(raw, reason):
+    with pytest.raises(ValueError, match=reason):
+        normalise_nhs_number(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "4010232137",  # England, Wales and the Isle of Man
+        "3200000007",  # Northern Ireland
+        "0101000006",  # Scotland's CHI: born 1 January (19)00
+        "2902000006",  # CHI: 29 February 2000 was a leap day
+        "9434765919",  # the 9… test range
+    ],
+)
+def test_an_nhs_number_from_each_nation_and_the_test_range_is_accepted(raw):
+    assert normalise_nhs_number(raw) == raw
+
+
+def test_full_width_digits_and_unicode_dashes_become_ascii_digits():
+    assert normalise_nhs_number("９４３\u2010４７６\u00a0５９１９") == "9434765919"

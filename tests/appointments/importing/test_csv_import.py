@@ -86,8 +86,6 @@ def test_a_date_of_birth_after_the_appointment_is_refused_even_when_it_is_before
 @pytest.mark.parametrize(
     ("column", "value", "reason"),
     [
-        ("nhs_number", "9434765918", "Modulus 11"),
-        ("nhs_number", "94347659", "10 digits"),
         ("date_of_birth", "03/02/1980", "YYYY-MM-DD"),
         ("date_of_birth", "1980-02-30", "YYYY-MM-DD"),
         ("date_of_birth", "2999-01-01", "after the appointment"),

@@ -153,13 +153,14 @@ def test_an_appointment_without_a_patient_is_reported(tmp_path):
     assert "no Patient" in ImportRowError.objects.get().reason
 
 
-def test_a_bad_nhs_number_in_a_fhir_patient_skips_its_appointments(tmp_path):
+def test_a_bad_nhs_number_in_a_fhir_patient_is_dropped_and_its_appointments_kept(tmp_path):
     bad = _patient("p2", identifier=[{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9434765918"}])
     batch = import_extract(
         path=_bundle(tmp_path, _patient(), bad, LOCATION, _appointment(), _appointment("A2", patient="p2"))
     )
-    assert (batch.rows_created, batch.rows_rejected) == (1, 1)
-    assert ImportRowError.objects.get().column == "nhs_number"
+    assert (batch.rows_created, batch.rows_rejected) == (2, 0)
+    warning = ImportRowError.objects.get()
+    assert (warning.column, warning.severity) == ("nhs_number", "warning")
 
 
 def test_reimporting_a_bundle_with_a_new_status_updates_the_outcome(tmp_path):
