@@ -108,7 +108,9 @@ def run_past_demo_pilot(trust: synthetic.SyntheticTrust, *, today: date) -> Demo
     plan = AnalysisPlan.objects.create(
         pilot=pilot,
         minimum_detectable_effect_points=5,
-        notes="Secondary: the change in the quintile 1 − quintile 5 gap, the effect of being reached (CACE), "
+        baseline_dna_rate_percent=40,
+        notes="Baseline: the high-risk band's DNA rate over the year before (about 40%). Secondary: the change "
+        "in the quintile 1 − quintile 5 gap, the effect of being reached (CACE), "
         "support used, timely cancellations and DNAs at the next appointment within 90 days.",
     )
     # A past pilot's plan was written before it began (registered_at is set on creation).

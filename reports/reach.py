@@ -37,7 +37,7 @@ MEASURES = {
     "delivered_reminder": "a delivered reminder",
     "callable_number": "a callable number",
     "offered_call": "a call offered",
-    "reached": "reached by a call",
+    "reached": "a call that reached the patient",
     "offered_support": "support offered",
 }
 ARM_CHOICES = ("intervention", "control", "all")

@@ -43,7 +43,7 @@ def test_the_demo_pilot_page_shows_reach_the_complier_effect_support_used_and_sp
     findings = response.context["findings"]
     by_quintile = findings["reach"][0]
     assert sum(row["offered_call"] for row in by_quintile["rows"]) == summary.intervention
-    assert any("reached by a call" in warning for warning in by_quintile["warnings"])
+    assert any("a call that reached the patient" in warning for warning in by_quintile["warnings"])
     assert findings["complier_effect"]["cace"] is not None
     used = next(stage for stage in findings["support_stages"][-1]["stages"] if stage["stage"] == "used")
     assert used["offers"] > 0
