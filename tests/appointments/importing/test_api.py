@@ -30,7 +30,7 @@ def test_an_admin_uploads_an_extract_and_the_task_imports_it(
 ):
     client = client_for(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = _upload(client, csv_text([row(), row(appointment_id="A2", nhs_number="123")]))
+        response = _upload(client, csv_text([row(), row(appointment_id="A2", attendance_code="DNA")]))
     assert response.status_code == 202
     status = client.get(response.json()["status_url"]).json()
     assert (status["status"], status["rows_created"], status["rows_rejected"]) == ("succeeded", 1, 1)
