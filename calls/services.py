@@ -36,6 +36,7 @@ from calls.models import (
 )
 from calls.requests import booking_request_create
 from calls.transitions import call_transition, calls_transition, claim_next
+from patients.corrections.services import local_corrections_record
 from patients.identifiers import parse_phone
 from patients.models import EthnicCategory, Patient
 
@@ -234,6 +235,7 @@ def _correct_contact(patient: Patient, contact: dict[str, Any], actor: Any, requ
     changes = field_changes(patient, contact)
     if not changes:
         return
+    previous = {name: getattr(patient, name) for name in changes}
     for name in changes:
         setattr(patient, name, contact[name])
     if "mobile" in changes:
@@ -247,6 +249,7 @@ def _correct_contact(patient: Patient, contact: dict[str, Any], actor: Any, requ
         summary="Contact details corrected on a call",
         changes=changes,
     )
+    local_corrections_record(patient=patient, previous=previous, corrected_by=actor)  # the next import keeps them
 
 
 @transaction.atomic

@@ -164,6 +164,7 @@ def age_band(age: int) -> str:
     return next(label for label, low, high in AGE_BANDS if low <= age <= high)
 
 
-# The deprivation reference tables live in their own module; importing them here
-# registers them with the patients app.
+# The deprivation reference tables and the local corrections live in their own modules;
+# importing them here registers them with the patients app.
+from patients.corrections.models import CorrectionConflict, LocalCorrection  # noqa: E402, F401
 from patients.deprivation.models import LsoaDeprivation, PostcodeLsoa  # noqa: E402, F401

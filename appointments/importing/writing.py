@@ -11,6 +11,9 @@ so a new site is seen by a person rather than appearing silently in the filters.
 
 What changed for existing appointments (cancelled, moved, happened) is announced
 (appointments.changes) in the same transaction as the chunk, for calls and reminders.
+
+A field staff corrected in Attend keeps Attend's value (patients.corrections): the
+extract counts as received when the writer starts, for telling a newer PAS value.
 """
 
 from __future__ import annotations
@@ -19,12 +22,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from appointments.changes import AppointmentChanges, announce_appointments_changed
 from appointments.importing.codes import specialty_name
 from appointments.importing.columns import PATIENT_FIELDS_FROM_COLUMN
 from appointments.importing.validation import AppointmentValues, PatientValues
 from appointments.models import CANCELLED_CODES, HAPPENED_CODES, Appointment, AttendanceCode, Clinic, Site, Specialty
+from patients.corrections.models import LocalCorrection
+from patients.corrections.services import keep_local_corrections
 from patients.deprivation.lookup import (
     Deprivation,
     current_vintage,
@@ -79,6 +85,8 @@ class BatchWriter:
         self._sites: dict[str, int] = dict(Site.objects.values_list("ods_code", "id"))
         self._specialties: dict[str, int] = dict(Specialty.objects.values_list("treatment_function_code", "id"))
         self._clinics: dict[str, int] = dict(Clinic.objects.values_list("code", "id"))
+        self.extract_at = timezone.now()
+        self._any_corrections = LocalCorrection.objects.exists()  # most imports need not look per chunk
 
     # --- reference data ------------------------------------------------------------------
     def _site(self, code: str) -> int:
@@ -158,6 +166,11 @@ class BatchWriter:
             patient.mobile_unusable = existing["mobile_unusable"] and existing["mobile"] == values.mobile
         return patient
 
+    def _keep_local_corrections(self, patients: dict[str, PatientValues]) -> dict[str, PatientValues]:
+        if not self._any_corrections:
+            return patients
+        return keep_local_corrections(patients, fields=self.patient_fields, extract_at=self.extract_at)
+
     def _write_patients(self, patients: dict[str, PatientValues]) -> dict[str, int]:
         """Upsert the chunk's patients; returns hospital number → id for all of them."""
         fields = self.patient_fields
@@ -198,7 +211,7 @@ class BatchWriter:
         patients = {patient.hospital_number: patient for _, patient in rows}
         appointments = {appointment.pas_id: appointment for appointment, _ in rows}
         with transaction.atomic():
-            patient_ids = self._write_patients(patients)
+            patient_ids = self._write_patients(self._keep_local_corrections(patients))
             existing = {
                 row["pas_id"]: row
                 for row in Appointment.objects.filter(pas_id__in=list(appointments)).values(

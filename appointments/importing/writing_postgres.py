@@ -155,6 +155,7 @@ class PostgresBatchWriter(BatchWriter):
     def write(self, rows: list[tuple[AppointmentValues, PatientValues]]) -> None:
         written = self._written
         patients = {patient.hospital_number: patient for _, patient in rows}  # the chunk's last values win
+        patients = self._keep_local_corrections(patients)
         patients = {number: patient for number, patient in patients.items() if written.get(number) != patient}
         appointments = {appointment.pas_id: appointment for appointment, _ in rows}
         params = self._params
