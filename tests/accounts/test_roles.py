@@ -105,6 +105,8 @@ ADMIN_MODEL_PERMISSIONS = {
     "calls.calltask": ALL,
     "calls.supportoffer": ALL,
     "calls.teamcapacity": ALL,
+    "patients.correctionconflict": ALL,
+    "patients.localcorrection": ALL,  # the admin page allows viewing only
     "patients.lsoadeprivation": ALL,
     "patients.patient": ALL,
     "patients.postcodelsoa": ALL,
