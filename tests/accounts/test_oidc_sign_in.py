@@ -49,6 +49,7 @@ def sso(settings, provider):
     settings.OIDC_OP_JWKS_ENDPOINT = discovery["jwks_uri"]
     settings.OIDC_RP_CLIENT_ID, settings.OIDC_RP_CLIENT_SECRET = CLIENT_ID, "test-secret"
     settings.OIDC_VERIFY_KID = False  # the mock's ID tokens carry no key id (Entra's and CIS2's do)
+    settings.AXES_ENABLED = True  # login lockout in the chain, as in production
     settings.ATTEND_OIDC_ROLE_CLAIM = "groups"
     settings.ATTEND_OIDC_ROLE_MAP = f'{{"{HANDLERS_GROUP}": "Call handler"}}'
     settings.ATTEND_OIDC_TEAM_CLAIM = "department"
