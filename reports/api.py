@@ -1,7 +1,10 @@
-"""The reports over the REST API: the same selectors and the same suppression as the pages.
+"""The reports over the REST API: the same selectors and the same disclosure control as the pages.
 
-Anyone with `accounts.view_reports` may call these; unless they may also view patient data,
-counts under 5 (and anything built on them) come back as null with `suppressed: true`.
+Anyone with `accounts.view_reports` may call these; unless they may also view patient data, every
+response is cut by the one Disclosure for its filters (reports.disclosure), the same as the
+dashboard's: counts under 5, anything built on them, and the cells withheld so they cannot be
+got back by subtraction come back as null with `suppressed: true`. A director asks only for the
+tables that decision covers (rates by one dimension, or a gap dimension by IMD quintile).
 """
 
 from __future__ import annotations
@@ -11,26 +14,22 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import HasRole
+from config.disclosure import audience_of
 from pilots.models import Pilot
+from reports import tables
+from reports.disclosure import BY_QUINTILE, PublishedOnlyError, check_published, pilot_disclosure, report_disclosure
 from reports.evaluation import evaluate_pilot
 from reports.findings import pilot_findings
 from reports.reach import ARM_CHOICES, REACH_DIMENSIONS, pilot_reach
-from reports.selectors import (
-    DIMENSIONS,
-    dna_gap,
-    dna_rates,
-    monthly_dna_rate_chart,
-    monthly_gap_chart,
-    rates_as_dicts,
-)
-from reports.views import must_suppress
+from reports.selectors import DIMENSIONS, dna_gap, dna_rates
 
-GAP_DIMENSIONS = ("specialty", "site", "clinic", "month")
+GAP_DIMENSIONS = BY_QUINTILE
 
 
 CanViewReports = HasRole("accounts.view_reports")
@@ -229,9 +228,15 @@ class DnaRatesView(ReportView):
     def get(self, request: Request) -> Response:
         data = self.read_input(request)
         dims = [data["by"], *([data["by2"]] if data.get("by2") else [])]
+        audience = audience_of(request.user)
+        if audience.suppressed:
+            try:
+                check_published(data["by"], data.get("by2"))
+            except PublishedOnlyError as exc:
+                raise PermissionDenied(str(exc)) from None
         rows = dna_rates(data["by"], data.get("by2"), **_filters(data))
-        suppress = must_suppress(request.user)
-        payload = {"by": dims, "rows": [_split_groups(row, dims) for row in rates_as_dicts(rows, suppress=suppress)]}
+        shown = report_disclosure(audience, _filters(data)).rates(rows)
+        payload = {"by": dims, "rows": [_split_groups(row, dims) for row in shown]}
         return Response(DnaRatesOutput(payload).data)
 
 
@@ -242,10 +247,8 @@ class GapView(ReportView):
     def get(self, request: Request) -> Response:
         data = self.read_input(request)
         by = data.get("by")
-        suppress = must_suppress(request.user)
-        rows = [
-            _split_groups(gap.as_dict(suppress=suppress), [by] if by else []) for gap in dna_gap(by, **_filters(data))
-        ]
+        disclosure = report_disclosure(audience_of(request.user), _filters(data))
+        rows = [_split_groups(disclosure.gap(gap), [by] if by else []) for gap in dna_gap(by, **_filters(data))]
         return Response(GapOutput({"by": by, "rows": rows}).data)
 
 
@@ -255,8 +258,8 @@ class SpcView(ReportView):
     @extend_schema(parameters=[SpcInput], responses=SpcOutput, summary="Monthly gap or DNA rate as an XmR chart")
     def get(self, request: Request) -> Response:
         data = self.read_input(request)
-        chart_of = monthly_gap_chart if data["measure"] == "gap" else monthly_dna_rate_chart
-        _, chart = chart_of(suppress=must_suppress(request.user), **_filters(data))
+        chart_of = tables.gap_over_time_with_chart if data["measure"] == "gap" else tables.dna_rate_over_time_with_chart
+        _, chart = chart_of(_filters(data), report_disclosure(audience_of(request.user), _filters(data)))
         return Response(SpcOutput({"measure": data["measure"], **chart.as_dict()}).data)
 
 
@@ -270,9 +273,10 @@ class PilotEvaluationView(APIView):
     )
     def get(self, request: Request, pilot_id: int) -> Response:
         pilot = get_object_or_404(Pilot, pk=pilot_id)
-        suppress = must_suppress(request.user)
-        evaluation = evaluate_pilot(pilot).as_dict(suppress=suppress)
-        return Response(EvaluationOutput({**evaluation, **pilot_findings(pilot).as_dict(suppress=suppress)}).data)
+        evaluation = evaluate_pilot(pilot)
+        shown = pilot_disclosure(audience_of(request.user), evaluation.overall, evaluation.by_quintile)
+        findings = shown.findings(pilot_findings(pilot).as_dict(suppress=audience_of(request.user).suppressed))
+        return Response(EvaluationOutput({**shown.evaluation(evaluation), **findings}).data)
 
 
 class ReachInput(serializers.Serializer):
@@ -321,4 +325,4 @@ class PilotReachView(APIView):
         payload = ReachInput(data=request.query_params)
         payload.is_valid(raise_exception=True)
         reach = pilot_reach(pilot, by=payload.validated_data["by"], arm=payload.validated_data["arm"])
-        return Response(ReachOutput(reach.as_dict(suppress=must_suppress(request.user))).data)
+        return Response(ReachOutput(reach.as_dict(suppress=audience_of(request.user).suppressed)).data)

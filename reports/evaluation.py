@@ -27,7 +27,6 @@ from django.db.models import Count, Exists, OuterRef, Q
 
 from appointments.models import DNA_CODES, HAPPENED_CODES, dna_count
 from calls.models import CallAttempt, CallResult, SupportOffer, SupportStatus, SupportType
-from config.disclosure import is_small, rate_is_disclosive
 from pilots.models import Allocation, Arm, Pilot
 from reports.selectors import RateRow
 from reports.stats import (
@@ -65,22 +64,18 @@ class ArmComparison:
         self.test = compare_proportions(i.dnas, i.appointments, c.dnas, c.appointments)
 
     @property
-    def disclosive(self) -> bool:
-        return self.intervention.disclosive or self.control.disclosive
-
-    @property
     def dnas_avoided(self) -> float | None:
         return None if self.difference is None else -self.difference.estimate * self.intervention.appointments
 
-    def as_dict(self, *, suppress: bool = False) -> dict[str, Any]:
-        hide = suppress and self.disclosive
+    def as_dict(self) -> dict[str, Any]:
+        """Every figure as it is; what an audience may see is reports.disclosure's decision."""
         out: dict[str, Any] = {
             "group": self.label,
-            "intervention": self.intervention.as_dict(suppress=suppress),
-            "control": self.control.as_dict(suppress=suppress),
-            "suppressed": hide,
+            "intervention": self.intervention.as_dict(),
+            "control": self.control.as_dict(),
+            "suppressed": False,
         }
-        if hide or self.difference is None:
+        if self.difference is None:
             return {**out, "risk_difference": None, "rd_ci_low": None, "rd_ci_high": None, "relative_risk": None,
                     "rr_ci_low": None, "rr_ci_high": None, "p_value": None, "test": None,
                     "dnas_avoided": None}  # fmt: skip
@@ -103,7 +98,7 @@ class ArmComparison:
 class StratifiedComparison:
     """The pilot's effect: intervention against control within each randomisation stratum, pooled."""
 
-    crude: ArmComparison  # the arms' totals, for the counts shown beside the effect and for suppression
+    crude: ArmComparison  # the arms' totals, for the counts shown beside the effect
     effect: StratifiedEffect
 
     @property
@@ -111,21 +106,17 @@ class StratifiedComparison:
         rd = self.effect.risk_difference
         return None if rd is None else -rd.estimate * self.crude.intervention.appointments
 
-    def as_dict(self, *, suppress: bool = False) -> dict[str, Any]:
-        hide = suppress and self.crude.disclosive
+    def as_dict(self) -> dict[str, Any]:
         e = self.effect
         rd, rr, cmh, q, bd = e.risk_difference, e.relative_risk, e.cmh, e.heterogeneity, e.breslow_day
         out: dict[str, Any] = {
             "group": STRATIFIED_LABEL,
-            "intervention": self.crude.intervention.as_dict(suppress=suppress),
-            "control": self.crude.control.as_dict(suppress=suppress),
-            "suppressed": hide,
+            "intervention": self.crude.intervention.as_dict(),
+            "control": self.crude.control.as_dict(),
+            "suppressed": False,
             "strata": [s.label for s in e.strata],
             "not_estimable": list(e.not_estimable),
         }
-        if hide:
-            out["not_estimable"] = ["Suppressed: an arm has fewer than 5 DNAs or attendances."]
-            rd = rr = cmh = q = bd = None
         return {
             **out,
             "risk_difference": rd.estimate if rd else None,
@@ -143,7 +134,7 @@ class StratifiedComparison:
             "heterogeneity_i_squared": q.i_squared if q else None,
             "breslow_day_statistic": bd.statistic if bd else None,
             "breslow_day_p": bd.p_value if bd else None,
-            "dnas_avoided": None if hide else self.dnas_avoided,
+            "dnas_avoided": self.dnas_avoided,
         }
 
 
@@ -155,17 +146,14 @@ class SupportRow:
     arranged: int
     accepted_outcome: RateRow  # DNA rate among appointments whose patient accepted this support
 
-    def as_dict(self, *, suppress: bool = False) -> dict[str, Any]:
-        def count(n: int) -> int | None:
-            return None if suppress and is_small(n) else n
-
-        outcome = self.accepted_outcome.as_dict(suppress=suppress)
+    def as_dict(self) -> dict[str, Any]:
+        outcome = self.accepted_outcome.as_dict()
         return {
             "support_type": self.support_type,
             "label": SupportType(self.support_type).label if self.support_type in SupportType.values else "",
-            "offered": count(self.offered),
-            "accepted": count(self.accepted),
-            "arranged": count(self.arranged),
+            "offered": self.offered,
+            "accepted": self.accepted,
+            "arranged": self.arranged,
             "accepted_appointments": outcome["appointments"],
             "accepted_dnas": outcome["dnas"],
             "accepted_dna_rate": outcome["dna_rate"],
@@ -198,21 +186,18 @@ class PilotEvaluation:
         avoided = self.stratified.dnas_avoided
         return self.calls / avoided if avoided and avoided > 0 else None
 
-    def as_dict(self, *, suppress: bool = False) -> dict[str, Any]:
-        hide_overall = suppress and self.overall.disclosive
-        avoided = None if hide_overall else self.stratified.dnas_avoided
+    def as_dict(self) -> dict[str, Any]:
+        """Every figure as it is; what an audience may see is reports.disclosure's decision."""
+        avoided = self.stratified.dnas_avoided
         hours = self.handler_hours
-        reach_hidden = suppress and rate_is_disclosive(self.reached, self.allocated_intervention)
         return {
-            **arms_as_dict(self.pilot, self.overall, self.by_quintile, self.stratified, suppress=suppress),
-            "allocated_intervention": None
-            if suppress and is_small(self.allocated_intervention)
-            else self.allocated_intervention,
-            "reached": None if reach_hidden else self.reached,
-            "reach_rate": None if reach_hidden else self.reach_rate,
+            **arms_as_dict(self.pilot, self.overall, self.by_quintile, self.stratified),
+            "allocated_intervention": self.allocated_intervention,
+            "reached": self.reached,
+            "reach_rate": self.reach_rate,
             "calls": self.calls,
             "handler_hours": hours,
-            "calls_per_dna_avoided": None if hide_overall else self.calls_per_dna_avoided,
+            "calls_per_dna_avoided": self.calls_per_dna_avoided,
             "dnas_avoided": avoided,
             "cost_per_dna": self.cost_per_dna,
             "money_saved": None if avoided is None else avoided * self.cost_per_dna,
@@ -221,7 +206,7 @@ class PilotEvaluation:
             "money_saved_per_handler_hour": None
             if avoided is None or not hours
             else avoided * self.cost_per_dna / hours,
-            "support": [row.as_dict(suppress=suppress) for row in self.support],
+            "support": [row.as_dict() for row in self.support],
         }
 
 
@@ -235,11 +220,16 @@ def _arm_counts(pilot: Pilot) -> dict[tuple[str, int], tuple[int, int]]:
     return {(row["arm"], row["stratum"]): (row["n"], int(row["dnas"] or 0)) for row in rows}
 
 
-def _comparison(label: str, counts: dict[tuple[str, int], tuple[int, int]], strata: set[int]) -> ArmComparison:
+def _comparison(
+    label: str, counts: dict[tuple[str, int], tuple[int, int]], strata: set[int], stratum: int | None = None
+) -> ArmComparison:
+    """The arms over `strata`; one stratum's rows are keyed by it (reports.disclosure's cells)."""
+
     def arm_row(arm: str) -> RateRow:
         n = sum(counts.get((arm, s), (0, 0))[0] for s in strata)
         dnas = sum(counts.get((arm, s), (0, 0))[1] for s in strata)
-        return RateRow(groups={"arm": arm}, appointments=n, dnas=dnas)
+        groups = {"arm": arm} if stratum is None else {"arm": arm, "stratum": stratum}
+        return RateRow(groups=groups, appointments=n, dnas=dnas)
 
     return ArmComparison(label, arm_row(Arm.INTERVENTION), arm_row(Arm.CONTROL))
 
@@ -302,9 +292,9 @@ def arm_comparisons(pilot: Pilot) -> tuple[ArmComparison, list[ArmComparison], S
     """Intervention against control overall (crude), per IMD quintile (and "IMD not known" if any) and
     stratified by them (the pilot's effect): what the dashboard and the arms table show, from one query."""
     counts = _arm_counts(pilot)
-    by_quintile = [_comparison(_stratum_label(q), counts, {q}) for q in range(1, 6)]
+    by_quintile = [_comparison(_stratum_label(q), counts, {q}, stratum=q) for q in range(1, 6)]
     if any(stratum == 0 for _, stratum in counts):
-        by_quintile.append(_comparison(_stratum_label(0), counts, {0}))
+        by_quintile.append(_comparison(_stratum_label(0), counts, {0}, stratum=0))
     strata = sorted({stratum for _, stratum in counts})
     crude = _comparison(CRUDE_LABEL, counts, set(strata))
     tables = []
@@ -320,10 +310,8 @@ def arms_as_dict(
     overall: ArmComparison,
     by_quintile: list[ArmComparison],
     stratified: StratifiedComparison,
-    *,
-    suppress: bool = False,
 ) -> dict[str, Any]:
-    """The pilot and its arm comparisons as the page, the API and the CSVs show them."""
+    """The pilot and its arm comparisons, every figure as it is (reports.disclosure cuts them)."""
     return {
         "pilot": {
             "id": pilot.pk,
@@ -331,9 +319,9 @@ def arms_as_dict(
             "starts_on": pilot.starts_on.isoformat(),
             "ends_on": pilot.ends_on.isoformat(),
         },
-        "stratified": stratified.as_dict(suppress=suppress),
-        "overall": overall.as_dict(suppress=suppress),
-        "by_imd_quintile": [row.as_dict(suppress=suppress) for row in by_quintile],
+        "stratified": stratified.as_dict(),
+        "overall": overall.as_dict(),
+        "by_imd_quintile": [row.as_dict() for row in by_quintile],
     }
 
 

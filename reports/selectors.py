@@ -24,11 +24,10 @@ from django.db.models.lookups import IsNull, LessThan, LessThanOrEqual
 from appointments.models import Appointment, dna_count
 from config.disclosure import rate_is_disclosive
 from config.localtime import local_day_bounds
-from patients.deprivation.quintiles import imd_quintile, imd_quintile_expression
+from patients.deprivation.quintiles import imd_quintile_expression
 from patients.models import AGE_BANDS, ETHNIC_GROUPS
 from reports.models import DisparityTarget, DnaDailyCount, DnaMonthlyCount
 from reports.rollup import covers_whole_months, rollup_can_answer
-from reports.spc import XmrChart, xmr_chart
 from reports.stats import Difference, Interval, Ratio, newcombe_difference, relative_risk, wilson_interval
 
 MOST_DEPRIVED, LEAST_DEPRIVED = 1, 5
@@ -116,14 +115,10 @@ class RateRow:
     def disclosive(self) -> bool:
         return rate_is_disclosive(self.dnas, self.appointments)
 
-    def as_dict(self, *, suppress: bool = False, withhold: bool = False) -> dict[str, Any]:
-        """Plain values for JSON/CSV; with `suppress`, small counts and the rate on them become
-        None. `withhold` blanks a row that is not small itself but would give a suppressed
-        one away by subtraction (complementary suppression)."""
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values for JSON/CSV, every figure as it is: what an audience may see of them is
+        decided where they leave (reports.disclosure)."""
         groups = {name: _plain(value) for name, value in self.groups.items()}
-        if withhold or (suppress and self.disclosive):
-            return {**groups, "appointments": None, "dnas": None, "dna_rate": None, "ci_low": None,
-                    "ci_high": None, "suppressed": True}  # fmt: skip
         interval = self.interval
         return {
             **groups,
@@ -134,21 +129,6 @@ class RateRow:
             "ci_high": interval.high if interval else None,
             "suppressed": False,
         }
-
-
-def rates_as_dicts(rows: list[RateRow], *, suppress: bool) -> list[dict[str, Any]]:
-    """The rows as plain values, suppressed for directors. A suppressed IMD decile takes its
-    quintile partner with it (1 with 2, 3 with 4, …, within the same other groups): quintile
-    figures show the pair's sum, so the partner would give the small decile away."""
-
-    def pair(row: RateRow) -> tuple | None:
-        decile = row.groups.get("imd_decile")
-        if decile is None:
-            return None
-        return (imd_quintile(decile), *sorted((k, v) for k, v in row.groups.items() if k != "imd_decile"))
-
-    small = {pair(row) for row in rows if suppress and row.disclosive} - {None}
-    return [row.as_dict(suppress=suppress, withhold=pair(row) in small) for row in rows]
 
 
 def _plain(value: Any) -> Any:
@@ -270,10 +250,6 @@ class GapRow:
         object.__setattr__(self, "ratio", relative_risk(q1.dnas, q1.appointments, q5.dnas, q5.appointments))
 
     @property
-    def disclosive(self) -> bool:
-        return self.most_deprived.disclosive or self.least_deprived.disclosive
-
-    @property
     def gap_points(self) -> float | None:
         return None if self.difference is None else 100 * self.difference.estimate
 
@@ -283,10 +259,11 @@ class GapRow:
             return None
         return self.gap_points <= float(self.target_points)
 
-    def as_dict(self, *, suppress: bool = False) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
+        """Every figure as it is (reports.disclosure cuts them for an audience)."""
         groups = {name: _plain(value) for name, value in self.groups.items()}
-        q1 = self.most_deprived.as_dict(suppress=suppress)
-        q5 = self.least_deprived.as_dict(suppress=suppress)
+        q1 = self.most_deprived.as_dict()
+        q5 = self.least_deprived.as_dict()
         target = None if self.target_points is None else float(self.target_points)
         base = {
             **groups,
@@ -298,10 +275,10 @@ class GapRow:
             "q5_dna_rate": q5["dna_rate"],
             "target_points": target,
         }
-        if (suppress and self.disclosive) or self.difference is None:
+        if self.difference is None:
             return {**base, "gap_points": None, "gap_ci_low": None, "gap_ci_high": None, "ratio": None,
                     "ratio_ci_low": None, "ratio_ci_high": None, "meets_target": None,
-                    "suppressed": suppress and self.disclosive}  # fmt: skip
+                    "suppressed": False}  # fmt: skip
         ratio = self.ratio
         return {
             **base,
@@ -326,12 +303,15 @@ def _gaps(rows: Iterable[RateRow], by: str | None, target: Decimal | None) -> li
     gaps = []
     for key, quintiles in by_group.items():
         groups = {by: key} if by else {}
-        empty = RateRow(groups={"imd_quintile": None}, appointments=0, dnas=0)
+        # A quintile with no appointments is a row of zeros, keyed like the rows it stands for.
+        empty = {
+            q: RateRow({**groups, "imd_quintile": q}, appointments=0, dnas=0) for q in (MOST_DEPRIVED, LEAST_DEPRIVED)
+        }
         gaps.append(
             GapRow(
                 groups=groups,
-                most_deprived=quintiles.get(MOST_DEPRIVED, empty),
-                least_deprived=quintiles.get(LEAST_DEPRIVED, empty),
+                most_deprived=quintiles.get(MOST_DEPRIVED, empty[MOST_DEPRIVED]),
+                least_deprived=quintiles.get(LEAST_DEPRIVED, empty[LEAST_DEPRIVED]),
                 target_points=target,
             )
         )
@@ -371,22 +351,7 @@ def dna_gap(
 # --- Over time ---------------------------------------------------------------------------
 
 
-def monthly_dna_rate_chart(*, suppress: bool = False, **filters: Any) -> tuple[list[RateRow], XmrChart]:
-    """Monthly DNA rate (%) as an XmR chart; a suppressed month is a gap in the chart."""
-    rows = dna_rates("month", **filters)
-    values = [None if (suppress and row.disclosive) or row.rate is None else 100 * row.rate for row in rows]
-    labels = [_plain(row.groups["month"]) for row in rows]
-    return rows, xmr_chart(values, labels=labels, improvement="down")
-
-
-def monthly_gap_chart(
-    *, suppress: bool = False, target_points: Decimal | None = None, **filters: Any
-) -> tuple[list[GapRow], XmrChart]:
-    """Monthly gap (quintile 1 − quintile 5, points) as an XmR chart; months lacking either quintile are gaps."""
+def monthly_gaps(*, target_points: Decimal | None = None, **filters: Any) -> list[GapRow]:
+    """The gap month by month, in time order (the SPC chart is drawn from what may be shown of it)."""
     gaps = dna_gap("month", target_points=target_points, **filters)
-    gaps.sort(key=lambda gap: gap.groups["month"])
-    values = [None if (suppress and gap.disclosive) else gap.gap_points for gap in gaps]
-    labels = [_plain(gap.groups["month"]) for gap in gaps]
-    target = gaps[0].target_points if gaps else target_points  # dna_gap fills in the current target
-    chart = xmr_chart(values, labels=labels, improvement="down", target=None if target is None else float(target))
-    return gaps, chart
+    return sorted(gaps, key=lambda gap: gap.groups["month"])

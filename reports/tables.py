@@ -1,20 +1,38 @@
 """The dashboard's tables, by name: the page, its CSV downloads and the API show the same rows.
 
-Each table is a function of the report filters and whether to suppress small numbers, and
-returns plain rows (dicts of numbers and strings). Directors always get suppressed rows.
+Each table knows its columns (so an empty one still downloads with its header row) and is a
+function of the report filters and the Disclosure decided once for them where the data leaves
+(reports.disclosure), or of a pilot and the audience; it returns plain rows (dicts of numbers
+and strings) with what that audience may not see left blank. SPC charts are drawn from the rows
+as cut, so a withheld month is a gap in the chart and in no mean or limit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from config.disclosure import Audience
 from pilots.models import Pilot
+from reports.disclosure import Disclosure, pilot_disclosure
 from reports.evaluation import arm_comparisons, support_by_type
-from reports.selectors import dna_gap, dna_rates, monthly_dna_rate_chart, monthly_gap_chart, rates_as_dicts
-from reports.spc import XmrChart
+from reports.selectors import dna_gap, dna_rates, monthly_gaps
+from reports.spc import XmrChart, xmr_chart
 
 Rows = list[dict[str, Any]]
+
+RATE_COLUMNS = ("appointments", "dnas", "dna_rate", "ci_low", "ci_high", "suppressed")
+GAP_COLUMNS = ("q1_appointments", "q1_dnas", "q1_dna_rate", "q5_appointments", "q5_dnas", "q5_dna_rate",
+               "target_points", "gap_points", "gap_ci_low", "gap_ci_high", "ratio", "ratio_ci_low", "ratio_ci_high",
+               "meets_target", "suppressed")  # fmt: skip
+SPC_COLUMNS = ("spc_signals", "spc_variation")
+ARM_FIELDS = ("appointments", "dnas", "dna_rate", "ci_low", "ci_high")
+ARMS_COLUMNS = ("group", *(f"{arm}_{key}" for arm in ("intervention", "control") for key in ARM_FIELDS),
+                "risk_difference", "rd_ci_low", "rd_ci_high", "relative_risk", "rr_ci_low", "rr_ci_high", "p_value",
+                "test", "suppressed", "heterogeneity_p", "not_estimable")  # fmt: skip
+SUPPORT_COLUMNS = ("support_type", "label", "offered", "accepted", "arranged", "accepted_appointments",
+                   "accepted_dnas", "accepted_dna_rate")  # fmt: skip
 
 GAP_SORTS = {
     "gap": lambda row: (row["gap_points"] is None, -(row["gap_points"] or 0)),
@@ -23,21 +41,21 @@ GAP_SORTS = {
 }
 
 
-def quintiles(filters: dict[str, Any], suppress: bool) -> Rows:
-    return rates_as_dicts(dna_rates("imd_quintile", **filters), suppress=suppress)
+def quintiles(filters: dict[str, Any], disclosure: Disclosure) -> Rows:
+    return disclosure.rates(dna_rates("imd_quintile", **filters))
 
 
-def deciles(filters: dict[str, Any], suppress: bool) -> Rows:
-    return rates_as_dicts(dna_rates("imd_decile", **filters), suppress=suppress)
+def deciles(filters: dict[str, Any], disclosure: Disclosure) -> Rows:
+    return disclosure.rates(dna_rates("imd_decile", **filters))
 
 
-def gap_overall(filters: dict[str, Any], suppress: bool) -> Rows:
-    return [gap.as_dict(suppress=suppress) for gap in dna_gap(**filters)]
+def gap_overall(filters: dict[str, Any], disclosure: Disclosure) -> Rows:
+    return [disclosure.gap(gap) for gap in dna_gap(**filters)]
 
 
-def gap_by(by: str) -> Callable[[dict[str, Any], bool], Rows]:
-    def table(filters: dict[str, Any], suppress: bool, sort: str = "gap", target_points: Any = None) -> Rows:
-        rows = [gap.as_dict(suppress=suppress) for gap in dna_gap(by, target_points=target_points, **filters)]
+def gap_by(by: str) -> Callable[..., Rows]:
+    def table(filters: dict[str, Any], disclosure: Disclosure, sort: str = "gap", target_points: Any = None) -> Rows:
+        rows = [disclosure.gap(gap) for gap in dna_gap(by, target_points=target_points, **filters)]
         return sorted(rows, key=GAP_SORTS.get(sort, GAP_SORTS["gap"]))
 
     return table
@@ -59,39 +77,56 @@ def with_spc_signals(rows: Rows, chart: XmrChart) -> Rows:
     return out
 
 
-def gap_over_time_with_chart(filters: dict[str, Any], suppress: bool, target_points: Any = None) -> tuple[Rows, Any]:
-    gaps, chart = monthly_gap_chart(suppress=suppress, target_points=target_points, **filters)
-    return with_spc_signals([gap.as_dict(suppress=suppress) for gap in gaps], chart), chart
+def gap_over_time_with_chart(
+    filters: dict[str, Any], disclosure: Disclosure, target_points: Any = None
+) -> tuple[Rows, XmrChart]:
+    """The monthly gap (quintile 1 − quintile 5, points) as an XmR chart of the months that may be shown."""
+    gaps = monthly_gaps(target_points=target_points, **filters)
+    rows = [disclosure.gap(gap) for gap in gaps]
+    target = gaps[0].target_points if gaps else target_points  # dna_gap fills in the current target
+    chart = xmr_chart(
+        [row["gap_points"] for row in rows],
+        labels=[row["month"] for row in rows],
+        improvement="down",
+        target=None if target is None else float(target),
+    )
+    return with_spc_signals(rows, chart), chart
 
 
-def gap_over_time(filters: dict[str, Any], suppress: bool) -> Rows:
-    return gap_over_time_with_chart(filters, suppress)[0]
+def gap_over_time(filters: dict[str, Any], disclosure: Disclosure) -> Rows:
+    return gap_over_time_with_chart(filters, disclosure)[0]
 
 
-def dna_rate_over_time_with_chart(filters: dict[str, Any], suppress: bool) -> tuple[Rows, Any]:
-    rows, chart = monthly_dna_rate_chart(suppress=suppress, **filters)
-    return with_spc_signals([row.as_dict(suppress=suppress) for row in rows], chart), chart
+def dna_rate_over_time_with_chart(filters: dict[str, Any], disclosure: Disclosure) -> tuple[Rows, XmrChart]:
+    """The monthly DNA rate (%) as an XmR chart of the months that may be shown."""
+    rows = disclosure.rates(dna_rates("month", **filters))
+    values = [None if row["dna_rate"] is None else 100 * row["dna_rate"] for row in rows]
+    chart = xmr_chart(values, labels=[row["month"] for row in rows], improvement="down")
+    return with_spc_signals(rows, chart), chart
 
 
-def dna_rate_over_time(filters: dict[str, Any], suppress: bool) -> Rows:
-    return dna_rate_over_time_with_chart(filters, suppress)[0]
+def dna_rate_over_time(filters: dict[str, Any], disclosure: Disclosure) -> Rows:
+    return dna_rate_over_time_with_chart(filters, disclosure)[0]
 
 
-def pilot_arms(pilot: Pilot, suppress: bool) -> Rows:
+def pilot_arms(pilot: Pilot, audience: Audience) -> Rows:
     """The stratified (Mantel–Haenszel) effect first, then the crude pooled arms, then each quintile."""
     overall, by_quintile, stratified = arm_comparisons(pilot)
-    rows = [stratified.as_dict(suppress=suppress), *(row.as_dict(suppress=suppress) for row in [overall, *by_quintile])]
+    cut = pilot_disclosure(audience, overall, by_quintile)
+    rows = [cut.stratified(stratified), *(cut.comparison(row) for row in [overall, *by_quintile])]
     return [_flatten_arm_row(row) for row in rows]
 
 
-def pilot_support(pilot: Pilot, suppress: bool) -> Rows:
-    return [row.as_dict(suppress=suppress) for row in support_by_type(pilot)]
+def pilot_support(pilot: Pilot, audience: Audience) -> Rows:
+    overall, by_quintile, _ = arm_comparisons(pilot)
+    cut = pilot_disclosure(audience, overall, by_quintile)
+    return [cut.support(row) for row in support_by_type(pilot)]
 
 
 def _flatten_arm_row(row: dict[str, Any]) -> dict[str, Any]:
     flat = {"group": row["group"]}
     for arm in ("intervention", "control"):
-        for key in ("appointments", "dnas", "dna_rate", "ci_low", "ci_high"):
+        for key in ARM_FIELDS:
             flat[f"{arm}_{key}"] = row[arm][key]
     for key in ("risk_difference", "rd_ci_low", "rd_ci_high", "relative_risk", "rr_ci_low", "rr_ci_high"):
         flat[key] = row[key]
@@ -101,14 +136,25 @@ def _flatten_arm_row(row: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
+@dataclass(frozen=True)
+class Table:
+    """A downloadable table: its columns, in order, and how to make its rows."""
+
+    columns: tuple[str, ...]
+    rows: Callable[..., Rows]
+
+
 # Tables a CSV download can name (pilot tables take the pilot from the URL).
-FILTERED_TABLES: dict[str, Callable[[dict[str, Any], bool], Rows]] = {
-    "dna-rate-by-quintile": quintiles,
-    "dna-rate-by-decile": deciles,
-    "gap": gap_overall,
-    "gap-by-specialty": gap_by("specialty"),
-    "gap-by-site": gap_by("site"),
-    "gap-over-time": gap_over_time,
-    "dna-rate-over-time": dna_rate_over_time,
+FILTERED_TABLES: dict[str, Table] = {
+    "dna-rate-by-quintile": Table(("imd_quintile", *RATE_COLUMNS), quintiles),
+    "dna-rate-by-decile": Table(("imd_decile", *RATE_COLUMNS), deciles),
+    "gap": Table(GAP_COLUMNS, gap_overall),
+    "gap-by-specialty": Table(("specialty", *GAP_COLUMNS), gap_by("specialty")),
+    "gap-by-site": Table(("site", *GAP_COLUMNS), gap_by("site")),
+    "gap-over-time": Table(("month", *GAP_COLUMNS, *SPC_COLUMNS), gap_over_time),
+    "dna-rate-over-time": Table(("month", *RATE_COLUMNS, *SPC_COLUMNS), dna_rate_over_time),
 }
-PILOT_TABLES: dict[str, Callable[[Pilot, bool], Rows]] = {"arms": pilot_arms, "support": pilot_support}
+PILOT_TABLES: dict[str, Table] = {
+    "arms": Table(ARMS_COLUMNS, pilot_arms),
+    "support": Table(SUPPORT_COLUMNS, pilot_support),
+}

@@ -1,7 +1,9 @@
-"""Pages for directors: aggregate reports only, small numbers suppressed.
+"""Pages for directors: aggregate reports only, with disclosure control.
 
-A user without `accounts.view_patient_data` (a director) always gets suppressed figures:
-counts under 5 and any rate, interval or difference built on them are left out.
+Each page and CSV decides its audience once (config.disclosure.audience_of) and cuts every
+figure it shows through the one Disclosure for its filters or pilot (reports.disclosure): a
+director sees no count under 5, nothing built on one, and nothing that gives one back by
+subtraction; analysts and admins see every figure as it is.
 """
 
 from __future__ import annotations
@@ -17,28 +19,20 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import role_required
 from audit.models import AuditAction
 from audit.services import audit_record
+from config.disclosure import audience_of
 from pilots.models import Pilot
 from reports import tables
-from reports.evaluation import arm_comparisons, arms_as_dict, evaluate_pilot
+from reports.disclosure import pilot_disclosure, report_disclosure
+from reports.evaluation import arm_comparisons, evaluate_pilot
 from reports.exports import rows_to_csv
 from reports.findings import pilot_findings
 from reports.forms import DisparityTargetForm, ReportFilterForm
 from reports.rollup import latest_build
-from reports.selectors import (
-    current_target,
-    dna_rates,
-    gap_of_quintiles,
-    rates_as_dicts,
-)
+from reports.selectors import current_target, dna_rates, gap_of_quintiles
 from reports.services import disparity_target_set
 from reports.spc import ASSURANCE_ICONS, VARIATION_ICONS, XmrChart
 
 REPORTS = "accounts.view_reports"
-
-
-def must_suppress(user: Any) -> bool:
-    """Only people allowed to see patient data see unsuppressed figures."""
-    return not user.has_perm("accounts.view_patient_data")
 
 
 def _pct(value: float | None) -> float | None:
@@ -124,36 +118,40 @@ def _arms_chart(evaluation: dict[str, Any]) -> dict[str, Any]:
 def dashboard_start(request: HttpRequest) -> HttpResponse:
     form = ReportFilterForm(request.GET or None)
     filters = form.filters()
-    suppress = must_suppress(request.user)
+    audience = audience_of(request.user)
+    disclosure = report_disclosure(audience, filters)  # one decision for every table on the page and its CSVs
     target = current_target()
     # The quintile rates feed both the quintile table and the overall gap: one query, not two.
     quintile_rates = dna_rates("imd_quintile", **filters)
-    quintiles = rates_as_dicts(quintile_rates, suppress=suppress)
+    quintiles = disclosure.rates(quintile_rates)
     target_gap = target.gap_points if target else None
     sort = request.GET.get("sort", "gap")
-    gap_over_time, gap_chart = tables.gap_over_time_with_chart(filters, suppress, target_points=target_gap)
-    rate_over_time, rate_chart = tables.dna_rate_over_time_with_chart(filters, suppress)
+    gap_over_time, gap_chart = tables.gap_over_time_with_chart(filters, disclosure, target_points=target_gap)
+    rate_over_time, rate_chart = tables.dna_rate_over_time_with_chart(filters, disclosure)
     pilot = Pilot.objects.order_by("-starts_on", "-id").first()
-    # The dashboard shows the arms only; the full evaluation is on the pilot's own page.
-    pilot_evaluation = arms_as_dict(pilot, *arm_comparisons(pilot), suppress=suppress) if pilot else None
+    pilot_evaluation = None
+    if pilot:  # the dashboard shows the arms only; the full evaluation is on the pilot's own page
+        overall, by_quintile, stratified = arm_comparisons(pilot)
+        cut = pilot_disclosure(audience, overall, by_quintile)
+        pilot_evaluation = cut.arms(pilot, overall, by_quintile, stratified)
     query = urlencode({k: v for k, v in request.GET.items() if k != "sort"})
     context = {
         "form": form,
         "query": query,
-        "suppressed_view": suppress,
+        "suppressed_view": audience.suppressed,
         "rollup": latest_build(),
         "target": target,
         "target_form": DisparityTargetForm(initial={"gap_points": target.gap_points if target else None}),
         "quintiles": quintiles,
         "quintile_chart": _quintile_chart(quintiles),
-        "gap": gap_of_quintiles(quintile_rates, target_gap).as_dict(suppress=suppress),
+        "gap": disclosure.gap(gap_of_quintiles(quintile_rates, target_gap)),
         "gap_over_time": gap_over_time,
         "gap_chart": _spc_chart(gap_chart, y_label="Gap (percentage points)"),
         "gap_spc": _spc_panel(gap_chart),
         "rate_over_time": rate_over_time,
         "rate_chart": _spc_chart(rate_chart, y_label="DNA rate (%)"),
         "rate_spc": _spc_panel(rate_chart),
-        "specialties": tables.gap_by("specialty")(filters, suppress, sort, target_points=target_gap),
+        "specialties": tables.gap_by("specialty")(filters, disclosure, sort, target_points=target_gap),
         "sort": sort,
         "pilot": pilot,
         "pilot_evaluation": pilot_evaluation,
@@ -165,13 +163,16 @@ def dashboard_start(request: HttpRequest) -> HttpResponse:
 @role_required(REPORTS)
 def pilot_evaluation(request: HttpRequest, pilot_id: int) -> HttpResponse:
     pilot = get_object_or_404(Pilot, pk=pilot_id)
-    evaluation = evaluate_pilot(pilot).as_dict(suppress=must_suppress(request.user))
+    audience = audience_of(request.user)
+    evaluation = evaluate_pilot(pilot)
+    cut = pilot_disclosure(audience, evaluation.overall, evaluation.by_quintile)
+    shown = cut.evaluation(evaluation)
     context = {
         "pilot": pilot,
-        "evaluation": evaluation,
-        "arms_chart": _arms_chart(evaluation),
-        "suppressed_view": must_suppress(request.user),
-        "findings": pilot_findings(pilot).as_dict(suppress=must_suppress(request.user)),
+        "evaluation": shown,
+        "arms_chart": _arms_chart(shown),
+        "suppressed_view": audience.suppressed,
+        "findings": cut.findings(pilot_findings(pilot).as_dict(suppress=audience.suppressed)),
     }
     return render(request, "reports/pilot_evaluation.html", context)
 
@@ -181,8 +182,9 @@ def table_csv(request: HttpRequest, name: str) -> HttpResponse:
     table = tables.FILTERED_TABLES.get(name)
     if table is None:
         raise Http404("No such table.")
-    rows = table(ReportFilterForm(request.GET or None).filters(), must_suppress(request.user))
-    return _csv_response(request, name, rows)
+    filters = ReportFilterForm(request.GET or None).filters()
+    rows = table.rows(filters, report_disclosure(audience_of(request.user), filters))
+    return _csv_response(request, name, rows, table.columns)
 
 
 @role_required(REPORTS)
@@ -191,13 +193,14 @@ def pilot_table_csv(request: HttpRequest, pilot_id: int, name: str) -> HttpRespo
     if table is None:
         raise Http404("No such table.")
     pilot = get_object_or_404(Pilot, pk=pilot_id)
-    return _csv_response(request, f"pilot-{pilot.pk}-{name}", table(pilot, must_suppress(request.user)))
+    rows = table.rows(pilot, audience_of(request.user))
+    return _csv_response(request, f"pilot-{pilot.pk}-{name}", rows, table.columns)
 
 
-def _csv_response(request: HttpRequest, name: str, rows: tables.Rows) -> HttpResponse:
+def _csv_response(request: HttpRequest, name: str, rows: tables.Rows, columns: tuple[str, ...]) -> HttpResponse:
     audit_record(action=AuditAction.EXPORT, request=request, target_type="report", target_id=name,
                  summary=f"Downloaded the {name} table as CSV")  # fmt: skip
-    response = HttpResponse(rows_to_csv(rows), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(rows_to_csv(rows, columns), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="attend-{name}.csv"'
     return response
 

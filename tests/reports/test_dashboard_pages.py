@@ -19,8 +19,10 @@ DNA, ATTENDED = 3, 5
 
 @pytest.fixture
 def small_numbers(make_appointments):
-    """Quintile 1: 3 DNAs in 40 (suppressible); quintile 5: 20 DNAs in 100 (not)."""
+    """Quintile 1: 3 DNAs in 40 (suppressed); quintile 3: 10 DNAs in 50 (withheld with it, the smallest
+    other quintile: the month's total minus the rest would give quintile 1 back); quintile 5: 20 in 100."""
     make_appointments([DNA] * 3 + [ATTENDED] * 37, imd_decile=1)
+    make_appointments([DNA] * 10 + [ATTENDED] * 40, imd_decile=5)
     make_appointments([DNA] * 20 + [ATTENDED] * 80, imd_decile=10)
 
 
@@ -46,7 +48,7 @@ def test_director_dashboard_suppresses_small_counts_and_the_gap_built_on_them(cl
 
 def test_an_admin_sees_the_unsuppressed_figures(client_for, admin_user, small_numbers):
     response = client_for(admin_user).get(reverse("dashboard-start"))
-    assert {row["imd_quintile"]: row["dnas"] for row in response.context["quintiles"]} == {1: 3, 5: 20}
+    assert {row["imd_quintile"]: row["dnas"] for row in response.context["quintiles"]} == {1: 3, 3: 10, 5: 20}
 
 
 def test_the_page_embeds_chart_data_for_the_browser_and_no_inline_script(client_for, director, small_numbers):
@@ -60,7 +62,11 @@ def test_director_csv_download_is_suppressed_and_audited(client_for, director, s
     response = client_for(director).get(reverse("dashboard-csv", args=["dna-rate-by-quintile"]))
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert response["Content-Type"].startswith("text/csv")
-    assert [(r["imd_quintile"], r["dnas"], r["suppressed"]) for r in rows] == [("1", "", "True"), ("5", "20", "False")]
+    assert [(r["imd_quintile"], r["dnas"], r["suppressed"]) for r in rows] == [
+        ("1", "", "True"),
+        ("3", "", "True"),
+        ("5", "20", "False"),
+    ]
     assert AuditEvent.objects.filter(action="export", target_id="dna-rate-by-quintile").exists()
 
 

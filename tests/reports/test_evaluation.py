@@ -7,7 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from config.disclosure import Audience
 from pilots.models import Arm
+from reports.disclosure import pilot_disclosure
 from reports.evaluation import evaluate_pilot
 from tests.reports.factories import (
     AllocationFactory,
@@ -89,7 +91,8 @@ def test_evaluation_reports_support_by_type_and_dna_rate_among_those_who_accepte
 
 
 def test_suppressed_evaluation_hides_small_counts_and_what_is_built_on_them(pilot):
-    result = evaluate_pilot(pilot).as_dict(suppress=True)
+    evaluation = evaluate_pilot(pilot)
+    result = pilot_disclosure(Audience.DIRECTOR, evaluation.overall, evaluation.by_quintile).evaluation(evaluation)
     (transport,) = result["support"]
     assert transport["arranged"] is None and transport["accepted_dna_rate"] is None
     assert transport["offered"] == 7

@@ -103,15 +103,6 @@ def test_an_unknown_dimension_is_refused():
         dna_rates("postcode")
 
 
-def test_rows_with_small_counts_are_suppressed_only_when_asked(make_appointments):
-    make_appointments([DNA] * 3 + [ATTENDED] * 20, imd_decile=1)
-    (row,) = dna_rates("imd_quintile")
-    assert row.as_dict()["dnas"] == 3
-    assert row.as_dict(suppress=True)["dnas"] is None
-    assert row.as_dict(suppress=True)["dna_rate"] is None
-    assert row.as_dict(suppress=True)["suppressed"] is True
-
-
 def test_gap_is_quintile_1_minus_quintile_5_with_newcombe_interval(make_appointments):
     poor, rich = PatientFactory(imd_decile=2), PatientFactory(imd_decile=9)
     make_appointments([DNA] * 12 + [ATTENDED] * 48, patient=poor)
@@ -146,33 +137,3 @@ def test_gap_per_specialty_has_one_row_each(make_appointments):
     gaps = {g.groups["specialty"]: g for g in dna_gap(by="specialty")}
     assert gaps["Dermatology"].gap_points == pytest.approx(100 * (10 / 50 - 5 / 50))
     assert gaps["Ophthalmology"].gap_points == pytest.approx(0.0)
-
-
-def test_gap_built_on_a_small_count_is_suppressed(make_appointments):
-    make_appointments([DNA] * 12 + [ATTENDED] * 48, imd_decile=1)
-    make_appointments([DNA] * 2 + [ATTENDED] * 54, imd_decile=10)
-    (gap,) = dna_gap()
-    out = gap.as_dict(suppress=True)
-    assert out["gap_points"] is None and out["q5_dnas"] is None and out["suppressed"] is True
-    assert out["q1_dnas"] == 12
-
-
-def test_monthly_gap_chart_has_one_point_per_month_in_order(make_appointments):
-    for month, q1_dnas in ((1, 10), (2, 8), (3, 6)):
-        make_appointments([DNA] * q1_dnas + [ATTENDED] * (50 - q1_dnas), imd_decile=1, day=date(2025, month, 12))
-        make_appointments([DNA] * 5 + [ATTENDED] * 45, imd_decile=10, day=date(2025, month, 12))
-    from reports.selectors import monthly_gap_chart
-
-    _, chart = monthly_gap_chart()
-    assert [p.label for p in chart.points] == ["2025-01", "2025-02", "2025-03"]
-    assert [p.value for p in chart.points] == [pytest.approx(10.0), pytest.approx(6.0), pytest.approx(2.0)]
-    assert chart.mean == pytest.approx(6.0)
-
-
-def test_monthly_gap_chart_leaves_suppressed_months_out(make_appointments):
-    make_appointments([DNA] * 10 + [ATTENDED] * 40, imd_decile=1, day=date(2025, 1, 12))
-    make_appointments([DNA] * 2 + [ATTENDED] * 48, imd_decile=10, day=date(2025, 1, 12))
-    from reports.selectors import monthly_gap_chart
-
-    _, chart = monthly_gap_chart(suppress=True)
-    assert [p.value for p in chart.points] == [None]

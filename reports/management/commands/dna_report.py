@@ -3,8 +3,11 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.disclosure import Audience
+from reports.disclosure import PublishedOnlyError, check_published, report_disclosure
 from reports.exports import rows_to_csv
-from reports.selectors import DIMENSIONS, UnknownDimension, dna_rates, rates_as_dicts
+from reports.selectors import DIMENSIONS, UnknownDimension, dna_rates
+from reports.tables import RATE_COLUMNS
 
 
 class Command(BaseCommand):
@@ -20,7 +23,10 @@ class Command(BaseCommand):
         parser.add_argument("--specialty", help="Treatment function code.")
         parser.add_argument("--format", choices=("json", "csv"), default="json")
         parser.add_argument(
-            "--suppress", action="store_true", help="Suppress counts under 5 as director views do (for sharing)."
+            "--suppress",
+            action="store_true",
+            help="What a director may see (for sharing): counts under 5 and anything built on them withheld, and "
+            "the cells that would give them back by subtraction from the dashboard's other tables.",
         )
         parser.add_argument("--json", action="store_true", help="Same as --format json.")
 
@@ -28,19 +34,16 @@ class Command(BaseCommand):
         by = list(options["by"])
         if len(by) > 2:
             raise CommandError("Give --by at most twice.")
+        audience = Audience.DIRECTOR if options["suppress"] else Audience.ANALYST
+        filters = {key: options[key] for key in ("date_from", "date_to", "site", "specialty") if options[key]}
         try:
-            rows = dna_rates(
-                by[0],
-                by[1] if len(by) == 2 else None,
-                date_from=options["date_from"],
-                date_to=options["date_to"],
-                site=options["site"],
-                specialty=options["specialty"],
-            )
-        except UnknownDimension as exc:
+            if audience.suppressed:
+                check_published(by[0], by[1] if len(by) == 2 else None)
+            rows = dna_rates(by[0], by[1] if len(by) == 2 else None, **filters)
+        except (UnknownDimension, PublishedOnlyError) as exc:
             raise CommandError(str(exc)) from None
-        plain = rates_as_dicts(rows, suppress=bool(options["suppress"]))
+        plain = report_disclosure(audience, filters).rates(rows)
         if options["format"] == "csv" and not options["json"]:
-            self.stdout.write(rows_to_csv(plain), ending="")
+            self.stdout.write(rows_to_csv(plain, (*by, *RATE_COLUMNS)), ending="")
             return
         self.stdout.write(json.dumps({"by": by, "rows": plain}))

@@ -1,0 +1,348 @@
+"""What each audience may see of the reports: decided once per publication, applied where data leaves.
+
+A *publication* is everything a director can get for one set of report filters (period, site,
+specialty): the dashboard's tables and CSVs and the API's equivalents. For directors the
+decision covers all of it at once, so every table, CSV and API response for those filters
+withholds the same cells and no combination of them gives a withheld cell back:
+
+- cells: DNA counts (appointments, DNAs) by each dimension in ONE_WAY, and by each dimension
+  in BY_QUINTILE crossed with IMD quintile (the gap tables are these crosses' quintiles 1 and 5);
+- primary suppression: a cell with fewer than 5 DNAs or fewer than 5 attendances
+  (config.disclosure.rate_is_disclosive);
+- complementary suppression (config.disclosure.withheld_cells) over every additive group the
+  publication contains: the total = the sum of each one-way table; a quintile = its two deciles;
+  each row and column of a cross with its one-way margins; a specialty or site = its clinics
+  (where a clinic's appointments are all in it), at every quintile too.
+
+A withheld cell is blank everywhere it appears, and so is every figure built on it: its rate and
+interval, a gap or ratio with it on either side, an SPC point (the chart is drawn from what is
+shown). Analysts and admins (config.disclosure.Audience.ANALYST) see every figure as it is.
+
+A pilot is its own publication (`pilot_disclosure`): the arms by randomisation stratum, with
+each arm's total. The stratified (Mantel–Haenszel) effect is built from every stratum, so it is
+withheld when any stratum is. Support and reach counts have no totals and get primary
+suppression only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from config.disclosure import AdditiveGroup, Audience, is_small, rate_is_disclosive, withheld_cells
+from patients.deprivation.quintiles import imd_quintile
+from pilots.models import Pilot
+from reports.evaluation import ArmComparison, PilotEvaluation, StratifiedComparison, SupportRow, arms_as_dict
+from reports.selectors import GapRow, RateRow, dna_rates
+
+Cell = tuple[tuple[str, Any], ...]
+
+# What a director may ask for: DNA rates by one of these, or one of BY_QUINTILE by IMD quintile.
+ONE_WAY = ("imd_quintile", "imd_decile", "month", "specialty", "site", "clinic", "age_band", "sex", "ethnicity")
+BY_QUINTILE = ("specialty", "site", "clinic", "month")
+# A clinic belongs to one specialty and one site (where its appointments say so).
+CLINIC_PARENTS = ("specialty", "site")
+
+RATE_FIELDS = ("appointments", "dnas", "dna_rate", "ci_low", "ci_high")
+GAP_FIELDS = ("gap_points", "gap_ci_low", "gap_ci_high", "ratio", "ratio_ci_low", "ratio_ci_high", "meets_target")
+COMPARISON_FIELDS = ("risk_difference", "rd_ci_low", "rd_ci_high", "relative_risk", "rr_ci_low", "rr_ci_high",
+                     "p_value", "test", "dnas_avoided")  # fmt: skip
+EFFECT_FIELDS = ("cmh_statistic", "heterogeneity_q", "heterogeneity_df", "heterogeneity_p", "heterogeneity_i_squared",
+                 "breslow_day_statistic", "breslow_day_p")  # fmt: skip
+# Built on the stratified effect: withheld with it.
+ON_THE_EFFECT = ("dnas_avoided", "calls_per_dna_avoided", "money_saved", "dnas_avoided_per_handler_hour",
+                 "money_saved_per_handler_hour")  # fmt: skip
+# Not counts of patients or appointments: shown to everyone.
+NOT_COUNTS_OF_PATIENTS = ("pilot", "calls", "handler_hours", "cost_per_dna", "minutes_per_call")
+SII_FIELDS = ("sii", "sii_ci_low", "sii_ci_high", "rii", "rii_ci_low", "rii_ci_high")
+GAP_WITHHELD = "Withheld: the arms table suppresses quintile 1 or 5 of an arm, and the gap would give it away."
+EFFECT_WITHHELD = "Withheld: a quintile's figures are suppressed, and the stratified effect would give them away."
+
+
+def cell_of(groups: Mapping[str, Any]) -> Cell:
+    """A cell's key: its dimensions and their values, in a fixed order."""
+    return tuple(sorted(groups.items(), key=lambda item: item[0]))
+
+
+class PublishedOnlyError(ValueError):
+    """A director asked for a table outside the publication disclosure control protects."""
+
+
+def check_published(by: str, by2: str | None = None) -> None:
+    """Directors get the tables the publication covers; any other cross could undo its suppression."""
+    dims = {by, by2} - {None}
+    if by2 is None and by in ONE_WAY:
+        return
+    if "imd_quintile" in dims and len(dims) == 2 and (dims - {"imd_quintile"}) <= set(BY_QUINTILE):
+        return
+    raise PublishedOnlyError(
+        f"Directors see DNA rates by one of {', '.join(ONE_WAY)}, or by one of {', '.join(BY_QUINTILE)} "
+        "crossed with imd_quintile: other tables could give suppressed figures away."
+    )
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """Which cells of a publication are withheld (None: an audience that sees everything).
+
+    A cell the publication does not hold is withheld too, so a table asked for outside it
+    shows nothing rather than figures no one checked.
+    """
+
+    withheld: frozenset[Hashable] | None = None
+    published: frozenset[Hashable] = field(default_factory=frozenset)
+
+    def withholds(self, groups: Mapping[str, Any]) -> bool:
+        if self.withheld is None:
+            return False
+        cell = cell_of(groups)
+        return cell in self.withheld or cell not in self.published
+
+    def rate(self, row: RateRow) -> dict[str, Any]:
+        out = row.as_dict()
+        if self.withholds(row.groups):
+            out.update(dict.fromkeys(RATE_FIELDS), suppressed=True)
+        return out
+
+    def rates(self, rows: Iterable[RateRow]) -> list[dict[str, Any]]:
+        return [self.rate(row) for row in rows]
+
+    def gap(self, gap: GapRow) -> dict[str, Any]:
+        """A gap row: each quintile's figures if shown; the gap and ratio only if both are."""
+        out = gap.as_dict()
+        q1, q5 = self.withholds(gap.most_deprived.groups), self.withholds(gap.least_deprived.groups)
+        for prefix, hidden in (("q1", q1), ("q5", q5)):
+            if hidden:
+                out.update(dict.fromkeys(f"{prefix}_{name}" for name in ("appointments", "dnas", "dna_rate")))
+        if q1 or q5:
+            out.update(dict.fromkeys(GAP_FIELDS), suppressed=True)
+        return out
+
+
+EVERYTHING = Disclosure()
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Cells (with their sizes), the ones small enough to suppress, and the additive groups between them."""
+
+    sizes: dict[Cell, int]
+    primary: set[Cell]
+    groups: list[AdditiveGroup]
+
+    def disclosure(self) -> Disclosure:
+        return Disclosure(withheld_cells(self.sizes, self.groups, self.primary), frozenset(self.sizes))
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.sizes: dict[Cell, int] = {}
+        self.primary: set[Cell] = set()
+
+    def add(self, row: RateRow) -> Cell:
+        cell = cell_of(row.groups)
+        self.sizes[cell] = row.appointments
+        if rate_is_disclosive(row.dnas, row.appointments):
+            self.primary.add(cell)
+        return cell
+
+    @staticmethod
+    def groups(parts_by_total: Mapping[Cell, Iterable[Cell]]) -> list[AdditiveGroup]:
+        return [AdditiveGroup(total, tuple(parts)) for total, parts in parts_by_total.items()]
+
+
+def _without(cell: Cell, dimension: str) -> Cell:
+    return tuple(item for item in cell if item[0] != dimension)
+
+
+def report_publication(filters: Mapping[str, Any]) -> Publication:
+    """Every cell a director can get for these filters, and how they add up."""
+    built = _Builder()
+    groups: list[AdditiveGroup] = []
+    for dimension in ONE_WAY:
+        rows = dna_rates(dimension, **filters)
+        if dimension == "imd_quintile":
+            # The total every one-way table adds up to: not shown as such, but derivable from any of them.
+            built.add(RateRow({}, sum(row.appointments for row in rows), sum(row.dnas for row in rows)))
+        groups.append(AdditiveGroup((), tuple(built.add(row) for row in rows)))
+    deciles: dict[Cell, list[Cell]] = defaultdict(list)
+    for cell in list(built.sizes):
+        if len(cell) == 1 and cell[0][0] == "imd_decile":
+            deciles[(("imd_quintile", imd_quintile(cell[0][1])),)].append(cell)
+    groups += built.groups(deciles)
+    crossed: dict[str, list[Cell]] = {}
+    for dimension in BY_QUINTILE:
+        cells = [built.add(row) for row in dna_rates(dimension, "imd_quintile", **filters)]
+        crossed[dimension] = cells
+        for margin in (dimension, "imd_quintile"):
+            by_total: dict[Cell, list[Cell]] = defaultdict(list)
+            for cell in cells:
+                by_total[_without(cell, margin)].append(cell)
+            groups += built.groups(by_total)
+    groups += _clinic_groups(filters, crossed["clinic"])
+    return Publication(built.sizes, built.primary, groups)
+
+
+def _clinic_groups(filters: Mapping[str, Any], clinic_by_quintile: list[Cell]) -> list[AdditiveGroup]:
+    """A specialty (or site) is the sum of its clinics, overall and in each quintile. A clinic with
+    appointments in more than one gives parts nobody publishes (so they count as withheld)."""
+    quintiles_of: dict[Any, list[Any]] = defaultdict(list)
+    for cell in clinic_by_quintile:
+        values = dict(cell)
+        quintiles_of[values["clinic"]].append(values["imd_quintile"])
+    groups = []
+    for parent in CLINIC_PARENTS:
+        parents_of: dict[Any, set[Any]] = defaultdict(set)
+        for row in dna_rates("clinic", parent, **filters):
+            parents_of[row.groups["clinic"]].add(row.groups[parent])
+        parts: dict[Cell, list[Cell]] = defaultdict(list)
+        for clinic, values in parents_of.items():
+            for value in values:
+                if len(values) == 1:
+                    parts[cell_of({parent: value})].append(cell_of({"clinic": clinic}))
+                    for quintile in quintiles_of[clinic]:
+                        total = cell_of({parent: value, "imd_quintile": quintile})
+                        parts[total].append(cell_of({"clinic": clinic, "imd_quintile": quintile}))
+                    continue
+                parts[cell_of({parent: value})].append(_unpublished(clinic, parent, value))
+                for quintile in (None, *range(1, 6)):
+                    total = cell_of({parent: value, "imd_quintile": quintile})
+                    parts[total].append(_unpublished(clinic, parent, value, quintile))
+        groups += _Builder.groups(parts)
+    return groups
+
+
+def _unpublished(*key: Any) -> Cell:
+    """A cell no table shows (one clinic's appointments in one of its several specialties or sites)."""
+    return (("unpublished", key),)
+
+
+def report_disclosure(audience: Audience, filters: Mapping[str, Any]) -> Disclosure:
+    """The one decision for a publication: what this audience may see for these filters."""
+    if not audience.suppressed:
+        return EVERYTHING
+    return report_publication(filters).disclosure()
+
+
+# --- A pilot -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PilotDisclosure:
+    """A pilot's arms by stratum and each arm's total, cut for one audience."""
+
+    cells: Disclosure
+    strata_shown: bool  # every stratum with appointments is shown, so the stratified effect may be
+    arms_with_a_stratum_withheld: frozenset[str] = frozenset()
+
+    def comparison(self, comparison: ArmComparison) -> dict[str, Any]:
+        out = comparison.as_dict()
+        hidden = [arm for arm in ("intervention", "control") if self.cells.withholds(getattr(comparison, arm).groups)]
+        for arm in hidden:
+            out[arm] = self.cells.rate(getattr(comparison, arm))
+        if hidden:
+            out.update(dict.fromkeys(COMPARISON_FIELDS), suppressed=True)
+        return out
+
+    def stratified(self, stratified: StratifiedComparison) -> dict[str, Any]:
+        out = stratified.as_dict()
+        crude = self.comparison(stratified.crude)
+        out.update(intervention=crude["intervention"], control=crude["control"])
+        if crude["suppressed"] or not self.strata_shown:
+            out.update(dict.fromkeys((*COMPARISON_FIELDS, *EFFECT_FIELDS)), suppressed=True)
+            out["not_estimable"] = [EFFECT_WITHHELD]
+        return out
+
+    def support(self, row: SupportRow) -> dict[str, Any]:
+        """Support counts have no totals to subtract from: each count under 5 is withheld, and the
+        DNA rate among those who accepted when it is built on fewer than 5 DNAs or attendances."""
+        out = row.as_dict()
+        if self.cells.withheld is None:
+            return out
+        out.update({key: None for key in ("offered", "accepted", "arranged") if is_small(out[key])})
+        if rate_is_disclosive(row.accepted_outcome.dnas, row.accepted_outcome.appointments):
+            out.update(dict.fromkeys(("accepted_appointments", "accepted_dnas", "accepted_dna_rate")))
+        return out
+
+    def arms(
+        self, pilot: Pilot, overall: ArmComparison, by_quintile: list[ArmComparison], stratified: StratifiedComparison
+    ) -> dict[str, Any]:
+        """The pilot and its arm comparisons as the page, the API and the CSVs show them."""
+        return {
+            **arms_as_dict(pilot, overall, by_quintile, stratified),
+            "stratified": self.stratified(stratified),
+            "overall": self.comparison(overall),
+            "by_imd_quintile": [self.comparison(row) for row in by_quintile],
+        }
+
+    def evaluation(self, evaluation: PilotEvaluation) -> dict[str, Any]:
+        """The whole evaluation. Fails closed: a figure this does not know (added to the evaluation
+        later) is withheld from directors until it is reviewed and listed here."""
+        plain = evaluation.as_dict()
+        out = self.arms(evaluation.pilot, evaluation.overall, evaluation.by_quintile, evaluation.stratified)
+        out["support"] = [self.support(row) for row in evaluation.support]
+        if self.cells.withheld is None:
+            return {**plain, **out}
+        effect_hidden = out["stratified"]["suppressed"]
+        reach_hidden = rate_is_disclosive(evaluation.reached, evaluation.allocated_intervention)
+        reviewed = {
+            "allocated_intervention": None
+            if is_small(evaluation.allocated_intervention)
+            else plain["allocated_intervention"],
+            "reached": None if reach_hidden else plain["reached"],
+            "reach_rate": None if reach_hidden else plain["reach_rate"],
+            **{key: None if effect_hidden else plain[key] for key in ON_THE_EFFECT},
+            **{key: plain[key] for key in NOT_COUNTS_OF_PATIENTS},
+        }
+        unreviewed = dict.fromkeys(set(plain) - set(out) - set(reviewed))
+        return {**unreviewed, **reviewed, **out}
+
+    def findings(self, findings: dict[str, Any]) -> dict[str, Any]:
+        """The pilot's further findings (reports.findings, with primary suppression there), with what
+        the arms table would give away withheld: the gap between quintiles 1 and 5 in an arm, its
+        change between arms and an arm's slope index (built on every decile) when the arms table
+        withholds any of the cells they are built on."""
+        inequality = findings.get("inequality")
+        if self.cells.withheld is None or not inequality:
+            return findings
+        arms = ("intervention", "control")
+        withheld = self.cells.withheld
+        hidden = {arm for arm in arms for stratum in (1, 5) if cell_of({"arm": arm, "stratum": stratum}) in withheld}
+        built_on_all = self.arms_with_a_stratum_withheld
+        blank = dict.fromkeys(("estimate", "ci_low", "ci_high"))
+        gap_was_shown = any(gap["estimate"] is not None for gap in inequality["gap_by_arm"].values())
+        inequality = {
+            **inequality,
+            "gap_by_arm": {arm: blank if arm in hidden else gap for arm, gap in inequality["gap_by_arm"].items()},
+            "gap_change": blank if hidden else inequality["gap_change"],
+            "sii": {
+                arm: {**row, **dict.fromkeys(SII_FIELDS), "suppressed": True} if arm in built_on_all else row
+                for arm, row in inequality["sii"].items()
+            },
+        }
+        if hidden and gap_was_shown:
+            inequality["statements"] = [*inequality.get("statements", []), GAP_WITHHELD]
+        return {**findings, "inequality": inequality}
+
+
+def pilot_disclosure(audience: Audience, overall: ArmComparison, by_quintile: list[ArmComparison]) -> PilotDisclosure:
+    """The one decision for a pilot: each arm's total is the sum of its strata."""
+    if not audience.suppressed:
+        return PilotDisclosure(EVERYTHING, strata_shown=True)
+    built = _Builder()
+    groups = []
+    for arm in ("intervention", "control"):
+        total = built.add(getattr(overall, arm))
+        strata = [getattr(row, arm) for row in by_quintile]
+        parts = [built.add(row) for row in strata if row.appointments]
+        groups.append(AdditiveGroup(total, tuple(parts)))
+    cells = Publication(built.sizes, built.primary, groups).disclosure()
+    arms_withheld = frozenset(
+        arm
+        for row in by_quintile
+        for arm in ("intervention", "control")
+        if getattr(row, arm).appointments and cells.withholds(getattr(row, arm).groups)
+    )
+    return PilotDisclosure(cells, strata_shown=not arms_withheld, arms_with_a_stratum_withheld=arms_withheld)
