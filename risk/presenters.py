@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config.disclosure import rate_is_disclosive
+from config.disclosure import AdditiveGroup, Audience, rate_is_disclosive, withheld_cells
 from risk.features import BY_NAME
 from risk.models import RiskModel
 
@@ -121,9 +121,33 @@ class FairnessRow:
     precision_top_10: str
 
 
+def fairness_withheld(fairness: dict) -> frozenset:
+    """The fairness groups a director may not see, as (grouping, label): each grouping splits the same
+    hold-out, whose size the card shows, so one suppressed group would come back by subtraction; the
+    reports' rule (config.disclosure) withholds a complement in each grouping too."""
+    sizes: dict = {}
+    primary, groups = set(), []
+    for key, _ in GROUPINGS:
+        cells = []
+        for label, figures in fairness.get(key, {}).items():
+            m = figures.get("model", {})
+            cell = (key, label)
+            sizes[cell] = m.get("rows", 0)
+            cells.append(cell)
+            if rate_is_disclosive(m.get("dnas", 0), m.get("rows", 0)):
+                primary.add(cell)
+        sizes[()] = max(sizes.get((), 0), sum(sizes[cell] for cell in cells))
+        groups.append(AdditiveGroup((), tuple(cells)))
+    return withheld_cells(sizes, groups, primary)
+
+
 class RiskModelPresenter:
-    def __init__(self, model: RiskModel) -> None:
+    """The card for one audience: the view decides it (config.disclosure.audience_of); a director,
+    the default, sees the fairness table with disclosure control."""
+
+    def __init__(self, model: RiskModel, *, audience: Audience = Audience.DIRECTOR) -> None:
         self.model = model
+        self.audience = audience
 
     @property
     def title(self) -> str:
@@ -238,18 +262,23 @@ class RiskModelPresenter:
 
     @property
     def fairness_tables(self) -> list[tuple[str, list[FairnessRow]]]:
+        withheld = fairness_withheld(self.model.fairness) if self.audience.suppressed else frozenset()
         tables = []
         for key, title in GROUPINGS:
             groups = self.model.fairness.get(key, {})
-            tables.append((title, [self._fairness_row(label, groups[label].get("model", {})) for label in groups]))
+            rows = [
+                self._fairness_row(label, groups[label].get("model", {}), withheld=(key, label) in withheld)
+                for label in groups
+            ]
+            tables.append((title, rows))
         return tables
 
     @staticmethod
-    def _fairness_row(label: str, m: dict) -> FairnessRow:
+    def _fairness_row(label: str, m: dict, *, withheld: bool | None = None) -> FairnessRow:
+        """One group's row; `withheld` is the card's decision for its audience (by default, the
+        small-number rule alone: DNAs and attendances must both be 5 or more)."""
         rows, dnas = m.get("rows", 0), m.get("dnas", 0)
-        # The reports' rule (DESIGN.md): a rate with its count also reveals the attendances,
-        # so DNAs and attendances must both be 5 or more for any of the group to be shown.
-        if rate_is_disclosive(dnas, rows):
+        if rate_is_disclosive(dnas, rows) if withheld is None else withheld:
             return FairnessRow(label, *(["suppressed"] * 9))
         return FairnessRow(
             group=label,

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
+from config.disclosure import audience_of
 from risk.models import RiskModel
 from risk.predictor import ArtifactError
 from risk.presenters import RiskModelPresenter
@@ -28,7 +29,10 @@ def risk_model_card(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "risk/risk_model_card.html",
-        {"card": RiskModelPresenter(model), "can_activate": request.user.has_perm("accounts.administer_attend")},
+        {
+            "card": RiskModelPresenter(model, audience=audience_of(request.user)),
+            "can_activate": request.user.has_perm("accounts.administer_attend"),
+        },
     )
 
 
