@@ -10,6 +10,7 @@ model (admin action or `train_risk_model --activate`); exactly one is active at 
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import date, datetime
 from typing import Any
 
@@ -33,6 +34,17 @@ def sha256(artifact: bytes) -> str:
     return hashlib.sha256(bytes(artifact)).hexdigest()
 
 
+def _json_safe(value: Any) -> Any:
+    """JSON as PostgreSQL accepts it: a NaN or infinity (a measure undefined on a tiny group) becomes null."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 @transaction.atomic
 def register_model(*, result: TrainingResult) -> RiskModel:
     """A new, inactive registry row for a freshly trained model."""
@@ -42,13 +54,13 @@ def register_model(*, result: TrainingResult) -> RiskModel:
         version=version,
         algorithm=result.algorithm,
         features=result.predictor.features,
-        parameters={**result.parameters, "rows": result.rows, "categories": result.predictor.categories},
+        parameters=_json_safe({**result.parameters, "rows": result.rows, "categories": result.predictor.categories}),
         trained_from=result.trained_from,
         trained_to=result.trained_to,
         holdout_from=result.holdout_from,
         holdout_to=result.holdout_to,
-        metrics=result.metrics,
-        fairness=result.fairness,
+        metrics=_json_safe(result.metrics),
+        fairness=_json_safe(result.fairness),
         artifact=artifact,
         artifact_sha256=sha256(artifact),
     )

@@ -118,3 +118,13 @@ def test_contributions_add_up_to_the_score_and_mostly_agree_with_treeshap(small_
     assert abs(paths.sum(axis=1) - raw).max() < 1e-9
     assert abs(shap.sum(axis=1) - raw).max() < 1e-9
     assert (paths[:, :-1].argmax(axis=1) == shap[:, :-1].argmax(axis=1)).mean() > 0.6
+
+
+def test_a_measure_undefined_on_a_tiny_group_is_stored_as_null_not_refused(db, small_training_result):
+    # PostgreSQL's JSON has no NaN: a calibration slope on a group of three would make the whole row fail.
+    from dataclasses import replace
+
+    fairness = {"sex": {"X": {"model": {"rows": 3, "dnas": 1, "calibration_slope": float("nan")}}}}
+    model = register_model(result=replace(small_training_result, fairness=fairness))
+    model.refresh_from_db()
+    assert model.fairness["sex"]["X"]["model"] == {"rows": 3, "dnas": 1, "calibration_slope": None}
