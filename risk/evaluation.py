@@ -85,7 +85,7 @@ def judge(
         for name, p in predictions.items()
     }
     overall = {name: metrics.evaluate(y, p, flags[name]) for name, p in predictions.items()}
-    both = 0 < y.sum() < len(y)
+    both = min(int(y.sum()), int(len(y) - y.sum())) >= 2  # DeLong's variance needs two rows of each outcome
     overall["model"]["auc_above"] = (
         {name: metrics.auc_difference(y, predictions["model"], p) for name, p in predictions.items() if name != "model"}
         if both

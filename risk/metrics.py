@@ -84,12 +84,41 @@ def evaluate(y: np.ndarray, p: np.ndarray, flags: dict[float | str, np.ndarray])
     }
     if both:
         result["calibration_slope"], result["calibration_intercept"] = calibration_slope_intercept(y, p)
+        _, result["auc_low"], result["auc_high"] = auc_interval(y, p)
     for share, flagged in flags.items():
         label = share if isinstance(share, str) else f"top_{round(share * 100)}"
         called_dnas = float((y * flagged).sum())
         result[f"recall_{label}"] = called_dnas / float(y.sum()) if y.sum() else None
         result[f"precision_{label}"] = called_dnas / float(flagged.sum()) if flagged.sum() else None
     return result
+
+
+def _delong(y: np.ndarray, predictions: tuple[np.ndarray, ...]) -> tuple[list[float], np.ndarray]:
+    """Each prediction set's AUC and the covariance matrix of the AUCs (DeLong's structural components)."""
+    y = y.astype(bool)
+    positives, negatives = int(y.sum()), int((~y).sum())
+    if not positives or not negatives:
+        raise ValueError("An AUC needs both outcomes among the rows.")
+    aucs, v_pos, v_neg = [], [], []
+    for p in predictions:
+        x, z = p[y], p[~y]
+        rank_all = rankdata(np.concatenate([x, z]))
+        rank_pos, rank_neg = rankdata(x), rankdata(z)
+        aucs.append(float((rank_all[:positives].sum() / positives - (positives + 1) / 2) / negatives))
+        v_pos.append((rank_all[:positives] - rank_pos) / negatives)
+        v_neg.append(1.0 - (rank_all[positives:] - rank_neg) / positives)
+    covariance = np.atleast_2d(np.cov(np.array(v_pos)) / positives + np.cov(np.array(v_neg)) / negatives)
+    return aucs, covariance
+
+
+def auc_interval(y: np.ndarray, p: np.ndarray, *, level: float = 0.95) -> tuple[float, float | None, float | None]:
+    """(AUC, low, high): the AUC with its DeLong confidence interval, clipped to [0, 1]; no interval
+    (None) when either outcome has fewer than two rows, which leaves its variance undefined."""
+    if min(int(y.sum()), int(len(y) - y.sum())) < 2:
+        return float(roc_auc_score(y, p)), None, None
+    aucs, covariance = _delong(y, (p,))
+    margin = float(norm.ppf(0.5 + level / 2)) * float(np.sqrt(max(covariance[0, 0], 0.0)))
+    return aucs[0], max(aucs[0] - margin, 0.0), min(aucs[0] + margin, 1.0)
 
 
 def auc_difference(y: np.ndarray, p_a: np.ndarray, p_b: np.ndarray, *, level: float = 0.95) -> dict[str, float]:
@@ -99,19 +128,9 @@ def auc_difference(y: np.ndarray, p_a: np.ndarray, p_b: np.ndarray, *, level: fl
     structural components over the DNAs and over the attendances give the covariance of the
     two AUCs, so the difference's variance allows for the two sets of predictions being correlated.
     """
-    y = y.astype(bool)
-    positives, negatives = int(y.sum()), int((~y).sum())
-    if not positives or not negatives:
-        raise ValueError("An AUC needs both outcomes among the rows.")
-    aucs, v_pos, v_neg = [], [], []
-    for p in (p_a, p_b):
-        x, z = p[y], p[~y]
-        rank_all = rankdata(np.concatenate([x, z]))
-        rank_pos, rank_neg = rankdata(x), rankdata(z)
-        aucs.append((rank_all[:positives].sum() / positives - (positives + 1) / 2) / negatives)
-        v_pos.append((rank_all[:positives] - rank_pos) / negatives)
-        v_neg.append(1.0 - (rank_all[positives:] - rank_neg) / positives)
-    covariance = np.cov(np.array(v_pos)) / positives + np.cov(np.array(v_neg)) / negatives
+    if min(int(y.sum()), int(len(y) - y.sum())) < 2:
+        raise ValueError("A difference of AUCs needs both outcomes, with at least two rows of each.")
+    aucs, covariance = _delong(y, (p_a, p_b))
     difference = float(aucs[0] - aucs[1])
     se = float(np.sqrt(max(covariance[0, 0] + covariance[1, 1] - 2 * covariance[0, 1], 0.0)))
     margin = float(norm.ppf(0.5 + level / 2)) * se

@@ -60,3 +60,15 @@ def test_identical_rankings_differ_by_nothing():
 def test_one_outcome_only_is_refused():
     with pytest.raises(ValueError, match="both outcomes"):
         auc_difference(np.zeros(10), np.arange(10.0), np.arange(10.0))
+
+
+def test_an_aucs_own_interval_is_as_wide_as_a_bootstrap_finds_and_holds_the_auc():
+    from risk.metrics import auc_interval
+
+    y, better, _ = _scores(4)
+    auc, low, high = auc_interval(y, better)
+    assert auc == pytest.approx(roc_auc_score(y, better), abs=1e-12)
+    rng = np.random.default_rng(5)
+    resampled = [roc_auc_score(y[rows], better[rows]) for rows in (rng.integers(0, len(y), len(y)) for _ in range(300))]
+    assert (high - low) / 2 == pytest.approx(1.96 * np.std(resampled), rel=0.2)
+    assert low < auc < high

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from risk.models import RiskModel
 from risk.presenters import RiskModelPresenter, headline_population, verdict
@@ -42,7 +43,7 @@ def test_card_says_whether_the_model_really_ranks_better_than_each_baseline(
     assert f"95% CI {versus_rule['ci_low']:+.3f} to {versus_rule['ci_high']:+.3f}" in page
     assert "a logistic regression with splines for lead time and history: AUC" in page
     assert "scikit-learn&#x27;s gradient boosting with its defaults: AUC" in page
-    assert RiskModelPresenter(active_risk_model).verdict in page.replace("&#x27;", "'")
+    assert escape(RiskModelPresenter(active_risk_model).verdict) in page
 
 
 def test_card_says_the_score_is_never_used_to_overbook_or_move_patients_down_a_list(client_for, director, card_url):
@@ -126,3 +127,12 @@ def test_the_verdict_names_the_best_and_says_not_significantly_different_as_plai
     assert "significantly better than the prior DNA rate rule (+0.045, p < 0.001)" in sentence
     assert "not significantly different from a logistic regression with splines" in sentence
     assert "significantly worse than scikit-learn's gradient boosting with its defaults (-0.012" in sentence
+
+
+def test_card_says_which_candidate_the_trusts_data_chose_and_why(client_for, director, card_url, active_risk_model):
+    page = client_for(director).get(card_url).content.decode()
+    selection = active_risk_model.metrics["selection"]
+    assert "Chosen on this trust&#x27;s own data, on the validation slice" in page
+    assert selection["winner"] + " (chosen)" in page
+    assert "As deployed: appointments booked at least 3 days ahead" in page
+    assert "All hold-out appointments" in page
