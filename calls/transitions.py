@@ -95,6 +95,17 @@ def call_transition(task: CallTask, *, to: str, now: datetime | None = None, **k
     return moved
 
 
+def calls_create_closed(tasks: list[CallTask]) -> list[CallTask]:
+    """Record calls that were made before Attend held them (the demo's past pilot, a history
+    brought over from another system) as done, in bulk: they enter the machine already in a
+    final state, unclaimed, each with its own `closed_at` and `close_reason`."""
+    for task in tasks:
+        if task.closed_at is None or not task.close_reason:
+            raise IllegalCallTransition("a call recorded as done says when and why it closed")
+        task.status, task.claimed_by, task.claimed_at = S.DONE, None, None
+    return CallTask.objects.bulk_create(tasks, batch_size=2000)
+
+
 def claim_next(team_id: int | None, handler: Any, now: datetime) -> CallTask | None:
     """Claim the highest-priority claimable call on a team's list for `handler`, or None.
     `team_id` None means "the handler's own team" (found in the same statement on PostgreSQL)."""

@@ -38,11 +38,11 @@ from calls.models import (
     CallResult,
     CallTask,
     CallTaskReason,
-    CallTaskStatus,
     SupportOffer,
     SupportStatus,
     SupportType,
 )
+from calls.transitions import calls_create_closed
 from demo import synthetic
 from pilots.allocation import allocate
 from pilots.models import Allocation, AnalysisPlan, Arm, Pilot
@@ -172,10 +172,12 @@ def _simulate_outreach(
             tasks.append(CallTask(team=team, patient=patient, appointment=appointment,
                                   list_date=(appointment.starts_at - timedelta(days=2)).date(),
                                   reason=CallTaskReason.PATIENT_ASKED if asked else CallTaskReason.HIGH_RISK,
-                                  priority=0.5, status=CallTaskStatus.DONE, attempts_made=1,
-                                  closed_at=appointment.starts_at - timedelta(days=2)))  # fmt: skip
+                                  priority=0.5, attempts_made=1,
+                                  closed_at=appointment.starts_at - timedelta(days=2),
+                                  close_reason="Reached the patient" if appointment.pk in reached
+                                  else "not answered after 1 attempts"))  # fmt: skip
     Reminder.objects.bulk_create(reminders, batch_size=2000)
-    CallTask.objects.bulk_create(tasks, batch_size=2000)
+    calls_create_closed(tasks)
     CallTask.appointments.through.objects.bulk_create(
         [CallTask.appointments.through(calltask_id=t.pk, appointment_id=t.appointment_id) for t in tasks],
         batch_size=2000,
