@@ -227,9 +227,8 @@ ATTEND_IMPORT_MAX_UPLOAD_BYTES = env_int("ATTEND_IMPORT_MAX_UPLOAD_BYTES", 1024 
 # Ethnicity is never a model input, whatever these say.
 ATTEND_RISK_FEATURES = env_list("ATTEND_RISK_FEATURES", [])
 ATTEND_RISK_EXCLUDED_FEATURES = env_list("ATTEND_RISK_EXCLUDED_FEATURES", [])
-# Time-based split: the most recent weeks are the hold-out, the weeks before them calibrate.
-ATTEND_RISK_HOLDOUT_WEEKS = env_int("ATTEND_RISK_HOLDOUT_WEEKS", 12, minimum=1)
-ATTEND_RISK_CALIBRATION_WEEKS = env_int("ATTEND_RISK_CALIBRATION_WEEKS", 12, minimum=1)
+# The time-based split is chosen from each trust's data (risk/slices.py) or given by
+# train_risk_model --holdout-from / --calibration-from; it has no setting.
 ATTEND_RISK_CALIBRATION = env_choice("ATTEND_RISK_CALIBRATION", "platt", choices=("platt", "isotonic"))
 ATTEND_RISK_MIN_ROWS = env_int("ATTEND_RISK_MIN_ROWS", 1000, minimum=10)
 # Upcoming appointments scored each night, and how many patients' histories per chunk.
