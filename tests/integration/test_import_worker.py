@@ -21,7 +21,7 @@ def test_an_upload_is_imported_by_a_real_worker_and_the_rollup_rebuilt(
     monkeypatch.setenv("ATTEND_MEDIA_ROOT", str(tmp_path))
     settings.MEDIA_ROOT = tmp_path
     past = row(appointment_start="2024-03-04T09:30", booked_at="2024-02-01T10:00", attendance_code="3")
-    extract = csv_text([row(), past | {"appointment_id": "A0002"}, row(appointment_id="A0003", nhs_number="123")])
+    extract = csv_text([row(), past | {"appointment_id": "A0002"}, row(appointment_id="A0003", attendance_code="8")])
     with celery_worker():
         response = client_for(admin_user).post(
             "/api/v1/imports/", {"file": SimpleUploadedFile("extract.csv", extract.encode())}, format="multipart"
