@@ -23,9 +23,9 @@ from accounts.permissions import HasRole
 from config.disclosure import audience_of
 from pilots.models import Pilot
 from reports import tables
-from reports.disclosure import BY_QUINTILE, PublishedOnlyError, check_published, pilot_disclosure, report_disclosure
+from reports.disclosure import BY_QUINTILE, PublishedOnlyError, check_published, report_disclosure
 from reports.evaluation import evaluate_pilot
-from reports.findings import pilot_findings
+from reports.pilot_disclosure import pilot_disclosure, pilot_findings_for, reach_disclosure
 from reports.reach import ARM_CHOICES, REACH_DIMENSIONS, pilot_reach
 from reports.selectors import DIMENSIONS, dna_gap, dna_rates
 
@@ -275,7 +275,7 @@ class PilotEvaluationView(APIView):
         pilot = get_object_or_404(Pilot, pk=pilot_id)
         evaluation = evaluate_pilot(pilot)
         shown = pilot_disclosure(audience_of(request.user), evaluation.overall, evaluation.by_quintile)
-        findings = shown.findings(pilot_findings(pilot).as_dict(suppress=audience_of(request.user).suppressed))
+        findings = pilot_findings_for(audience_of(request.user), pilot, shown)
         return Response(EvaluationOutput({**shown.evaluation(evaluation), **findings}).data)
 
 
@@ -325,4 +325,4 @@ class PilotReachView(APIView):
         payload = ReachInput(data=request.query_params)
         payload.is_valid(raise_exception=True)
         reach = pilot_reach(pilot, by=payload.validated_data["by"], arm=payload.validated_data["arm"])
-        return Response(ReachOutput(reach.as_dict(suppress=audience_of(request.user).suppressed)).data)
+        return Response(ReachOutput(reach_disclosure(audience_of(request.user), pilot).cut(reach)).data)

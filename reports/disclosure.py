@@ -18,10 +18,7 @@ A withheld cell is blank everywhere it appears, and so is every figure built on 
 interval, a gap or ratio with it on either side, an SPC point (the chart is drawn from what is
 shown). Analysts and admins (config.disclosure.Audience.ANALYST) see every figure as it is.
 
-A pilot is its own publication (`pilot_disclosure`): the arms by randomisation stratum, with
-each arm's total. The stratified (Mantel–Haenszel) effect is built from every stratum, so it is
-withheld when any stratum is. Support and reach counts have no totals and get primary
-suppression only.
+A pilot is its own publication: reports.pilot_disclosure.
 """
 
 from __future__ import annotations
@@ -31,10 +28,8 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from config.disclosure import AdditiveGroup, Audience, is_small, rate_is_disclosive, withheld_cells
+from config.disclosure import AdditiveGroup, Audience, rate_is_disclosive, withheld_cells
 from patients.deprivation.quintiles import imd_quintile
-from pilots.models import Pilot
-from reports.evaluation import ArmComparison, PilotEvaluation, StratifiedComparison, SupportRow, arms_as_dict
 from reports.selectors import GapRow, RateRow, dna_rates
 
 Cell = tuple[tuple[str, Any], ...]
@@ -47,18 +42,6 @@ CLINIC_PARENTS = ("specialty", "site")
 
 RATE_FIELDS = ("appointments", "dnas", "dna_rate", "ci_low", "ci_high")
 GAP_FIELDS = ("gap_points", "gap_ci_low", "gap_ci_high", "ratio", "ratio_ci_low", "ratio_ci_high", "meets_target")
-COMPARISON_FIELDS = ("risk_difference", "rd_ci_low", "rd_ci_high", "relative_risk", "rr_ci_low", "rr_ci_high",
-                     "p_value", "test", "dnas_avoided")  # fmt: skip
-EFFECT_FIELDS = ("cmh_statistic", "heterogeneity_q", "heterogeneity_df", "heterogeneity_p", "heterogeneity_i_squared",
-                 "breslow_day_statistic", "breslow_day_p")  # fmt: skip
-# Built on the stratified effect: withheld with it.
-ON_THE_EFFECT = ("dnas_avoided", "calls_per_dna_avoided", "money_saved", "dnas_avoided_per_handler_hour",
-                 "money_saved_per_handler_hour")  # fmt: skip
-# Not counts of patients or appointments: shown to everyone.
-NOT_COUNTS_OF_PATIENTS = ("pilot", "calls", "handler_hours", "cost_per_dna", "minutes_per_call")
-SII_FIELDS = ("sii", "sii_ci_low", "sii_ci_high", "rii", "rii_ci_low", "rii_ci_high")
-GAP_WITHHELD = "Withheld: the arms table suppresses quintile 1 or 5 of an arm, and the gap would give it away."
-EFFECT_WITHHELD = "Withheld: a quintile's figures are suppressed, and the stratified effect would give them away."
 
 
 def cell_of(groups: Mapping[str, Any]) -> Cell:
@@ -136,7 +119,7 @@ class Publication:
         return Disclosure(withheld_cells(self.sizes, self.groups, self.primary), frozenset(self.sizes))
 
 
-class _Builder:
+class CellBuilder:
     def __init__(self) -> None:
         self.sizes: dict[Cell, int] = {}
         self.primary: set[Cell] = set()
@@ -159,7 +142,7 @@ def _without(cell: Cell, dimension: str) -> Cell:
 
 def report_publication(filters: Mapping[str, Any]) -> Publication:
     """Every cell a director can get for these filters, and how they add up."""
-    built = _Builder()
+    built = CellBuilder()
     groups: list[AdditiveGroup] = []
     for dimension in ONE_WAY:
         rows = dna_rates(dimension, **filters)
@@ -210,7 +193,7 @@ def _clinic_groups(filters: Mapping[str, Any], clinic_by_quintile: list[Cell]) -
                 for quintile in (None, *range(1, 6)):
                     total = cell_of({parent: value, "imd_quintile": quintile})
                     parts[total].append(_unpublished(clinic, parent, value, quintile))
-        groups += _Builder.groups(parts)
+        groups += CellBuilder.groups(parts)
     return groups
 
 
@@ -224,125 +207,3 @@ def report_disclosure(audience: Audience, filters: Mapping[str, Any]) -> Disclos
     if not audience.suppressed:
         return EVERYTHING
     return report_publication(filters).disclosure()
-
-
-# --- A pilot -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PilotDisclosure:
-    """A pilot's arms by stratum and each arm's total, cut for one audience."""
-
-    cells: Disclosure
-    strata_shown: bool  # every stratum with appointments is shown, so the stratified effect may be
-    arms_with_a_stratum_withheld: frozenset[str] = frozenset()
-
-    def comparison(self, comparison: ArmComparison) -> dict[str, Any]:
-        out = comparison.as_dict()
-        hidden = [arm for arm in ("intervention", "control") if self.cells.withholds(getattr(comparison, arm).groups)]
-        for arm in hidden:
-            out[arm] = self.cells.rate(getattr(comparison, arm))
-        if hidden:
-            out.update(dict.fromkeys(COMPARISON_FIELDS), suppressed=True)
-        return out
-
-    def stratified(self, stratified: StratifiedComparison) -> dict[str, Any]:
-        out = stratified.as_dict()
-        crude = self.comparison(stratified.crude)
-        out.update(intervention=crude["intervention"], control=crude["control"])
-        if crude["suppressed"] or not self.strata_shown:
-            out.update(dict.fromkeys((*COMPARISON_FIELDS, *EFFECT_FIELDS)), suppressed=True)
-            out["not_estimable"] = [EFFECT_WITHHELD]
-        return out
-
-    def support(self, row: SupportRow) -> dict[str, Any]:
-        """Support counts have no totals to subtract from: each count under 5 is withheld, and the
-        DNA rate among those who accepted when it is built on fewer than 5 DNAs or attendances."""
-        out = row.as_dict()
-        if self.cells.withheld is None:
-            return out
-        out.update({key: None for key in ("offered", "accepted", "arranged") if is_small(out[key])})
-        if rate_is_disclosive(row.accepted_outcome.dnas, row.accepted_outcome.appointments):
-            out.update(dict.fromkeys(("accepted_appointments", "accepted_dnas", "accepted_dna_rate")))
-        return out
-
-    def arms(
-        self, pilot: Pilot, overall: ArmComparison, by_quintile: list[ArmComparison], stratified: StratifiedComparison
-    ) -> dict[str, Any]:
-        """The pilot and its arm comparisons as the page, the API and the CSVs show them."""
-        return {
-            **arms_as_dict(pilot, overall, by_quintile, stratified),
-            "stratified": self.stratified(stratified),
-            "overall": self.comparison(overall),
-            "by_imd_quintile": [self.comparison(row) for row in by_quintile],
-        }
-
-    def evaluation(self, evaluation: PilotEvaluation) -> dict[str, Any]:
-        """The whole evaluation. Fails closed: a figure this does not know (added to the evaluation
-        later) is withheld from directors until it is reviewed and listed here."""
-        plain = evaluation.as_dict()
-        out = self.arms(evaluation.pilot, evaluation.overall, evaluation.by_quintile, evaluation.stratified)
-        out["support"] = [self.support(row) for row in evaluation.support]
-        if self.cells.withheld is None:
-            return {**plain, **out}
-        effect_hidden = out["stratified"]["suppressed"]
-        reach_hidden = rate_is_disclosive(evaluation.reached, evaluation.allocated_intervention)
-        reviewed = {
-            "allocated_intervention": None
-            if is_small(evaluation.allocated_intervention)
-            else plain["allocated_intervention"],
-            "reached": None if reach_hidden else plain["reached"],
-            "reach_rate": None if reach_hidden else plain["reach_rate"],
-            **{key: None if effect_hidden else plain[key] for key in ON_THE_EFFECT},
-            **{key: plain[key] for key in NOT_COUNTS_OF_PATIENTS},
-        }
-        unreviewed = dict.fromkeys(set(plain) - set(out) - set(reviewed))
-        return {**unreviewed, **reviewed, **out}
-
-    def findings(self, findings: dict[str, Any]) -> dict[str, Any]:
-        """The pilot's further findings (reports.findings, with primary suppression there), with what
-        the arms table would give away withheld: the gap between quintiles 1 and 5 in an arm, its
-        change between arms and an arm's slope index (built on every decile) when the arms table
-        withholds any of the cells they are built on."""
-        inequality = findings.get("inequality")
-        if self.cells.withheld is None or not inequality:
-            return findings
-        arms = ("intervention", "control")
-        withheld = self.cells.withheld
-        hidden = {arm for arm in arms for stratum in (1, 5) if cell_of({"arm": arm, "stratum": stratum}) in withheld}
-        built_on_all = self.arms_with_a_stratum_withheld
-        blank = dict.fromkeys(("estimate", "ci_low", "ci_high"))
-        gap_was_shown = any(gap["estimate"] is not None for gap in inequality["gap_by_arm"].values())
-        inequality = {
-            **inequality,
-            "gap_by_arm": {arm: blank if arm in hidden else gap for arm, gap in inequality["gap_by_arm"].items()},
-            "gap_change": blank if hidden else inequality["gap_change"],
-            "sii": {
-                arm: {**row, **dict.fromkeys(SII_FIELDS), "suppressed": True} if arm in built_on_all else row
-                for arm, row in inequality["sii"].items()
-            },
-        }
-        if hidden and gap_was_shown:
-            inequality["statements"] = [*inequality.get("statements", []), GAP_WITHHELD]
-        return {**findings, "inequality": inequality}
-
-
-def pilot_disclosure(audience: Audience, overall: ArmComparison, by_quintile: list[ArmComparison]) -> PilotDisclosure:
-    """The one decision for a pilot: each arm's total is the sum of its strata."""
-    if not audience.suppressed:
-        return PilotDisclosure(EVERYTHING, strata_shown=True)
-    built = _Builder()
-    groups = []
-    for arm in ("intervention", "control"):
-        total = built.add(getattr(overall, arm))
-        strata = [getattr(row, arm) for row in by_quintile]
-        parts = [built.add(row) for row in strata if row.appointments]
-        groups.append(AdditiveGroup(total, tuple(parts)))
-    cells = Publication(built.sizes, built.primary, groups).disclosure()
-    arms_withheld = frozenset(
-        arm
-        for row in by_quintile
-        for arm in ("intervention", "control")
-        if getattr(row, arm).appointments and cells.withholds(getattr(row, arm).groups)
-    )
-    return PilotDisclosure(cells, strata_shown=not arms_withheld, arms_with_a_stratum_withheld=arms_withheld)

@@ -15,8 +15,9 @@ from typing import Any
 
 from config.disclosure import Audience
 from pilots.models import Pilot
-from reports.disclosure import Disclosure, pilot_disclosure
+from reports.disclosure import Disclosure
 from reports.evaluation import arm_comparisons, support_by_type
+from reports.pilot_disclosure import pilot_disclosure
 from reports.selectors import dna_gap, dna_rates, monthly_gaps
 from reports.spc import XmrChart, xmr_chart
 

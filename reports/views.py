@@ -22,11 +22,11 @@ from audit.services import audit_record
 from config.disclosure import audience_of
 from pilots.models import Pilot
 from reports import tables
-from reports.disclosure import pilot_disclosure, report_disclosure
+from reports.disclosure import report_disclosure
 from reports.evaluation import arm_comparisons, evaluate_pilot
 from reports.exports import rows_to_csv
-from reports.findings import pilot_findings
 from reports.forms import DisparityTargetForm, ReportFilterForm
+from reports.pilot_disclosure import pilot_disclosure, pilot_findings_for
 from reports.rollup import latest_build
 from reports.selectors import current_target, dna_rates, gap_of_quintiles
 from reports.services import disparity_target_set
@@ -172,7 +172,7 @@ def pilot_evaluation(request: HttpRequest, pilot_id: int) -> HttpResponse:
         "evaluation": shown,
         "arms_chart": _arms_chart(shown),
         "suppressed_view": audience.suppressed,
-        "findings": cut.findings(pilot_findings(pilot).as_dict(suppress=audience.suppressed)),
+        "findings": pilot_findings_for(audience, pilot, cut),
     }
     return render(request, "reports/pilot_evaluation.html", context)
 

@@ -15,9 +15,10 @@ from django.urls import reverse
 from config.disclosure import AdditiveGroup, Audience, withheld_cells
 from pilots.models import Arm
 from reports import tables
-from reports.disclosure import EVERYTHING, pilot_disclosure, report_disclosure
+from reports.disclosure import EVERYTHING, report_disclosure
 from reports.evaluation import PilotEvaluation, arm_comparisons, evaluate_pilot
 from reports.exports import rows_to_csv
+from reports.pilot_disclosure import pilot_disclosure
 from reports.selectors import dna_gap, dna_rates
 from tests.reports.factories import AllocationFactory, PilotFactory
 from tests.support.factories import PatientFactory
@@ -247,3 +248,20 @@ def test_each_table_declares_exactly_the_columns_its_rows_have(three_quintiles, 
     table = tables.FILTERED_TABLES[name]
     (first, *_) = table.rows({}, EVERYTHING)
     assert tuple(first) == table.columns
+
+
+@pytest.mark.django_db
+def test_a_reach_row_withheld_takes_a_second_so_the_arms_reached_total_gives_neither_back(client_for, director):
+    from tests.reports.test_pilot_findings import allocate
+
+    pilot = PilotFactory()
+    # Reached: quintile 1, 3 of 20 (small); quintile 3, 8 of 20; quintile 5, 15 of 20. The evaluation
+    # shows how many the arm reached (26), so quintile 1 would be 26 - 8 - 15 with only it withheld.
+    for decile, reached in ((1, 3), (5, 8), (10, 15)):
+        allocate(pilot, arm=Arm.INTERVENTION, decile=decile, codes=[5] * 20, reached=reached, called=20)
+    body = client_for(director).get(reverse("api-pilot-reach", args=[pilot.pk]), {"by": "imd_quintile"}).json()
+    reached = {row["group"]: row["reached"] for row in body["rows"]}
+    assert reached == {"1": None, "3": None, "5": 15}
+    page = client_for(director).get(reverse("dashboard-pilot", args=[pilot.pk])).context["findings"]
+    by_quintile = next(reach for reach in page["reach"] if reach["by"] == "imd_quintile")
+    assert [row["reached"] for row in by_quintile["rows"]] == [None, None, 15]

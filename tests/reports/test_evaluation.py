@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from config.disclosure import Audience
 from pilots.models import Arm
-from reports.disclosure import pilot_disclosure
 from reports.evaluation import evaluate_pilot
+from reports.pilot_disclosure import pilot_disclosure
 from tests.reports.factories import (
     AllocationFactory,
     CallAttemptFactory,
