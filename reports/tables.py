@@ -9,11 +9,13 @@ as cut, so a withheld month is a gap in the chart and in no mean or limit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import io
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from config.disclosure import Audience
+from config.spreadsheets import safe_writer
 from pilots.models import Pilot
 from reports.disclosure import Disclosure
 from reports.evaluation import arm_comparisons, support_by_type
@@ -143,6 +145,25 @@ class Table:
 
     columns: tuple[str, ...]
     rows: Callable[..., Rows]
+
+
+def rows_to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
+    """Rows of plain values as CSV under a header row of `columns` (written even when there are no
+    rows, so an empty table still says what it would hold); None (a withheld or missing value) is blank."""
+    out = io.StringIO()
+    writer = safe_writer(out, lineterminator="\n")  # every cell through the one safe-cell rule
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(_csv_cell(row.get(key)) for key in columns)
+    return out.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return value
 
 
 # Tables a CSV download can name (pilot tables take the pilot from the URL).

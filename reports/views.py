@@ -24,7 +24,6 @@ from pilots.models import Pilot
 from reports import tables
 from reports.disclosure import report_disclosure
 from reports.evaluation import arm_comparisons, evaluate_pilot
-from reports.exports import rows_to_csv
 from reports.forms import DisparityTargetForm, ReportFilterForm
 from reports.pilot_disclosure import pilot_disclosure, pilot_findings_for
 from reports.rollup import latest_build
@@ -200,7 +199,7 @@ def pilot_table_csv(request: HttpRequest, pilot_id: int, name: str) -> HttpRespo
 def _csv_response(request: HttpRequest, name: str, rows: tables.Rows, columns: tuple[str, ...]) -> HttpResponse:
     audit_record(action=AuditAction.EXPORT, request=request, target_type="report", target_id=name,
                  summary=f"Downloaded the {name} table as CSV")  # fmt: skip
-    response = HttpResponse(rows_to_csv(rows, columns), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(tables.rows_to_csv(rows, columns), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="attend-{name}.csv"'
     return response
 

@@ -17,7 +17,6 @@ from pilots.models import Arm
 from reports import tables
 from reports.disclosure import EVERYTHING, report_disclosure
 from reports.evaluation import PilotEvaluation, arm_comparisons, evaluate_pilot
-from reports.exports import rows_to_csv
 from reports.pilot_disclosure import pilot_disclosure
 from reports.selectors import dna_gap, dna_rates
 from tests.reports.factories import AllocationFactory, PilotFactory
@@ -222,7 +221,7 @@ def test_a_figure_added_to_the_evaluation_is_withheld_from_directors_until_it_is
 
 
 def test_an_empty_table_downloads_with_its_header_row():
-    assert rows_to_csv([], ("imd_quintile", "appointments")) == "imd_quintile,appointments\n"
+    assert tables.rows_to_csv([], ("imd_quintile", "appointments")) == "imd_quintile,appointments\n"
 
 
 @pytest.mark.django_db

@@ -5,9 +5,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.disclosure import Audience
 from reports.disclosure import PublishedOnlyError, check_published, report_disclosure
-from reports.exports import rows_to_csv
 from reports.selectors import DIMENSIONS, UnknownDimension, dna_rates
-from reports.tables import RATE_COLUMNS
+from reports.tables import RATE_COLUMNS, rows_to_csv
 
 
 class Command(BaseCommand):
