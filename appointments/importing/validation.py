@@ -39,8 +39,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from appointments.importing.codes import ODS_SITE_FORMAT, is_ods_site_code, is_treatment_function
-from appointments.importing.columns import DEFAULT_MAX_LENGTH, IDENTIFIER_COLUMNS, MAX_LENGTH
+from appointments.importing.columns import (
+    DEFAULT_MAX_LENGTH,
+    IDENTIFIER_COLUMNS,
+    MAX_LENGTH,
+    ODS_SITE_FORMAT,
+    is_ods_site_code,
+    is_treatment_function,
+)
 from appointments.importing.mapping import AppliedRules, Mapping
 from appointments.models import AppointmentType, AttendanceCode, Medium
 from config.spreadsheets import formula_start

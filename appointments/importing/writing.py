@@ -25,8 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from appointments.changes import AppointmentChanges, announce_appointments_changed
-from appointments.importing.codes import specialty_name
-from appointments.importing.columns import PATIENT_FIELDS_FROM_COLUMN
+from appointments.importing.columns import PATIENT_FIELDS_FROM_COLUMN, specialty_name
 from appointments.importing.validation import AppointmentValues, PatientValues
 from appointments.models import CANCELLED_CODES, HAPPENED_CODES, Appointment, AttendanceCode, Clinic, Site, Specialty
 from patients.corrections.models import LocalCorrection
