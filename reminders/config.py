@@ -13,12 +13,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from appointments.working_days import TrustCalendar, calendar_around
+from config.localtime import local_zone
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -76,11 +76,6 @@ def parse_windows(default: str, overrides: str) -> tuple[Window | None, ...]:
 
 def reminder_rules() -> tuple[ReminderRule, ...]:
     return parse_rules(settings.ATTEND_SMS_REMINDER_RULES)
-
-
-def local_zone() -> ZoneInfo:
-    """Sending windows and reminder days are in the trust's local time, as appointments are."""
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 def window_on(day: date) -> Window | None:

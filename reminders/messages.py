@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 from appointments.models import Appointment
-from reminders.config import local_zone
+from config.localtime import local_zone
 from reminders.models import MessageTemplate
 
 PLACEHOLDERS = ("first_name", "date", "time", "clinic", "site", "reply_options")

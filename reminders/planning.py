@@ -18,9 +18,9 @@ from django.utils import timezone
 from appointments.changes import AppointmentChanges
 from appointments.models import ATTENDED_CODES, CANCELLED_CODES, HAPPENED_CODES, Appointment
 from appointments.working_days import TrustCalendar, trust_calendar
-from config.localtime import local_day_bounds
+from config.localtime import local_day_bounds, local_zone
 from patients.identifiers import parse_phone
-from reminders.config import ReminderRule, due_at_for, local_zone, reminder_rules
+from reminders.config import ReminderRule, due_at_for, reminder_rules
 from reminders.models import Reminder, ReminderStatus
 from reminders.transitions import reminder_transition, reminders_skip_planned
 from risk.models import RiskBand

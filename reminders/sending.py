@@ -32,6 +32,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from appointments.working_days import BankHolidaysUnavailable, trust_calendar
+from config.localtime import local_zone
 from reminders.backends import (
     DatabaseBackend,
     ErrorKind,
@@ -41,7 +42,7 @@ from reminders.backends import (
     SmsBackend,
     get_backend,
 )
-from reminders.config import in_sending_window, local_zone
+from reminders.config import in_sending_window
 from reminders.messages import active_templates, reminder_text
 from reminders.models import OutboxMessage, Reminder, ReminderStatus
 from reminders.optouts import patients_mark_number_unusable, patients_opt_out

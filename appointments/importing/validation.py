@@ -35,9 +35,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
-
-from django.conf import settings
 
 from appointments.importing.columns import (
     DEFAULT_MAX_LENGTH,
@@ -49,6 +46,7 @@ from appointments.importing.columns import (
 )
 from appointments.importing.mapping import AppliedRules, Mapping
 from appointments.models import AppointmentType, AttendanceCode, Medium
+from config.localtime import local_zone
 from config.spreadsheets import formula_start
 from patients.identifiers import normalise_nhs_number, normalise_postcode, parse_phone
 from patients.models import EthnicCategory, Sex
@@ -143,7 +141,7 @@ def _phone(raw: str) -> tuple[str, str | None]:
 class RowValidator:
     def __init__(self, mapping: Mapping) -> None:
         self.mapping = mapping
-        self.zone = ZoneInfo(settings.TIME_ZONE)
+        self.zone = local_zone()
         self._patients: dict[tuple[str, ...], tuple[PatientValues | None, list[Problem]]] = {}
         self._datetimes: dict[str, datetime | None] = {}
         self._first_lines: dict[str, int] = {}  # appointment_id → the line it was first given at
