@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from accounts.models import Team
 from accounts.selectors import team_of
 from calls.models import CallTask
 from patients.identifiers import normalise_nhs_number, parse_phone
@@ -64,9 +65,8 @@ def _condition(query: str) -> Q | None:
     )
 
 
-def patients_on_team_lists(user: Any) -> QuerySet[Patient]:
-    """The patients on the user's team's call lists, today or before."""
-    team = team_of(user)
+def patients_on_team_lists(team: Team | None) -> QuerySet[Patient]:
+    """The patients on the team's call lists, today or before."""
     if team is None:
         return Patient.objects.none()
     return Patient.objects.filter(pk__in=CallTask.objects.filter(team=team).values("patient_id"))
@@ -78,8 +78,8 @@ def patients_search(*, user: Any, query: str) -> list[PatientMatch]:
     condition = _condition(query)
     if condition is None:
         return []
-    found = list(patients_on_team_lists(user).filter(condition).order_by("family_name", "given_name")[:MAX_RESULTS])
     team = team_of(user)
+    found = list(patients_on_team_lists(team).filter(condition).order_by("family_name", "given_name")[:MAX_RESULTS])
     open_calls = {
         task.patient_id: task
         for task in CallTask.objects.open().filter(team=team, patient__in=found).select_related("claimed_by")
