@@ -37,9 +37,6 @@ class CallTaskQuerySet(models.QuerySet["CallTask"]):
         """Still to be made or being made: waiting, being called, or to be tried again."""
         return self.filter(status__in=OPEN_CALL_STATUSES)
 
-    def closed(self) -> CallTaskQuerySet:
-        return self.filter(status__in=CLOSED_STATUSES)
-
     def waiting(self) -> CallTaskQuerySet:
         """Open and not held by anyone (waiting, or to be tried again later)."""
         return self.filter(status__in=CLAIMABLE_STATUSES)

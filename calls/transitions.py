@@ -47,10 +47,6 @@ class IllegalCallTransition(ValueError):
     pass
 
 
-def can_move(source: str, target: str) -> bool:
-    return source in ALLOWED_FROM.get(target, frozenset())
-
-
 def _changes_for(to: str, now: datetime, claimed_by: Any, close_reason: str | None) -> dict[str, Any]:
     if to not in ALLOWED_FROM:
         raise IllegalCallTransition(f"no transition into {to!r}")
