@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Team
@@ -222,13 +223,19 @@ def _call_attempt_record(
     return attempt
 
 
+def calls_close_if_unneeded(calls: QuerySet[CallTask], *, now: datetime | None = None) -> int:
+    """Take off the list those of `calls` none of whose appointments is upcoming any more
+    (cancelled, moved away or happened); returns how many were closed."""
+    now = now or timezone.now()
+    unneeded = CallTask.objects.filter(pk__in=calls.no_longer_needed(now).values("pk"))
+    return calls_transition(unneeded, to=CallTaskStatus.CANCELLED, now=now, close_reason=APPOINTMENT_GONE)
+
+
 @transaction.atomic
 def call_close_if_unneeded(*, task_id: int, now: datetime | None = None) -> bool:
     """Take a call off the list when none of its appointments is upcoming any more
     (cancelled or moved since the list was built). Returns whether it was closed."""
-    now = now or timezone.now()
-    unneeded = CallTask.objects.filter(pk=task_id).no_longer_needed(now)
-    return calls_transition(unneeded, to=CallTaskStatus.CANCELLED, now=now, close_reason=APPOINTMENT_GONE) == 1
+    return calls_close_if_unneeded(CallTask.objects.filter(pk=task_id), now=now) == 1
 
 
 def _correct_contact(patient: Patient, contact: dict[str, Any], actor: Any, request: Any) -> None:
