@@ -167,11 +167,11 @@ def sql_write_floor(path: Path) -> float:
         cursor.execute(
             """
             INSERT INTO appointments_appointment (
-                pas_id, patient_id, site_id, specialty_id, clinic_id, starts_at, booked_at, appointment_type,
-                medium, attendance_code, created_at, updated_at
+                pas_id, patient_id, site_id, specialty_id, clinic_id, starts_at, start_time_known, booked_at,
+                appointment_type, medium, attendance_code, created_at, updated_at
             )
             SELECT t.appointment_id, p.id, s.id, sp.id, c.id, t.appointment_start::timestamp AT TIME ZONE %(zone)s,
-                   t.booked_at::timestamp AT TIME ZONE %(zone)s,
+                   true, t.booked_at::timestamp AT TIME ZONE %(zone)s,
                    t.appointment_type, t.medium, coalesce(nullif(t.attendance_code, ''), '0')::smallint, now(), now()
             FROM bench_floor_stage t
             JOIN patients_patient p ON p.hospital_number = t.patient_id
