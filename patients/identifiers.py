@@ -84,14 +84,35 @@ def synthetic_nhs_number(seed_number: int) -> str:
 OFCOM_DRAMA_MOBILES = re.compile(r"^\+447700900\d{3}$")
 
 
+class PhoneKind:
+    """What a number is, as the patient's record and the call card say it."""
+
+    MOBILE = "mobile"  # can be texted and called
+    LANDLINE = "landline"  # a fixed line: called, never texted
+    OTHER = "other"  # VoIP, personal (070), 03/08 numbers and the like: called, never texted
+
+    LABELS = {MOBILE: "Mobile", LANDLINE: "Landline", OTHER: "Other number"}
+
+
 class PhoneNumber:
-    """A parsed phone number in E.164, and whether SMS can reach it."""
+    """A parsed phone number in E.164, and its kind (only a mobile can receive SMS)."""
 
-    __slots__ = ("e164", "is_mobile")
+    __slots__ = ("e164", "kind")
 
-    def __init__(self, e164: str, is_mobile: bool) -> None:
+    def __init__(self, e164: str, kind: str) -> None:
         self.e164 = e164
-        self.is_mobile = is_mobile
+        self.kind = kind
+
+    @property
+    def is_mobile(self) -> bool:
+        return self.kind == PhoneKind.MOBILE
+
+
+_KINDS = {
+    PhoneNumberType.MOBILE: PhoneKind.MOBILE,
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: PhoneKind.MOBILE,
+    PhoneNumberType.FIXED_LINE: PhoneKind.LANDLINE,
+}
 
 
 def parse_phone(raw: str, region: str = DEFAULT_PHONE_REGION) -> PhoneNumber:
@@ -107,12 +128,18 @@ def parse_phone(raw: str, region: str = DEFAULT_PHONE_REGION) -> PhoneNumber:
         raise ValueError(f"not a phone number ({exc})") from None
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if OFCOM_DRAMA_MOBILES.match(e164):
-        return PhoneNumber(e164, is_mobile=True)
+        return PhoneNumber(e164, PhoneKind.MOBILE)
     if not phonenumbers.is_valid_number(parsed):
         raise ValueError("not a valid phone number")
-    number_type = phonenumbers.number_type(parsed)
-    is_mobile = number_type in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
-    return PhoneNumber(e164, is_mobile)
+    return PhoneNumber(e164, _KINDS.get(phonenumbers.number_type(parsed), PhoneKind.OTHER))
+
+
+def phone_kind(e164: str) -> str:
+    """The kind of a number Attend stored (E.164); "other" if it no longer parses."""
+    try:
+        return parse_phone(e164).kind
+    except ValueError:
+        return PhoneKind.OTHER
 
 
 def national_format(number: str) -> str:

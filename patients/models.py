@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from patients.deprivation.quintiles import deciles_in_quintile, imd_quintile
-from patients.identifiers import format_nhs_number, normalise_nhs_number
+from patients.identifiers import PhoneKind, format_nhs_number, normalise_nhs_number, phone_kind
 
 
 def validate_nhs_number(value: str) -> None:
@@ -73,6 +73,13 @@ class PatientQuerySet(models.QuerySet["Patient"]):
     def reachable_by_sms(self) -> PatientQuerySet:
         return self.exclude(mobile="").filter(sms_opt_out=False, mobile_unusable=False)
 
+    def with_number_to_call(self) -> PatientQuerySet:
+        """Patients a call handler can phone: a mobile or another number (calls go to any kind)."""
+        return self.exclude(mobile="", other_phone="")
+
+    def without_number_to_call(self) -> PatientQuerySet:
+        return self.filter(mobile="", other_phone="")
+
     def in_imd_quintile(self, quintile: int) -> PatientQuerySet:
         return self.filter(imd_decile__in=deciles_in_quintile(quintile))
 
@@ -106,6 +113,12 @@ class Patient(models.Model):
     mobile_unusable = models.BooleanField(
         default=False, help_text="The SMS provider reported this number cannot receive messages."
     )
+    other_phone = models.CharField(
+        "other number",
+        max_length=16,
+        blank=True,
+        help_text="A number to call that is not for SMS (a landline, or a second mobile), in E.164.",
+    )
     preferred_language = models.CharField(max_length=8, default="en", help_text="ISO 639-1 code.")
     interpreter_required = models.BooleanField(default=False)
     sms_opt_out = models.BooleanField("opted out of SMS", default=False)
@@ -117,7 +130,11 @@ class Patient(models.Model):
     objects = PatientQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["imd_decile"]), models.Index(fields=["mobile"])]
+        indexes = [
+            models.Index(fields=["imd_decile"]),
+            models.Index(fields=["mobile"]),
+            models.Index(fields=["other_phone"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(imd_decile__isnull=True) | models.Q(imd_decile__gte=1, imd_decile__lte=10),
@@ -135,6 +152,14 @@ class Patient(models.Model):
     @property
     def nhs_number_display(self) -> str:
         return format_nhs_number(self.nhs_number)
+
+    @property
+    def numbers_to_call(self) -> list[tuple[str, str]]:
+        """(E.164 number, kind) for every number a handler may phone, the SMS mobile first."""
+        numbers = [(self.mobile, PhoneKind.MOBILE)] if self.mobile else []
+        if self.other_phone and self.other_phone != self.mobile:
+            numbers.append((self.other_phone, phone_kind(self.other_phone)))
+        return numbers
 
     @property
     def imd_quintile(self) -> int | None:

@@ -41,6 +41,7 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "ethnicity",
     "postcode",
     "phone",
+    "other_phone",
     "language",
     "interpreter_required",
     "medium",
@@ -81,7 +82,9 @@ PATIENT_FIELDS_FROM_COLUMN: dict[str, tuple[str, ...]] = {
     "ethnicity": ("ethnic_category",),
     "postcode": ("postcode", "lsoa_code", "imd_decile", "imd_vintage"),
     "lsoa": ("lsoa_code", "imd_decile", "imd_vintage"),
-    "phone": ("mobile", "mobile_unusable"),
+    # Either phone column may hold the mobile (texts go only to a mobile) or the other number.
+    "phone": ("mobile", "mobile_unusable", "other_phone"),
+    "other_phone": ("mobile", "mobile_unusable", "other_phone"),
     "language": ("preferred_language",),
     "interpreter_required": ("interpreter_required",),
     "given_name": ("given_name",),

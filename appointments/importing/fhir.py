@@ -27,8 +27,9 @@ exactly as a CSV row is. What is read from where (the code tables are in `fhir_m
 |  | when that is over 32 characters (stable across Bundles; never equal to a CSV hospital number) |
 | nhs_number | the Patient's `https://fhir.nhs.uk/Id/nhs-number` identifier |
 | date_of_birth, sex | Patient.birthDate; gender female/male/other/unknown → F/M/X/U |
-| postcode, phone | the home (else first) address's postalCode; a telecom phone with use `mobile`, else the |
-|  | first phone |
+| postcode | the home (else first) address's postalCode |
+| phone, other_phone | Patient.telecom phones (system phone or sms) in rank order, leaving out use `old`: phone |
+|  | is the one with use `mobile`, else the first; other_phone the next (texts go only to a mobile) |
 | language, interpreter_required | the preferred communication language (`fhir_maps.attend_language`: a |
 |  | sign language means an interpreter is needed); else the `patient-interpreterRequired` extension |
 | ethnicity | the UK Core EthnicCategory extension |

@@ -53,6 +53,7 @@ PATIENT_PATHS = {
     "sex": "Patient.gender",
     "postcode": "Patient.address.postalCode",
     "phone": "Patient.telecom",
+    "other_phone": "Patient.telecom",
     "language": "Patient.communication.language",
     "interpreter_required": "Patient.extension:interpreterRequired",
     "ethnicity": "Patient.extension:EthnicCategory",
@@ -215,8 +216,7 @@ class PatientRow:
 
     def values(self) -> dict[str, str]:
         patient = self.patient
-        phones = [t for t in patient.get("telecom", []) or [] if t.get("system") in ("phone", "sms")]
-        mobile = next((t for t in phones if t.get("use") == "mobile"), phones[0] if phones else {})
+        mobile, other = _phones(patient)
         addresses = patient.get("address") or [{}]
         address = next((a for a in addresses if a.get("use") == "home"), addresses[0])
         language, sign_language = _language(patient)
@@ -230,7 +230,8 @@ class PatientRow:
             "date_of_birth": str(patient.get("birthDate", "")),
             "sex": GENDERS.get(patient.get("gender", ""), "U"),
             "postcode": str(address.get("postalCode", "")),
-            "phone": str(mobile.get("value", "")),
+            "phone": mobile,
+            "other_phone": other,
             "language": language,
             "interpreter_required": "" if interpreter is None else ("Y" if interpreter else "N"),
             "ethnicity": first_code(extension(patient, ETHNICITY_EXTENSION).get("valueCodeableConcept")),
@@ -242,6 +243,20 @@ class PatientRow:
         if "not in the Bundle" in self.name:
             self.where.reasons["date_of_birth"] = ("", "missing: the Patient is not in the Bundle; include it")
         return values
+
+
+def _phones(patient: dict) -> tuple[str, str]:
+    """(the telecom phone with use `mobile`, else the first; the first other phone), in rank order,
+    leaving out numbers whose use is `old` (no longer in use)."""
+    phones = [
+        telecom
+        for telecom in patient.get("telecom", []) or []
+        if telecom.get("system") in ("phone", "sms") and telecom.get("use") != "old" and telecom.get("value")
+    ]
+    phones.sort(key=lambda telecom: telecom.get("rank") or 2**31)
+    first = next((t for t in phones if t.get("use") == "mobile"), phones[0] if phones else None)
+    other = next((t for t in phones if t is not first), None)
+    return (str(first["value"]) if first else ""), (str(other["value"]) if other else "")
 
 
 def _patient_key(patient: dict) -> str:

@@ -31,6 +31,7 @@ row is all it takes to import it. Remembering costs about 120 MB per million row
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -48,7 +49,7 @@ from appointments.importing.mapping import AppliedRules, Mapping
 from appointments.models import AppointmentType, AttendanceCode, Medium
 from config.localtime import local_zone
 from config.spreadsheets import formula_start
-from patients.identifiers import normalise_nhs_number, normalise_postcode, parse_phone
+from patients.identifiers import PhoneKind, normalise_nhs_number, normalise_postcode, parse_phone
 from patients.models import EthnicCategory, Sex
 
 
@@ -69,7 +70,8 @@ class PatientValues:
     ethnic_category: str
     postcode: str
     lsoa: str  # the extract's LSOA, used for the decile when there is no postcode
-    mobile: str
+    mobile: str  # the number texts go to: a mobile, or ""
+    other_phone: str  # a number to call that is not for texts (a landline, a second mobile), or ""
     preferred_language: str
     interpreter_required: bool
     given_name: str
@@ -120,6 +122,25 @@ SHORTEST_LIMIT = min(limit for column, limit in MAX_LENGTH.items() if column not
 Problem = tuple[str, str, str, str]  # column, value, reason, severity
 
 
+def _numbers(given: Iterable[tuple[str, str]], warning: Callable[[str, str, str], None]) -> tuple[str, str]:
+    """(mobile, other number) from the row's phone columns, in any order: texts go to the first
+    mobile, calls to either. A number that does not parse, or a third, is a warning and not kept."""
+    mobile = other = ""
+    for column, raw in given:
+        e164, kind, reason = _phone(raw)
+        if reason:
+            warning(column, raw, f"{reason}; number not kept")
+        elif e164 in (mobile, other):
+            continue
+        elif kind == PhoneKind.MOBILE and not mobile:
+            mobile = e164
+        elif not other:
+            other = e164
+        else:
+            warning(column, raw, "a second number that is not for texts: Attend keeps one, the first given")
+    return mobile, other
+
+
 def formula_reason(text: str) -> str | None:
     """Why an id cannot be taken as it is, if a spreadsheet would run it as a formula."""
     what = formula_start(text)
@@ -129,13 +150,13 @@ def formula_reason(text: str) -> str | None:
 
 
 @lru_cache(maxsize=_CACHE_LIMIT)
-def _phone(raw: str) -> tuple[str, str | None]:
-    """(E.164 mobile or "", the reason it was not usable or None). Landlines are not an error: just not for SMS."""
+def _phone(raw: str) -> tuple[str, str, str | None]:
+    """(E.164, kind, None) for a number, or ("", "", the reason it cannot be used)."""
     try:
         phone = parse_phone(raw)
     except ValueError as exc:
-        return "", str(exc)
-    return (phone.e164 if phone.is_mobile else ""), None
+        return "", "", str(exc)
+    return phone.e164, phone.kind, None
 
 
 class RowValidator:
@@ -194,7 +215,8 @@ class RowValidator:
 
     # --- patients ----------------------------------------------------------------------
     def _patient(self, key: tuple[str, ...]) -> tuple[PatientValues | None, list[Problem]]:
-        hospital_number, nhs, born, sex, ethnicity, postcode, lsoa, phone, language, interpreter, given, family = key
+        (hospital_number, nhs, born, sex, ethnicity, postcode, lsoa, phone, other_phone, language, interpreter, given,
+         family) = key  # fmt: skip
         problems: list[Problem] = []
 
         def error(column: str, value: str, reason: str) -> None:
@@ -239,11 +261,8 @@ class RowValidator:
         if lsoa_code and not _LSOA.match(lsoa_code):
             warning("lsoa", lsoa, "not an LSOA code (E01 or W01 and six digits); left blank, so no IMD decile")
             lsoa_code = ""
-        mobile = ""
-        if phone:
-            mobile, reason = _phone(phone)
-            if reason:
-                warning("phone", phone, f"{reason}; not used for SMS")
+        mobile, other = _numbers(((column, raw) for column, raw in (("phone", phone), ("other_phone", other_phone))
+                                  if raw), warning)  # fmt: skip
         lang = language.lower() or "en"
         if not _LANGUAGE.match(lang):
             warning("language", language, "not a language code (ISO 639-1 such as en, pl, ur, or ISO 639-3 "
@@ -261,6 +280,7 @@ class RowValidator:
                 postcode=normalised_postcode,
                 lsoa=lsoa_code,
                 mobile=mobile,
+                other_phone=other,
                 preferred_language=lang,
                 interpreter_required=wants_interpreter,
                 given_name=given,
@@ -273,7 +293,8 @@ class RowValidator:
         get = values.get
         key = (
             get("patient_id", ""), get("nhs_number", ""), get("date_of_birth", ""), get("sex", ""),
-            get("ethnicity", ""), get("postcode", ""), get("lsoa", ""), get("phone", ""), get("language", ""),
+            get("ethnicity", ""), get("postcode", ""), get("lsoa", ""), get("phone", ""), get("other_phone", ""),
+            get("language", ""),
             get("interpreter_required", ""), get("given_name", ""), get("family_name", ""),
         )  # fmt: skip
         found = self._patients.get(key)

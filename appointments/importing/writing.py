@@ -155,6 +155,7 @@ class BatchWriter:
             imd_decile=imd_decile,
             imd_vintage=imd_vintage,
             mobile=values.mobile,
+            other_phone=values.other_phone,
             preferred_language=values.preferred_language,
             interpreter_required=values.interpreter_required,
             given_name=values.given_name,

@@ -26,8 +26,8 @@ APPOINTMENT_STAGE = "attend_import_appointment"
 STAGE_TABLES = f"""
 CREATE TEMPORARY TABLE IF NOT EXISTS {PATIENT_STAGE} (
     hospital_number text PRIMARY KEY, nhs_number text, date_of_birth date, sex text, ethnic_category text,
-    postcode text, postcode_key text, lsoa text, mobile text, preferred_language text, interpreter_required boolean,
-    given_name text, family_name text
+    postcode text, postcode_key text, lsoa text, mobile text, other_phone text, preferred_language text,
+    interpreter_required boolean, given_name text, family_name text
 );
 CREATE TEMPORARY TABLE IF NOT EXISTS {APPOINTMENT_STAGE} (
     pas_id text PRIMARY KEY, hospital_number text, site_id bigint, specialty_id bigint, clinic_id bigint,
@@ -37,12 +37,12 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {APPOINTMENT_STAGE} (
 """
 PATIENT_STAGE_COLUMNS = (
     "hospital_number", "nhs_number", "date_of_birth", "sex", "ethnic_category", "postcode", "postcode_key",
-    "lsoa", "mobile", "preferred_language", "interpreter_required", "given_name", "family_name",
+    "lsoa", "mobile", "other_phone", "preferred_language", "interpreter_required", "given_name", "family_name",
 )  # fmt: skip
 # Patient fields the INSERT fills straight from the stage (the rest are derived or defaults).
 PLAIN_PATIENT_FIELDS = (
-    "nhs_number", "date_of_birth", "sex", "ethnic_category", "postcode", "mobile", "preferred_language",
-    "interpreter_required", "given_name", "family_name",
+    "nhs_number", "date_of_birth", "sex", "ethnic_category", "postcode", "mobile", "other_phone",
+    "preferred_language", "interpreter_required", "given_name", "family_name",
 )  # fmt: skip
 APPOINTMENT_STAGE_COLUMNS = (
     "pas_id", "hospital_number", "site_id", "specialty_id", "clinic_id", "starts_at", "booked_at",
@@ -169,8 +169,8 @@ class PostgresBatchWriter(BatchWriter):
                 for p in patients.values():
                     copy.write_row((
                         p.hospital_number, p.nhs_number, p.date_of_birth, p.sex, p.ethnic_category, p.postcode,
-                        postcode_key(p.postcode), p.lsoa, p.mobile, p.preferred_language, p.interpreter_required,
-                        p.given_name, p.family_name,
+                        postcode_key(p.postcode), p.lsoa, p.mobile, p.other_phone, p.preferred_language,
+                        p.interpreter_required, p.given_name, p.family_name,
                     ))  # fmt: skip
             cursor.execute(self._patient_sql, params)
             created, updated = cursor.fetchone()

@@ -17,6 +17,7 @@ from patients.models import Patient
 
 class CorrectableField(models.TextChoices):
     MOBILE = "mobile", "Mobile"
+    OTHER_PHONE = "other_phone", "Other number"
     ETHNIC_CATEGORY = "ethnic_category", "Ethnic category"
     PREFERRED_LANGUAGE = "preferred_language", "Preferred language"
     INTERPRETER_REQUIRED = "interpreter_required", "Interpreter required"

@@ -34,9 +34,11 @@ def test_patient_details_are_normalised(tmp_path):
     assert (patient.preferred_language, patient.interpreter_required, patient.ethnic_category) == ("pl", True, "A")
 
 
-def test_a_landline_is_kept_out_of_the_mobile_field(tmp_path):
+def test_a_landline_is_kept_as_the_number_to_call_and_out_of_the_mobile_field(tmp_path):
     _import(tmp_path, [row(phone="0113 243 2799")])
-    assert Patient.objects.get().mobile == ""
+    patient = Patient.objects.get()
+    assert (patient.mobile, patient.other_phone) == ("", "+441132432799")
+    assert patient.numbers_to_call == [("+441132432799", "landline")]
 
 
 def test_the_imd_decile_is_derived_from_the_postcode_with_its_vintage(tmp_path, deprivation_tables, settings):

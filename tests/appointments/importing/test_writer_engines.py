@@ -22,7 +22,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 PATIENT_FIELDS = (
     "hospital_number", "nhs_number", "date_of_birth", "sex", "ethnic_category", "postcode", "lsoa_code",
-    "imd_decile", "imd_vintage", "mobile", "mobile_unusable", "preferred_language", "interpreter_required",
+    "imd_decile", "imd_vintage", "mobile", "mobile_unusable", "other_phone", "preferred_language",
+    "interpreter_required",
 )  # fmt: skip
 APPOINTMENT_FIELDS = (
     "pas_id", "patient__hospital_number", "site__ods_code", "specialty__treatment_function_code", "clinic__code",
@@ -39,7 +40,7 @@ def _first_extract() -> list[dict]:
         row(appointment_id="A1", patient_id="H1", postcode="AT1 2BD"),  # decile 2 in IMD 2019, 9 in IMD 2025
         row(appointment_id="A2", patient_id="H1", postcode="AT1 2BD", appointment_start="2030-12-09T11:00"),
         row(appointment_id="A3", patient_id="H2", postcode="ZZ9 9ZZ", phone="07700 900456"),  # not found
-        row(appointment_id="A4", patient_id="H3", postcode="", nhs_number="", phone=""),
+        row(appointment_id="A4", patient_id="H3", postcode="", nhs_number="", phone="020 7946 0123"),  # landline
         row(appointment_id="A5", patient_id="H4", postcode="at1 1aa", appointment_start="2030-12-03T23:30"),
         row(appointment_id="A6", patient_id="H4", postcode="at1 1aa", appointment_start="2030-12-04T08:00"),
     ]
@@ -50,6 +51,7 @@ def _later_extract() -> list[dict]:
     rows[0]["attendance_code"] = "2"  # cancelled by the patient
     rows[1]["appointment_start"] = "2030-12-10T14:00"  # moved
     rows[2]["phone"] = "07700 900789"  # a new number: the "cannot receive SMS" verdict lapses
+    rows[3]["phone"] = ""  # the landline gone from the PAS
     rows[4]["attendance_code"] = "3"  # did not attend
     rows[5]["postcode"] = "AT1 2BE"  # moved house
     return [*rows, row(appointment_id="A7", patient_id="H5", postcode="AT1 2BD")]
@@ -94,6 +96,7 @@ def test_both_import_writers_leave_the_same_rows_and_counts_and_announce_the_sam
     deciles = {p["hospital_number"]: p["imd_decile"] for p in portable["patients"]}
     assert deciles["H1"] == {"IMD2019": 2, "IMD2025": 9}[vintage] and deciles["H2"] is None
     assert portable["announced"] == [{"cancelled": ["A1"], "moved": ["A2"], "happened": ["A5"]}]
+    assert [p["other_phone"] for p in portable["patients"] if p["hospital_number"] == "H3"] == [""]
     assert [p["mobile_unusable"] for p in portable["patients"] if p["hospital_number"] in ("H2", "H4")] == [
         False,
         True,
