@@ -22,6 +22,9 @@ The rules, in order:
    added to that call.
 5. One call per patient covers all their upcoming appointments; calls are ranked by
    the patient's highest risk and fill teams up to handlers on shift × calls each.
+6. A patient with no number to call (no mobile and no other number) is given no slot: they
+   are counted (`no_number_to_call`) and listed once for the booking team, who ask for a
+   number at the next contact or write (a BookingRequest of kind `contact`).
 """
 
 from __future__ import annotations
@@ -41,8 +44,9 @@ from accounts.selectors import call_handlers_in
 from appointments.models import Appointment
 from appointments.working_days import trust_calendar
 from calls.call_days import list_window, not_a_call_day
-from calls.models import CallTask, CallTaskStatus, TeamCapacity
+from calls.models import BookingRequest, BookingRequestKind, CallTask, CallTaskStatus, TeamCapacity
 from calls.transitions import calls_transition
+from patients.models import Patient
 from pilots.allocation import allocate
 from pilots.models import Arm, Eligibility, Pilot
 from pilots.selectors import bands_at_or_above, in_scope, pilots_running
@@ -200,8 +204,15 @@ def build_worklists(*, day: date | None = None, now: datetime | None = None) -> 
         key=lambda row: (-row[0], min(a.starts_at for a in row[2]), row[1]),
     )
     upcoming = _all_upcoming(list(by_patient), now)
+    no_number = set(
+        Patient.objects.without_number_to_call().filter(pk__in=[row[1] for row in ranked]).values_list("pk", flat=True)
+    )
     new_calls: list[tuple[CallTask, list[Appointment]]] = []
+    to_write_to: list[tuple[int, Appointment]] = []
     for priority, patient_id, appts in ranked:
+        if patient_id in no_number:
+            to_write_to.append((patient_id, min(appts, key=lambda a: (a.starts_at, a.pk))))
+            continue
         team = next((t for t in teams if room[t.pk] > 0), None)
         if team is None:
             summary["over_capacity"] += 1
@@ -218,7 +229,25 @@ def build_worklists(*, day: date | None = None, now: datetime | None = None) -> 
     CallTask.objects.bulk_create([task for task, _ in new_calls])
     _link((task.pk, a.pk) for task, covering in new_calls for a in covering)
     summary["calls_created"] = len(new_calls)
+    summary["no_number_to_call"] = len(to_write_to)
+    summary["listed_for_booking_team"] = _list_for_booking_team(to_write_to)
     return dict(summary)
+
+
+def _list_for_booking_team(patients: list[tuple[int, Appointment]]) -> int:
+    """One open "no number to call" request per patient (a later build does not repeat it)."""
+    listed = set(
+        BookingRequest.objects.filter(
+            kind=BookingRequestKind.CONTACT, handled_at__isnull=True, patient_id__in=[p for p, _ in patients]
+        ).values_list("patient_id", flat=True)
+    )
+    new = [
+        BookingRequest(patient_id=patient_id, appointment=appointment, kind=BookingRequestKind.CONTACT, source="list")
+        for patient_id, appointment in patients
+        if patient_id not in listed
+    ]
+    BookingRequest.objects.bulk_create(new)
+    return len(new)
 
 
 def _all_upcoming(patient_ids: list[int], now: datetime) -> dict[int, list[Appointment]]:

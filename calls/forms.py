@@ -29,7 +29,8 @@ class AttemptForm(forms.Form):
     notes = forms.CharField(
         label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=NOTES_MAX_LENGTH
     )
-    mobile = forms.CharField(label="Mobile number", max_length=20, required=False)
+    mobile = forms.CharField(label="Mobile number (for texts)", max_length=20, required=False)
+    other_phone = forms.CharField(label="Other number", max_length=20, required=False)
     preferred_language = forms.CharField(label="Preferred language (code, e.g. en, pl, ur)", max_length=8)
     interpreter_required = forms.ChoiceField(label="Interpreter needed", choices=YES_NO, widget=forms.RadioSelect)
     ethnic_category = forms.ChoiceField(
@@ -39,6 +40,7 @@ class AttemptForm(forms.Form):
     def __init__(self, *args, patient: Patient, **kwargs) -> None:
         initial = {
             "mobile": national_format(patient.mobile) if patient.mobile else "",
+            "other_phone": national_format(patient.other_phone) if patient.other_phone else "",
             "preferred_language": patient.preferred_language,
             "interpreter_required": "yes" if patient.interpreter_required else "no",
             "ethnic_category": patient.ethnic_category,
@@ -71,6 +73,7 @@ class AttemptForm(forms.Form):
         ]
         contact = {
             "mobile": data["mobile"],
+            "other_phone": data["other_phone"],
             "preferred_language": data["preferred_language"],
             "interpreter_required": data["interpreter_required"] == "yes",
             "ethnic_category": data["ethnic_category"],

@@ -209,6 +209,9 @@ class SupportOffer(models.Model):
 class BookingRequestKind(models.TextChoices):
     REBOOK = "rebook", "Rebook"
     CANCEL = "cancel", "Cancel"
+    # The call list would have called them, but the PAS holds no number to call: ask for one at
+    # the next contact, or write (the patient is not given a call-list slot).
+    CONTACT = "contact", "No number to call: get a number or write"
 
 
 class BookingRequest(models.Model):
@@ -218,8 +221,10 @@ class BookingRequest(models.Model):
     appointment = models.ForeignKey(
         Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="booking_requests"
     )
-    kind = models.CharField(max_length=6, choices=BookingRequestKind.choices)
-    source = models.CharField(max_length=10, choices=[("call", "Phone call"), ("sms", "SMS reply")])
+    kind = models.CharField(max_length=7, choices=BookingRequestKind.choices)
+    source = models.CharField(
+        max_length=10, choices=[("call", "Phone call"), ("sms", "SMS reply"), ("list", "Call list")]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     handled_at = models.DateTimeField(null=True, blank=True)
     handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)

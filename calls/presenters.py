@@ -12,7 +12,9 @@ from appointments.models import Appointment, Medium
 from calls import selectors
 from calls.models import CallTask
 from calls.selectors import ListCounts
-from patients.identifiers import national_format
+from patients.corrections.models import CorrectableField, LocalCorrection
+from patients.identifiers import PhoneKind, national_format
+from patients.models import Patient
 
 LANGUAGES = {
     "en": "English",
@@ -87,6 +89,44 @@ class AppointmentPresenter:
         return self.appointment.get_medium_display()
 
 
+@dataclass
+class PhonePresenter:
+    number: str  # as people read it aloud (07700 900123), not E.164
+    kind: str  # "Mobile (texts and calls)", "Landline (calls only)", …
+    source: str  # "from the trust's extract", "recorded in Attend on 3 November 2026"
+
+
+KIND_ON_THE_CARD = {
+    PhoneKind.MOBILE: "Mobile (texts and calls)",
+    PhoneKind.LANDLINE: "Landline (calls only)",
+    PhoneKind.OTHER: "Other number (calls only)",
+}
+
+
+def phones_of(patient: Patient) -> list[PhonePresenter]:
+    """A patient's numbers as the card and the search list show them."""
+    numbers = patient.numbers_to_call
+    if not numbers:
+        return []
+    corrected = {
+        correction.field: correction
+        for correction in LocalCorrection.objects.filter(patient=patient).order_by("corrected_at", "id")
+    }  # the latest correction of each field wins
+    shown = []
+    for number, kind in numbers:
+        field = CorrectableField.MOBILE if number == patient.mobile else CorrectableField.OTHER_PHONE
+        correction = corrected.get(field)
+        if correction is not None and correction.value == number:
+            source = f"recorded in Attend on {date_format(timezone.localtime(correction.corrected_at), 'j F Y')}"
+        else:
+            source = "from the trust's extract"
+        shown.append(PhonePresenter(national_format(number), KIND_ON_THE_CARD[kind], source))
+    if patient.mobile and (patient.sms_opt_out or patient.mobile_unusable):
+        shown[0].kind = "Mobile (calls only: " + ("opted out of texts)" if patient.sms_opt_out else
+                                                   "cannot receive texts)")  # fmt: skip
+    return shown
+
+
 class PatientCardPresenter:
     """The patient card: who to call, about what, why they are on the list, and what came before."""
 
@@ -103,9 +143,9 @@ class PatientCardPresenter:
         return self.patient.nhs_number_display or "Not known"
 
     @property
-    def phone(self) -> str:
-        """The number as people read it aloud (07700 900123), not E.164."""
-        return national_format(self.patient.mobile) if self.patient.mobile else "No number recorded"
+    def phones(self) -> list[PhonePresenter]:
+        """Every number to call, the SMS mobile first, each with its kind and where it came from."""
+        return phones_of(self.patient)
 
     @property
     def language(self) -> str:

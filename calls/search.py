@@ -49,9 +49,10 @@ def _condition(query: str) -> Q | None:
         with contextlib.suppress(ValueError):
             condition |= Q(nhs_number=normalise_nhs_number(digits))
         with contextlib.suppress(ValueError):
-            condition |= Q(mobile=parse_phone(query).e164)
+            e164 = parse_phone(query).e164
+            condition |= Q(mobile=e164) | Q(other_phone=e164)
         if 4 <= len(digits) <= 9:
-            condition |= Q(mobile__endswith=digits)
+            condition |= Q(mobile__endswith=digits) | Q(other_phone__endswith=digits)
         return condition
     words = query.split()
     condition = Q(hospital_number__iexact=query)

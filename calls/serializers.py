@@ -23,7 +23,8 @@ class PatientOut(serializers.Serializer):
     name = serializers.CharField(source="display_name")
     nhs_number = serializers.CharField()
     hospital_number = serializers.CharField()
-    mobile = serializers.CharField()
+    mobile = serializers.CharField(help_text="The number texts go to (E.164), or blank.")
+    other_phone = serializers.CharField(help_text="A number to call that is not for texts (E.164), or blank.")
     preferred_language = serializers.CharField()
     interpreter_required = serializers.BooleanField()
 
@@ -109,7 +110,8 @@ class SupportIn(serializers.Serializer):
 
 
 class ContactIn(serializers.Serializer):
-    mobile = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    mobile = serializers.CharField(max_length=20, required=False, allow_blank=True, help_text="Must be a mobile.")
+    other_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     preferred_language = serializers.CharField(max_length=8, required=False)
     interpreter_required = serializers.BooleanField(required=False)
     ethnic_category = serializers.ChoiceField(

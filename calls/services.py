@@ -38,13 +38,13 @@ from calls.models import (
 from calls.requests import booking_request_create
 from calls.transitions import call_transition, calls_transition, claim_next
 from patients.corrections.services import local_corrections_record
-from patients.identifiers import parse_phone
+from patients.identifiers import PhoneKind, parse_phone
 from patients.models import EthnicCategory, Patient
 
 # Why a call closes when its appointments go (the import, the night's build, an attempt).
 APPOINTMENT_GONE = "appointment cancelled or happened"
 NOT_ANSWERED = (CallResult.NO_ANSWER, CallResult.VOICEMAIL)
-CONTACT_FIELDS = ("mobile", "preferred_language", "interpreter_required", "ethnic_category")
+CONTACT_FIELDS = ("mobile", "other_phone", "preferred_language", "interpreter_required", "ethnic_category")
 
 
 class WorklistError(Exception):
@@ -133,18 +133,30 @@ def _check_attempt(data: AttemptInput) -> None:
             raise InvalidAttempt("Describe the other support offered.")
 
 
+def _clean_number(name: str, value: str | None) -> str:
+    """A number given on the card in E.164; the mobile field takes only a mobile (texts go to it)."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        phone = parse_phone(value)
+    except ValueError as exc:
+        raise InvalidAttempt(f"The phone number {value} is not valid: {exc}.") from None
+    if name == "mobile" and not phone.is_mobile:
+        raise InvalidAttempt(
+            f"{value} is a {PhoneKind.LABELS[phone.kind].lower()}, which cannot receive texts: "
+            "enter it as the other number."
+        )
+    return phone.e164
+
+
 def _clean_contact(patient: Patient, contact: dict[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for name, value in contact.items():
         if name not in CONTACT_FIELDS or value is None:
             continue
-        if name == "mobile":
-            value = (value or "").strip()
-            if value:
-                try:
-                    value = parse_phone(value).e164
-                except ValueError as exc:
-                    raise InvalidAttempt(f"The phone number is not valid: {exc}.") from None
+        if name in ("mobile", "other_phone"):
+            value = _clean_number(name, value)
         if name == "ethnic_category" and value not in ("", *EthnicCategory.values):
             raise InvalidAttempt("Choose an ethnic category from the list.")
         if name == "preferred_language":

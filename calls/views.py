@@ -230,6 +230,7 @@ def booking_requests_csv(request: HttpRequest) -> HttpResponse:
             "nhs_number",
             "patient",
             "phone",
+            "other_phone",
             "appointment_id",
             "clinic",
             "site",
@@ -247,6 +248,7 @@ def booking_requests_csv(request: HttpRequest) -> HttpResponse:
                 r.patient.nhs_number,
                 r.patient.display_name,
                 r.patient.mobile,
+                r.patient.other_phone,
                 appointment.pas_id if appointment else "",
                 appointment.clinic.name if appointment else "",
                 appointment.site.name if appointment else "",
@@ -270,7 +272,7 @@ def patient_search(request: HttpRequest) -> HttpResponse:
     for match in matches:
         audit_patient_view(request, match.patient, summary="Found by search")
     rows = [
-        {"match": match, "phone": national_format(match.patient.mobile) if match.patient.mobile else "",
+        {"match": match, "phone": ", ".join(national_format(number) for number, _ in match.patient.numbers_to_call),
          "mine": match.open_call is not None and match.open_call.claimed_by_id == request.user.pk}
         for match in matches
     ]  # fmt: skip

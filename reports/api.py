@@ -289,7 +289,9 @@ class ReachRowOutput(serializers.Serializer):
     appointments = serializers.IntegerField(allow_null=True, help_text="Allocated appointments in the arm.")
     delivered_reminder = serializers.IntegerField(allow_null=True)
     delivered_reminder_share = serializers.FloatField(allow_null=True)
-    callable_number = serializers.IntegerField(allow_null=True, help_text="A valid mobile, given and not unusable.")
+    callable_number = serializers.IntegerField(
+        allow_null=True, help_text="With a number to call: a mobile or another number."
+    )
     callable_number_share = serializers.FloatField(allow_null=True)
     offered_call = serializers.IntegerField(allow_null=True)
     offered_call_share = serializers.FloatField(allow_null=True)

@@ -2,7 +2,7 @@
 
 Among a pilot's allocated appointments (the intervention arm by default), the share with
 - a delivered reminder (an SMS the provider reported delivered),
-- a callable number (today: a valid mobile, given and not marked unusable),
+- a number to call (a mobile or another number: calls go to any kind),
 - a call offered (a call task about the appointment),
 - a call that reached the patient (an attempt with result "reached"),
 - support offered (a support offer recorded about the appointment),
@@ -140,7 +140,7 @@ def pilot_reach(pilot: Pilot, *, by: str = "imd_quintile", arm: str = Arm.INTERV
         .annotate(
             n=Count("id"),
             delivered_reminder=Count("id", filter=Q(delivered=True)),
-            callable_number=Count("id", filter=~Q(patient__mobile="") & Q(patient__mobile_unusable=False)),
+            callable_number=Count("id", filter=~Q(patient__mobile="", patient__other_phone="")),
             offered_call=Count("id", filter=Q(task=True)),
             reached_n=Count("id", filter=Q(reached=True)),
             offered_support=Count("id", filter=Q(support=True)),

@@ -41,6 +41,7 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "ethnicity",
     "postcode",
     "phone",
+    "landline",
     "other_phone",
     "language",
     "interpreter_required",
@@ -82,8 +83,9 @@ PATIENT_FIELDS_FROM_COLUMN: dict[str, tuple[str, ...]] = {
     "ethnicity": ("ethnic_category",),
     "postcode": ("postcode", "lsoa_code", "imd_decile", "imd_vintage"),
     "lsoa": ("lsoa_code", "imd_decile", "imd_vintage"),
-    # Either phone column may hold the mobile (texts go only to a mobile) or the other number.
+    # Any phone column may hold the mobile (texts go only to a mobile) or the other number.
     "phone": ("mobile", "mobile_unusable", "other_phone"),
+    "landline": ("mobile", "mobile_unusable", "other_phone"),
     "other_phone": ("mobile", "mobile_unusable", "other_phone"),
     "language": ("preferred_language",),
     "interpreter_required": ("interpreter_required",),

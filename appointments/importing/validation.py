@@ -215,8 +215,8 @@ class RowValidator:
 
     # --- patients ----------------------------------------------------------------------
     def _patient(self, key: tuple[str, ...]) -> tuple[PatientValues | None, list[Problem]]:
-        (hospital_number, nhs, born, sex, ethnicity, postcode, lsoa, phone, other_phone, language, interpreter, given,
-         family) = key  # fmt: skip
+        (hospital_number, nhs, born, sex, ethnicity, postcode, lsoa, phone, landline, other_phone, language,
+         interpreter, given, family) = key  # fmt: skip
         problems: list[Problem] = []
 
         def error(column: str, value: str, reason: str) -> None:
@@ -261,8 +261,8 @@ class RowValidator:
         if lsoa_code and not _LSOA.match(lsoa_code):
             warning("lsoa", lsoa, "not an LSOA code (E01 or W01 and six digits); left blank, so no IMD decile")
             lsoa_code = ""
-        mobile, other = _numbers(((column, raw) for column, raw in (("phone", phone), ("other_phone", other_phone))
-                                  if raw), warning)  # fmt: skip
+        given_numbers = (("phone", phone), ("landline", landline), ("other_phone", other_phone))
+        mobile, other = _numbers(((column, raw) for column, raw in given_numbers if raw), warning)
         lang = language.lower() or "en"
         if not _LANGUAGE.match(lang):
             warning("language", language, "not a language code (ISO 639-1 such as en, pl, ur, or ISO 639-3 "
@@ -293,9 +293,8 @@ class RowValidator:
         get = values.get
         key = (
             get("patient_id", ""), get("nhs_number", ""), get("date_of_birth", ""), get("sex", ""),
-            get("ethnicity", ""), get("postcode", ""), get("lsoa", ""), get("phone", ""), get("other_phone", ""),
-            get("language", ""),
-            get("interpreter_required", ""), get("given_name", ""), get("family_name", ""),
+            get("ethnicity", ""), get("postcode", ""), get("lsoa", ""), get("phone", ""), get("landline", ""),
+            get("other_phone", ""), get("language", ""), get("interpreter_required", ""), get("given_name", ""), get("family_name", ""),
         )  # fmt: skip
         found = self._patients.get(key)
         if found is None:

@@ -118,3 +118,30 @@ def test_fhir_keeps_the_mobile_and_the_next_phone_in_rank_order_and_leaves_out_o
     batch = import_extract(path=path)
     assert batch.rows_created == 1, list(ImportRowError.objects.values_list("reason", flat=True))
     assert _numbers() == ("+447700900456", "+442079460123")
+
+
+def test_a_number_recorded_on_a_call_survives_re_imports_that_do_not_have_it(tmp_path):
+    from django.utils import timezone
+
+    from patients.corrections.models import LocalCorrection
+
+    _import(tmp_path, [row(phone="", other_phone="")])
+    patient = Patient.objects.get()
+    patient.other_phone = "+441132432799"
+    patient.save()
+    LocalCorrection.objects.create(
+        patient=patient, field="other_phone", value="+441132432799", corrected_at=timezone.now()
+    )
+    for _ in range(3):
+        _import(tmp_path, [row(phone="", other_phone="")])
+    assert _numbers() == ("", "+441132432799")
+
+
+def test_designs_landline_column_is_read_beside_phone_and_a_third_number_is_a_warning(tmp_path):
+    header = [*HEADER, "landline", "other_phone"]
+    batch = _import(
+        tmp_path, [row(phone="07700 900123", landline="0113 243 2799", other_phone="020 7946 0123")], header=header
+    )
+    assert _numbers() == ("+447700900123", "+441132432799")
+    warning = ImportRowError.objects.get(batch=batch)
+    assert (warning.column, warning.value) == ("other_phone", "020 7946 0123")
