@@ -21,6 +21,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from accounts.permissions import HasRole
+from appointments.importing.layouts import LAYOUTS
 from appointments.importing.models import ImportBatch, ImportFormat
 from appointments.importing.report import error_report_lines
 from appointments.importing.services import create_batch
@@ -31,12 +32,22 @@ AdministersAttend = HasRole("accounts.administer_attend")
 class ImportUploadInput(serializers.Serializer):
     file = serializers.FileField(help_text="The extract: CSV (shared/DESIGN.md columns) or a FHIR R4 Bundle (JSON).")
     mapping = serializers.FileField(required=False, help_text="Optional mapping file for the trust's own headers.")
+    layout = serializers.ChoiceField(
+        choices=sorted(LAYOUTS),
+        required=False,
+        help_text="A built-in layout instead of a mapping file: attend (the default) or cds-outpatient (SUS/HES).",
+    )
 
     def validate_file(self, value):
         limit = settings.ATTEND_IMPORT_MAX_UPLOAD_BYTES
         if value.size > limit:
             raise serializers.ValidationError(f"The file is larger than {limit // 2**20} MB.")
         return value
+
+    def validate(self, data: dict) -> dict:
+        if data.get("layout") and data.get("mapping"):
+            raise serializers.ValidationError({"layout": "Give a layout or a mapping file, not both."})
+        return data
 
 
 class _FormatOrNull(serializers.ChoiceField):
@@ -54,7 +65,7 @@ class ImportBatchOutput(serializers.ModelSerializer):
     class Meta:
         model = ImportBatch
         fields = [
-            "id", "file_name", "file_sha256", "file_size", "format", "status", "message", "rows_read",
+            "id", "file_name", "file_sha256", "file_size", "format", "layout", "status", "message", "rows_read",
             "rows_created", "rows_updated", "rows_unchanged", "rows_rejected", "patients_created",
             "patients_updated", "unmatched_postcodes", "unmatched_postcode_examples", "replanning",
             "errors_truncated", "created_at", "started_at", "finished_at", "duration_seconds",
@@ -86,7 +97,11 @@ class ImportListCreate(generics.ListAPIView):
 
         with transaction.atomic():
             batch = create_batch(
-                file_name=Path(upload.name).name, uploaded_by=request.user, file=upload, mapping_file=mapping
+                file_name=Path(upload.name).name,
+                uploaded_by=request.user,
+                file=upload,
+                mapping_file=mapping,
+                layout=data.validated_data.get("layout", ""),
             )
             process_import.delay_on_commit(batch.pk)
         output = ImportBatchOutput(batch, context={"request": request})

@@ -86,7 +86,7 @@ class CsvSource:
         if other:
             return (
                 f"These headers look like the {other} layout, not {self.mapping.name or 'attend'}: "
-                f"use --layout {other}. Nothing was imported."
+                f"use --layout {other} (an upload: layout={other}). Nothing was imported."
             )
         wanted = ", ".join(
             column

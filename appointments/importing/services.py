@@ -40,9 +40,14 @@ MAX_REPORTED_PROBLEMS = 100_000
 Progress = Callable[[int], None]  # called with characters read so far
 
 
-def create_batch(*, file_name: str, uploaded_by=None, file=None, mapping_file=None) -> ImportBatch:
+def create_batch(*, file_name: str, uploaded_by=None, file=None, mapping_file=None, layout: str = "") -> ImportBatch:
+    """A pending batch; `layout` (a built-in layout's name) is what an upload asked for."""
     return ImportBatch.objects.create(
-        file_name=file_name[:255], uploaded_by=uploaded_by, file=file or "", mapping_file=mapping_file or ""
+        file_name=file_name[:255],
+        uploaded_by=uploaded_by,
+        file=file or "",
+        mapping_file=mapping_file or "",
+        layout=layout,
     )
 
 

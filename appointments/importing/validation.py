@@ -294,7 +294,8 @@ class RowValidator:
         key = (
             get("patient_id", ""), get("nhs_number", ""), get("date_of_birth", ""), get("sex", ""),
             get("ethnicity", ""), get("postcode", ""), get("lsoa", ""), get("phone", ""), get("landline", ""),
-            get("other_phone", ""), get("language", ""), get("interpreter_required", ""), get("given_name", ""), get("family_name", ""),
+            get("other_phone", ""), get("language", ""), get("interpreter_required", ""), get("given_name", ""),
+            get("family_name", ""),
         )  # fmt: skip
         found = self._patients.get(key)
         if found is None:

@@ -1,5 +1,6 @@
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -120,3 +121,43 @@ def test_the_admin_lists_import_batches_read_only_with_the_error_report_link(
 def test_the_import_endpoints_are_in_the_openapi_schema(client_for, admin_user):
     schema = client_for(admin_user).get("/api/schema/").content.decode()
     assert "/api/v1/imports/{id}/" in schema and "/api/v1/imports/{id}/errors.csv" in schema
+
+
+CDS_FILE = Path(__file__).parent / "data" / "cds_outpatient_sample.csv"
+
+
+def test_an_upload_names_a_built_in_layout_and_the_task_reads_the_file_with_it(
+    client_for, admin_user, django_capture_on_commit_callbacks
+):
+    client = client_for(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(client, CDS_FILE.read_text(encoding="utf-8"), name="hes.csv", layout="cds-outpatient")
+    assert response.status_code == 202
+    status = client.get(response.json()["status_url"]).json()
+    assert (status["status"], status["layout"]) == ("succeeded", "cds-outpatient")
+    assert status["rows_created"] > 0
+
+
+def test_an_upload_without_its_layout_is_refused_with_the_layout_it_looks_like(
+    client_for, admin_user, django_capture_on_commit_callbacks
+):
+    client = client_for(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(client, CDS_FILE.read_text(encoding="utf-8"), name="hes.csv")
+    status = client.get(response.json()["status_url"]).json()
+    assert status["status"] == "refused" and "layout=cds-outpatient" in status["message"]
+    assert not Appointment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [({"layout": "hes"}, "layout"), ({"layout": "cds-outpatient", "mapping": "mapping"}, "layout")],
+)
+def test_an_unknown_layout_or_a_layout_with_a_mapping_is_refused_before_anything_is_stored(
+    client_for, admin_user, extra, field
+):
+    if "mapping" in extra:
+        extra = {**extra, "mapping": SimpleUploadedFile("m.csv", b"attend_column,file_column\n")}
+    response = _upload(client_for(admin_user), csv_text([row()]), **extra)
+    assert response.status_code == 400 and field in response.json()
+    assert not ImportBatch.objects.exists()
