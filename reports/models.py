@@ -51,9 +51,10 @@ class DnaCounts(models.Model):
 class DnaDailyCount(DnaCounts):
     """Happened appointments and DNAs per day, clinic and IMD decile: the reports' rollup.
 
-    Rebuilt in one statement from the appointments after each nightly import (see
-    outreach/reports/rollup.py), so the dashboard's quintile and gap reports sum a few
-    hundred thousand rows instead of joining millions. Never edited by hand.
+    Brought up to date from the appointments after each import and nightly, day by day for
+    the days an import touched, or in full (reports/rollup.py), so the dashboard's quintile
+    and gap reports sum a few hundred thousand rows instead of joining millions. Never
+    edited by hand.
     """
 
     day = models.DateField(help_text="The appointment's local date.")
@@ -66,19 +67,48 @@ class DnaDailyCount(DnaCounts):
         return f"{self.day} {self.clinic_id} decile {self.imd_decile}: {self.dnas}/{self.appointments}"
 
 
+class RollupKind(models.TextChoices):
+    FULL = "full", "Full rebuild"
+    INCREMENTAL = "incremental", "Incremental refresh"
+
+
 class DnaRollupBuild(models.Model):
-    """When the rollup was last rebuilt: reports say their figures are as of this time."""
+    """One build of the rollup: reports say their figures are as of its `built_at`.
+
+    `built_at` is taken before the build read anything, so every change committed before
+    it is counted. `changes_from` is where the next incremental refresh starts looking for
+    written appointments (reports/rollup.py: the oldest transaction still open when this
+    build read, less a clock margin)."""
 
     built_at = models.DateTimeField()
-    rows = models.PositiveIntegerField()
+    rows = models.PositiveIntegerField(help_text="Rows in the daily rollup after the build.")
     seconds = models.FloatField()
+    kind = models.CharField(max_length=12, choices=RollupKind.choices, default=RollupKind.FULL)
+    days = models.PositiveIntegerField(null=True, blank=True, help_text="Days recomputed (an incremental refresh).")
+    changes_from = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "outreach_dnarollupbuild"
         get_latest_by = "built_at"
 
     def __str__(self) -> str:
-        return f"Rollup of {self.rows} rows at {self.built_at:%Y-%m-%d %H:%M}"
+        return f"Rollup of {self.rows} rows at {self.built_at:%Y-%m-%d %H:%M} ({self.kind})"
+
+
+class DnaRollupDecile(models.Model):
+    """The IMD decile each patient's appointments were counted with when the rollup was last built.
+
+    An incremental refresh compares it with the patients' deciles now: a patient whose decile
+    changed (a new postcode in an extract, or `import_deprivation --refresh-patients`, which
+    does not touch `updated_at`) has all of their appointment days recomputed. A plain id, not
+    a foreign key: a deleted patient's row is dropped by the next refresh, and deleting
+    patients never waits on the reports."""
+
+    patient_id = models.BigIntegerField(primary_key=True)
+    imd_decile = models.PositiveSmallIntegerField(help_text="0 when the patient had no decile.")
+
+    def __str__(self) -> str:
+        return f"patient {self.patient_id}: decile {self.imd_decile or 'none'}"
 
 
 class DnaMonthlyCount(DnaCounts):

@@ -3,34 +3,78 @@
 Directors' figures change only when a nightly extract lands, so the dashboard's heaviest
 reports (by quintile, decile, site, specialty, clinic, month, and the gap) read this
 rollup — a few hundred thousand rows for a large trust — instead of joining millions of
-appointments to their patients on every page view. The rollup is rebuilt in one
-INSERT … SELECT after the nightly import (beat) and by `refresh_report_rollup`; until
-it has been built once, every report reads the appointments directly.
+appointments to their patients on every page view. Until it has been built once, every
+report reads the appointments directly. Dimensions it cannot answer (age band, sex,
+ethnicity, arm) always read the appointments.
 
-Dimensions it cannot answer (age band, sex, ethnicity, arm) always read the appointments.
+Two ways to bring it up to date, with the same result (tests/reports/test_rollup_incremental.py):
+
+- `rollup_rebuild()` (`refresh_report_rollup --full`): every row replaced, in one
+  INSERT … SELECT per table.
+- `rollup_refresh()` (after each import, and the nightly beat task): only the days whose
+  figures may have changed since the last build are deleted and inserted again from the
+  appointments, then the months they fall in. A day is touched when
+    1. an appointment on it was created or updated since the last build (`updated_at`:
+       both importers stamp the rows they rewrite, and rewrite only rows that changed);
+    2. a patient with a happened appointment on it now has another IMD decile than the
+       rollup counted them with (DnaRollupDecile; `import_deprivation --refresh-patients`
+       changes deciles without stamping `updated_at`, so the stamp cannot tell);
+    3. its totals (appointments, DNAs) in the rollup differ from the appointments': the
+       day an appointment was moved away from, or deleted from, keeps no stamp of it,
+       but it has lost a row the rollup still counts. Whatever entered such a day instead
+       was itself written, so rule 1 finds the day even when the totals balance.
+  A refresh that would touch most days rebuilds in full instead (the same rows, faster).
+
+Which writes are "since the last build" is read from `updated_at`, so each build records
+`changes_from`: the start of the oldest transaction still open when it read (on
+PostgreSQL a row's `updated_at` is its transaction's start, and a transaction open then
+may commit after the build), less CLOCK_MARGIN for the web servers' clocks. Every build
+locks the rollup against another and reads one snapshot (REPEATABLE READ on PostgreSQL),
+so its "as of" time (`built_at`, taken before it reads) is honest.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from collections.abc import Iterable
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import DateField, F, IntegerField, QuerySet, Sum, Value
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models import Count, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from appointments.models import Appointment, dna_count
-from reports.models import DnaDailyCount, DnaMonthlyCount, DnaRollupBuild
+from config.localtime import local_midnight
+from patients.models import Patient
+from reports.models import DnaDailyCount, DnaMonthlyCount, DnaRollupBuild, DnaRollupDecile, RollupKind
+
+# How far a web server's clock (which stamps `updated_at` on an ORM save) may lag the database's.
+CLOCK_MARGIN = timedelta(seconds=5)
+# Above this share of the rollup's days touched, a full rebuild is quicker than day by day.
+FULL_REBUILD_SHARE = 0.5
+DAILY_COLUMNS = "day, site_id, specialty_id, clinic_id, imd_decile, appointments, dnas"
+MONTHLY_COLUMNS = "month, site_id, specialty_id, clinic_id, imd_decile, appointments, dnas"
+DayRanges = list[tuple[date, date]]
 
 
-def _source() -> QuerySet:
+def _local_day() -> TruncDate:
+    """An appointment's local date: the rollup's `day`, and how touched days are named."""
+    return TruncDate("starts_at")
+
+
+def _source(days: DayRanges | None = None) -> QuerySet:
+    appointments = Appointment.objects.happened()
+    if days is not None:
+        appointments = appointments.filter(_starts_within(days))
     return (
-        Appointment.objects.happened()
         # Every column an expression, so the SELECT lists them in this order (the INSERT's order).
-        .values(
-            r_day=TruncDate("starts_at"),
+        appointments.values(
+            r_day=_local_day(),
             r_site=F("site_id"),
             r_specialty=F("specialty_id"),
             r_clinic=F("clinic_id"),
@@ -44,9 +88,12 @@ def _source() -> QuerySet:
     )
 
 
-def _months() -> QuerySet:
+def _months(months: DayRanges | None = None) -> QuerySet:
+    daily = DnaDailyCount.objects.all()
+    if months is not None:
+        daily = daily.filter(_within("day", months))
     return (
-        DnaDailyCount.objects.values(
+        daily.values(
             r_month=TruncMonth("day", output_field=DateField()),
             r_site=F("site_id"),
             r_specialty=F("specialty_id"),
@@ -58,22 +105,212 @@ def _months() -> QuerySet:
     )
 
 
-def _replace(model: type, columns: str, source: QuerySet) -> int:
-    table = model._meta.db_table
+def _counted_deciles() -> QuerySet:
+    return Patient.objects.values(r_patient=F("pk"), r_decile=Coalesce("imd_decile", 0))
+
+
+def _insert(model: type, columns: str, source: QuerySet) -> int:
     select_sql, params = source.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - the table name is the model's own
-        cursor.execute(f"INSERT INTO {table} ({columns}) {select_sql}", params)
+        cursor.execute(f"INSERT INTO {model._meta.db_table} ({columns}) {select_sql}", params)
         return max(cursor.rowcount, 0)
 
 
-@transaction.atomic
+def _delete(rows: QuerySet) -> None:
+    """One DELETE … WHERE: nothing refers to rollup rows, so there is nothing for Django to collect."""
+    rows._raw_delete(rows.db)
+
+
+def _replace_all(model: type, columns: str, source: QuerySet) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {model._meta.db_table}")  # noqa: S608 - the table name is the model's own
+    return _insert(model, columns, source)
+
+
+# --- which days ------------------------------------------------------------------------------
+def day_ranges(days: Iterable[date]) -> DayRanges:
+    """Days as runs of consecutive days, (first, last) inclusive: a few range conditions, not one per day."""
+    runs: DayRanges = []
+    for day in sorted(set(days)):
+        if runs and day == runs[-1][1] + timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def _within(field: str, ranges: DayRanges) -> Q:
+    return reduce(or_, (Q(**{f"{field}__range": run}) for run in ranges))
+
+
+def _starts_within(ranges: DayRanges) -> Q:
+    """Appointments starting on these local days: from the first's midnight to the midnight after the last."""
+    return reduce(
+        or_,
+        (Q(starts_at__gte=local_midnight(a), starts_at__lt=local_midnight(b + timedelta(days=1))) for a, b in ranges),
+    )
+
+
+def _days_of(appointments: QuerySet) -> set[date]:
+    return set(appointments.values_list(_local_day(), flat=True).distinct().order_by())
+
+
+def _written_days(since: datetime) -> set[date]:
+    """Rule 1: the (new) days of appointments created or updated since `since`."""
+    return _days_of(Appointment.objects.filter(updated_at__gte=since))
+
+
+def _patients_recounted() -> QuerySet:
+    """Patients whose decile is not the one the rollup counted them with (or who are new since)."""
+    counted = DnaRollupDecile.objects.filter(patient_id=OuterRef("pk"), imd_decile=Coalesce(OuterRef("imd_decile"), 0))
+    return Patient.objects.filter(~Exists(counted))
+
+
+def _recounted_days() -> set[date]:
+    """Rule 2: every day with a happened appointment of a patient whose decile changed."""
+    return _days_of(Appointment.objects.happened().filter(patient__in=_patients_recounted().values("pk")))
+
+
+def _disagreeing_days() -> set[date]:
+    """Rule 3: days whose totals in the rollup differ from the appointments' (one pass over an index)."""
+    source = {
+        day: (appointments, dnas)
+        for day, appointments, dnas in Appointment.objects.happened()
+        .values(r_day=_local_day())
+        .annotate(n=Count("pk"), d=dna_count())
+        .values_list("r_day", "n", "d")
+        .order_by()
+    }
+    rolled = {
+        day: (appointments, dnas)
+        for day, appointments, dnas in DnaDailyCount.objects.values("day")
+        .annotate(n=Sum("appointments"), d=Sum("dnas"))
+        .values_list("day", "n", "d")
+        .order_by()
+    }
+    return {day for day in source.keys() | rolled.keys() if source.get(day) != rolled.get(day)}
+
+
+def touched_days(since: datetime) -> set[date]:
+    """The local days whose rollup rows may be wrong: those written, recounted or disagreeing (module docstring)."""
+    return _written_days(since) | _recounted_days() | _disagreeing_days()
+
+
+# --- building --------------------------------------------------------------------------------
+@contextmanager
+def _build_transaction():
+    """One transaction, one snapshot of the appointments, and no other build at the same time.
+
+    The lock lets the dashboard go on reading the rollup while it is rebuilt. REPEATABLE READ
+    is set only when this is the outermost transaction (PostgreSQL allows it nowhere else)."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                if outermost:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cursor.execute(f"LOCK TABLE {DnaDailyCount._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        yield
+
+
+def _changes_from(built_at: datetime) -> datetime:
+    """Where the next refresh looks for written appointments: before anything this build may not have seen."""
+    oldest = built_at
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Includes this transaction: nested in a caller's, it sees that caller's writes, stamped at its start.
+            cursor.execute(
+                "SELECT min(xact_start) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND xact_start IS NOT NULL"
+            )
+            (open_since,) = cursor.fetchone()
+        if open_since is not None:
+            oldest = min(oldest, open_since)
+    return oldest - CLOCK_MARGIN
+
+
+def _rebuild_all() -> int:
+    _replace_all(DnaRollupDecile, "patient_id, imd_decile", _counted_deciles())
+    rows = _replace_all(DnaDailyCount, DAILY_COLUMNS, _source())
+    _replace_all(DnaMonthlyCount, MONTHLY_COLUMNS, _months())
+    return rows
+
+
+def _recompute(days: set[date]) -> None:
+    """Delete and insert again the daily rows of `days`, then the monthly rows of their months."""
+    ranges = day_ranges(days)
+    _delete(DnaDailyCount.objects.filter(_within("day", ranges)))
+    _insert(DnaDailyCount, DAILY_COLUMNS, _source(ranges))
+    months = [(first.replace(day=1), _month_end(last)) for first, last in day_ranges(_month_days(days))]
+    _delete(DnaMonthlyCount.objects.filter(_within("month", months)))
+    _insert(DnaMonthlyCount, MONTHLY_COLUMNS, _months(months))
+
+
+def _recount_deciles() -> None:
+    """Record the deciles now counted: drop rows that disagree (or whose patient is gone), add the missing."""
+    now_counted = Patient.objects.annotate(d=Coalesce("imd_decile", 0)).filter(
+        pk=OuterRef("patient_id"), d=OuterRef("imd_decile")
+    )
+    _delete(DnaRollupDecile.objects.filter(~Exists(now_counted)))
+    recorded = DnaRollupDecile.objects.filter(patient_id=OuterRef("pk"))
+    _insert(DnaRollupDecile, "patient_id, imd_decile", _counted_deciles().filter(~Exists(recorded)))
+
+
+def _month_days(days: Iterable[date]) -> set[date]:
+    """Every day of the months `days` fall in, so consecutive months merge into one range."""
+    months = {day.replace(day=1) for day in days}
+    return {month + timedelta(days=n) for month in months for n in range((_month_end(month) - month).days + 1)}
+
+
+def _month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _record(
+    kind: str, *, built_at: datetime, changes_from: datetime, started: float, days: int | None
+) -> DnaRollupBuild:
+    return DnaRollupBuild.objects.create(
+        built_at=built_at,
+        changes_from=changes_from,
+        kind=kind,
+        days=days,
+        rows=DnaDailyCount.objects.count(),
+        seconds=time.perf_counter() - started,
+    )
+
+
 def rollup_rebuild() -> DnaRollupBuild:
-    """Replace the rollup with fresh counts, in the database (one INSERT … SELECT)."""
+    """Replace the whole rollup with fresh counts, in the database (one INSERT … SELECT per table)."""
     started = time.perf_counter()
-    rows = _replace(DnaDailyCount, "day, site_id, specialty_id, clinic_id, imd_decile, appointments, dnas", _source())
-    _replace(DnaMonthlyCount, "month, site_id, specialty_id, clinic_id, imd_decile, appointments, dnas", _months())
-    return DnaRollupBuild.objects.create(built_at=timezone.now(), rows=rows, seconds=time.perf_counter() - started)
+    with _build_transaction():
+        built_at = timezone.now()
+        changes_from = _changes_from(built_at)
+        _rebuild_all()
+        return _record(RollupKind.FULL, built_at=built_at, changes_from=changes_from, started=started, days=None)
+
+
+def rollup_refresh() -> DnaRollupBuild:
+    """Bring the rollup up to date by recomputing only the days touched since the last build.
+
+    The first build, or one after a rollup built before builds recorded `changes_from`, is full."""
+    started = time.perf_counter()
+    with _build_transaction():
+        built_at = timezone.now()
+        changes_from = _changes_from(built_at)
+        last = latest_build()
+        if last is None or last.changes_from is None:
+            _rebuild_all()
+            return _record(RollupKind.FULL, built_at=built_at, changes_from=changes_from, started=started, days=None)
+        days = touched_days(since=last.changes_from)
+        if len(days) > FULL_REBUILD_SHARE * DnaDailyCount.objects.values("day").distinct().count():
+            _rebuild_all()
+            return _record(RollupKind.FULL, built_at=built_at, changes_from=changes_from, started=started, days=None)
+        if days:
+            _recompute(days)
+        _recount_deciles()
+        return _record(
+            RollupKind.INCREMENTAL, built_at=built_at, changes_from=changes_from, started=started, days=len(days)
+        )
 
 
 def latest_build() -> DnaRollupBuild | None:

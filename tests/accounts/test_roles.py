@@ -122,6 +122,7 @@ ADMIN_MODEL_PERMISSIONS = {
     "reports.dnadailycount": ALL,
     "reports.dnamonthlycount": ALL,
     "reports.dnarollupbuild": ALL,
+    "reports.dnarollupdecile": ALL,
     "risk.riskmodel": ALL,
     "risk.riskscore": ALL,
 }
