@@ -64,6 +64,10 @@ class AttendanceCode(models.IntegerChoices):
     ATTENDED = 5, "Attended on time, or before the patient was called"
     ATTENDED_LATE_SEEN = 6, "Arrived late, but was seen"
     ATTENDED_LATE_NOT_SEEN = 7, "Arrived late and could not be seen"
+    # Not an NHS code: the PAS withdrew the record (FHIR status entered-in-error), so the
+    # appointment never was. It is in none of the code groups below: no report, reminder,
+    # call or model sees it; it is kept so a later extract with the same id is recognised.
+    ENTERED_IN_ERROR = 99, "Withdrawn: recorded in error"
 
 
 # The definitions every report uses (shared/DESIGN.md).

@@ -43,6 +43,6 @@ def process_import(batch_id: int) -> str:
     mapping = _local_path(batch.mapping_file) if batch.mapping_file else nullcontext()
     with _local_path(batch.file) as path, mapping as mapping_path:
         batch = run_import(batch, path=path, mapping_path=mapping_path, layout=batch.layout or None)
-    if batch.status == ImportStatus.SUCCEEDED and batch.rows_created + batch.rows_updated:
+    if batch.status == ImportStatus.SUCCEEDED and batch.rows_created + batch.rows_updated + batch.rows_withdrawn:
         announce_extract_imported()
     return batch.status

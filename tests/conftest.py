@@ -87,16 +87,19 @@ def client_for(client):
 def import_counts_add_up():
     """Every import that finishes in any test, by any route (command, API task,
     import_extract), accounts for each row it read exactly once:
-    created + updated + unchanged + rejected == read."""
+    created + updated + unchanged + rejected + withdrawn == read."""
 
     def check(sender, instance: ImportBatch, **kwargs) -> None:
         if instance.status != ImportStatus.SUCCEEDED:
             return
-        accounted = instance.rows_created + instance.rows_updated + instance.rows_unchanged + instance.rows_rejected
+        accounted = (
+            instance.rows_created + instance.rows_updated + instance.rows_unchanged + instance.rows_rejected
+            + instance.rows_withdrawn
+        )  # fmt: skip
         assert accounted == instance.rows_read, (
             f"import {instance.file_name!r}: {instance.rows_read} read, but {instance.rows_created} created + "
             f"{instance.rows_updated} updated + {instance.rows_unchanged} unchanged + "
-            f"{instance.rows_rejected} rejected = {accounted}"
+            f"{instance.rows_rejected} rejected + {instance.rows_withdrawn} withdrawn = {accounted}"
         )
 
     post_save.connect(check, sender=ImportBatch, dispatch_uid="import_counts_add_up")

@@ -66,7 +66,7 @@ class ImportBatchOutput(serializers.ModelSerializer):
         model = ImportBatch
         fields = [
             "id", "file_name", "file_sha256", "file_size", "format", "layout", "status", "message", "rows_read",
-            "rows_created", "rows_updated", "rows_unchanged", "rows_rejected", "patients_created",
+            "rows_created", "rows_updated", "rows_unchanged", "rows_rejected", "rows_withdrawn", "patients_created",
             "patients_updated", "unmatched_postcodes", "unmatched_postcode_examples", "replanning",
             "errors_truncated", "created_at", "started_at", "finished_at", "duration_seconds",
             "status_url", "error_report_url",

@@ -33,6 +33,7 @@ class CsvSource:
         self.chars_read = 0
         self.columns_present: frozenset[str] = frozenset()
         self.headers: dict[str, str] = {}  # Attend column → the file's header for it, once read
+        self.withdrawals: dict[int, str] = {}  # a CSV withdraws nothing (FhirSource: entered-in-error)
         self._overlong: set[int] = set()
 
     def _lines(self, handle: TextIO) -> Iterator[str]:

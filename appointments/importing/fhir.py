@@ -9,8 +9,8 @@ exactly as a CSV row is. What is read from where (the code tables are in `fhir_m
 |  | changes with every Bundle) |
 | attendance_code | Appointment.status: booked, arrived, checked-in, and proposed or pending with a start → |
 |  | blank (not yet known); fulfilled → 5; noshow → 3; cancelled → 2 or 4 by cancelationReason |
-|  | (`fhir_maps.CANCELLATION_REASONS`); entered-in-error, waitlist, and proposed or pending with no |
-|  | start are skipped, each with its reason |
+|  | (`fhir_maps.CANCELLATION_REASONS`); entered-in-error withdraws an earlier import of the same |
+|  | id (code 99, in no report); waitlist, and proposed or pending with no start, are skipped |
 | appointment_start | Appointment.start |
 | booked_at | Appointment.created; a date alone (valid R4 dateTime) is that day at local midnight |
 | appointment_type | appointmentType code FOLLOWUP → follow_up, anything else → first |
@@ -53,7 +53,14 @@ from pathlib import Path
 from appointments.importing.columns import ALL_COLUMNS
 from appointments.importing.csv_source import RawRow
 from appointments.importing.fhir_resources import BundleIndex
-from appointments.importing.fhir_rows import VIRTUAL_SERVICE_EXTENSION, WRONG_SHAPE, AppointmentRow, Skipped, Where
+from appointments.importing.fhir_rows import (
+    VIRTUAL_SERVICE_EXTENSION,
+    WRONG_SHAPE,
+    AppointmentRow,
+    Skipped,
+    Where,
+    Withdrawn,
+)
 from appointments.importing.files import ExtractRefused
 from appointments.importing.validation import RowError
 
@@ -65,6 +72,7 @@ class FhirSource:
         self.path = Path(path)
         self.chars_read = 0
         self.columns_present = frozenset(ALL_COLUMNS)
+        self.withdrawals: dict[int, str] = {}  # entry number → id of an entered-in-error Appointment
         self._where: Where | None = None
 
     def _read(self) -> dict:
@@ -97,6 +105,8 @@ class FhirSource:
                 yield number, AppointmentRow(appointment, bundle, base_url, where).values(), None
             except Skipped as exc:
                 where.entry = (exc.column, exc.value, exc.path)
+                if isinstance(exc, Withdrawn) and exc.pas_id:
+                    self.withdrawals[number] = exc.pas_id
                 yield number, None, str(exc)
             except (AttributeError, TypeError, KeyError, IndexError, ValueError):
                 # An element of the wrong JSON type: this entry is reported, the rest still imports.

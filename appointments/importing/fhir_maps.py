@@ -23,15 +23,16 @@ OUTCOME_STATUSES = {
 }
 # Statuses that are not an appointment Attend can act on: the entry is skipped, with this reason.
 SKIPPED_STATUSES = {
-    "entered-in-error": (
-        "entered-in-error: the PAS says this Appointment was recorded by mistake and never existed, "
-        "so it is not imported (an earlier import of it is left as it was: cancel it in the PAS)"
-    ),
     "waitlist": (
         "waitlist: the patient is on a waiting list and no appointment is booked yet, so there is "
         "nothing to remind or call about; it is imported once the PAS books it"
     ),
 }
+ENTERED_IN_ERROR = (
+    "entered-in-error: the PAS says this Appointment was recorded by mistake and never existed: an "
+    "earlier import of it is withdrawn (its reminders and calls stop, and it leaves every report); "
+    "one never imported is not imported"
+)
 UNSCHEDULED_REASON = (
     "{status} with no Appointment.start: a request not yet given a time, so there is nothing to remind "
     "or call about; it is imported once it has a start"

@@ -158,6 +158,9 @@ class AppointmentRow:
         return values
 
     def _attendance_code(self, status: str, start: str) -> str:
+        if status == "entered-in-error":
+            pas_id = identifier(self.appointment) or str(self.appointment.get("id", ""))
+            raise Withdrawn(maps.ENTERED_IN_ERROR, pas_id=pas_id)
         if status in maps.SKIPPED_STATUSES:
             raise Skipped(maps.SKIPPED_STATUSES[status], column="attendance_code", value=status)
         if status in maps.OPEN_STATUSES:
@@ -346,3 +349,11 @@ class Skipped(ValueError):
     def __init__(self, reason: str, *, column: str, value: str = "", path: str = "Appointment.status") -> None:
         super().__init__(reason)
         self.column, self.value, self.path = column, value, path
+
+
+class Withdrawn(Skipped):
+    """An entered-in-error Appointment: the PAS says it never existed (`pas_id` is its id, or "")."""
+
+    def __init__(self, reason: str, *, pas_id: str) -> None:
+        super().__init__(reason, column="attendance_code", value="entered-in-error")
+        self.pas_id = pas_id

@@ -42,6 +42,9 @@ class ImportBatch(models.Model):
     rows_updated = models.PositiveIntegerField(default=0)
     rows_unchanged = models.PositiveIntegerField(default=0)
     rows_rejected = models.PositiveIntegerField(default=0)
+    rows_withdrawn = models.PositiveIntegerField(
+        default=0, help_text="FHIR entered-in-error Appointments: an earlier import withdrawn, a new one not imported."
+    )
     patients_created = models.PositiveIntegerField(default=0)
     patients_updated = models.PositiveIntegerField(default=0)
     unmatched_postcodes = models.PositiveIntegerField(

@@ -12,6 +12,7 @@ import logging
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from contextlib import closing
 from pathlib import Path
@@ -27,7 +28,7 @@ from appointments.importing.layouts import layout_named
 from appointments.importing.mapping import Mapping, load_mapping
 from appointments.importing.models import ImportBatch, ImportFormat, ImportRowError, ImportStatus
 from appointments.importing.validation import RowError, RowValidator
-from appointments.importing.writing import BatchWriter
+from appointments.importing.writing import BatchWriter, withdraw_entered_in_error
 from appointments.importing.writing_postgres import writer_for
 
 logger = logging.getLogger(__name__)
@@ -151,8 +152,13 @@ def _valid_chunks(
     for line, values, problem in source.rows():
         batch.rows_read += 1
         if values is None:
-            batch.rows_rejected += 1
-            log.add(_located(source, [RowError(line, "", "", problem or "unreadable row")]))
+            withdrawn = line in source.withdrawals
+            if withdrawn:
+                batch.rows_withdrawn += 1
+            else:
+                batch.rows_rejected += 1
+            severity = "warning" if withdrawn else "error"
+            log.add(_located(source, [RowError(line, "", "", problem or "unreadable row", severity)]))
             continue
         appointment, patient, problems = validator.validate(line, values)
         if problems:
@@ -244,6 +250,9 @@ def _import_rows(
             batch.unmatched_lsoas = len(counts.unmatched_lsoas)
             batch.new_codes = counts.new_codes_summary()
             batch.replanning = dict(counts.replanning)
+        if source.withdrawals:
+            _, replanning = withdraw_entered_in_error(set(source.withdrawals.values()))
+            batch.replanning = dict(Counter(batch.replanning) + replanning)
         batch.rules_applied = validator.rules.summary()
         batch.save()
     if progress:

@@ -263,3 +263,13 @@ class BatchWriter:
 
     def unmatched_examples(self) -> list[str]:
         return sorted(self.counts.unmatched_postcodes)[:UNMATCHED_EXAMPLES]
+
+
+def withdraw_entered_in_error(pas_ids: set[str]) -> tuple[int, Counter]:
+    """Withdraw the appointments the PAS says were recorded in error (code 99: in no report,
+    reminder, call or model); those still upcoming are announced as cancelled, so their
+    reminders and calls stop. Returns (how many were withdrawn, what the announcement did)."""
+    found = Appointment.objects.filter(pas_id__in=pas_ids).exclude(attendance_code=AttendanceCode.ENTERED_IN_ERROR)
+    was_open = list(found.filter(attendance_code=AttendanceCode.NOT_YET_KNOWN).values_list("id", flat=True))
+    withdrawn = found.update(attendance_code=AttendanceCode.ENTERED_IN_ERROR, updated_at=timezone.now())
+    return withdrawn, Counter(announce_appointments_changed(AppointmentChanges(was_open, [], [])))

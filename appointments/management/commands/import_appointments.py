@@ -11,8 +11,8 @@ from appointments.importing.services import import_extract
 
 SUMMARY_FIELDS = (
     "id", "file_name", "file_sha256", "format", "layout", "status", "message", "rows_read", "rows_created",
-    "rows_updated", "rows_unchanged", "rows_rejected", "patients_created", "patients_updated", "unmatched_postcodes",
-    "unmatched_lsoas", "rules_applied", "new_codes", "replanning", "duration_seconds",
+    "rows_updated", "rows_unchanged", "rows_rejected", "rows_withdrawn", "patients_created", "patients_updated",
+    "unmatched_postcodes", "unmatched_lsoas", "rules_applied", "new_codes", "replanning", "duration_seconds",
 )  # fmt: skip
 TOP_REASONS = 5
 
@@ -92,7 +92,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{batch.file_name}: {batch.rows_read:,} rows read, {batch.rows_created:,} created, "
                 f"{batch.rows_updated:,} updated, {batch.rows_unchanged:,} unchanged, "
-                f"{batch.rows_rejected:,} rejected; "
+                f"{batch.rows_rejected:,} rejected"
+                + (f", {batch.rows_withdrawn:,} withdrawn (entered in error)" if batch.rows_withdrawn else "")
+                + "; "
                 f"{batch.unmatched_postcodes:,} postcodes not found (no IMD decile); {batch.duration_seconds:.1f}s "
                 f"(import batch {batch.id})."
             )
