@@ -10,7 +10,7 @@ have happened; cancellations are in neither. Quintile 1 is the most deprived.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -139,12 +139,13 @@ def _plain(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class ReportFilter:
-    """The filters every report takes: local dates inclusive, an ODS site code, a treatment function code."""
+    """The filters every report takes: local dates inclusive, an ODS site code, a treatment function
+    code (or several: a division's specialties, as a tuple)."""
 
     date_from: date | None = None
     date_to: date | None = None
     site: str | None = None
-    specialty: str | None = None
+    specialty: str | Sequence[str] | None = None
     pilot: int | None = None
 
     def apply(self, appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
@@ -154,11 +155,16 @@ class ReportFilter:
             appointments = appointments.filter(starts_at__lt=local_day_bounds(self.date_to)[1])
         if self.site:
             appointments = appointments.filter(site__ods_code=self.site)
-        if self.specialty:
-            appointments = appointments.filter(specialty__treatment_function_code=self.specialty)
+        if self.specialty is not None:  # an empty tuple (a division without specialties) selects nothing
+            appointments = appointments.filter(specialty__treatment_function_code__in=specialty_codes(self.specialty))
         if self.pilot:
             appointments = appointments.filter(allocation__pilot_id=self.pilot)
         return appointments
+
+
+def specialty_codes(specialty: str | Sequence[str]) -> list[str]:
+    """One treatment function code, or several (a division's), as a list."""
+    return [specialty] if isinstance(specialty, str) else list(specialty)
 
 
 def dna_rates(
@@ -168,7 +174,7 @@ def dna_rates(
     date_from: date | None = None,
     date_to: date | None = None,
     site: str | None = None,
-    specialty: str | None = None,
+    specialty: str | Sequence[str] | None = None,
     pilot: int | None = None,
 ) -> list[RateRow]:
     """DNA rate by one dimension, or two crossed, in one aggregate query.
@@ -216,8 +222,8 @@ def _from_rollup(names: list[str], filters: ReportFilter) -> QuerySet:
     expressions = {**ROLLUP_EXPRESSIONS, "month": (lambda: F("month")) if monthly else ROLLUP_EXPRESSIONS["month"]}
     if filters.site:
         counts = counts.filter(site__ods_code=filters.site)
-    if filters.specialty:
-        counts = counts.filter(specialty__treatment_function_code=filters.specialty)
+    if filters.specialty is not None:
+        counts = counts.filter(specialty__treatment_function_code__in=specialty_codes(filters.specialty))
     return (
         counts.annotate(**{f"g_{name}": expressions[name]() for name in names})
         .values(*(f"g_{name}" for name in names))
@@ -329,7 +335,7 @@ def dna_gap(
     date_from: date | None = None,
     date_to: date | None = None,
     site: str | None = None,
-    specialty: str | None = None,
+    specialty: str | Sequence[str] | None = None,
     target_points: Decimal | None = None,
 ) -> list[GapRow]:
     """The gap overall (`by=None`, one row), or per specialty, site or month, against the target.

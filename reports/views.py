@@ -8,6 +8,8 @@ subtraction; analysts and admins see every figure as it is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -32,6 +34,28 @@ from reports.services import disparity_target_set
 from reports.spc import ASSURANCE_ICONS, VARIATION_ICONS, XmrChart
 
 REPORTS = "accounts.view_reports"
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A section an app above reports adds to the dashboard: a template and its context."""
+
+    template: str
+    context: dict[str, Any]
+
+
+# Apps above reports (targets) register a function of the request that returns a panel (or None);
+# the dashboard shows each after the gap, in the order registered. Reports never imports them.
+_DASHBOARD_PANELS: list[Callable[[HttpRequest], DashboardPanel | None]] = []
+
+
+def register_dashboard_panel(panel: Callable[[HttpRequest], DashboardPanel | None]) -> None:
+    if panel not in _DASHBOARD_PANELS:
+        _DASHBOARD_PANELS.append(panel)
+
+
+def _dashboard_panels(request: HttpRequest) -> list[DashboardPanel]:
+    return [shown for panel in _DASHBOARD_PANELS if (shown := panel(request)) is not None]
 
 
 def _pct(value: float | None) -> float | None:
@@ -155,6 +179,7 @@ def dashboard_start(request: HttpRequest) -> HttpResponse:
         "pilot": pilot,
         "pilot_evaluation": pilot_evaluation,
         "arms_chart": _arms_chart(pilot_evaluation) if pilot_evaluation else None,
+        "panels": _dashboard_panels(request),
     }
     return render(request, "reports/dashboard_start.html", context)
 
