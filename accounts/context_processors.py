@@ -12,6 +12,8 @@ NAVIGATION = (
     ("Booking requests", "booking-requests", "accounts.lead_team"),
     ("Text replies", "sms-replies", "accounts.lead_team"),
     ("Dashboard", "dashboard-start", "accounts.view_reports"),
+    ("Targets", "targets-list", "accounts.view_reports"),
+    ("Board pack", "board-pack", "accounts.view_reports"),
     ("Risk models", "risk-models", "accounts.view_reports"),
     ("Admin", "admin:index", "accounts.administer_attend"),
     ("API docs", "api-docs", "accounts.administer_attend"),

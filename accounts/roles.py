@@ -63,6 +63,7 @@ ADMIN = Role(
         ModelAccess("reminders"),
         ModelAccess("calls"),
         ModelAccess("reports"),
+        ModelAccess("targets"),
         ModelAccess("accounts"),
         ModelAccess("auth"),
         ModelAccess("authtoken"),

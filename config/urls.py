@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("appointments.api_urls")),
     path("", include("calls.api_urls")),
     path("", include("reports.api_urls")),
+    path("", include("targets.api_urls")),
     path("", include("accounts.api_urls")),
     path("", include("patients.api_urls")),
 ]
@@ -24,6 +25,7 @@ urlpatterns = [
     path("", include("calls.urls")),
     path("", include("reminders.urls")),
     path("", include("reports.urls")),
+    path("", include("targets.urls")),
     path("", include("risk.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -18,7 +18,8 @@ def test_each_role_sees_its_own_pages_in_the_header(client_for, call_handler, te
     assert _nav(client_for(team_lead).get(reverse("team-start"))) == [
         "Today's calls", "Find a patient", "Team", "Booking requests", "Text replies",
     ]  # fmt: skip
-    assert _nav(client_for(director).get(reverse("dashboard-start"))) == ["Dashboard", "Risk models"]
+    director_pages = ["Dashboard", "Targets", "Board pack", "Risk models"]
+    assert _nav(client_for(director).get(reverse("dashboard-start"))) == director_pages
 
 
 def test_the_header_marks_the_page_you_are_on(client_for, team_lead):

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "reminders",
     "calls",
     "reports",
+    "targets",
     # After Attend's apps, in this order: TOTP for password logins (django-otp), login lockout,
     # Content Security Policy, and the API documentation's Swagger UI served from Attend itself
     # rather than a CDN (see below).

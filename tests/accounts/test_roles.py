@@ -125,6 +125,9 @@ ADMIN_MODEL_PERMISSIONS = {
     "reports.dnarollupdecile": ALL,
     "risk.riskmodel": ALL,
     "risk.riskscore": ALL,
+    "targets.disparitytarget": ALL,
+    "targets.division": ALL,
+    "targets.divisionspecialty": ALL,
 }
 
 

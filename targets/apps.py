@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class TargetsConfig(AppConfig):
+    name = "targets"
+    verbose_name = "Targets: disparity targets where they are set, and the monthly board pack"
+
+    def ready(self) -> None:
+        from reports.views import register_dashboard_panel
+        from targets.views import dashboard_targets_panel
+
+        # The dashboard (reports, below this app) shows the viewer's targets first, through a panel
+        # this app registers with it: reports never imports targets.
+        register_dashboard_panel(dashboard_targets_panel)
