@@ -7,7 +7,7 @@ from django import forms
 from calls.models import NOTES_MAX_LENGTH, STATUSES_ON_A_CALL, CallResult, Intention, SupportStatus, SupportType
 from calls.services import AttemptInput, SupportInput
 from patients.identifiers import national_format
-from patients.models import EthnicCategory, Patient
+from patients.models import CommunicationNeed, EthnicCategory, Patient
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -33,6 +33,9 @@ class AttemptForm(forms.Form):
     other_phone = forms.CharField(label="Other number", max_length=20, required=False)
     preferred_language = forms.CharField(label="Preferred language (code, e.g. en, pl, ur)", max_length=8)
     interpreter_required = forms.ChoiceField(label="Interpreter needed", choices=YES_NO, widget=forms.RadioSelect)
+    communication_needs = forms.MultipleChoiceField(
+        label="Accessible-information needs", choices=CommunicationNeed.choices, required=False
+    )
     ethnic_category = forms.ChoiceField(
         label="Ethnic category", choices=[("", "Not stated"), *EthnicCategory.choices], required=False
     )
@@ -44,6 +47,7 @@ class AttemptForm(forms.Form):
             "preferred_language": patient.preferred_language,
             "interpreter_required": "yes" if patient.interpreter_required else "no",
             "ethnic_category": patient.ethnic_category,
+            "communication_needs": [code for code in patient.communication_needs.split(",") if code],
         }
         super().__init__(*args, initial=initial, **kwargs)
         for support_type, label in SupportType.choices:
@@ -77,6 +81,7 @@ class AttemptForm(forms.Form):
             "preferred_language": data["preferred_language"],
             "interpreter_required": data["interpreter_required"] == "yes",
             "ethnic_category": data["ethnic_category"],
+            "communication_needs": data["communication_needs"],
         }
         return AttemptInput(
             result=data["result"],

@@ -152,6 +152,10 @@ class PatientCardPresenter:
         return language_name(self.patient.preferred_language)
 
     @property
+    def communication_needs(self) -> list[str]:
+        return self.patient.communication_need_labels
+
+    @property
     def interpreter(self) -> str:
         return "Yes" if self.patient.interpreter_required else "No"
 

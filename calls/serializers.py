@@ -16,7 +16,7 @@ from calls.models import (
     SupportType,
 )
 from calls.services import AttemptInput, SupportInput
-from patients.models import EthnicCategory
+from patients.models import CommunicationNeed, EthnicCategory
 
 
 class PatientOut(serializers.Serializer):
@@ -27,6 +27,7 @@ class PatientOut(serializers.Serializer):
     other_phone = serializers.CharField(help_text="A number to call that is not for texts (E.164), or blank.")
     preferred_language = serializers.CharField()
     interpreter_required = serializers.BooleanField()
+    communication_needs = serializers.CharField(help_text="Accessible-information need codes, comma-separated.")
 
 
 class AppointmentOut(serializers.Serializer):
@@ -116,6 +117,9 @@ class ContactIn(serializers.Serializer):
     interpreter_required = serializers.BooleanField(required=False)
     ethnic_category = serializers.ChoiceField(
         choices=[("", "Not stated"), *EthnicCategory.choices], required=False, allow_blank=True
+    )
+    communication_needs = serializers.MultipleChoiceField(
+        choices=CommunicationNeed.choices, required=False, help_text="Accessible Information Standard needs."
     )
 
 

@@ -39,12 +39,14 @@ from calls.requests import booking_request_create
 from calls.transitions import call_transition, calls_transition, claim_next
 from patients.corrections.services import local_corrections_record
 from patients.identifiers import PhoneKind, parse_phone
-from patients.models import EthnicCategory, Patient
+from patients.models import CommunicationNeed, EthnicCategory, Patient
 
 # Why a call closes when its appointments go (the import, the night's build, an attempt).
 APPOINTMENT_GONE = "appointment cancelled or happened"
 NOT_ANSWERED = (CallResult.NO_ANSWER, CallResult.VOICEMAIL)
-CONTACT_FIELDS = ("mobile", "other_phone", "preferred_language", "interpreter_required", "ethnic_category")
+CONTACT_FIELDS = (
+    "mobile", "other_phone", "preferred_language", "interpreter_required", "ethnic_category", "communication_needs",
+)  # fmt: skip
 
 
 class WorklistError(Exception):
@@ -157,6 +159,11 @@ def _clean_contact(patient: Patient, contact: dict[str, Any]) -> dict[str, Any]:
             continue
         if name in ("mobile", "other_phone"):
             value = _clean_number(name, value)
+        if name == "communication_needs":
+            try:
+                value = CommunicationNeed.joined(value.split(",") if isinstance(value, str) else value)
+            except ValueError as exc:
+                raise InvalidAttempt(f"Choose accessible-information needs from the list ({exc}).") from None
         if name == "ethnic_category" and value not in ("", *EthnicCategory.values):
             raise InvalidAttempt("Choose an ethnic category from the list.")
         if name == "preferred_language":

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -62,6 +63,28 @@ ETHNIC_GROUPS: dict[str, str] = {
 }
 
 
+class CommunicationNeed(models.TextChoices):
+    """Accessible Information Standard (DCB1605) needs Attend acts on: how to contact the patient
+    and what form information must take. Stored on the patient as sorted, comma-separated codes."""
+
+    LARGE_PRINT = "large_print", "Large print"
+    EASY_READ = "easy_read", "Easy read"
+    BRAILLE = "braille", "Braille"
+    AUDIO = "audio", "Audio or read aloud"
+    EMAIL = "email", "Information by email"
+    RELAY_UK = "relay_uk", "Phone through Relay UK (text relay): dial 18001 before the number"
+    ADVOCATE = "advocate", "Needs a carer or advocate to help with contact"
+
+    @classmethod
+    def joined(cls, codes: Iterable[str]) -> str:
+        """The stored form: known codes, sorted, no repeats (an unknown code raises ValueError)."""
+        found = {code.strip().lower() for code in codes if code.strip()}
+        unknown = found - set(cls.values)
+        if unknown:
+            raise ValueError(f"not an accessible-information need: {', '.join(sorted(unknown))}")
+        return ",".join(sorted(found))
+
+
 class ImdVintage(models.TextChoices):
     """Which English Indices of Deprivation a decile comes from (and so which LSOA boundaries)."""
 
@@ -121,6 +144,12 @@ class Patient(models.Model):
     )
     preferred_language = models.CharField(max_length=8, default="en", help_text="ISO 639-1 code.")
     interpreter_required = models.BooleanField(default=False)
+    communication_needs = models.CharField(
+        "accessible-information needs",
+        max_length=200,
+        blank=True,
+        help_text="Accessible Information Standard needs: sorted, comma-separated CommunicationNeed codes.",
+    )
     sms_opt_out = models.BooleanField("opted out of SMS", default=False)
     sms_opt_out_at = models.DateTimeField(null=True, blank=True)
 
@@ -160,6 +189,11 @@ class Patient(models.Model):
         if self.other_phone and self.other_phone != self.mobile:
             numbers.append((self.other_phone, phone_kind(self.other_phone)))
         return numbers
+
+    @property
+    def communication_need_labels(self) -> list[str]:
+        labels = dict(CommunicationNeed.choices)
+        return [labels.get(code, code) for code in self.communication_needs.split(",") if code]
 
     @property
     def imd_quintile(self) -> int | None:

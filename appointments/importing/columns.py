@@ -45,6 +45,7 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "other_phone",
     "language",
     "interpreter_required",
+    "communication_needs",
     "medium",
     "given_name",
     "family_name",
@@ -71,6 +72,7 @@ MAX_LENGTH: dict[str, int] = {
     "given_name": _limit(Patient, "given_name"),
     "family_name": _limit(Patient, "family_name"),
     "lsoa": _limit(Patient, "lsoa_code"),
+    "communication_needs": _limit(Patient, "communication_needs"),
 }
 DEFAULT_MAX_LENGTH = 40
 
@@ -89,6 +91,7 @@ PATIENT_FIELDS_FROM_COLUMN: dict[str, tuple[str, ...]] = {
     "other_phone": ("mobile", "mobile_unusable", "other_phone"),
     "language": ("preferred_language",),
     "interpreter_required": ("interpreter_required",),
+    "communication_needs": ("communication_needs",),
     "given_name": ("given_name",),
     "family_name": ("family_name",),
 }

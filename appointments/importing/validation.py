@@ -50,7 +50,7 @@ from appointments.models import AppointmentType, AttendanceCode, Medium
 from config.localtime import local_zone
 from config.spreadsheets import formula_start
 from patients.identifiers import PhoneKind, normalise_nhs_number, normalise_postcode, parse_phone
-from patients.models import EthnicCategory, Sex
+from patients.models import CommunicationNeed, EthnicCategory, Sex
 
 
 class RowError(NamedTuple):
@@ -76,6 +76,7 @@ class PatientValues:
     interpreter_required: bool
     given_name: str
     family_name: str
+    communication_needs: str = ""  # CommunicationNeed codes, sorted and comma-separated
 
 
 @dataclass(slots=True, frozen=True)
@@ -100,6 +101,7 @@ MEDIUMS = {"": Medium.FACE_TO_FACE.value} | {value: value for value in Medium.va
 SEXES = {"": Sex.UNKNOWN.value} | {value: value for value in Sex.values}
 YES_NO = {"": False, "N": False, "Y": True}
 ETHNIC_CODES = frozenset(EthnicCategory.values)
+COMMUNICATION_NEEDS = tuple(CommunicationNeed.values)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?$")
@@ -139,6 +141,18 @@ def _numbers(given: Iterable[tuple[str, str]], warning: Callable[[str, str, str]
         else:
             warning(column, raw, "a second number that is not for texts: Attend keeps one, the first given")
     return mobile, other
+
+
+def _communication_needs(text: str, warning: Callable[[str, str, str], None]) -> str:
+    """Accessible-information need codes separated by commas, semicolons or spaces; an unknown code
+    is a warning and left out, the others kept."""
+    codes = [code.strip().lower() for code in re.split(r"[,;|\s]+", text) if code.strip()]
+    known = [code for code in codes if code in COMMUNICATION_NEEDS]
+    if len(known) < len(codes):
+        unknown = sorted(set(codes) - set(known))
+        warning("communication_needs", text, f"not an accessible-information need: {', '.join(unknown)} (the needs "
+                f"are {', '.join(COMMUNICATION_NEEDS)}); left out, the others kept")  # fmt: skip
+    return CommunicationNeed.joined(known)
 
 
 def formula_reason(text: str) -> str | None:
@@ -216,7 +230,7 @@ class RowValidator:
     # --- patients ----------------------------------------------------------------------
     def _patient(self, key: tuple[str, ...]) -> tuple[PatientValues | None, list[Problem]]:
         (hospital_number, nhs, born, sex, ethnicity, postcode, lsoa, phone, landline, other_phone, language,
-         interpreter, given, family) = key  # fmt: skip
+         interpreter, given, family, needs) = key  # fmt: skip
         problems: list[Problem] = []
 
         def error(column: str, value: str, reason: str) -> None:
@@ -263,6 +277,7 @@ class RowValidator:
             lsoa_code = ""
         given_numbers = (("phone", phone), ("landline", landline), ("other_phone", other_phone))
         mobile, other = _numbers(((column, raw) for column, raw in given_numbers if raw), warning)
+        communication_needs = _communication_needs(needs, warning) if needs else ""
         lang = language.lower() or "en"
         if not _LANGUAGE.match(lang):
             warning("language", language, "not a language code (ISO 639-1 such as en, pl, ur, or ISO 639-3 "
@@ -285,6 +300,7 @@ class RowValidator:
                 interpreter_required=wants_interpreter,
                 given_name=given,
                 family_name=family,
+                communication_needs=communication_needs,
             ),
             problems,
         )
@@ -295,7 +311,7 @@ class RowValidator:
             get("patient_id", ""), get("nhs_number", ""), get("date_of_birth", ""), get("sex", ""),
             get("ethnicity", ""), get("postcode", ""), get("lsoa", ""), get("phone", ""), get("landline", ""),
             get("other_phone", ""), get("language", ""), get("interpreter_required", ""), get("given_name", ""),
-            get("family_name", ""),
+            get("family_name", ""), get("communication_needs", ""),
         )  # fmt: skip
         found = self._patients.get(key)
         if found is None:

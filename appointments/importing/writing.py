@@ -158,6 +158,7 @@ class BatchWriter:
             other_phone=values.other_phone,
             preferred_language=values.preferred_language,
             interpreter_required=values.interpreter_required,
+            communication_needs=values.communication_needs,
             given_name=values.given_name,
             family_name=values.family_name,
         )

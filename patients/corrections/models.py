@@ -21,6 +21,7 @@ class CorrectableField(models.TextChoices):
     ETHNIC_CATEGORY = "ethnic_category", "Ethnic category"
     PREFERRED_LANGUAGE = "preferred_language", "Preferred language"
     INTERPRETER_REQUIRED = "interpreter_required", "Interpreter required"
+    COMMUNICATION_NEEDS = "communication_needs", "Accessible-information needs"
 
 
 class LocalCorrection(models.Model):
@@ -28,8 +29,8 @@ class LocalCorrection(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="local_corrections")
     field = models.CharField(max_length=24, choices=CorrectableField.choices)
-    value = models.CharField(max_length=32, blank=True, help_text="As the extract writes it (Y/N for yes/no).")
-    previous_value = models.CharField(max_length=32, blank=True, help_text="What Attend held before.")
+    value = models.CharField(max_length=200, blank=True, help_text="As the extract writes it (Y/N for yes/no).")
+    previous_value = models.CharField(max_length=200, blank=True, help_text="What Attend held before.")
     source = models.CharField(max_length=16, default="call", help_text="Where it was recorded (call: a call card).")
     corrected_at = models.DateTimeField(db_index=True)
     corrected_by = models.ForeignKey(
@@ -50,8 +51,8 @@ class CorrectionConflict(models.Model):
     correction = models.ForeignKey(LocalCorrection, on_delete=models.CASCADE, related_name="conflicts")
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="correction_conflicts")
     field = models.CharField(max_length=24, choices=CorrectableField.choices)
-    attend_value = models.CharField(max_length=32, blank=True)
-    pas_value = models.CharField("PAS value", max_length=32)
+    attend_value = models.CharField(max_length=200, blank=True)
+    pas_value = models.CharField("PAS value", max_length=200)
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)

@@ -59,7 +59,9 @@ def test_the_card_shows_every_number_with_its_kind_and_where_it_came_from(client
     )
     page = client_for(call_handler).get(reverse("call-card", args=[task.pk])).content.decode()
     phones = page[page.index('id="patient-phone"') :][:1200]
-    assert "07700 900123" in phones and "Mobile (texts and calls)" in phones and "from the trust&#x27;s extract" in phones
+    assert (
+        "07700 900123" in phones and "Mobile (texts and calls)" in phones and "from the trust&#x27;s extract" in phones
+    )
     assert "0113 243 2799" in phones and "Landline (calls only)" in phones and "recorded in Attend on" in phones
 
 
@@ -93,3 +95,26 @@ def test_a_landline_recorded_on_a_call_is_kept_for_calls_and_protected_from_the_
     assert task.patient.other_phone == "+441132432799"
     correction = LocalCorrection.objects.get(patient=task.patient)
     assert (correction.field, correction.value) == ("other_phone", "+441132432799")
+
+
+def test_accessible_information_needs_recorded_on_a_call_are_shown_and_kept_as_a_correction(client_for, call_handler):
+    task = CallTaskFactory(status=CallTaskStatus.CLAIMED, claimed_by=call_handler, claimed_at=timezone.now())
+    _record(task, call_handler, {"communication_needs": ["relay_uk", "large_print"]})
+    task.patient.refresh_from_db()
+    assert task.patient.communication_needs == "large_print,relay_uk"
+    correction = LocalCorrection.objects.get(patient=task.patient)
+    assert (correction.field, correction.value, correction.previous_value) == (
+        "communication_needs", "large_print,relay_uk", "",
+    )  # fmt: skip
+    task = CallTaskFactory(
+        patient=task.patient, status=CallTaskStatus.CLAIMED, claimed_by=call_handler, claimed_at=timezone.now()
+    )
+    page = client_for(call_handler).get(reverse("call-card", args=[task.pk])).content.decode()
+    needs = page[page.index('id="patient-communication-needs"') :][:400]
+    assert "Large print" in needs and "dial 18001 before the number" in needs
+
+
+def test_an_unknown_accessible_information_need_is_refused(call_handler):
+    task = CallTaskFactory(status=CallTaskStatus.CLAIMED, claimed_by=call_handler, claimed_at=timezone.now())
+    with pytest.raises(InvalidAttempt, match="accessible-information need: smoke_signals"):
+        _record(task, call_handler, {"communication_needs": ["smoke_signals"]})

@@ -145,3 +145,30 @@ def test_designs_landline_column_is_read_beside_phone_and_a_third_number_is_a_wa
     assert _numbers() == ("+447700900123", "+441132432799")
     warning = ImportRowError.objects.get(batch=batch)
     assert (warning.column, warning.value) == ("other_phone", "020 7946 0123")
+
+
+def test_accessible_information_needs_are_read_and_an_unknown_one_is_a_warning(tmp_path):
+    header = [*HEADER, "communication_needs"]
+    batch = _import(tmp_path, [row(communication_needs="Relay_UK; large_print;telepathy")], header=header)
+    assert Patient.objects.get().communication_needs == "large_print,relay_uk"
+    warning = ImportRowError.objects.get(batch=batch)
+    assert (warning.column, warning.severity) == ("communication_needs", "warning")
+    assert "telepathy" in warning.reason
+
+
+def test_accessible_information_needs_recorded_in_attend_survive_a_blank_pas_value(tmp_path):
+    from django.utils import timezone
+
+    from patients.corrections.models import LocalCorrection
+
+    header = [*HEADER, "communication_needs"]
+    _import(tmp_path, [row(communication_needs="")], header=header)
+    patient = Patient.objects.get()
+    patient.communication_needs = "easy_read"
+    patient.save()
+    LocalCorrection.objects.create(
+        patient=patient, field="communication_needs", value="easy_read", corrected_at=timezone.now()
+    )
+    for _ in range(3):
+        _import(tmp_path, [row(communication_needs="")], header=header)
+    assert Patient.objects.get().communication_needs == "easy_read"
