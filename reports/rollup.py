@@ -18,12 +18,20 @@ Two ways to bring it up to date, with the same result (tests/reports/test_rollup
        both importers stamp the rows they rewrite, and rewrite only rows that changed);
     2. a patient with a happened appointment on it now has another IMD decile than the
        rollup counted them with (DnaRollupDecile; `import_deprivation --refresh-patients`
-       changes deciles without stamping `updated_at`, so the stamp cannot tell);
+       changes deciles without stamping `updated_at`, so the stamp cannot tell). Moving
+       house re-files a patient's whole history, which would touch most days in a large
+       trust every night, so such appointments are instead moved between deciles in the
+       rows they are counted in (`_shift_deciles`) — unless there are more than SHIFT_LIMIT of
+       them (a new IMD vintage), when their days are recomputed;
     3. its totals (appointments, DNAs) in the rollup differ from the appointments': the
        day an appointment was moved away from, or deleted from, keeps no stamp of it,
        but it has lost a row the rollup still counts. Whatever entered such a day instead
        was itself written, so rule 1 finds the day even when the totals balance.
   A refresh that would touch most days rebuilds in full instead (the same rows, faster).
+  What it relies on: a write that changes an appointment's site, specialty, clinic or
+  outcome class without changing its day's totals stamps `updated_at` (save(), both
+  importers and bulk_create with update_fields do; a queryset .update() or bulk_update
+  must name it). After changing TIME_ZONE, rebuild in full.
 
 Which writes are "since the last build" is read from `updated_at`, so each build records
 `changes_from`: the start of the oldest transaction still open when it read (on
@@ -36,6 +44,7 @@ so its "as of" time (`built_at`, taken before it reads) is honest.
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -44,7 +53,7 @@ from operator import or_
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -57,6 +66,8 @@ from reports.models import DnaDailyCount, DnaMonthlyCount, DnaRollupBuild, DnaRo
 CLOCK_MARGIN = timedelta(seconds=5)
 # Above this share of the rollup's days touched, a full rebuild is quicker than day by day.
 FULL_REBUILD_SHARE = 0.5
+# Above this many appointments changing decile, recomputing their days beats moving them one by one.
+SHIFT_LIMIT = 50_000
 DAILY_COLUMNS = "day, site_id, specialty_id, clinic_id, imd_decile, appointments, dnas"
 MONTHLY_COLUMNS = "month, site_id, specialty_id, clinic_id, imd_decile, appointments, dnas"
 DayRanges = list[tuple[date, date]]
@@ -167,8 +178,72 @@ def _patients_recounted() -> QuerySet:
 
 
 def _recounted_days() -> set[date]:
-    """Rule 2: every day with a happened appointment of a patient whose decile changed."""
+    """Rule 2 by whole days: every day with a happened appointment of a patient whose decile changed."""
     return _days_of(Appointment.objects.happened().filter(patient__in=_patients_recounted().values("pk")))
+
+
+def _decile_shifts() -> list[tuple] | None:
+    """Rule 2 as moves: the happened appointments of patients whose decile changed, grouped as the
+    rollup counts them, with the decile counted (None: the patient is new since) and the decile now.
+    None when there are more than SHIFT_LIMIT groups."""
+    counted = DnaRollupDecile.objects.filter(patient_id=OuterRef("patient_id")).values("imd_decile")[:1]
+    shifts = (
+        Appointment.objects.happened()
+        .filter(patient__in=_patients_recounted().values("pk"))
+        .values(
+            r_day=_local_day(),
+            r_site=F("site_id"),
+            r_specialty=F("specialty_id"),
+            r_clinic=F("clinic_id"),
+            r_was=Subquery(counted),
+            r_now=Coalesce("patient__imd_decile", 0),
+        )
+        .annotate(n=Count("pk"), d=dna_count())
+        .values_list("r_day", "r_site", "r_specialty", "r_clinic", "r_was", "r_now", "n", "d")
+        .order_by()
+    )
+    rows = list(shifts[: SHIFT_LIMIT + 1])
+    return None if len(rows) > SHIFT_LIMIT else rows
+
+
+def _shift_deciles(shifts: list[tuple], *, recomputed: set[date]) -> set[date]:
+    """Move the appointments in `shifts` from the decile counted to the decile now, on the days not
+    being recomputed anyway; returns the days whose rows changed (their months need summing again)."""
+    change: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for day, site, specialty, clinic, was, now, appointments, dnas in shifts:
+        if day in recomputed:
+            continue
+        for decile, sign in ((was, -1), (now, 1)):
+            counts = change[(day, site, specialty, clinic, decile or None)]
+            counts[0] += sign * appointments
+            counts[1] += sign * dnas
+    change = {key: counts for key, counts in change.items() if counts != [0, 0]}
+    if not change:
+        return set()
+    days = {key[0] for key in change}
+    held = {
+        (day, site, specialty, clinic, decile): (pk, appointments, dnas)
+        for pk, day, site, specialty, clinic, decile, appointments, dnas in DnaDailyCount.objects.filter(
+            _within("day", day_ranges(days))
+        ).values_list("pk", "day", "site_id", "specialty_id", "clinic_id", "imd_decile", "appointments", "dnas")
+    }
+    updated, created, emptied = [], [], []
+    for key, (appointments, dnas) in change.items():
+        pk, had, had_dnas = held.get(key, (None, 0, 0))
+        row = DnaDailyCount(pk=pk, appointments=had + appointments, dnas=had_dnas + dnas)
+        if pk is None:
+            day, row.site_id, row.specialty_id, row.clinic_id, row.imd_decile = key
+            row.day = day
+            created.append(row)
+        elif row.appointments == 0:
+            emptied.append(pk)
+        else:
+            updated.append(row)
+    DnaDailyCount.objects.bulk_update(updated, ["appointments", "dnas"], batch_size=1000)
+    DnaDailyCount.objects.bulk_create(created, batch_size=1000)
+    for first in range(0, len(emptied), 500):
+        _delete(DnaDailyCount.objects.filter(pk__in=emptied[first : first + 500]))
+    return days
 
 
 def _disagreeing_days() -> set[date]:
@@ -192,8 +267,8 @@ def _disagreeing_days() -> set[date]:
 
 
 def touched_days(since: datetime) -> set[date]:
-    """The local days whose rollup rows may be wrong: those written, recounted or disagreeing (module docstring)."""
-    return _written_days(since) | _recounted_days() | _disagreeing_days()
+    """The local days to recompute whole: those written or disagreeing (rules 1 and 3, module docstring)."""
+    return _written_days(since) | _disagreeing_days()
 
 
 # --- building --------------------------------------------------------------------------------
@@ -236,11 +311,15 @@ def _rebuild_all() -> int:
     return rows
 
 
-def _recompute(days: set[date]) -> None:
-    """Delete and insert again the daily rows of `days`, then the monthly rows of their months."""
+def _recompute_days(days: set[date]) -> None:
+    """Delete the daily rows of `days` and insert them again from the appointments."""
     ranges = day_ranges(days)
     _delete(DnaDailyCount.objects.filter(_within("day", ranges)))
     _insert(DnaDailyCount, DAILY_COLUMNS, _source(ranges))
+
+
+def _recompute_months(days: set[date]) -> None:
+    """Sum the monthly rows of the months `days` fall in again from the daily rows."""
     months = [(first.replace(day=1), _month_end(last)) for first, last in day_ranges(_month_days(days))]
     _delete(DnaMonthlyCount.objects.filter(_within("month", months)))
     _insert(DnaMonthlyCount, MONTHLY_COLUMNS, _months(months))
@@ -302,11 +381,19 @@ def rollup_refresh() -> DnaRollupBuild:
             _rebuild_all()
             return _record(RollupKind.FULL, built_at=built_at, changes_from=changes_from, started=started, days=None)
         days = touched_days(since=last.changes_from)
+        shifts = _decile_shifts()
+        if shifts is None:  # most patients have a new decile (a new IMD): recount their days whole
+            days |= _recounted_days()
+            shifts = []
+        days |= {day for day, _, _, _, was, *_ in shifts if was is None}  # patients new since: recount
         if len(days) > FULL_REBUILD_SHARE * DnaDailyCount.objects.values("day").distinct().count():
             _rebuild_all()
             return _record(RollupKind.FULL, built_at=built_at, changes_from=changes_from, started=started, days=None)
+        shifted = _shift_deciles(shifts, recomputed=days)
         if days:
-            _recompute(days)
+            _recompute_days(days)
+        if days | shifted:
+            _recompute_months(days | shifted)
         _recount_deciles()
         return _record(
             RollupKind.INCREMENTAL, built_at=built_at, changes_from=changes_from, started=started, days=len(days)

@@ -128,7 +128,7 @@ def test_an_incremental_refresh_equals_a_full_rebuild_after_each_nights_imports(
 
     # Night 3: a new IMD and every patient's decile re-derived (which stamps no `updated_at`).
     _deprivation("File_1_IoD2025_Index_of_Multiple_Deprivation.csv", refresh=True)
-    assert _refreshed_equals_rebuilt() > 0
+    assert _refreshed_equals_rebuilt() == 0  # their appointments moved between deciles, no day recomputed
 
     # Night 4: an appointment deleted by hand, and the same extract again, which changes nothing.
     Appointment.objects.get(pas_id="A016").delete()
@@ -137,6 +137,12 @@ def test_an_incremental_refresh_equals_a_full_rebuild_after_each_nights_imports(
     assert _refreshed_equals_rebuilt() == 1  # the deleted appointment's day
 
     assert rollup_refresh().days == 0  # nothing new: nothing recomputed
+
+
+def test_when_most_patients_change_decile_their_days_are_recomputed_whole(trust, monkeypatch):
+    monkeypatch.setattr(rollup, "SHIFT_LIMIT", 1)  # as if a new IMD had moved more than the limit
+    _deprivation("File_1_IoD2025_Index_of_Multiple_Deprivation.csv", refresh=True)
+    assert _refreshed_equals_rebuilt() > 0
 
 
 def test_the_command_refreshes_what_changed_and_rebuilds_everything_with_full(trust, capsys):
