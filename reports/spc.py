@@ -164,10 +164,16 @@ class XmrChart:
         out = []
         if not any(period.mean is not None for period in self.periods):
             present = sum(period.points for period in self.periods)
-            out.append(
-                f"Only {present} point{'s' if present != 1 else ''} to chart: at least {MINIMUM_POINTS} "
-                "are needed for process limits, so none are drawn and no signal is looked for."
-            )
+            if present >= MINIMUM_POINTS:  # enough points, but a missing month between every two of them
+                out.append(
+                    f"No two of the {present} points to chart are in neighbouring months, so there is no moving "
+                    "range: no process limits are drawn and no signal is looked for."
+                )
+            else:
+                out.append(
+                    f"Only {present} point{'s' if present != 1 else ''} to chart: at least {MINIMUM_POINTS} "
+                    "are needed for process limits, so none are drawn and no signal is looked for."
+                )
         for number, period in enumerate(self.periods, start=1):
             if period.short:
                 where = "The chart has" if len(self.periods) == 1 else f"Period {number} has"

@@ -265,3 +265,12 @@ def test_the_assurance_icon_compares_the_target_with_the_limits():
 def test_labels_name_the_points():
     result = xmr_chart([1, 2, 3], labels=["2025-01", "2025-02", "2025-03"])
     assert [p.label for p in result.points] == ["2025-01", "2025-02", "2025-03"]
+
+
+def test_points_with_a_gap_between_every_two_say_why_no_limits_are_drawn():
+    chart = xmr_chart([3.0, None, 4.0], improvement="down")
+    assert chart.mean is None
+    assert chart.warnings == [
+        "No two of the 2 points to chart are in neighbouring months, so there is no moving range: no process "
+        "limits are drawn and no signal is looked for."
+    ]
