@@ -94,5 +94,14 @@ def spc_svg(chart: XmrChart, trajectory: Sequence[float | None] | None = None) -
         ticks.append({"y": y(tick), "label": f"{tick:g}"})
         tick = round(tick + step, 10)
     every = max(1, count // 8)
-    labels = [{"x": x(i), "label": str(p.label)} for i, p in enumerate(points) if i % every == 0 or i == count - 1]
+    # Every few months and the last; a regular label too close to the last one is left out, and the
+    # first and last sit inside the plot's edges rather than being cut off by them.
+    shown = [i for i in range(count) if (i % every == 0 and count - 1 - i >= every) or i == count - 1]
+    labels = [{"x": x(i), "label": str(points[i].label), "anchor": _anchor(i, count)} for i in shown]
     return SvgChart(WIDTH, HEIGHT, lines, dots, ticks, labels, plot, empty=False)
+
+
+def _anchor(i: int, count: int) -> str:
+    if count > 1 and i == 0:
+        return "start"
+    return "end" if count > 1 and i == count - 1 else "middle"

@@ -23,4 +23,5 @@ def target_card(progress: TargetProgress, viewer: Any) -> dict[str, Any]:
         "icons": spc_icons(progress.chart),
         "svg": spc_svg(progress.chart, [row["target_points"] for row in progress.months]),
         "recent": progress.months[-13:],
+        "prefix": f"target-{target.pk}",  # unique ids when several charts share a page
     }
