@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db import models
+from django.db.models.expressions import Expression
+from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from config.localtime import local_day_bounds, local_days_bounds
@@ -90,6 +94,45 @@ def dna_count(prefix: str = "") -> models.Sum:
     )
 
 
+# --- A child's missed appointment: "was not brought" ---------------------------------------
+# A child does not miss an appointment: someone did not bring them. The DNA codes and every DNA
+# rate stay as DESIGN.md defines them; only how a child's DNA is named to people changes, and
+# which list it goes to (the safeguarding app). "A child" is one rule, in two twins kept side by
+# side: `Appointment.is_child` (Python, for one appointment on a page) and
+# `AppointmentQuerySet.of_children()` (SQL, for lists and sweeps), both reading the age on the
+# appointment's local day from `age_on_day_expression` / `Appointment.age_on_day`.
+
+DID_NOT_ATTEND = "Did not attend"
+WAS_NOT_BROUGHT = "Was not brought"
+
+
+def child_age_under() -> int:
+    """Patients younger than this on the appointment's day are children (ATTEND_CHILD_AGE_UNDER)."""
+    return settings.ATTEND_CHILD_AGE_UNDER
+
+
+def is_child_age(age: int | None) -> bool:
+    """Whether an age in whole years is a child's; an unknown age is not (nothing is made up)."""
+    return age is not None and age < child_age_under()
+
+
+def age_on_day_expression(prefix: str = "") -> Expression:
+    """Whole years on the appointment's local date, in SQL: the age the extract gave with the
+    appointment (analytic extracts give no date of birth), else from the patient's date of birth;
+    NULL when neither is known. The SQL twin of `Appointment.age_on_day`; reports' age bands and
+    the child rule both read it (`prefix` reaches the appointment through a relation)."""
+    starts, born = f"{prefix}starts_at", f"{prefix}patient__date_of_birth"
+    years = ExtractYear(starts) - ExtractYear(born)
+    appointment_day = ExtractMonth(starts) * 100 + ExtractDay(starts)
+    birthday = ExtractMonth(born) * 100 + ExtractDay(born)
+    before_birthday = models.Case(
+        models.When(LessThan(appointment_day, birthday), then=models.Value(1)), default=models.Value(0)
+    )
+    return Coalesce(
+        models.F(f"{prefix}age_at_appointment"), years - before_birthday, output_field=models.IntegerField()
+    )
+
+
 class AppointmentType(models.TextChoices):
     FIRST = "first", "First"
     FOLLOW_UP = "follow_up", "Follow-up"
@@ -131,6 +174,15 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
 
     def for_patient(self, patient: Patient | int) -> AppointmentQuerySet:
         return self.filter(patient=patient)
+
+    def of_children(self) -> AppointmentQuerySet:
+        """Appointments of patients under ATTEND_CHILD_AGE_UNDER on the appointment's day (the SQL
+        twin of `Appointment.is_child`); an unknown age is not a child's."""
+        return self.alias(age_on_day=age_on_day_expression()).filter(age_on_day__lt=child_age_under())
+
+    def not_brought(self) -> AppointmentQuerySet:
+        """A child's DNAs: the DNAs named "was not brought" (counted as DNAs in every rate)."""
+        return self.dna().of_children()
 
 
 class Appointment(models.Model):
@@ -196,6 +248,32 @@ class Appointment(models.Model):
     @property
     def has_happened(self) -> bool:
         return self.attendance_code in HAPPENED_CODES
+
+    @property
+    def age_on_day(self) -> int | None:
+        """Whole years on the appointment's local date: the age the extract gave, else from the
+        date of birth (the Python twin of `age_on_day_expression`); None when neither is known."""
+        if self.age_at_appointment is not None:
+            return self.age_at_appointment
+        return self.patient.age_on(timezone.localtime(self.starts_at).date())
+
+    @property
+    def is_child(self) -> bool:
+        """Under ATTEND_CHILD_AGE_UNDER on the day (the twin of `of_children()`)."""
+        return is_child_age(self.age_on_day)
+
+    @property
+    def was_not_brought(self) -> bool:
+        return self.is_dna and self.is_child
+
+    @property
+    def outcome_label(self) -> str:
+        """The outcome as pages name it: a child's DNA is "Was not brought", never "Did not attend"."""
+        if not self.was_not_brought:
+            return self.get_attendance_code_display()
+        if self.attendance_code == AttendanceCode.ATTENDED_LATE_NOT_SEEN:
+            return f"{WAS_NOT_BROUGHT} in time: arrived late and could not be seen"
+        return WAS_NOT_BROUGHT
 
     @property
     def booking_lead_days(self) -> int | None:

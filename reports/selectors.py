@@ -16,12 +16,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, CharField, DateField, F, IntegerField, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, DateField, F, QuerySet, Sum, Value, When
 from django.db.models.expressions import Expression
-from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, TruncMonth
-from django.db.models.lookups import IsNull, LessThan, LessThanOrEqual
+from django.db.models.functions import TruncMonth
+from django.db.models.lookups import IsNull, LessThanOrEqual
 
-from appointments.models import Appointment, dna_count
+from appointments.models import Appointment, age_on_day_expression, dna_count
 from config.disclosure import rate_is_disclosive
 from config.localtime import local_day_bounds
 from patients.deprivation.quintiles import imd_quintile_expression
@@ -34,19 +34,8 @@ MOST_DEPRIVED, LEAST_DEPRIVED = 1, 5
 NOT_KNOWN = "Not known"
 
 
-def _age_at_appointment() -> Expression:
-    """Whole years on the appointment's local date, in SQL: the age the extract gave with the
-    appointment (analytic extracts give no date of birth), else from the date of birth; NULL
-    when neither is known."""
-    years = ExtractYear("starts_at") - ExtractYear("patient__date_of_birth")
-    appointment_day = ExtractMonth("starts_at") * 100 + ExtractDay("starts_at")
-    birthday = ExtractMonth("patient__date_of_birth") * 100 + ExtractDay("patient__date_of_birth")
-    before_birthday = Case(When(LessThan(appointment_day, birthday), then=Value(1)), default=Value(0))
-    return Coalesce(F("age_at_appointment"), years - before_birthday, output_field=IntegerField())
-
-
 def _age_band() -> Expression:
-    age = _age_at_appointment()
+    age = age_on_day_expression()
     return Case(
         When(IsNull(age, True), then=Value(NOT_KNOWN)),
         *(When(LessThanOrEqual(age, high), then=Value(label)) for label, _, high in AGE_BANDS),

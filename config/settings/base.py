@@ -263,6 +263,20 @@ ATTEND_BANK_HOLIDAY_REGION = env_choice(
 ATTEND_BANK_HOLIDAY_FILE = env_str("ATTEND_BANK_HOLIDAY_FILE", "")
 # The weekdays the call team works; lists are built only on these (and not on closures).
 ATTEND_CALL_DAYS = env_list("ATTEND_CALL_DAYS", ["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+# --- Issue 19: children, "was not brought" and the safeguarding list ---------------------------
+# A patient younger than this on the appointment's day is a child: their DNA is named "was not
+# brought" on pages and reports (it still counts as a DNA in every rate).
+ATTEND_CHILD_AGE_UNDER = env_int("ATTEND_CHILD_AGE_UNDER", 16, minimum=1)
+# Treatment function codes whose children's DNAs go to the safeguarding list (safeguarding app)
+# as well as into the DNA statistics. The default is every paediatric treatment function in the
+# national list (appointments/importing/data/treatment_functions.csv): the "Paediatric …"
+# services, 290 Community Paediatrics, 291 Neurodisability, 420 Paediatrics, 421 Paediatric
+# Neurology, 422 Neonatal Critical Care and 711 Child and Adolescent Psychiatry. Blank lists none.
+ATTEND_SAFEGUARDING_SPECIALTIES = env_list(
+    "ATTEND_SAFEGUARDING_SPECIALTIES",
+    ["142", "171", *(str(code) for code in range(211, 224)), "230", "240", "241", "242",
+     *(str(code) for code in range(250, 265)), "270", "280", "290", "291", "321", "420", "421", "422", "711"],
+)  # fmt: skip
 # --- Issue 6: SMS reminders -------------------------------------------------------------
 # "database" (the default: an outbox table readable in the admin, for the demo and tests),
 # "twilio" or "notify" (GOV.UK Notify, which trusts use as NHS Notify; settings below).
