@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import StaffProfile, Team
 from accounts.roles import ADMIN, CALL_HANDLER, DIRECTOR, TEAM_LEAD, sync_roles
+from demo.targets import demo_targets
 
 # One login per role, for the demo only. The passwords are printed and public, so
 # the command refuses to run where DEBUG is off unless told otherwise.
@@ -43,9 +44,13 @@ class Command(BaseCommand):
             user.groups.set([Group.objects.get(name=role.group)])
             StaffProfile.objects.update_or_create(user=user, defaults={"team": team})
             created.append({"username": username, "password": password, "role": role.group})
+        # The divisions' targets, owned by the demo director (after seed_demo: from its outcomes' dates).
+        targets = [target.name for target in demo_targets(users.objects.get(username="director"))]
         if options["json"]:
-            self.stdout.write(json.dumps({"logins": created}))
+            self.stdout.write(json.dumps({"logins": created, "targets": targets}))
             return
         self.stdout.write("Demo logins (for the demo only):")
         for login in created:
             self.stdout.write(f"  {login['role']:<13} {login['username']:<9} {login['password']}")
+        if targets:
+            self.stdout.write(f"Disparity targets owned by the director: {', '.join(targets)}.")
