@@ -17,9 +17,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from django import forms
+from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 
+from appointments.models import Appointment
 from audit.models import AuditAction
 from audit.services import audit_record
 from config.disclosure import audience_of
@@ -45,8 +47,20 @@ def last_complete_month(today: date | None = None) -> date:
     return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
+def default_month() -> date:
+    """The last complete month, or the month of the latest outcome if the extracts stop earlier
+    (a board pack of a month with nothing in it helps nobody)."""
+    latest = Appointment.objects.happened().aggregate(latest=Max("starts_at"))["latest"]
+    complete = last_complete_month()
+    if latest is None:
+        return complete
+    return min(complete, timezone.localtime(latest).date().replace(day=1))
+
+
 class BoardPackMonthForm(forms.Form):
-    month = MonthField(required=False, label="Month", help_text="Leave blank for the last complete month.")
+    month = MonthField(
+        required=False, label="Month", help_text="Leave blank for the last complete month with outcomes."
+    )
 
     def clean_month(self) -> date | None:
         month = self.cleaned_data.get("month")
@@ -56,7 +70,7 @@ class BoardPackMonthForm(forms.Form):
 
     def chosen_month(self) -> date:
         chosen = self.cleaned_data.get("month") if self.is_bound and self.is_valid() else None
-        return chosen or last_complete_month()
+        return chosen or default_month()
 
 
 def board_pack(request: HttpRequest, *, month: date) -> dict[str, Any]:

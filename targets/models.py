@@ -153,7 +153,7 @@ class DisparityTarget(models.Model):
     def name(self) -> str:
         """What the target is for, as a director says it ("Surgery division", "Cardiology (320)")."""
         subject = self.subject
-        if self.scope == Scope.DIVISION:
+        if self.scope == Scope.DIVISION and not str(subject).lower().endswith("division"):
             return f"{subject} division"
         return str(subject)
 

@@ -92,3 +92,10 @@ def test_a_month_not_yet_started_is_refused(client_for, director):
     response = _pack(client_for(director), "2999-01")
     assert response.status_code == 400
     assert "has not started yet" in response.content.decode()
+
+
+def test_without_a_month_the_board_pack_is_the_last_complete_month_with_outcomes(
+    client_for, director, april_with_a_small_cell
+):
+    response = client_for(director).get(reverse("board-pack"))
+    assert response.context["pack"]["month"] == date(2025, 4, 1)
