@@ -11,6 +11,7 @@ NAVIGATION = (
     ("Team", "team-start", "accounts.lead_team"),
     ("Booking requests", "booking-requests", "accounts.lead_team"),
     ("Text replies", "sms-replies", "accounts.lead_team"),
+    ("Safeguarding list", "safeguarding-list", "accounts.review_safeguarding"),
     ("Dashboard", "dashboard-start", "accounts.view_reports"),
     ("Targets", "targets-list", "accounts.view_reports"),
     ("Board pack", "board-pack", "accounts.view_reports"),

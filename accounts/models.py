@@ -18,6 +18,7 @@ class Team(models.Model):
             ("view_reports", "See aggregate DNA reports and pilot evaluations"),
             ("view_patient_data", "See patient-identifiable data"),
             ("administer_attend", "Import extracts, train and approve models, configure pilots"),
+            ("review_safeguarding", "Review the safeguarding list of children not brought to appointments"),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,4 @@
-"""The four staff roles, as Django groups with permissions.
+"""The staff roles, as Django groups with permissions.
 
 A role is a group; what a role may do is the set of permissions below, and nothing else:
 sync_roles (run after every migrate) gives each group exactly these. Views and API
@@ -45,6 +45,13 @@ TEAM_LEAD = Role(
     permissions=("accounts.work_call_list", "accounts.lead_team", "accounts.view_patient_data"),
     start_url_name="team-start",
 )
+# The trust's named safeguarding contact(s): the children not brought to appointments in the
+# safeguarding specialties (the safeguarding app), and only that.
+SAFEGUARDING_LEAD = Role(
+    group="Safeguarding lead",
+    permissions=("accounts.review_safeguarding", "accounts.view_patient_data"),
+    start_url_name="safeguarding-list",
+)
 DIRECTOR = Role(group="Director", permissions=("accounts.view_reports",), start_url_name="dashboard-start")
 ADMIN = Role(
     group="Admin",
@@ -62,6 +69,7 @@ ADMIN = Role(
         ModelAccess("pilots"),
         ModelAccess("reminders"),
         ModelAccess("calls"),
+        ModelAccess("safeguarding", ("view",)),
         ModelAccess("reports"),
         ModelAccess("targets"),
         ModelAccess("accounts"),
@@ -75,7 +83,7 @@ ADMIN = Role(
 )
 
 # Order matters: a person with several roles starts on the first one's page.
-ROLES: tuple[Role, ...] = (ADMIN, TEAM_LEAD, CALL_HANDLER, DIRECTOR)
+ROLES: tuple[Role, ...] = (ADMIN, TEAM_LEAD, CALL_HANDLER, SAFEGUARDING_LEAD, DIRECTOR)
 
 
 def permissions_of(role: Role) -> frozenset[str]:

@@ -46,6 +46,13 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "schedule": crontab(hour=build_hour, minute=build_minute),
             "options": {"expires": 2 * 60 * 60},
         },
+        # Children's DNAs in the safeguarding specialties onto the safeguarding list, after the
+        # nightly import has landed the outcomes (the import's own announcement lists most at once).
+        "list-safeguarding-dnas": {
+            "task": "safeguarding.list_safeguarding_dnas",
+            "schedule": crontab(hour=6, minute=30),
+            "options": {"expires": 60 * 60},
+        },
         # The reports' rollup, after the nightly import has landed the day's outcomes.
         "rebuild-report-rollup": {
             "task": "reports.rebuild_rollup",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("calls.urls")),
     path("", include("reminders.urls")),
+    path("", include("safeguarding.urls")),
     path("", include("reports.urls")),
     path("", include("targets.urls")),
     path("", include("risk.urls")),

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ("audit", "accounts", "patients", "appointments", "risk", "pilots", "reminders", "calls", "reports", "targets",
-          "demo")  # fmt: skip
+LAYERS = ("audit", "accounts", "patients", "appointments", "risk", "pilots", "reminders", "calls", "safeguarding",
+          "reports", "targets", "demo")  # fmt: skip
 MAX_MODULES = 25
 
 

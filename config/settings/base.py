@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "pilots",
     "reminders",
     "calls",
+    "safeguarding",
     "reports",
     "targets",
     # After Attend's apps, in this order: TOTP for password logins (django-otp), login lockout,

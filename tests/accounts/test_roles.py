@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from accounts.roles import ADMIN, CALL_HANDLER, DIRECTOR, TEAM_LEAD, sync_roles
+from accounts.roles import ADMIN, CALL_HANDLER, DIRECTOR, SAFEGUARDING_LEAD, TEAM_LEAD, sync_roles
 from tests.support.factories import UserFactory, make_user
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +118,7 @@ ADMIN_MODEL_PERMISSIONS = {
     "reminders.messagetemplate": ALL,
     "reminders.outboxmessage": ALL,
     "reminders.reminder": ALL,
+    "safeguarding.safeguardingentry": "view",  # filled by Attend, reviewed on its own audited page
     "reports.disparitytarget": ALL,
     "reports.dnadailycount": ALL,
     "reports.dnamonthlycount": ALL,
@@ -137,6 +138,7 @@ ADMIN_MODEL_PERMISSIONS = {
         (CALL_HANDLER, {"accounts.work_call_list", "accounts.view_patient_data"}),
         (TEAM_LEAD, {"accounts.work_call_list", "accounts.lead_team", "accounts.view_patient_data"}),
         (DIRECTOR, {"accounts.view_reports"}),
+        (SAFEGUARDING_LEAD, {"accounts.review_safeguarding", "accounts.view_patient_data"}),
         (
             ADMIN,
             {"accounts.administer_attend", "accounts.view_reports", "accounts.view_patient_data"}

@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
-from accounts.roles import ADMIN, CALL_HANDLER, DIRECTOR, TEAM_LEAD
+from accounts.roles import ADMIN, CALL_HANDLER, DIRECTOR, SAFEGUARDING_LEAD, TEAM_LEAD
 from patients.identifiers import national_format
 from tests.support.access_policy import declared_rule, kind
 from tests.support.factories import AppointmentFactory, make_user
@@ -29,7 +29,7 @@ ADMIN_LOGIN = reverse("admin:login")
 @pytest.fixture
 def staff():
     return {role.group: make_user(role, username=role.group.lower().replace(" ", "-")) for role in
-            (CALL_HANDLER, TEAM_LEAD, DIRECTOR, ADMIN)}  # fmt: skip
+            (CALL_HANDLER, TEAM_LEAD, DIRECTOR, ADMIN, SAFEGUARDING_LEAD)}  # fmt: skip
 
 
 def _request(client, user, path):
@@ -144,6 +144,38 @@ def test_directors_see_no_patient_identifiable_data_anywhere(client, staff):
             if value and value in body:
                 leaks.append((endpoint.path, value))
     assert leaks == []
+
+
+def test_the_safeguarding_lead_sees_only_the_children_on_the_safeguarding_list(client, staff):
+    """Their role reaches the safeguarding list and nothing else that names patients: an adult's
+    appointment, and a child's that is not on the list, appear on no endpoint they can open."""
+    from datetime import date
+
+    from safeguarding.services import safeguarding_list_dnas
+    from tests.support.factories import ClinicFactory, PatientFactory, SpecialtyFactory
+
+    adult = AppointmentFactory(patient=PatientFactory(family_name="Adultpatient"))
+    paediatrics = ClinicFactory(specialty=SpecialtyFactory(treatment_function_code="420"))
+    child = AppointmentFactory(
+        patient=PatientFactory(family_name="Unlistedchild", date_of_birth=date(2015, 3, 1)), clinic=paediatrics
+    )
+    listed = AppointmentFactory(
+        patient=PatientFactory(family_name="Listedchild", date_of_birth=date(2015, 3, 1)), clinic=paediatrics,
+        attendance_code=3,
+        starts_at=child.starts_at.replace(year=child.starts_at.year - 1),
+    )  # fmt: skip
+    safeguarding_list_dnas()
+    walked = {e.path: e for pk in {adult.pk, adult.patient.pk, child.pk, child.patient.pk, 1}
+              for e in endpoints(int_sample=pk)}  # fmt: skip
+    leaks, shown = [], False
+    for endpoint in walked.values():
+        body = _request(client, staff[SAFEGUARDING_LEAD.group], endpoint.path).content.decode(errors="replace")
+        shown |= listed.patient.family_name in body
+        for patient in (adult.patient, child.patient):
+            if patient.family_name in body or patient.nhs_number in body:
+                leaks.append((endpoint.path, patient.family_name))
+    assert leaks == []
+    assert shown
 
 
 def test_webhooks_refuse_an_oversized_body_without_a_server_error(client, settings):

@@ -1,5 +1,6 @@
 """The night's work in one go, in the order beat runs it: import (if a file is given),
-score, plan reminders, build the day's call lists, refresh the reports, send what is due.
+score, plan reminders, build the day's call lists, list children's DNAs for safeguarding,
+refresh the reports, send what is due.
 
 Beat runs each step as its own task at its own time (config/beat.py). This command runs
 the same steps one after another, for the demo, for a trust's first run, and for an
@@ -50,6 +51,7 @@ class Command(BaseCommand):
         steps += [
             ("score", "score_appointments", as_of),
             ("build_worklists", "build_worklists", as_of),
+            ("safeguarding", "list_safeguarding_dnas", []),
             ("refresh_reports", "refresh_report_rollup", []),
             ("reminders", "send_reminders", as_of),
         ]
