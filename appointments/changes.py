@@ -1,7 +1,8 @@
 """What an import changed, announced to the apps that planned work for those appointments.
 
 The importer knows nothing of calls or reminders. After each chunk it announces the
-appointments that were cancelled, moved (a new start time) or have happened, and every
+appointments that were cancelled, moved (a new start time) or have happened, and the
+patients it newly knows have died, and every
 handler registered here reacts in the same transaction: calls close the calls no longer
 needed, reminders skip or re-time what they had planned. Apps register in their
 AppConfig.ready(), the way they register free text with audit.retention:
@@ -29,9 +30,11 @@ class AppointmentChanges:
     cancelled_ids: Collection[int] = ()
     moved_ids: Collection[int] = ()
     happened_ids: Collection[int] = ()
+    # Patients the extract newly says have died: every channel stops for all their appointments.
+    deceased_patient_ids: Collection[int] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.cancelled_ids or self.moved_ids or self.happened_ids)
+        return bool(self.cancelled_ids or self.moved_ids or self.happened_ids or self.deceased_patient_ids)
 
 
 ChangeHandler = Callable[[AppointmentChanges], Mapping[str, int]]

@@ -146,8 +146,11 @@ class Medium(models.TextChoices):
 
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
     def upcoming(self, now: datetime | None = None) -> AppointmentQuerySet:
-        """Booked, not cancelled, and not yet started."""
-        return self.filter(attendance_code=AttendanceCode.NOT_YET_KNOWN, starts_at__gte=now or timezone.now())
+        """Booked, not cancelled, not yet started, and the patient alive (nothing is planned, sent or
+        called about for a patient who has died)."""
+        return self.filter(
+            attendance_code=AttendanceCode.NOT_YET_KNOWN, starts_at__gte=now or timezone.now(), patient__deceased=False
+        )
 
     def happened(self) -> AppointmentQuerySet:
         """Attended or DNA: the denominator of every DNA rate (cancellations excluded)."""

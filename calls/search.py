@@ -80,7 +80,9 @@ def patients_search(*, user: Any, query: str) -> list[PatientMatch]:
     if condition is None:
         return []
     team = team_of(user)
-    found = list(patients_on_team_lists(team).filter(condition).order_by("family_name", "given_name")[:MAX_RESULTS])
+    # A patient who has died is never offered to a handler to call.
+    matching = patients_on_team_lists(team).living().filter(condition)
+    found = list(matching.order_by("family_name", "given_name")[:MAX_RESULTS])
     open_calls = {
         task.patient_id: task
         for task in CallTask.objects.open().filter(team=team, patient__in=found).select_related("claimed_by")

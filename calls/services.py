@@ -43,6 +43,7 @@ from patients.models import CommunicationNeed, EthnicCategory, Patient
 
 # Why a call closes when its appointments go (the import, the night's build, an attempt).
 APPOINTMENT_GONE = "appointment cancelled or happened"
+PATIENT_DECEASED = "patient deceased"
 NOT_ANSWERED = (CallResult.NO_ANSWER, CallResult.VOICEMAIL)
 CONTACT_FIELDS = (
     "mobile", "other_phone", "preferred_language", "interpreter_required", "ethnic_category", "communication_needs",
@@ -242,12 +243,14 @@ def _call_attempt_record(
     return attempt
 
 
-def calls_close_if_unneeded(calls: QuerySet[CallTask], *, now: datetime | None = None) -> int:
+def calls_close_if_unneeded(
+    calls: QuerySet[CallTask], *, now: datetime | None = None, close_reason: str = APPOINTMENT_GONE
+) -> int:
     """Take off the list those of `calls` none of whose appointments is upcoming any more
-    (cancelled, moved away or happened); returns how many were closed."""
+    (cancelled, moved away or happened, or the patient has died); returns how many were closed."""
     now = now or timezone.now()
     unneeded = CallTask.objects.filter(pk__in=calls.no_longer_needed(now).values("pk"))
-    return calls_transition(unneeded, to=CallTaskStatus.CANCELLED, now=now, close_reason=APPOINTMENT_GONE)
+    return calls_transition(unneeded, to=CallTaskStatus.CANCELLED, now=now, close_reason=close_reason)
 
 
 @transaction.atomic

@@ -2,14 +2,17 @@ from django.contrib import admin
 from django.utils import timezone
 
 from audit.admin_mixins import PatientDataAuditMixin
+from audit.models import AuditAction
+from audit.services import audit_record
 from patients.corrections.models import CorrectionConflict, LocalCorrection
-from patients.models import Patient
+from patients.deaths import death_conflict_settle
+from patients.models import DeathConflict, Patient
 
 
 @admin.register(Patient)
 class PatientAdmin(PatientDataAuditMixin, admin.ModelAdmin):
-    list_display = ("hospital_number", "display_name", "date_of_birth", "sex", "imd_decile", "sms_opt_out")
-    list_filter = ("sex", "imd_decile", "sms_opt_out", "interpreter_required", "preferred_language")
+    list_display = ("hospital_number", "display_name", "date_of_birth", "sex", "imd_decile", "sms_opt_out", "deceased")
+    list_filter = ("deceased", "sex", "imd_decile", "sms_opt_out", "interpreter_required", "preferred_language")
     search_fields = ("hospital_number", "nhs_number", "family_name", "postcode")
     readonly_fields = ("created_at", "updated_at")
 
@@ -44,3 +47,34 @@ class CorrectionConflictAdmin(PatientDataAuditMixin, admin.ModelAdmin):
     @admin.action(description="Mark resolved")
     def mark_resolved(self, request, queryset) -> None:
         queryset.filter(resolved_at__isnull=True).update(resolved_at=timezone.now(), resolved_by=request.user)
+
+
+@admin.register(DeathConflict)
+class DeathConflictAdmin(PatientDataAuditMixin, admin.ModelAdmin):
+    """Extracts that no longer say a patient Attend holds as deceased has died. Attend keeps them
+    deceased (nothing is sent) until a team lead checks the PAS and settles it here."""
+
+    list_display = ("patient", "date_of_death", "first_seen_at", "last_seen_at", "resolved_at", "resolution")
+    list_filter = (("resolved_at", admin.EmptyFieldListFilter), "resolution")
+    search_fields = ("patient__hospital_number",)
+    readonly_fields = ("patient", "date_of_death", "first_seen_at", "last_seen_at", "resolved_at", "resolved_by")
+    actions = ("the_patient_is_alive", "still_deceased")
+
+    def _settle(self, request, queryset, *, alive: bool) -> None:
+        for conflict in queryset.filter(resolved_at__isnull=True).select_related("patient"):
+            death_conflict_settle(conflict=conflict, alive=alive, by=request.user)
+            audit_record(
+                action=AuditAction.CHANGE,
+                target=conflict.patient,
+                request=request,
+                summary="Death record checked: " + ("the patient is alive" if alive else "still deceased"),
+                changes={"deceased": [True, not alive]},
+            )
+
+    @admin.action(description="The patient is alive: the death was recorded in error (contact may restart)")
+    def the_patient_is_alive(self, request, queryset) -> None:
+        self._settle(request, queryset, alive=True)
+
+    @admin.action(description="The patient has died: keep them deceased")
+    def still_deceased(self, request, queryset) -> None:
+        self._settle(request, queryset, alive=False)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -94,7 +95,10 @@ class ImdVintage(models.TextChoices):
 
 class PatientQuerySet(models.QuerySet["Patient"]):
     def reachable_by_sms(self) -> PatientQuerySet:
-        return self.exclude(mobile="").filter(sms_opt_out=False, mobile_unusable=False)
+        return self.exclude(mobile="").filter(sms_opt_out=False, mobile_unusable=False, deceased=False)
+
+    def living(self) -> PatientQuerySet:
+        return self.filter(deceased=False)
 
     def with_number_to_call(self) -> PatientQuerySet:
         """Patients a call handler can phone: a mobile or another number (calls go to any kind)."""
@@ -150,6 +154,12 @@ class Patient(models.Model):
         blank=True,
         help_text="Accessible Information Standard needs: sorted, comma-separated CommunicationNeed codes.",
     )
+    deceased = models.BooleanField(
+        default=False,
+        help_text="The PAS says the patient has died (or gave a date of death that cannot be trusted): "
+        "nothing is sent and no call is made.",
+    )
+    date_of_death = models.DateField(null=True, blank=True, help_text="Empty when deceased with no date known.")
     sms_opt_out = models.BooleanField("opted out of SMS", default=False)
     sms_opt_out_at = models.DateTimeField(null=True, blank=True)
 
@@ -221,6 +231,35 @@ AGE_BANDS: tuple[tuple[str, int, int], ...] = (
 
 def age_band(age: int) -> str:
     return next(label for label, low, high in AGE_BANDS if low <= age <= high)
+
+
+class DeathConflict(models.Model):
+    """An extract that no longer says a patient Attend has as deceased has died. Attend keeps
+    them deceased (a data-entry error in the PAS must never silently restart texts and calls
+    to a family) until a team lead checks and settles it."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="death_conflicts")
+    date_of_death = models.DateField(null=True, blank=True, help_text="The date Attend holds.")
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution = models.CharField(
+        max_length=8, blank=True, choices=[("alive", "The patient is alive"), ("deceased", "Still deceased")]
+    )
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"], condition=models.Q(resolved_at__isnull=True), name="one_open_death_conflict"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: the PAS no longer says deceased"
 
 
 # The deprivation reference tables and the local corrections live in their own modules;

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from appointments.changes import AppointmentChanges
-from appointments.models import ATTENDED_CODES, CANCELLED_CODES, HAPPENED_CODES, Appointment
+from appointments.models import ATTENDED_CODES, CANCELLED_CODES, HAPPENED_CODES, Appointment, AttendanceCode
 from appointments.working_days import TrustCalendar, trust_calendar
 from config.localtime import local_day_bounds, local_zone
 from patients.identifiers import parse_phone
@@ -24,6 +24,8 @@ from reminders.config import ReminderRule, due_at_for, reminder_rules
 from reminders.models import Reminder, ReminderStatus
 from reminders.transitions import reminder_transition, reminders_skip_planned
 from risk.models import RiskBand
+
+PATIENT_DECEASED = "patient deceased"
 
 
 @transaction.atomic
@@ -84,6 +86,9 @@ def reminders_follow_changed_appointments(changes: AppointmentChanges) -> dict[s
                             (changes.happened_ids, "appointment has happened"))
         if ids
     )  # fmt: skip
+    if changes.deceased_patient_ids:
+        of_the_deceased = Appointment.objects.filter(patient_id__in=changes.deceased_patient_ids).values("pk")
+        skipped += reminders_skip_planned(appointment_ids=of_the_deceased, reason=PATIENT_DECEASED, now=now)
     retimed, moved_skipped = retime_moved(now=now, appointment_ids=changes.moved_ids) if changes.moved_ids else (0, 0)
     return {"reminders_skipped": skipped + moved_skipped, "reminders_retimed": retimed}
 
@@ -165,6 +170,10 @@ def skip_reason(reminder: Reminder, *, now: datetime) -> str:
     """Why this reminder must not be sent now, or "" if it may. Needs appointment and patient loaded."""
     appointment = reminder.appointment
     patient = appointment.patient
+    if patient.deceased:
+        return PATIENT_DECEASED
+    if appointment.attendance_code == AttendanceCode.ENTERED_IN_ERROR:
+        return "appointment withdrawn (recorded in error)"
     if appointment.attendance_code in CANCELLED_CODES:
         return "appointment cancelled"
     if appointment.attendance_code in ATTENDED_CODES:

@@ -32,6 +32,7 @@ REQUIRED_ONE_OF: tuple[tuple[str, ...], ...] = (("date_of_birth", "age"),)
 # stands in for a postcode, age for a date of birth.
 OPTIONAL_COLUMNS: tuple[str, ...] = (
     "date_of_birth",
+    "date_of_death",
     "age",
     "booked_at",
     "waiting_days",
@@ -80,6 +81,7 @@ DEFAULT_MAX_LENGTH = 40
 # the column leaves those fields as they were.
 PATIENT_FIELDS_FROM_COLUMN: dict[str, tuple[str, ...]] = {
     "date_of_birth": ("date_of_birth",),
+    "date_of_death": ("deceased", "date_of_death"),
     "nhs_number": ("nhs_number",),
     "sex": ("sex",),
     "ethnicity": ("ethnic_category",),

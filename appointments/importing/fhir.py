@@ -33,6 +33,7 @@ exactly as a CSV row is. What is read from where (the code tables are in `fhir_m
 | language, interpreter_required | the preferred communication language (`fhir_maps.attend_language`: a |
 |  | sign language means an interpreter is needed); else the `patient-interpreterRequired` extension |
 | ethnicity | the UK Core EthnicCategory extension |
+| date_of_death | Patient.deceasedDateTime (its day), or deceasedBoolean true → Y (died, date not known) |
 
 References are resolved inside the Bundle: a `urn:uuid:` or absolute URL against each
 entry's fullUrl, a relative one (`Patient/123`) against the fullUrl's server and then the

@@ -59,6 +59,7 @@ PATIENT_PATHS = {
     "ethnicity": "Patient.extension:EthnicCategory",
     "given_name": "Patient.name.given",
     "family_name": "Patient.name.family",
+    "date_of_death": "Patient.deceased[x]",
 }
 NO_PATIENT = "the Appointment has no Patient participant (a participant.actor referring to a Patient)"
 NOT_A_STATUS = (
@@ -240,12 +241,22 @@ class PatientRow:
             "ethnicity": first_code(extension(patient, ETHNICITY_EXTENSION).get("valueCodeableConcept")),
             "given_name": " ".join(names[0].get("given", []) or []),
             "family_name": str(names[0].get("family", "")),
+            "date_of_death": _deceased(patient),
         }
         for column, path in PATIENT_PATHS.items():
             self.where.place(column, self.name, path, values[column], MISSING.get(column))
         if "not in the Bundle" in self.name:
             self.where.reasons["date_of_birth"] = ("", "missing: the Patient is not in the Bundle; include it")
         return values
+
+
+def _deceased(patient: dict) -> str:
+    """Patient.deceasedDateTime's day, or Y / N for deceasedBoolean, or blank when neither is given."""
+    when = patient.get("deceasedDateTime")
+    if when:
+        return str(when)[:10] if re.match(r"^\d{4}-\d{2}-\d{2}", str(when)) else str(when)
+    flag = patient.get("deceasedBoolean")
+    return "" if flag is None else ("Y" if flag is True else "N")
 
 
 def _phones(patient: dict) -> tuple[str, str]:

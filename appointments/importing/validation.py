@@ -37,6 +37,8 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
+from django.utils import timezone
+
 from appointments.importing.columns import (
     DEFAULT_MAX_LENGTH,
     IDENTIFIER_COLUMNS,
@@ -77,6 +79,8 @@ class PatientValues:
     given_name: str
     family_name: str
     communication_needs: str = ""  # CommunicationNeed codes, sorted and comma-separated
+    deceased: bool = False
+    date_of_death: date | None = None  # None: alive, or deceased with the date not known
 
 
 @dataclass(slots=True, frozen=True)
@@ -230,7 +234,7 @@ class RowValidator:
     # --- patients ----------------------------------------------------------------------
     def _patient(self, key: tuple[str, ...]) -> tuple[PatientValues | None, list[Problem]]:
         (hospital_number, nhs, born, sex, ethnicity, postcode, lsoa, phone, landline, other_phone, language,
-         interpreter, given, family, needs) = key  # fmt: skip
+         interpreter, given, family, needs, died) = key  # fmt: skip
         problems: list[Problem] = []
 
         def error(column: str, value: str, reason: str) -> None:
@@ -278,6 +282,7 @@ class RowValidator:
         given_numbers = (("phone", phone), ("landline", landline), ("other_phone", other_phone))
         mobile, other = _numbers(((column, raw) for column, raw in given_numbers if raw), warning)
         communication_needs = _communication_needs(needs, warning) if needs else ""
+        deceased, date_of_death = self._death(died, date_of_birth, warning) if died else (False, None)
         lang = language.lower() or "en"
         if not _LANGUAGE.match(lang):
             warning("language", language, "not a language code (ISO 639-1 such as en, pl, ur, or ISO 639-3 "
@@ -301,9 +306,33 @@ class RowValidator:
                 given_name=given,
                 family_name=family,
                 communication_needs=communication_needs,
+                deceased=deceased,
+                date_of_death=date_of_death,
             ),
             problems,
         )
+
+    def _death(
+        self, text: str, born: date | None, warning: Callable[[str, str, str], None]
+    ) -> tuple[bool, date | None]:
+        """(deceased, date of death) from the date_of_death column: a date, Y (died, date not
+        known) or N. A value that cannot be trusted (not a date, before the birth, in the future)
+        is a warning and the patient is treated as deceased: nothing is sent until the PAS is put right."""
+        flag = YES_NO.get(text.upper())
+        if flag is not None:
+            return flag, None
+        died = self.parse_date(text)
+        if died is None:
+            problem = "not a date (YYYY-MM-DD), Y or N"
+        elif born is not None and died < born:
+            problem = f"before the date of birth ({born:%Y-%m-%d})"
+        elif died > timezone.localdate():
+            problem = "in the future"
+        else:
+            return True, died
+        warning("date_of_death", text, f"{problem}: the patient is treated as deceased (no texts, letters or "
+                "calls) until the PAS gives a date that can be trusted")  # fmt: skip
+        return True, None
 
     def patient(self, values: dict[str, str]) -> tuple[PatientValues | None, list[Problem]]:
         get = values.get
@@ -311,7 +340,7 @@ class RowValidator:
             get("patient_id", ""), get("nhs_number", ""), get("date_of_birth", ""), get("sex", ""),
             get("ethnicity", ""), get("postcode", ""), get("lsoa", ""), get("phone", ""), get("landline", ""),
             get("other_phone", ""), get("language", ""), get("interpreter_required", ""), get("given_name", ""),
-            get("family_name", ""), get("communication_needs", ""),
+            get("family_name", ""), get("communication_needs", ""), get("date_of_death", ""),
         )  # fmt: skip
         found = self._patients.get(key)
         if found is None:
@@ -453,6 +482,11 @@ class RowValidator:
                                    "after the appointment's day; lead time left unknown", "warning"))  # fmt: skip
             return None
         return booked_at
+
+    def given_earlier(self, first_lines: dict[str, int]) -> None:
+        """Ids given at these lines by rows this validator is not shown (a re-import left them
+        alone as unchanged): a later row with one of them is still a repeat."""
+        self._first_lines.update(first_lines)
 
     def _repeated(self, line: int, pas_id: str) -> RowError | None:
         """The error for a row whose appointment_id an earlier row gave; else remembers this line.

@@ -30,6 +30,7 @@ from appointments.importing.validation import AppointmentValues, PatientValues
 from appointments.models import CANCELLED_CODES, HAPPENED_CODES, Appointment, AttendanceCode, Clinic, Site, Specialty
 from patients.corrections.models import LocalCorrection
 from patients.corrections.services import keep_local_corrections
+from patients.deaths import deaths_kept
 from patients.deprivation.lookup import (
     Deprivation,
     current_vintage,
@@ -86,6 +87,7 @@ class BatchWriter:
         self._clinics: dict[str, int] = dict(Clinic.objects.values_list("code", "id"))
         self.extract_at = timezone.now()
         self._any_corrections = LocalCorrection.objects.exists()  # most imports need not look per chunk
+        self._deaths_in_file = "deceased" in self.patient_fields
 
     # --- reference data ------------------------------------------------------------------
     def _site(self, code: str) -> int:
@@ -159,6 +161,8 @@ class BatchWriter:
             preferred_language=values.preferred_language,
             interpreter_required=values.interpreter_required,
             communication_needs=values.communication_needs,
+            deceased=values.deceased,
+            date_of_death=values.date_of_death,
             given_name=values.given_name,
             family_name=values.family_name,
         )
@@ -171,6 +175,18 @@ class BatchWriter:
         if not self._any_corrections:
             return patients
         return keep_local_corrections(patients, fields=self.patient_fields, extract_at=self.extract_at)
+
+    def _keep_deaths(self, patients: dict[str, PatientValues]) -> tuple[dict[str, PatientValues], list[str]]:
+        """A death Attend holds is kept whatever the extract says (patients.deaths); returns the
+        patients and the hospital numbers newly deceased."""
+        if not self._deaths_in_file:
+            return patients, []
+        return deaths_kept(patients, seen_at=self.extract_at)
+
+    def _announce_deaths(self, hospital_numbers: list[str]) -> None:
+        if hospital_numbers:
+            ids = list(Patient.objects.filter(hospital_number__in=hospital_numbers).values_list("pk", flat=True))
+            self.counts.replanning.update(announce_appointments_changed(AppointmentChanges(deceased_patient_ids=ids)))
 
     def _write_patients(self, patients: dict[str, PatientValues]) -> dict[str, int]:
         """Upsert the chunk's patients; returns hospital number → id for all of them."""
@@ -212,7 +228,8 @@ class BatchWriter:
         patients = {patient.hospital_number: patient for _, patient in rows}
         appointments = {appointment.pas_id: appointment for appointment, _ in rows}
         with transaction.atomic():
-            patient_ids = self._write_patients(self._keep_local_corrections(patients))
+            patients, newly_deceased = self._keep_deaths(self._keep_local_corrections(patients))
+            patient_ids = self._write_patients(patients)
             existing = {
                 row["pas_id"]: row
                 for row in Appointment.objects.filter(pas_id__in=list(appointments)).values(
@@ -261,6 +278,7 @@ class BatchWriter:
                     update_fields=[*APPOINTMENT_FIELDS, "updated_at"],
                 )
             self.counts.replanning.update(announce_appointments_changed(AppointmentChanges(cancelled, moved, happened)))
+            self._announce_deaths(newly_deceased)
 
     def unmatched_examples(self) -> list[str]:
         return sorted(self.counts.unmatched_postcodes)[:UNMATCHED_EXAMPLES]

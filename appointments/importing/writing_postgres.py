@@ -27,7 +27,8 @@ STAGE_TABLES = f"""
 CREATE TEMPORARY TABLE IF NOT EXISTS {PATIENT_STAGE} (
     hospital_number text PRIMARY KEY, nhs_number text, date_of_birth date, sex text, ethnic_category text,
     postcode text, postcode_key text, lsoa text, mobile text, other_phone text, preferred_language text,
-    interpreter_required boolean, given_name text, family_name text, communication_needs text
+    interpreter_required boolean, given_name text, family_name text, communication_needs text, deceased boolean,
+    date_of_death date
 );
 CREATE TEMPORARY TABLE IF NOT EXISTS {APPOINTMENT_STAGE} (
     pas_id text PRIMARY KEY, hospital_number text, site_id bigint, specialty_id bigint, clinic_id bigint,
@@ -38,12 +39,13 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {APPOINTMENT_STAGE} (
 PATIENT_STAGE_COLUMNS = (
     "hospital_number", "nhs_number", "date_of_birth", "sex", "ethnic_category", "postcode", "postcode_key",
     "lsoa", "mobile", "other_phone", "preferred_language", "interpreter_required", "given_name", "family_name",
-    "communication_needs",
+    "communication_needs", "deceased", "date_of_death",
 )  # fmt: skip
 # Patient fields the INSERT fills straight from the stage (the rest are derived or defaults).
 PLAIN_PATIENT_FIELDS = (
     "nhs_number", "date_of_birth", "sex", "ethnic_category", "postcode", "mobile", "other_phone",
-    "preferred_language", "interpreter_required", "given_name", "family_name", "communication_needs",
+    "preferred_language", "interpreter_required", "given_name", "family_name", "communication_needs", "deceased",
+    "date_of_death",
 )  # fmt: skip
 APPOINTMENT_STAGE_COLUMNS = (
     "pas_id", "hospital_number", "site_id", "specialty_id", "clinic_id", "starts_at", "booked_at",
@@ -156,7 +158,7 @@ class PostgresBatchWriter(BatchWriter):
     def write(self, rows: list[tuple[AppointmentValues, PatientValues]]) -> None:
         written = self._written
         patients = {patient.hospital_number: patient for _, patient in rows}  # the chunk's last values win
-        patients = self._keep_local_corrections(patients)
+        patients, newly_deceased = self._keep_deaths(self._keep_local_corrections(patients))
         patients = {number: patient for number, patient in patients.items() if written.get(number) != patient}
         appointments = {appointment.pas_id: appointment for appointment, _ in rows}
         params = self._params
@@ -171,7 +173,8 @@ class PostgresBatchWriter(BatchWriter):
                     copy.write_row((
                         p.hospital_number, p.nhs_number, p.date_of_birth, p.sex, p.ethnic_category, p.postcode,
                         postcode_key(p.postcode), p.lsoa, p.mobile, p.other_phone, p.preferred_language,
-                        p.interpreter_required, p.given_name, p.family_name, p.communication_needs,
+                        p.interpreter_required, p.given_name, p.family_name, p.communication_needs, p.deceased,
+                        p.date_of_death,
                     ))  # fmt: skip
             cursor.execute(self._patient_sql, params)
             created, updated = cursor.fetchone()
@@ -203,6 +206,7 @@ class PostgresBatchWriter(BatchWriter):
             self.counts.replanning.update(
                 announce_appointments_changed(AppointmentChanges(cancelled or (), moved or (), happened or ()))
             )
+            self._announce_deaths(newly_deceased)
 
 
 def writer_for(columns_present: frozenset[str]) -> BatchWriter:
