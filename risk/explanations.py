@@ -56,16 +56,18 @@ def _dna_history(row: _Row) -> str | None:
         return "no earlier appointments on record to go on"
     if dnas == 0:
         return None
+    # A child does not miss an appointment: they are not brought (appointments.models.is_child).
+    missed = "was not brought to" if row["child"] else "missed"
     last_four = min(4, seen)
     in_last_four = int(row["dnas_in_last_4"])
     if in_last_four:
         return (
-            f"missed {in_last_four} of the last {last_four} appointments"
+            f"{missed} {in_last_four} of the last {last_four} appointments"
             if last_four > 1
-            else ("missed the last appointment")
+            else (f"{missed} the last appointment")
         )
     weeks = int(row["days_since_last_dna"] // 7)
-    return f"missed {_plural(dnas, 'appointment')} before, the last {_plural(weeks, 'week')} ago"
+    return f"{missed} {_plural(dnas, 'appointment')} before, the last {_plural(weeks, 'week')} ago"
 
 
 def _attendance_history(row: _Row) -> str | None:
@@ -129,7 +131,7 @@ PHRASES: dict[str, Callable[[_Row], str | None]] = {
 # The feature columns each phrase reads (a phrase is worded once per distinct combination).
 PHRASE_INPUTS: dict[str, tuple[str, ...]] = {
     **GROUPS,
-    "dna_history": ("prior_dnas", "prior_attendances", "dnas_in_last_4", "days_since_last_dna"),
+    "dna_history": ("prior_dnas", "prior_attendances", "dnas_in_last_4", "days_since_last_dna", "child"),
 }
 if set(PHRASE_INPUTS) != set(PHRASES):
     raise RuntimeError("Every reason phrase needs its inputs in explanations.PHRASE_INPUTS.")
@@ -163,12 +165,17 @@ def reasons(
     contributions: np.ndarray,
     features: list[str],
     specialty_names: dict[str, str] | None = None,
+    *,
+    children: np.ndarray | None = None,
 ) -> list[list[str]]:
     """Up to three plain-English reasons per row, the largest risk-raising contribution first.
 
     `contributions` is (rows × features+1) from pred_contrib (last column the bias);
-    `columns` are compute_features()'s columns for the same rows.
+    `columns` are compute_features()'s columns for the same rows; `children` marks the rows that
+    are a child's appointment, whose missed appointments are worded "was not brought".
     """
+    rows = len(contributions)
+    columns = {**columns, "child": np.zeros(rows, dtype=bool) if children is None else np.asarray(children, bool)}
     group_names = [g for g in GROUPS if any(GROUP_OF[f] == g for f in features)]
     membership = np.zeros((len(features), len(group_names)))
     for i, feature in enumerate(features):

@@ -90,16 +90,29 @@ def configured_features() -> list[str]:
     return chosen
 
 
-def _age_band_index(born_days: np.ndarray, local_day: np.ndarray, stated_age: np.ndarray) -> np.ndarray:
-    """The age band on the day: from the age the extract gave, else from the date of birth
-    (the same order as reports' age_band); NaN where neither is known."""
+def ages_on_day(born_days: np.ndarray, local_day: np.ndarray, stated_age: np.ndarray) -> np.ndarray:
+    """Whole years on the appointment's local day: the age the extract gave, else from the date of
+    birth (the same rule as appointments' age_on_day_expression); NaN where neither is known."""
     age = stated_age.astype(np.float64, copy=True)
     from_birth = np.isnan(age) & ~np.isnan(born_days)
     born = born_days[from_birth].astype(np.int64).astype("datetime64[D]")
     on = local_day[from_birth].astype("datetime64[D]")
     years = on.astype("datetime64[Y]").astype(int) - born.astype("datetime64[Y]").astype(int)
-    birthday_ahead = (on - on.astype("datetime64[Y]")) < (born - born.astype("datetime64[Y]"))
+    # Month and day compared, not the day of the year, which a leap year shifts by one from March.
+    birthday_ahead = _month_day(on) < _month_day(born)
     age[from_birth] = years - birthday_ahead.astype(int)
+    return age
+
+
+def _month_day(days: np.ndarray) -> np.ndarray:
+    """month × 100 + day of each date (datetime64[D])."""
+    months = days.astype("datetime64[M]")
+    return ((months - days.astype("datetime64[Y]")).astype(int) + 1) * 100 + (days - months).astype(int) + 1
+
+
+def _age_band_index(born_days: np.ndarray, local_day: np.ndarray, stated_age: np.ndarray) -> np.ndarray:
+    """The age band on the day (reports' age_band); NaN where the age is not known."""
+    age = ages_on_day(born_days, local_day, stated_age)
     edges = np.array([low for _, low, _ in AGE_BANDS[1:]])
     return np.where(np.isnan(age), np.nan, np.searchsorted(edges, np.nan_to_num(age), side="right"))
 

@@ -18,14 +18,14 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
 
-from appointments.models import Appointment, AttendanceCode, Specialty
+from appointments.models import Appointment, AttendanceCode, Specialty, child_age_under
 from config.localtime import local_zone
 from risk.explanations import reasons
-from risk.features import compute_features
+from risk.features import ages_on_day, compute_features
 from risk.models import RiskModel, RiskScore
 from risk.predictor import Predictor
 from risk.registry import active_model, load_predictor
-from risk.table import table_from_queryset
+from risk.table import AppointmentTable, local_weekday_and_hour, table_from_queryset
 
 WRITE_BATCH = 5000
 INCOMING = "attend_riskscore_incoming"  # the temporary table the PostgreSQL upsert copies into
@@ -69,10 +69,18 @@ def _score_chunk(
     contributions = predictor.contributions(matrix)
     probability = predictor.calibrator(contributions.sum(axis=1))  # contributions add up to the raw score
     bands = predictor.bands(probability)
-    texts = reasons(columns, contributions, predictor.features, specialty_names)
+    texts = reasons(columns, contributions, predictor.features, specialty_names, children=_children(table, rows))
     upsert = upsert_scores_postgres if on_postgres else upsert_scores_portable
     upsert(table.appointment_id[rows], model, probability, bands, texts, scored_at)
     return bands
+
+
+def _children(table: AppointmentTable, rows: np.ndarray) -> np.ndarray:
+    """Which of the rows are a child's appointment (ATTEND_CHILD_AGE_UNDER on the day): their
+    missed appointments are worded "was not brought" in the reasons."""
+    _, _, local_day = local_weekday_and_hour(table.starts[rows])
+    ages = ages_on_day(table.born[rows], local_day, table.stated_age[rows])
+    return np.nan_to_num(ages, nan=np.inf) < child_age_under()
 
 
 # Each PostgreSQL/SQLite fork below is a pair of twins with one contract; the pairs are checked
