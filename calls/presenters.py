@@ -13,7 +13,7 @@ from calls import selectors
 from calls.models import CallTask
 from calls.selectors import ListCounts
 from patients.corrections.models import CorrectableField, LocalCorrection
-from patients.identifiers import PhoneKind, national_format
+from patients.identifiers import PhoneKind, national_format, phone_kind
 from patients.models import Patient
 
 LANGUAGES = {
@@ -103,8 +103,28 @@ KIND_ON_THE_CARD = {
 }
 
 
-def phones_of(patient: Patient) -> list[PhonePresenter]:
-    """A patient's numbers as the card and the search list show them."""
+def phones_of(patient: Patient, *, contact_first: bool = False) -> list[PhonePresenter]:
+    """A patient's numbers as the card shows them, and their contact's (a parent or carer): first
+    for a child, whom the handler does not call directly."""
+    shown = _own_phones(patient)
+    if patient.contact_phone:
+        who = contact_label(patient)
+        contact = PhonePresenter(
+            national_format(patient.contact_phone),
+            f"{KIND_ON_THE_CARD[phone_kind(patient.contact_phone)]}: {who}",
+            "from the trust's extract",
+        )
+        shown = [contact, *shown] if contact_first else [*shown, contact]
+    return shown
+
+
+def contact_label(patient: Patient) -> str:
+    """ "Sam Jones (mother)", "a parent or carer (guardian)", …"""
+    name = patient.contact_name or "a parent or carer"
+    return f"{name} ({patient.contact_relationship})" if patient.contact_relationship else name
+
+
+def _own_phones(patient: Patient) -> list[PhonePresenter]:
     numbers = patient.numbers_to_call
     if not numbers:
         return []
@@ -144,8 +164,19 @@ class PatientCardPresenter:
 
     @property
     def phones(self) -> list[PhonePresenter]:
-        """Every number to call, the SMS mobile first, each with its kind and where it came from."""
-        return phones_of(self.patient)
+        """Every number to call, each with its kind and where it came from: the SMS mobile first,
+        or for a child their parent or carer's."""
+        return phones_of(self.patient, contact_first=self.is_child)
+
+    @property
+    def is_child(self) -> bool:
+        about = self.about
+        return about is not None and about.appointment.is_child
+
+    @property
+    def ask_for(self) -> str:
+        """Who to ask for, for a child: the handler speaks to a parent or carer."""
+        return f"A child: ask for {contact_label(self.patient)}" if self.is_child else ""
 
     @property
     def language(self) -> str:

@@ -101,11 +101,11 @@ class PatientQuerySet(models.QuerySet["Patient"]):
         return self.filter(deceased=False)
 
     def with_number_to_call(self) -> PatientQuerySet:
-        """Patients a call handler can phone: a mobile or another number (calls go to any kind)."""
-        return self.exclude(mobile="", other_phone="")
+        """Patients a call handler can phone: a mobile, another number or their contact's (any kind)."""
+        return self.exclude(mobile="", other_phone="", contact_phone="")
 
     def without_number_to_call(self) -> PatientQuerySet:
-        return self.filter(mobile="", other_phone="")
+        return self.filter(mobile="", other_phone="", contact_phone="")
 
     def in_imd_quintile(self, quintile: int) -> PatientQuerySet:
         return self.filter(imd_decile__in=deciles_in_quintile(quintile))
@@ -146,6 +146,13 @@ class Patient(models.Model):
         blank=True,
         help_text="A number to call that is not for SMS (a landline, or a second mobile), in E.164.",
     )
+    contact_name = models.CharField(
+        max_length=100, blank=True, help_text="A parent, carer or other person to contact for the patient."
+    )
+    contact_phone = models.CharField(
+        max_length=16, blank=True, help_text="Their number in E.164: a child's texts go to it when it is a mobile."
+    )
+    contact_relationship = models.CharField(max_length=50, blank=True, help_text="e.g. mother, carer, guardian.")
     preferred_language = models.CharField(max_length=8, default="en", help_text="ISO 639-1 code.")
     interpreter_required = models.BooleanField(default=False)
     communication_needs = models.CharField(
@@ -194,7 +201,8 @@ class Patient(models.Model):
 
     @property
     def numbers_to_call(self) -> list[tuple[str, str]]:
-        """(E.164 number, kind) for every number a handler may phone, the SMS mobile first."""
+        """(E.164 number, kind) for every number of the patient's own a handler may phone, the SMS
+        mobile first (their contact's number is `contact_phone`)."""
         numbers = [(self.mobile, PhoneKind.MOBILE)] if self.mobile else []
         if self.other_phone and self.other_phone != self.mobile:
             numbers.append((self.other_phone, phone_kind(self.other_phone)))

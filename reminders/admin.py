@@ -24,18 +24,24 @@ def segment_summary(template: MessageTemplate) -> str:
     return f"{count}{because}"
 
 
+def _known_placeholders_only(body: str) -> str:
+    unknown = unknown_placeholders(body)
+    if unknown:
+        raise forms.ValidationError(f"Unknown placeholder(s): {', '.join('{' + u + '}' for u in unknown)}")
+    return body
+
+
 class MessageTemplateForm(forms.ModelForm):
     class Meta:
         model = MessageTemplate
-        fields = ["language", "name", "body", "reply_options", "is_active"]
+        fields = ["language", "name", "body", "carer_body", "reply_options", "is_active"]
         help_texts = {"body": "Placeholders: " + " ".join(f"{{{name}}}" for name in PLACEHOLDERS)}
 
     def clean_body(self) -> str:
-        body = self.cleaned_data["body"]
-        unknown = unknown_placeholders(body)
-        if unknown:
-            raise forms.ValidationError(f"Unknown placeholder(s): {', '.join('{' + u + '}' for u in unknown)}")
-        return body
+        return _known_placeholders_only(self.cleaned_data["body"])
+
+    def clean_carer_body(self) -> str:
+        return _known_placeholders_only(self.cleaned_data["carer_body"])
 
     def clean(self):
         cleaned = super().clean()

@@ -67,8 +67,11 @@ def _answering(e164: str) -> tuple[Reminder | None, Patient | None]:
         .order_by("-sent_at", "-pk")
         .first()
     )
-    if reminder is not None and reminder.appointment.patient.mobile == e164:
-        return reminder, reminder.appointment.patient
+    if reminder is not None and e164 in (
+        reminder.appointment.patient.mobile,
+        reminder.appointment.patient.contact_phone,
+    ):
+        return reminder, reminder.appointment.patient  # the patient, or a child's parent or carer
     patients = list(Patient.objects.filter(mobile=e164)[:2])
     return None, patients[0] if len(patients) == 1 else None
 

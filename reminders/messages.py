@@ -9,7 +9,9 @@ from appointments.models import Appointment
 from config.localtime import local_zone
 from reminders.models import MessageTemplate
 
-PLACEHOLDERS = ("first_name", "date", "time", "clinic", "site", "reply_options")
+PLACEHOLDERS = ("first_name", "date", "time", "clinic", "site", "reply_options", "carer_name")
+# {carer_name} when the extract gives no contact name.
+UNNAMED_CARER = {"en": "parent or carer", "cy": "rhiant neu ofalwr"}
 _PLACEHOLDER = re.compile(r"\{(\w*)\}")
 DEFAULT_LANGUAGE = "en"
 
@@ -54,6 +56,8 @@ BUILT_IN_TEMPLATES: dict[str, MessageTemplate] = {
         name="English",
         body="Hello {first_name}, this is a reminder of your hospital appointment on {date} at {time} "
         "at {site}. {reply_options}",
+        carer_body="Hello {carer_name}, this is a reminder of {first_name}'s hospital appointment on {date} at {time} "
+        "at {site}. {reply_options}",
         reply_options="Reply 1 if you will attend, 2 if you would like a call or need help to get there, "
         "3 to cancel or rebook.",
     ),
@@ -61,6 +65,8 @@ BUILT_IN_TEMPLATES: dict[str, MessageTemplate] = {
         language="cy",
         name="Cymraeg",
         body="Helo {first_name}, dyma nodyn atgoffa am eich apwyntiad ysbyty ar {date} am {time} "
+        "yn {site}. {reply_options}",
+        carer_body="Helo {carer_name}, dyma nodyn atgoffa am apwyntiad ysbyty {first_name} ar {date} am {time} "
         "yn {site}. {reply_options}",
         reply_options="Atebwch 1 os byddwch yn dod, 2 os hoffech alwad neu help i gyrraedd, 3 i ganslo neu aildrefnu.",
     ),
@@ -89,6 +95,7 @@ def sample_values(template: MessageTemplate) -> dict[str, str]:
     moment = datetime(2026, 9, 30, 14, 45, tzinfo=local_zone())
     return {
         "first_name": "Alexandra",
+        "carer_name": "Christopher",
         "date": format_date(moment, template.language),
         "time": format_time(moment, template.language),
         "clinic": "Ophthalmology Outpatients",
@@ -98,10 +105,16 @@ def sample_values(template: MessageTemplate) -> dict[str, str]:
 
 
 def reminder_text(appointment: Appointment, templates: dict[str, MessageTemplate] | None = None) -> tuple[str, str]:
-    """(body, language) for a reminder about `appointment` (patient, clinic and site loaded)."""
+    """(body, language) for a reminder about `appointment` (patient, clinic and site loaded). A
+    child's goes to their parent or carer, in the template's carer text."""
     patient = appointment.patient
     template = template_for(patient.preferred_language, templates)
+    body = template.body
+    if appointment.is_child:
+        built_in = BUILT_IN_TEMPLATES.get(template.language, BUILT_IN_TEMPLATES[DEFAULT_LANGUAGE])
+        body = template.carer_body or built_in.carer_body
     values = {
+        "carer_name": patient.contact_name or UNNAMED_CARER.get(template.language, UNNAMED_CARER[DEFAULT_LANGUAGE]),
         "first_name": patient.given_name or "",
         "date": format_date(appointment.starts_at, template.language),
         "time": format_time(appointment.starts_at, template.language),
@@ -109,4 +122,4 @@ def reminder_text(appointment: Appointment, templates: dict[str, MessageTemplate
         "site": appointment.site.name,
         "reply_options": template.reply_options,
     }
-    return render(template.body, values).strip(), template.language
+    return render(body, values).strip(), template.language

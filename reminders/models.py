@@ -84,6 +84,11 @@ class MessageTemplate(models.Model):
     language = models.CharField(max_length=8, unique=True, help_text="ISO 639-1 code, e.g. en, cy, pl.")
     name = models.CharField(max_length=100, help_text="The language's name, for the admin.")
     body = models.TextField()
+    carer_body = models.TextField(
+        blank=True,
+        help_text="The text a child's parent or carer gets (the body's placeholders, and {carer_name}); "
+        "blank: the built-in text.",
+    )
     reply_options = models.CharField(
         max_length=300, help_text="The numbered replies, in this language (1 attend, 2 call me, 3 cancel/rebook)."
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.models import AuditAction
@@ -30,12 +31,18 @@ def _change(patients, *, field: str, before, after, why: str, **extra) -> int:
     return changed
 
 
+def _texted_at(e164: str):
+    """The patients whose texts go to this number: their own mobile, or a child's parent or carer."""
+    return Patient.objects.filter(Q(mobile=e164) | Q(contact_phone=e164))
+
+
 def patients_opt_out(*, e164: str, now: datetime | None = None) -> int:
-    """Every patient with this mobile stops getting texts (the provider blocks the number anyway)."""
+    """Every patient with this mobile, or whose texts go to it (a child's parent or carer), stops
+    getting texts (the provider blocks the number anyway)."""
     if not e164:
         return 0
     return _change(
-        Patient.objects.filter(mobile=e164, sms_opt_out=False), field="sms_opt_out", before=False, after=True,
+        _texted_at(e164).filter(sms_opt_out=False), field="sms_opt_out", before=False, after=True,
         why="Opted out of SMS (STOP, or the provider reported the number unsubscribed)",
         sms_opt_out_at=now or timezone.now(),
     )  # fmt: skip
@@ -45,7 +52,7 @@ def patients_opt_in(*, e164: str) -> int:
     if not e164:
         return 0
     return _change(
-        Patient.objects.filter(mobile=e164, sms_opt_out=True), field="sms_opt_out", before=True, after=False,
+        _texted_at(e164).filter(sms_opt_out=True), field="sms_opt_out", before=True, after=False,
         why="Opted back in to SMS (START)", sms_opt_out_at=None,
     )  # fmt: skip
 

@@ -19,7 +19,7 @@ from appointments.changes import AppointmentChanges
 from appointments.models import ATTENDED_CODES, CANCELLED_CODES, HAPPENED_CODES, Appointment, AttendanceCode
 from appointments.working_days import TrustCalendar, trust_calendar
 from config.localtime import local_day_bounds, local_zone
-from patients.identifiers import parse_phone
+from patients.identifiers import PhoneKind, parse_phone, phone_kind
 from reminders.config import ReminderRule, due_at_for, reminder_rules
 from reminders.models import Reminder, ReminderStatus
 from reminders.transitions import reminder_transition, reminders_skip_planned
@@ -184,16 +184,29 @@ def skip_reason(reminder: Reminder, *, now: datetime) -> str:
         return "appointment has passed"
     if reminder.appointment_starts_at is not None and reminder.appointment_starts_at != appointment.starts_at:
         return "appointment moved"
+    return text_recipient(appointment)[1]
+
+
+def text_recipient(appointment: Appointment) -> tuple[str, str]:
+    """(the number a reminder about `appointment` goes to, "") or ("", why no text may go).
+    A child's goes to their parent or carer's mobile, never to the child's own (patient loaded)."""
+    patient = appointment.patient
     if patient.sms_opt_out:
-        return "patient opted out of SMS"
+        return "", "patient opted out of SMS"
+    if appointment.is_child:
+        if not patient.contact_phone:
+            return "", "a child: no parent or carer number"
+        if phone_kind(patient.contact_phone) != PhoneKind.MOBILE:
+            return "", "a child: the parent or carer number is not a mobile"
+        return patient.contact_phone, ""
     if not patient.mobile:
-        return "no mobile number"
+        return "", "no mobile number"
     if patient.mobile_unusable:
-        return "mobile number cannot receive SMS"
+        return "", "mobile number cannot receive SMS"
     try:
         phone = parse_phone(patient.mobile)
     except ValueError:
-        return "mobile number is not valid"
+        return "", "mobile number is not valid"
     if not phone.is_mobile or phone.e164 != patient.mobile:
-        return "number is not a mobile in E.164"
-    return ""
+        return "", "number is not a mobile in E.164"
+    return patient.mobile, ""

@@ -46,7 +46,7 @@ from reminders.config import in_sending_window
 from reminders.messages import active_templates, reminder_text
 from reminders.models import OutboxMessage, Reminder, ReminderStatus
 from reminders.optouts import patients_mark_number_unusable, patients_opt_out
-from reminders.planning import skip_reason
+from reminders.planning import skip_reason, text_recipient
 from reminders.ratelimit import send_rate_limiter
 from reminders.receipts import delivery_receipt_record, early_receipts_apply
 from reminders.segments import count_segments
@@ -135,7 +135,7 @@ def send_claimed(
     if reason:
         reminder_transition(reminder_id=reminder_id, to=S.SKIPPED, now=now, held_by=token, skip_reason=reason)
         return "skipped"
-    to = reminder.appointment.patient.mobile
+    to, _ = text_recipient(reminder.appointment)
     sent_fields: dict = {"to_number": to}
     try:
         body, language = reminder_text(reminder.appointment, templates)
@@ -322,15 +322,15 @@ def _send_batch_to_outbox(*, ids, token, now, backend: DatabaseBackend, limiter)
                 reminder.skip_reason = reason
                 skipped.append(reminder)
                 continue
-            patient = reminder.appointment.patient
+            to, _ = text_recipient(reminder.appointment)
             try:
                 body, language = reminder_text(reminder.appointment, templates)
             except Exception as exc:
                 logger.exception("Reminder %s could not be written", reminder.pk)
                 error = SendError(ErrorKind.TRANSIENT, "error", repr(exc))
-                outcomes.append(_record_error(reminder, token, error, moment, {"to_number": patient.mobile}))
+                outcomes.append(_record_error(reminder, token, error, moment, {"to_number": to}))
                 continue
-            ready.append((reminder, patient.mobile, body, language, moment))
+            ready.append((reminder, to, body, language, moment))
         limiter.acquire(len(ready))  # the batch's share of the one send rate, in as few round trips as it allows
         for reminder, to, body, language, moment in ready:
             row = backend.prepare(OutgoingMessage(to=to, body=body, reminder_id=reminder.pk))

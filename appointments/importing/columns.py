@@ -47,6 +47,9 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "language",
     "interpreter_required",
     "communication_needs",
+    "contact_name",
+    "contact_phone",
+    "contact_relationship",
     "medium",
     "given_name",
     "family_name",
@@ -74,6 +77,8 @@ MAX_LENGTH: dict[str, int] = {
     "family_name": _limit(Patient, "family_name"),
     "lsoa": _limit(Patient, "lsoa_code"),
     "communication_needs": _limit(Patient, "communication_needs"),
+    "contact_name": _limit(Patient, "contact_name"),
+    "contact_relationship": _limit(Patient, "contact_relationship"),
 }
 DEFAULT_MAX_LENGTH = 40
 
@@ -94,6 +99,9 @@ PATIENT_FIELDS_FROM_COLUMN: dict[str, tuple[str, ...]] = {
     "language": ("preferred_language",),
     "interpreter_required": ("interpreter_required",),
     "communication_needs": ("communication_needs",),
+    "contact_name": ("contact_name",),
+    "contact_phone": ("contact_phone",),
+    "contact_relationship": ("contact_relationship",),
     "given_name": ("given_name",),
     "family_name": ("family_name",),
 }

@@ -81,6 +81,9 @@ class PatientValues:
     communication_needs: str = ""  # CommunicationNeed codes, sorted and comma-separated
     deceased: bool = False
     date_of_death: date | None = None  # None: alive, or deceased with the date not known
+    contact_name: str = ""  # a parent, carer or other person to contact for the patient
+    contact_phone: str = ""  # their number (E.164)
+    contact_relationship: str = ""
 
 
 @dataclass(slots=True, frozen=True)
@@ -145,6 +148,18 @@ def _numbers(given: Iterable[tuple[str, str]], warning: Callable[[str, str, str]
         else:
             warning(column, raw, "a second number that is not for texts: Attend keeps one, the first given")
     return mobile, other
+
+
+def _contact_phone(raw: str, warning: Callable[[str, str, str], None]) -> str:
+    """The contact's number in E.164. One that does not parse is a warning and not kept; one that is
+    not a mobile is kept for calls, with a warning that no text can go to it (a child is then sent none)."""
+    e164, kind, reason = _phone(raw)
+    if reason:
+        warning("contact_phone", raw, f"{reason}; number not kept")
+    elif kind != PhoneKind.MOBILE:
+        warning("contact_phone", raw, "not a mobile: kept for calls, but no text can go to it (a child's "
+                "reminders are then not sent)")  # fmt: skip
+    return e164
 
 
 def _communication_needs(text: str, warning: Callable[[str, str, str], None]) -> str:
@@ -234,7 +249,7 @@ class RowValidator:
     # --- patients ----------------------------------------------------------------------
     def _patient(self, key: tuple[str, ...]) -> tuple[PatientValues | None, list[Problem]]:
         (hospital_number, nhs, born, sex, ethnicity, postcode, lsoa, phone, landline, other_phone, language,
-         interpreter, given, family, needs, died) = key  # fmt: skip
+         interpreter, given, family, needs, died, contact_name, contact_phone, relationship) = key  # fmt: skip
         problems: list[Problem] = []
 
         def error(column: str, value: str, reason: str) -> None:
@@ -283,6 +298,7 @@ class RowValidator:
         mobile, other = _numbers(((column, raw) for column, raw in given_numbers if raw), warning)
         communication_needs = _communication_needs(needs, warning) if needs else ""
         deceased, date_of_death = self._death(died, date_of_birth, warning) if died else (False, None)
+        contact_e164 = _contact_phone(contact_phone, warning) if contact_phone else ""
         lang = language.lower() or "en"
         if not _LANGUAGE.match(lang):
             warning("language", language, "not a language code (ISO 639-1 such as en, pl, ur, or ISO 639-3 "
@@ -308,6 +324,9 @@ class RowValidator:
                 communication_needs=communication_needs,
                 deceased=deceased,
                 date_of_death=date_of_death,
+                contact_name=contact_name,
+                contact_phone=contact_e164,
+                contact_relationship=relationship,
             ),
             problems,
         )
@@ -341,6 +360,7 @@ class RowValidator:
             get("ethnicity", ""), get("postcode", ""), get("lsoa", ""), get("phone", ""), get("landline", ""),
             get("other_phone", ""), get("language", ""), get("interpreter_required", ""), get("given_name", ""),
             get("family_name", ""), get("communication_needs", ""), get("date_of_death", ""),
+            get("contact_name", ""), get("contact_phone", ""), get("contact_relationship", ""),
         )  # fmt: skip
         found = self._patients.get(key)
         if found is None:

@@ -163,6 +163,9 @@ class BatchWriter:
             communication_needs=values.communication_needs,
             deceased=values.deceased,
             date_of_death=values.date_of_death,
+            contact_name=values.contact_name,
+            contact_phone=values.contact_phone,
+            contact_relationship=values.contact_relationship,
             given_name=values.given_name,
             family_name=values.family_name,
         )

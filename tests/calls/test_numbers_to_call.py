@@ -63,6 +63,7 @@ def test_the_card_shows_every_number_with_its_kind_and_where_it_came_from(client
         "07700 900123" in phones and "Mobile (texts and calls)" in phones and "from the trust&#x27;s extract" in phones
     )
     assert "0113 243 2799" in phones and "Landline (calls only)" in phones and "recorded in Attend on" in phones
+    assert 'id="ask-for"' not in page  # an adult is called directly
 
 
 def test_the_card_says_when_there_is_no_number_to_call(client_for, call_handler):
@@ -118,3 +119,28 @@ def test_an_unknown_accessible_information_need_is_refused(call_handler):
     task = CallTaskFactory(status=CallTaskStatus.CLAIMED, claimed_by=call_handler, claimed_at=timezone.now())
     with pytest.raises(InvalidAttempt, match="accessible-information need: smoke_signals"):
         _record(task, call_handler, {"communication_needs": ["smoke_signals"]})
+
+
+def test_a_childs_card_says_who_to_ask_for_and_puts_the_carers_number_first(client_for, call_handler):
+    from datetime import date
+
+    patient = PatientFactory(
+        date_of_birth=date(timezone.localdate().year - 9, 1, 1), mobile="+447700900111",
+        contact_name="Sam Jones", contact_relationship="mother", contact_phone="+447700900555",
+    )  # fmt: skip
+    task = CallTaskFactory(
+        appointment=scored_appointment(0.6, patient=patient), status=CallTaskStatus.CLAIMED,
+        claimed_by=call_handler, claimed_at=timezone.now(),
+    )  # fmt: skip
+    page = client_for(call_handler).get(reverse("call-card", args=[task.pk])).content.decode()
+    assert "A child: ask for Sam Jones (mother)" in page
+    phones = page[page.index('id="patient-phone"') :][:1500]
+    assert phones.index("07700 900555") < phones.index("07700 900111")
+    assert "Sam Jones (mother)" in phones
+
+
+def test_a_patient_with_only_a_carers_number_is_called_not_sent_to_the_booking_team(team):
+    patient = PatientFactory(mobile="", other_phone="", contact_phone="+447700900555")
+    scored_appointment(0.9, patient=patient)
+    summary = build_worklists()
+    assert CallTask.objects.filter(patient=patient).exists() and summary["no_number_to_call"] == 0

@@ -172,3 +172,19 @@ def test_accessible_information_needs_recorded_in_attend_survive_a_blank_pas_val
     for _ in range(3):
         _import(tmp_path, [row(communication_needs="")], header=header)
     assert Patient.objects.get().communication_needs == "easy_read"
+
+
+def test_a_parent_or_carer_is_read_and_a_carer_landline_is_kept_with_a_warning(tmp_path):
+    header = [*HEADER, "contact_name", "contact_phone", "contact_relationship"]
+    batch = _import(
+        tmp_path,
+        [row(contact_name="Sam Jones", contact_phone="0113 243 2799", contact_relationship="mother")],
+        header=header,
+    )
+    patient = Patient.objects.get()
+    assert (patient.contact_name, patient.contact_phone, patient.contact_relationship) == (
+        "Sam Jones", "+441132432799", "mother",
+    )  # fmt: skip
+    warning = ImportRowError.objects.get(batch=batch)
+    assert (warning.column, warning.severity) == ("contact_phone", "warning")
+    assert "not a mobile" in warning.reason and "reminders are then not sent" in warning.reason

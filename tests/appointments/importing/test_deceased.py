@@ -89,7 +89,7 @@ def test_a_death_that_disappears_from_the_extract_is_kept_and_becomes_one_confli
     patient = Patient.objects.get()
     assert patient.deceased and str(patient.date_of_death) == "2026-01-05"
     conflict = DeathConflict.objects.get()
-    assert conflict.resolved_at is None and conflict.last_seen_at > conflict.first_seen_at
+    assert conflict.resolved_at is None and conflict.last_seen_at >= conflict.first_seen_at
 
     death_conflict_settle(conflict=conflict, alive=True, by=None)
     patient.refresh_from_db()
