@@ -39,11 +39,17 @@ class ClosureDayAdmin(admin.ModelAdmin):
 
 @admin.register(Appointment)
 class AppointmentAdmin(PatientDataAuditMixin, admin.ModelAdmin):
-    list_display = ("pas_id", "patient", "clinic", "starts_at", "appointment_type", "attendance_code")
+    list_display = ("pas_id", "patient", "clinic", "starts_at", "appointment_type", "outcome")
     list_filter = ("attendance_code", "appointment_type", "medium", "site", "specialty")
+    list_select_related = ("patient", "clinic")
     search_fields = ("pas_id", "patient__hospital_number")
     raw_id_fields = ("patient",)
     date_hierarchy = "starts_at"
+
+    @admin.display(description="outcome", ordering="attendance_code")
+    def outcome(self, appointment: Appointment) -> str:
+        """A child's DNA reads "Was not brought" (Appointment.outcome_label)."""
+        return appointment.outcome_label
 
 
 @admin.register(ImportBatch)

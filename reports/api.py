@@ -79,6 +79,11 @@ class RateRowOutput(serializers.Serializer):
     ci_low = serializers.FloatField(allow_null=True, help_text="95% Wilson interval.")
     ci_high = serializers.FloatField(allow_null=True)
     suppressed = serializers.BooleanField()
+    dnas_named = serializers.CharField(
+        required=False,
+        help_text="By age band only: what the band's DNAs are called. A child's (under ATTEND_CHILD_AGE_UNDER on "
+        'the day) is "was not brought", anyone else\'s "did not attend"; both are counted as DNAs.',
+    )
 
 
 class DnaRatesOutput(serializers.Serializer):
@@ -235,7 +240,7 @@ class DnaRatesView(ReportView):
             except PublishedOnlyError as exc:
                 raise PermissionDenied(str(exc)) from None
         rows = dna_rates(data["by"], data.get("by2"), **_filters(data))
-        shown = report_disclosure(audience, _filters(data)).rates(rows)
+        shown = tables.with_dnas_named(report_disclosure(audience, _filters(data)).rates(rows), dims)
         payload = {"by": dims, "rows": [_split_groups(row, dims) for row in shown]}
         return Response(DnaRatesOutput(payload).data)
 

@@ -14,8 +14,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from appointments.models import DID_NOT_ATTEND, WAS_NOT_BROUGHT, child_age_under
 from config.disclosure import Audience
 from config.spreadsheets import safe_writer
+from patients.models import AGE_BANDS
 from pilots.models import Pilot
 from reports.disclosure import Disclosure
 from reports.evaluation import arm_comparisons, support_by_type
@@ -42,6 +44,27 @@ GAP_SORTS = {
     "name": lambda row: row.get("specialty") or row.get("site") or "",
     "q1": lambda row: (row["q1_dna_rate"] is None, -(row["q1_dna_rate"] or 0)),
 }
+
+
+def dnas_named(age_band: str) -> str:
+    """What an age band's DNAs are called: a child's missed appointment is "was not brought"
+    (ATTEND_CHILD_AGE_UNDER, on the appointment's day), anyone else's "did not attend". A band
+    that spans the child age names both; the counts are DNAs either way (DESIGN.md)."""
+    under = child_age_under()
+    bounds = {label: (low, high) for label, low, high in AGE_BANDS}
+    low, high = bounds.get(age_band, (under, under))  # "Not known": never taken for a child
+    if high < under:
+        return WAS_NOT_BROUGHT.lower()
+    if low >= under:
+        return DID_NOT_ATTEND.lower()
+    return f"{WAS_NOT_BROUGHT.lower()} (under {under}), {DID_NOT_ATTEND.lower()} ({under} and over)"
+
+
+def with_dnas_named(rows: Rows, by: Sequence[str]) -> Rows:
+    """Rows grouped by age band gain `dnas_named` (see dnas_named); other groupings are unchanged."""
+    if "age_band" not in by:
+        return rows
+    return [{**row, "dnas_named": dnas_named(row["age_band"])} for row in rows]
 
 
 def quintiles(filters: dict[str, Any], disclosure: Disclosure) -> Rows:

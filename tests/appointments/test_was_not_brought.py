@@ -77,3 +77,16 @@ def test_naming_a_childs_dna_changes_no_count_a_dna_rate_is_built_on():
 
     assert Appointment.objects.dna().count() == 2
     assert Appointment.objects.happened().count() == 2
+
+
+def test_the_admins_appointment_list_shows_a_childs_dna_as_was_not_brought(client_for, admin_user):
+    day = datetime(2026, 11, 10, 9, 30, tzinfo=LONDON)
+    AppointmentFactory(
+        patient=PatientFactory(date_of_birth=date(2015, 1, 1)),
+        starts_at=day,
+        attendance_code=AttendanceCode.DID_NOT_ATTEND,
+    )
+
+    body = client_for(admin_user).get("/admin/appointments/appointment/").content.decode()
+
+    assert "Was not brought" in body

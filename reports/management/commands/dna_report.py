@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from config.disclosure import Audience
 from reports.disclosure import PublishedOnlyError, check_published, report_disclosure
 from reports.selectors import DIMENSIONS, UnknownDimension, dna_rates
-from reports.tables import RATE_COLUMNS, rows_to_csv
+from reports.tables import RATE_COLUMNS, rows_to_csv, with_dnas_named
 
 
 class Command(BaseCommand):
@@ -41,8 +41,9 @@ class Command(BaseCommand):
             rows = dna_rates(by[0], by[1] if len(by) == 2 else None, **filters)
         except (UnknownDimension, PublishedOnlyError) as exc:
             raise CommandError(str(exc)) from None
-        plain = report_disclosure(audience, filters).rates(rows)
+        plain = with_dnas_named(report_disclosure(audience, filters).rates(rows), by)
         if options["format"] == "csv" and not options["json"]:
-            self.stdout.write(rows_to_csv(plain, (*by, *RATE_COLUMNS)), ending="")
+            named = ("dnas_named",) if "age_band" in by else ()
+            self.stdout.write(rows_to_csv(plain, (*by, *RATE_COLUMNS, *named)), ending="")
             return
         self.stdout.write(json.dumps({"by": by, "rows": plain}))
