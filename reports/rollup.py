@@ -53,7 +53,8 @@ from operator import or_
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -66,8 +67,8 @@ from reports.models import DnaDailyCount, DnaMonthlyCount, DnaRollupBuild, DnaRo
 CLOCK_MARGIN = timedelta(seconds=5)
 # Above this share of the rollup's days touched, a full rebuild is quicker than day by day.
 FULL_REBUILD_SHARE = 0.5
-# Above this many appointments changing decile, recomputing their days beats moving them one by one.
-SHIFT_LIMIT = 50_000
+# Above this many patients changing decile, recomputing their days beats moving their appointments.
+SHIFT_LIMIT = 5_000
 DAILY_COLUMNS = "day, site_id, specialty_id, clinic_id, imd_decile, appointments, dnas"
 MONTHLY_COLUMNS = "month, site_id, specialty_id, clinic_id, imd_decile, appointments, dnas"
 DayRanges = list[tuple[date, date]]
@@ -171,39 +172,56 @@ def _written_days(since: datetime) -> set[date]:
     return _days_of(Appointment.objects.filter(updated_at__gte=since))
 
 
-def _patients_recounted() -> QuerySet:
-    """Patients whose decile is not the one the rollup counted them with (or who are new since)."""
-    counted = DnaRollupDecile.objects.filter(patient_id=OuterRef("pk"), imd_decile=Coalesce(OuterRef("imd_decile"), 0))
-    return Patient.objects.filter(~Exists(counted))
+def _recounted_sql(columns: str) -> str:
+    """Patients the rollup counted in another decile than theirs now. A patient new since the last
+    build has no row to differ: each of their appointments was written since, and rule 1 has its day."""
+    counted, patients = DnaRollupDecile._meta.db_table, Patient._meta.db_table
+    return f"""
+        SELECT {columns} FROM {counted} c JOIN {patients} p ON p.id = c.patient_id
+        WHERE c.imd_decile <> COALESCE(p.imd_decile, 0)
+    """  # noqa: S608 (the models' table names and this module's column lists)
+
+
+def _decile_changes() -> dict[int, tuple[int, int]] | None:
+    """Patient id → (decile counted, decile now; 0 for none) for each patient whose decile changed,
+    or None when more than SHIFT_LIMIT did (a new IMD vintage)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _recounted_sql("c.patient_id, c.imd_decile, COALESCE(p.imd_decile, 0)") + " LIMIT %s", [SHIFT_LIMIT + 1]
+        )
+        rows = cursor.fetchall()
+    return None if len(rows) > SHIFT_LIMIT else {patient: (was, now) for patient, was, now in rows}
 
 
 def _recounted_days() -> set[date]:
     """Rule 2 by whole days: every day with a happened appointment of a patient whose decile changed."""
-    return _days_of(Appointment.objects.happened().filter(patient__in=_patients_recounted().values("pk")))
+    recounted = RawSQL(_recounted_sql("c.patient_id"), ())  # noqa: S611 (no values, only the models' names)
+    return _days_of(Appointment.objects.happened().filter(patient_id__in=recounted))
 
 
-def _decile_shifts() -> list[tuple] | None:
-    """Rule 2 as moves: the happened appointments of patients whose decile changed, grouped as the
-    rollup counts them, with the decile counted (None: the patient is new since) and the decile now.
-    None when there are more than SHIFT_LIMIT groups."""
-    counted = DnaRollupDecile.objects.filter(patient_id=OuterRef("patient_id")).values("imd_decile")[:1]
-    shifts = (
-        Appointment.objects.happened()
-        .filter(patient__in=_patients_recounted().values("pk"))
-        .values(
-            r_day=_local_day(),
-            r_site=F("site_id"),
-            r_specialty=F("specialty_id"),
-            r_clinic=F("clinic_id"),
-            r_was=Subquery(counted),
-            r_now=Coalesce("patient__imd_decile", 0),
+def _decile_shifts(changes: dict[int, tuple[int, int]]) -> list[tuple]:
+    """Rule 2 as moves: the happened appointments of the patients in `changes`, grouped as the rollup
+    counts them, each with the decile it was counted in and the decile it belongs in now."""
+    shifts, patients = [], list(changes)
+    for first in range(0, len(patients), 500):  # an IN list every database accepts
+        rows = (
+            Appointment.objects.happened()
+            .filter(patient_id__in=patients[first : first + 500])
+            .values(
+                r_day=_local_day(),
+                r_site=F("site_id"),
+                r_specialty=F("specialty_id"),
+                r_clinic=F("clinic_id"),
+                r_patient=F("patient_id"),
+            )
+            .annotate(n=Count("pk"), d=dna_count())
+            .values_list("r_day", "r_site", "r_specialty", "r_clinic", "r_patient", "n", "d")
+            .order_by()
         )
-        .annotate(n=Count("pk"), d=dna_count())
-        .values_list("r_day", "r_site", "r_specialty", "r_clinic", "r_was", "r_now", "n", "d")
-        .order_by()
-    )
-    rows = list(shifts[: SHIFT_LIMIT + 1])
-    return None if len(rows) > SHIFT_LIMIT else rows
+        shifts += [
+            (day, site, spec, clinic, *changes[patient], n, d) for day, site, spec, clinic, patient, n, d in rows
+        ]
+    return shifts
 
 
 def _shift_deciles(shifts: list[tuple], *, recomputed: set[date]) -> set[date]:
@@ -325,12 +343,18 @@ def _recompute_months(days: set[date]) -> None:
     _insert(DnaMonthlyCount, MONTHLY_COLUMNS, _months(months))
 
 
-def _recount_deciles() -> None:
-    """Record the deciles now counted: drop rows that disagree (or whose patient is gone), add the missing."""
-    now_counted = Patient.objects.annotate(d=Coalesce("imd_decile", 0)).filter(
-        pk=OuterRef("patient_id"), d=OuterRef("imd_decile")
-    )
-    _delete(DnaRollupDecile.objects.filter(~Exists(now_counted)))
+def _recount_deciles(changes: dict[int, tuple[int, int]] | None) -> None:
+    """Record the deciles now counted: those in `changes` (None: drop every row that disagrees, or
+    whose patient is gone), and the patients new since."""
+    if changes is None:
+        now_counted = Patient.objects.annotate(d=Coalesce("imd_decile", 0)).filter(
+            pk=OuterRef("patient_id"), d=OuterRef("imd_decile")
+        )
+        _delete(DnaRollupDecile.objects.filter(~Exists(now_counted)))
+    else:
+        patients = list(changes)
+        for first in range(0, len(patients), 500):
+            _delete(DnaRollupDecile.objects.filter(patient_id__in=patients[first : first + 500]))
     recorded = DnaRollupDecile.objects.filter(patient_id=OuterRef("pk"))
     _insert(DnaRollupDecile, "patient_id, imd_decile", _counted_deciles().filter(~Exists(recorded)))
 
@@ -381,20 +405,18 @@ def rollup_refresh() -> DnaRollupBuild:
             _rebuild_all()
             return _record(RollupKind.FULL, built_at=built_at, changes_from=changes_from, started=started, days=None)
         days = touched_days(since=last.changes_from)
-        shifts = _decile_shifts()
-        if shifts is None:  # most patients have a new decile (a new IMD): recount their days whole
+        changes = _decile_changes()
+        if changes is None:  # most patients have a new decile (a new IMD): recount their days whole
             days |= _recounted_days()
-            shifts = []
-        days |= {day for day, _, _, _, was, *_ in shifts if was is None}  # patients new since: recount
         if len(days) > FULL_REBUILD_SHARE * DnaDailyCount.objects.values("day").distinct().count():
             _rebuild_all()
             return _record(RollupKind.FULL, built_at=built_at, changes_from=changes_from, started=started, days=None)
-        shifted = _shift_deciles(shifts, recomputed=days)
+        shifted = _shift_deciles(_decile_shifts(changes) if changes else [], recomputed=days)
         if days:
             _recompute_days(days)
         if days | shifted:
             _recompute_months(days | shifted)
-        _recount_deciles()
+        _recount_deciles(changes)
         return _record(
             RollupKind.INCREMENTAL, built_at=built_at, changes_from=changes_from, started=started, days=len(days)
         )

@@ -81,15 +81,27 @@ def _rows() -> tuple[list, list]:
     return sorted(daily, key=str), sorted(monthly, key=str)
 
 
+class _Discard(Exception):
+    pass
+
+
+def _rows_of_a_full_rebuild() -> tuple[list, list]:
+    """What a full rebuild gives now, rolled back: the next refresh goes on from the refreshed rollup."""
+    try:
+        with transaction.atomic():
+            rollup_rebuild()
+            rows = _rows()
+            raise _Discard
+    except _Discard:
+        return rows
+
+
 def _refreshed_equals_rebuilt() -> int:
     """Refresh incrementally, check it against a full rebuild; returns the days it recomputed."""
     build = rollup_refresh()
     assert build.kind == RollupKind.INCREMENTAL
-    refreshed = _rows()
-    days_held = DnaDailyCount.objects.values("day").distinct().count()
-    rollup_rebuild()
-    assert refreshed == _rows()
-    assert build.days < days_held  # it did not quietly recompute everything
+    assert _rows() == _rows_of_a_full_rebuild()
+    assert build.days < DnaDailyCount.objects.values("day").distinct().count()  # it did not recompute everything
     return build.days
 
 
@@ -140,7 +152,7 @@ def test_an_incremental_refresh_equals_a_full_rebuild_after_each_nights_imports(
 
 
 def test_when_most_patients_change_decile_their_days_are_recomputed_whole(trust, monkeypatch):
-    monkeypatch.setattr(rollup, "SHIFT_LIMIT", 1)  # as if a new IMD had moved more than the limit
+    monkeypatch.setattr(rollup, "SHIFT_LIMIT", 0)  # as if a new IMD had moved more patients than the limit
     _deprivation("File_1_IoD2025_Index_of_Multiple_Deprivation.csv", refresh=True)
     assert _refreshed_equals_rebuilt() > 0
 
