@@ -122,6 +122,10 @@ _LSOA = re.compile(r"^[EW]01\d{6}$")
 _AGE = re.compile(r"^\d{1,3}(\.0+)?$")
 _WAITING_DAYS = re.compile(r"^\d{1,5}$")
 OLDEST_AGE = 130
+CONFLICTING_DETAIL = (
+    "an earlier row of this extract gives this patient (the same patient_id) a different {what}: the row is "
+    "kept and the last row's value stored; check the patient's record in the PAS"
+)
 _CACHE_LIMIT = 200_000
 # Columns whose pattern bounds their length, so the quick length check can leave them out.
 _PATTERNED = ("site_code", "specialty_code", "lsoa")
@@ -199,6 +203,8 @@ class RowValidator:
         self._patients: dict[tuple[str, ...], tuple[PatientValues | None, list[Problem]]] = {}
         self._datetimes: dict[str, datetime | None] = {}
         self._first_lines: dict[str, int] = {}  # appointment_id → the line it was first given at
+        # hospital number → (date of birth, sex, NHS number) as the extract first gave them
+        self._identities: dict[str, tuple[date | None, str, str]] = {}
         self._moments: dict[str, tuple[datetime | None, bool]] = {}
         self.rules = AppliedRules(mapping)
 
@@ -369,6 +375,25 @@ class RowValidator:
             found = self._patients[key] = self._patient(key)
         return found
 
+    def _disagreements(self, line: int, patient: PatientValues, values: dict[str, str]) -> list[RowError]:
+        """Warnings for a patient this extract already described differently (two dates of birth for
+        one hospital number): the row is kept, the last row's value is stored; the PAS needs checking."""
+        identity = (patient.date_of_birth, patient.sex, patient.nhs_number)
+        first = self._identities.setdefault(patient.hospital_number, identity)
+        if first == identity:
+            return []
+        return [
+            RowError(line, column, values.get(column, ""), CONFLICTING_DETAIL.format(what=what), "warning")
+            for column, what, before, now in zip(
+                ("date_of_birth", "sex", "nhs_number"),
+                ("date of birth", "sex", "NHS number"),
+                first,
+                identity,
+                strict=True,
+            )
+            if before != now
+        ]
+
     # --- the row -----------------------------------------------------------------------
     def validate(
         self, line: int, raw: dict[str, str]
@@ -397,6 +422,8 @@ class RowValidator:
             return None, None, damaged
         patient, problems = self.patient(values)
         errors = [RowError(line, *problem) for problem in problems]
+        if patient is not None:
+            errors += self._disagreements(line, patient, values)
 
         def error(column: str, reason: str) -> None:
             errors.append(RowError(line, column, values.get(column, ""), reason))

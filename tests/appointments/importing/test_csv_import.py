@@ -200,3 +200,19 @@ def test_a_utf8_byte_order_mark_and_crlf_line_ends_are_accepted(tmp_path):
 def test_a_utc_offset_in_the_extract_is_respected(tmp_path):
     _import(tmp_path, [row(appointment_start="2030-07-01T09:30:00Z")])
     assert Appointment.objects.get().starts_at == datetime(2030, 7, 1, 9, 30, tzinfo=ZoneInfo("UTC"))
+
+
+def test_two_rows_that_disagree_about_a_patient_are_warned_about_and_both_kept(tmp_path):
+    batch = _import(
+        tmp_path,
+        [
+            row(appointment_id="A1", date_of_birth="1980-02-03"),
+            row(appointment_id="A2", date_of_birth="1980-02-03"),
+            row(appointment_id="A3", date_of_birth="1981-02-03", sex="M"),
+        ],
+    )
+    assert (batch.rows_created, batch.rows_rejected) == (3, 0)
+    warnings = ImportRowError.objects.filter(batch=batch, severity="warning").order_by("column")
+    assert [(w.line, w.column, w.value) for w in warnings] == [(4, "date_of_birth", "1981-02-03"), (4, "sex", "M")]
+    assert all("different" in w.reason and "check the patient's record" in w.reason for w in warnings)
+    assert str(Patient.objects.get().date_of_birth) == "1981-02-03"  # the last row's, as the warning says
