@@ -224,9 +224,11 @@ def _decile_shifts(changes: dict[int, tuple[int, int]]) -> list[tuple]:
     return shifts
 
 
-def _shift_deciles(shifts: list[tuple], *, recomputed: set[date]) -> set[date]:
+def _shift_deciles(shifts: list[tuple], *, recomputed: set[date]) -> tuple[set[date], set[date]]:
     """Move the appointments in `shifts` from the decile counted to the decile now, on the days not
-    being recomputed anyway; returns the days whose rows changed (their months need summing again)."""
+    being recomputed anyway. Returns the days whose rows changed (their months need summing again)
+    and the days it could not shift (a row would go below zero: the recorded decile was not where
+    the rollup counted them), which must be recomputed whole."""
     change: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for day, site, specialty, clinic, was, now, appointments, dnas in shifts:
         if day in recomputed:
@@ -237,31 +239,34 @@ def _shift_deciles(shifts: list[tuple], *, recomputed: set[date]) -> set[date]:
             counts[1] += sign * dnas
     change = {key: counts for key, counts in change.items() if counts != [0, 0]}
     if not change:
-        return set()
-    days = {key[0] for key in change}
+        return set(), set()
     held = {
         (day, site, specialty, clinic, decile): (pk, appointments, dnas)
         for pk, day, site, specialty, clinic, decile, appointments, dnas in DnaDailyCount.objects.filter(
-            _within("day", day_ranges(days))
+            _within("day", day_ranges({key[0] for key in change}))
         ).values_list("pk", "day", "site_id", "specialty_id", "clinic_id", "imd_decile", "appointments", "dnas")
     }
-    updated, created, emptied = [], [], []
+    rows = {}
     for key, (appointments, dnas) in change.items():
         pk, had, had_dnas = held.get(key, (None, 0, 0))
-        row = DnaDailyCount(pk=pk, appointments=had + appointments, dnas=had_dnas + dnas)
-        if pk is None:
-            day, row.site_id, row.specialty_id, row.clinic_id, row.imd_decile = key
-            row.day = day
+        rows[key] = DnaDailyCount(pk=pk, appointments=had + appointments, dnas=had_dnas + dnas)
+    unshiftable = {key[0] for key, row in rows.items() if not 0 <= row.dnas <= row.appointments}
+    updated, created, emptied = [], [], []
+    for key, row in rows.items():
+        if key[0] in unshiftable:
+            continue
+        if row.pk is None:
+            row.day, row.site_id, row.specialty_id, row.clinic_id, row.imd_decile = key
             created.append(row)
         elif row.appointments == 0:
-            emptied.append(pk)
+            emptied.append(row.pk)
         else:
             updated.append(row)
     DnaDailyCount.objects.bulk_update(updated, ["appointments", "dnas"], batch_size=1000)
     DnaDailyCount.objects.bulk_create(created, batch_size=1000)
     for first in range(0, len(emptied), 500):
         _delete(DnaDailyCount.objects.filter(pk__in=emptied[first : first + 500]))
-    return days
+    return {key[0] for key in rows} - unshiftable, unshiftable
 
 
 def _disagreeing_days() -> set[date]:
@@ -411,7 +416,8 @@ def rollup_refresh() -> DnaRollupBuild:
         if len(days) > FULL_REBUILD_SHARE * DnaDailyCount.objects.values("day").distinct().count():
             _rebuild_all()
             return _record(RollupKind.FULL, built_at=built_at, changes_from=changes_from, started=started, days=None)
-        shifted = _shift_deciles(_decile_shifts(changes) if changes else [], recomputed=days)
+        shifted, unshiftable = _shift_deciles(_decile_shifts(changes) if changes else [], recomputed=days)
+        days |= unshiftable
         if days:
             _recompute_days(days)
         if days | shifted:

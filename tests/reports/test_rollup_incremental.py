@@ -20,8 +20,9 @@ from django.db import connection, transaction
 
 from appointments.importing.services import import_extract
 from appointments.models import Appointment, Clinic
+from patients.models import Patient
 from reports import rollup
-from reports.models import DnaDailyCount, DnaMonthlyCount, RollupKind
+from reports.models import DnaDailyCount, DnaMonthlyCount, DnaRollupDecile, RollupKind
 from reports.rollup import rollup_rebuild, rollup_refresh
 from tests.appointments.importing.extracts import row, write_extract
 
@@ -154,6 +155,12 @@ def test_an_incremental_refresh_equals_a_full_rebuild_after_each_nights_imports(
 def test_when_most_patients_change_decile_their_days_are_recomputed_whole(trust, monkeypatch):
     monkeypatch.setattr(rollup, "SHIFT_LIMIT", 0)  # as if a new IMD had moved more patients than the limit
     _deprivation("File_1_IoD2025_Index_of_Multiple_Deprivation.csv", refresh=True)
+    assert _refreshed_equals_rebuilt() > 0
+
+
+def test_a_recorded_decile_the_rollup_does_not_hold_makes_its_days_recomputed_not_negative(trust):
+    patient = Patient.objects.get(hospital_number="H03")  # decile 2, and nobody in the trust has decile 7
+    DnaRollupDecile.objects.filter(patient_id=patient.pk).update(imd_decile=7)
     assert _refreshed_equals_rebuilt() > 0
 
 
