@@ -263,8 +263,10 @@ def _rows_differing_from_snapshot() -> int:
 
 
 def _sizes() -> list[tuple[str, int, int, int]]:
+    """Each table's rows, and its size and its indexes' after a VACUUM (without the dead rows of the
+    rebuilds just run, which autovacuum would reclaim for reuse)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {', '.join(TABLES)}")
+        cursor.execute(f"VACUUM ANALYZE {', '.join(TABLES)}")
         cursor.execute(
             """
             SELECT c.relname, c.reltuples::bigint, pg_table_size(c.oid), pg_indexes_size(c.oid)
@@ -379,7 +381,7 @@ def main(argv: list[str]) -> None:
         )
         dashboard(args.runs)
         for name, rows, table, indexes in _sizes():
-            print(f"size: {name}: ~{rows:,} rows, table {table / 2**20:,.0f} MB, indexes {indexes / 2**20:,.0f} MB")
+            print(f"size: {name}: {rows:,} rows, table {table / 2**20:,.0f} MB, indexes {indexes / 2**20:,.0f} MB")
     finally:
         if not args.keep:
             clean_up()
