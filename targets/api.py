@@ -14,7 +14,7 @@ from accounts.permissions import HasRole
 from config.disclosure import audience_of
 from reports.api import SpcOutput
 from targets.models import DisparityTarget
-from targets.progress import target_progress
+from targets.progress import Disclosures, target_progress
 from targets.services import VIEW_REPORTS
 
 
@@ -54,8 +54,8 @@ class TargetDetailOutput(TargetOutput):
     spc = SpcOutput()
 
 
-def _payload(target: DisparityTarget, request: Request) -> dict:
-    progress = target_progress(target, audience_of(request.user)).as_dict()
+def _payload(target: DisparityTarget, request: Request, disclosures: Disclosures | None = None) -> dict:
+    progress = target_progress(target, audience_of(request.user), disclosures=disclosures).as_dict()
     return {**progress, "own": target.owner_id == request.user.pk, "spc": {"measure": "gap", **progress["spc"]}}
 
 
@@ -65,7 +65,9 @@ class TargetListView(APIView):
     @extend_schema(responses=TargetOutput(many=True), summary="Active disparity targets, the caller's own first")
     def get(self, request: Request) -> Response:
         targets = DisparityTarget.objects.active().owned_first(request.user)
-        return Response(TargetOutput([_payload(target, request) for target in targets], many=True).data)
+        disclosures = Disclosures(audience_of(request.user))
+        rows = [_payload(target, request, disclosures) for target in targets]
+        return Response(TargetOutput(rows, many=True).data)
 
 
 class TargetDetailView(APIView):

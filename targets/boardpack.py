@@ -39,7 +39,7 @@ from targets.charts import spc_svg
 from targets.forms import MonthField
 from targets.models import DisparityTarget
 from targets.presenters import target_card
-from targets.progress import last_day_of, target_progress
+from targets.progress import Disclosures, last_day_of, target_progress
 
 
 def last_complete_month(today: date | None = None) -> date:
@@ -89,6 +89,7 @@ def board_pack(request: HttpRequest, *, month: date) -> dict[str, Any]:
         history_filters, report_disclosure(audience, history_filters), target_points=target_gap
     )
     targets = DisparityTarget.objects.active().owned_first(request.user)
+    disclosures = Disclosures(audience)
     audit_record(action=AuditAction.VIEW, request=request, target_type="board_pack", target_id=f"{month:%Y-%m}",
                  summary=f"Opened the board pack for {month:%B %Y}")  # fmt: skip
     return {
@@ -104,7 +105,10 @@ def board_pack(request: HttpRequest, *, month: date) -> dict[str, Any]:
         "gap_icons": spc_icons(gap_chart),
         "gap_warnings": gap_chart.warnings,
         "gap_svg": spc_svg(gap_chart),
-        "targets": [target_card(target_progress(t, audience, up_to=month), request.user) for t in targets],
+        "targets": [
+            target_card(target_progress(t, audience, up_to=month, disclosures=disclosures), request.user)
+            for t in targets
+        ],
         **_pilot_evidence(request),
     }
 

@@ -27,7 +27,8 @@ from django.utils import timezone
 
 from config.disclosure import Audience
 from reports import tables
-from reports.disclosure import report_disclosure
+from reports.disclosure import Disclosure, cell_of, report_disclosure
+from reports.selectors import dna_rates
 from reports.spc import ASSURANCE_ICONS, XmrChart
 from targets.models import DisparityTarget, Scope
 
@@ -92,12 +93,53 @@ class TargetProgress:
         }
 
 
-def target_progress(target: DisparityTarget, audience: Audience, *, up_to: date | None = None) -> TargetProgress:
-    """The target's months up to the end of `up_to`'s month (all months if None), as `audience` may see them."""
+class Disclosures:
+    """The disclosure decisions one request needs, each made once (a division's specialties are
+    asked for again by every target that shares them, and by the specialty targets themselves)."""
+
+    def __init__(self, audience: Audience) -> None:
+        self.audience = audience
+        self._made: dict[tuple, Disclosure] = {}
+
+    def for_filters(self, filters: dict[str, Any]) -> Disclosure:
+        key = tuple(sorted(filters.items()))
+        if key not in self._made:
+            self._made[key] = report_disclosure(self.audience, filters)
+        return self._made[key]
+
+    def for_target(self, target: DisparityTarget, filters: dict[str, Any]) -> Disclosure:
+        if target.scope != Scope.DIVISION or not self.audience.suppressed:
+            return self.for_filters(filters)
+        return self._for_division(filters)
+
+    def _for_division(self, filters: dict[str, Any]) -> Disclosure:
+        """A division's cell (a month in quintile 1 or 5) is the sum of its specialties' cells, each
+        published on that specialty's own dashboard (its publication for the same period). Where
+        exactly one of them is withheld there, the division's cell is withheld too: shown, it minus the
+        others would give that one back. Where none is, the division's cell adds nothing to what the
+        specialties' pages give; where two or more are, it gives only their sum. (A division's own
+        publication, cut within itself, would not know what the specialties' pages show.)"""
+        members = [self.for_filters({**filters, "specialty": code}) for code in filters["specialty"]]
+        cells = {cell_of(row.groups) for row in dna_rates("month", "imd_quintile", **filters)}
+        withheld = {cell for cell in cells if sum(_withholds(member, cell) for member in members) == 1}
+        return Disclosure(frozenset(withheld), frozenset(cells))
+
+
+def _withholds(disclosure: Disclosure, cell: tuple) -> bool:
+    """Whether a publication withholds a cell it holds (a specialty with nothing in a cell has no row
+    there: its part is a known zero, not withheld)."""
+    return cell in disclosure.published and disclosure.withholds(dict(cell))
+
+
+def target_progress(
+    target: DisparityTarget, audience: Audience, *, up_to: date | None = None, disclosures: Disclosures | None = None
+) -> TargetProgress:
+    """The target's months up to the end of `up_to`'s month (all months if None), as `audience` may
+    see them. Pass one `disclosures` for every target a page shows, so each decision is made once."""
     filters = target.report_filters()
     if up_to is not None:
         filters["date_to"] = last_day_of(up_to)
-    disclosure = report_disclosure(audience, filters)
+    disclosure = (disclosures or Disclosures(audience)).for_target(target, filters)
     # Each month is judged against its own point on the trajectory (below); the chart's one target
     # line, and so its assurance icon, is the trajectory in the latest month charted.
     rows, chart = tables.gap_over_time_with_chart(filters, disclosure, target_points=target.target_gap_points)

@@ -20,7 +20,7 @@ from targets.boardpack import BoardPackMonthForm, board_pack
 from targets.forms import NewTargetForm, TrajectoryForm
 from targets.models import DisparityTarget
 from targets.presenters import target_card
-from targets.progress import target_progress
+from targets.progress import Disclosures, target_progress
 from targets.services import (
     VIEW_REPORTS,
     may_change,
@@ -33,8 +33,9 @@ from targets.services import (
 
 def _cards(request: HttpRequest) -> list[dict]:
     audience = audience_of(request.user)
+    disclosures = Disclosures(audience)
     targets = DisparityTarget.objects.active().owned_first(request.user)
-    return [target_card(target_progress(target, audience), request.user) for target in targets]
+    return [target_card(target_progress(t, audience, disclosures=disclosures), request.user) for t in targets]
 
 
 def dashboard_targets_panel(request: HttpRequest) -> DashboardPanel:

@@ -165,10 +165,11 @@ def _gap_cells(attacker: Attacker, row: dict, groups: dict) -> None:
         attacker.publish(cell, row[f"q{quintile}_appointments"], row[f"q{quintile}_dnas"])
 
 
-def collect(client, filters: dict, api_tables: list[tuple[str, ...]] | None = None) -> Attacker:
+def collect(client, filters: dict, api_tables: list[tuple[str, ...]] | None = None, attacker=None) -> Attacker:
     """Every figure the client can download for these filters, as an Attacker's knowledge
-    (from the API, every table it gives, or those in `api_tables`)."""
-    attacker = Attacker()
+    (from the API, every table it gives, or those in `api_tables`); added to `attacker` if given
+    (tests/targets/test_division_attack.py puts several publications into one)."""
+    attacker = Attacker() if attacker is None else attacker
     one_way = {
         "dna-rate-by-quintile": "imd_quintile",
         "dna-rate-by-decile": "imd_decile",

@@ -6,7 +6,9 @@ from decimal import Decimal
 import pytest
 
 from config.disclosure import Audience
+from reports.disclosure import report_disclosure
 from reports.rollup import rollup_rebuild
+from reports.selectors import monthly_gaps
 from targets.models import DisparityTarget, Division, DivisionSpecialty, Scope
 from targets.progress import NOT_KNOWN, OFF, ON, target_progress
 from tests.support.factories import ClinicFactory, SiteFactory
@@ -148,3 +150,43 @@ def test_a_divisions_gap_is_the_same_from_the_rollup_as_from_the_appointments(di
     rollup_rebuild()
     assert target_progress(target, Audience.ANALYST).months == from_appointments
     assert from_appointments[0]["q1_appointments"] == 200
+
+
+def _division_of(*clinics, owner):
+    division = Division.objects.create(name="Surgery")
+    for clinic in clinics:
+        DivisionSpecialty.objects.create(division=division, specialty=clinic.specialty)
+    return DisparityTarget.objects.create(
+        scope=Scope.DIVISION, division=division, owner=owner, baseline_month=date(2025, 1, 1),
+        baseline_gap_points=Decimal("25"), target_month=date(2025, 7, 1), target_gap_points=Decimal("10"),
+    )  # fmt: skip
+
+
+def test_a_divisions_month_is_withheld_where_a_specialtys_own_page_withholds_it(director, month_of_gap):
+    small, large = ClinicFactory(), ClinicFactory()
+    month_of_gap(small, APRIL, q1=(3, 37), q5=(10, 90))  # 3 DNAs: withheld on its specialty's page
+    month_of_gap(large, APRIL, q1=(20, 80), q5=(10, 90))
+    target = _division_of(small, large, owner=director)
+    codes = target.division.specialty_codes()
+
+    # Cut as a publication of its own, the division's quintile 1 (23 DNAs) would be shown, and minus
+    # the other specialty's page (20 DNAs) give the withheld 3 back.
+    (own,) = [report_disclosure(Audience.DIRECTOR, {"specialty": codes}).gap(g) for g in monthly_gaps(specialty=codes)]
+    (other,) = [
+        report_disclosure(Audience.DIRECTOR, {"specialty": large.specialty.treatment_function_code}).gap(g)
+        for g in monthly_gaps(specialty=large.specialty.treatment_function_code)
+    ]
+    assert own["q1_dnas"] - other["q1_dnas"] == 3
+
+    (month,) = target_progress(target, Audience.DIRECTOR).months
+    assert month["q1_dnas"] is None and month["gap_points"] is None
+    assert month["q5_dnas"] is None  # the small specialty's page withholds its quintile 5 with it
+
+
+def test_a_divisions_month_is_shown_where_every_specialtys_page_shows_it(director, month_of_gap):
+    first, second = ClinicFactory(), ClinicFactory()
+    month_of_gap(first, APRIL, q1=(30, 70), q5=(10, 90))
+    month_of_gap(second, APRIL, q1=(20, 80), q5=(10, 90))
+    (month,) = target_progress(_division_of(first, second, owner=director), Audience.DIRECTOR).months
+    assert (month["q1_dnas"], month["q5_dnas"]) == (50, 20)
+    assert month["gap_points"] == pytest.approx(15.0)
