@@ -17,7 +17,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ("audit", "accounts", "patients", "appointments", "risk", "pilots", "reminders", "calls", "safeguarding",
-          "reports", "targets", "demo")  # fmt: skip
+          "monitoring",
+          "reports", "targets", "aggregates", "hub", "demo")  # fmt: skip
 MAX_MODULES = 25
 
 
