@@ -16,13 +16,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 ## make demo: install, migrate SQLite, seed the synthetic trust, create demo logins, train and
-## activate a risk model, run the night's jobs (score, call lists, reminders, reports), serve on :8000
+## activate a risk model, run the night's jobs (score, call lists, reminders, reports), fill the model's
+## live page from its hold-out weeks, serve on :8000
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --patients $(DEMO_PATIENTS)
 	$(BIN)/python manage.py create_demo_logins
 	$(BIN)/python manage.py train_risk_model --activate
 	$(BIN)/python manage.py run_nightly
+	$(BIN)/python manage.py monitor_risk_model --backfill-holdout
 	@echo "Attend is running on http://127.0.0.1:8000 (Ctrl-C to stop); log in with a demo login printed above."
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 

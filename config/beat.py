@@ -59,6 +59,13 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "schedule": crontab(hour=6, minute=45),
             "options": {"expires": 60 * 60},
         },
+        # The risk model watched live: last month's realised performance (and the month before
+        # again, as late outcomes arrive), on the 3rd, once the month's outcomes have mostly landed.
+        "compute-live-checks": {
+            "task": "monitoring.compute_live_checks",
+            "schedule": crontab(day_of_month=3, hour=7, minute=15),
+            "options": {"expires": 6 * 60 * 60},
+        },
         # Blank call notes and message bodies past the retention period (audit/retention.py).
         "purge-expired-data": {
             "task": "audit.tasks.purge_expired_data",

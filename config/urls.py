@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("targets.urls")),
     path("", include("risk.urls")),
+    path("", include("monitoring.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

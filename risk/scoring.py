@@ -56,12 +56,16 @@ def _score_chunk(
     window: tuple[datetime, datetime],
     scored_at: datetime,
     specialty_names: dict[str, str],
+    happened: bool = False,
 ) -> np.ndarray:
+    """Score the chunk's appointments starting in `window`: those still waiting for an outcome, or
+    with `happened` those whose outcome is known (features use only what came before each one)."""
     on_postgres = connection.vendor == "postgresql"
     table = table_from_queryset((appointments_of_postgres if on_postgres else appointments_of_portable)(patient_ids))
     columns = compute_features(table)
     start, end = (window[0].timestamp(), window[1].timestamp())
-    rows = np.flatnonzero((table.code == 0) & (table.starts >= start) & (table.starts < end))
+    wanted = table.has_happened if happened else (table.code == 0)
+    rows = np.flatnonzero(wanted & (table.starts >= start) & (table.starts < end))
     if not len(rows):
         return np.array([], dtype=object)
     columns = {name: values[rows] for name, values in columns.items()}
@@ -236,3 +240,34 @@ def score_upcoming(*, days: int | None = None, now: datetime | None = None) -> S
         for band in counts:
             counts[band] += int((bands == band).sum())
     return ScoringSummary(model_version=model.version, appointments=sum(counts.values()), chunks=chunks, **counts)
+
+
+def score_past(*, model: RiskModel, start: datetime, end: datetime) -> int:
+    """Score the appointments that happened between `start` and `end` with `model`, as it would have
+    scored them beforehand (features from earlier appointments only; scored_at the day before
+    `start`). For live monitoring of a period the model never saw (the demo backfills its hold-out
+    weeks); never over a trained period, where the figures would flatter. Returns how many."""
+    if model.trained_to and start.date() <= model.trained_to:
+        raise ScoringError(
+            f"Scoring the past from {start:%Y-%m-%d} would judge v{model.version} on appointments it was "
+            f"trained on (to {model.trained_to:%Y-%m-%d}); start after its training period."
+        )
+    predictor = load_predictor(model)
+    specialty_names = dict(Specialty.objects.values_list("treatment_function_code", "name"))
+    happened = Appointment.objects.happened().filter(starts_at__gte=start, starts_at__lt=end)
+    patient_ids = sorted(set(happened.values_list("patient_id", flat=True)))
+    chunk = settings.ATTEND_RISK_SCORE_CHUNK
+    scored = 0
+    for first in range(0, len(patient_ids), chunk):
+        scored += len(
+            _score_chunk(
+                patient_ids=patient_ids[first : first + chunk],
+                predictor=predictor,
+                model=model,
+                window=(start, end),
+                scored_at=start - timedelta(days=1),
+                specialty_names=specialty_names,
+                happened=True,
+            )
+        )
+    return scored

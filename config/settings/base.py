@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "reminders",
     "calls",
     "safeguarding",
+    "monitoring",
     "reports",
     "targets",
     "hub",
@@ -439,3 +440,10 @@ CELERY_BEAT_MAX_LOOP_INTERVAL = 60
 # aggregate files (docs/aggregates/attend-aggregates-v1.schema.json) and shows the collaborative's
 # pages (the hub app). Off by default: a trust's own Attend holds no other trust's figures.
 ATTEND_HUB_ENABLED = env_bool("ATTEND_HUB_ENABLED", False)
+# --- Issue 16: the risk model watched live (monitoring app) -------------------------------------
+# The realised AUC may fall this far below the hold-out's before the page warns; mean predicted and
+# observed DNA rates may part by this much (absolute); a month needs this many scored appointments
+# with an outcome before either is judged.
+ATTEND_MONITOR_AUC_DROP = env_float("ATTEND_MONITOR_AUC_DROP", 0.05)
+ATTEND_MONITOR_CALIBRATION_DRIFT = env_float("ATTEND_MONITOR_CALIBRATION_DRIFT", 0.02)
+ATTEND_MONITOR_MIN_APPOINTMENTS = env_int("ATTEND_MONITOR_MIN_APPOINTMENTS", 500, minimum=1)

@@ -12,9 +12,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from appointments.models import Appointment, AttendanceCode
+from config.localtime import local_days_bounds
 from risk.features import BY_NAME
 from risk.models import RiskScore
-from risk.scoring import ScoringError, score_upcoming
+from risk.scoring import ScoringError, score_past, score_upcoming
 from risk.tasks import score_upcoming_appointments
 from tests.support.factories import AppointmentFactory, PatientFactory
 
@@ -148,3 +149,28 @@ def test_nothing_upcoming_and_nothing_waiting_is_not_an_error(active_risk_model)
     out = StringIO()
     call_command("score_appointments", "--json", stdout=out)
     assert json.loads(out.getvalue().strip().splitlines()[-1])["appointments"] == 0
+
+
+def test_scoring_the_past_scores_only_appointments_that_happened_after_training(demo_trust, active_risk_model):
+    model = active_risk_model
+    with pytest.raises(ScoringError, match="trained on"):
+        score_past(model=model, start=timezone.now() - timedelta(days=400), end=timezone.now())
+    after = model.trained_to + timedelta(days=1)
+    start, end = local_days_bounds(after, timezone.localdate())
+    scored = score_past(model=model, start=start, end=end)
+    happened = Appointment.objects.happened().filter(starts_at__gte=start, starts_at__lt=end)
+    assert scored == happened.count() > 0
+    assert RiskScore.objects.filter(appointment__in=happened).count() == scored
+    assert not RiskScore.objects.exclude(appointment__in=happened).exists()  # nothing upcoming touched
+
+
+def test_the_demo_fills_the_live_page_from_the_hold_out_the_model_never_saw(demo_trust, active_risk_model):
+    from monitoring.models import LiveCheck
+
+    out = StringIO()
+    call_command("monitor_risk_model", "--backfill-holdout", stdout=out)
+    assert "which it never saw" in out.getvalue()
+    overall = LiveCheck.objects.filter(model=active_risk_model, population="all", group="all")
+    assert overall.exists() and all(check.auc is not None for check in overall if check.dnas)
+    first_month = active_risk_model.holdout_from.replace(day=1)
+    assert min(check.month for check in overall) == first_month
