@@ -44,6 +44,14 @@ class EntryPresenter:
         return self.entry.patient.hospital_number
 
     @property
+    def died(self) -> str:
+        """Said beside the child's name, so nobody contacts a bereaved family unawares."""
+        patient = self.entry.patient
+        if not patient.deceased:
+            return ""
+        return f"Died {date_format(patient.date_of_death, 'j F Y')}" if patient.date_of_death else "Deceased"
+
+    @property
     def age(self) -> str:
         age = self.entry.appointment.age_on_day
         return "Not known" if age is None else f"{age} on the day"

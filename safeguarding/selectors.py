@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import TruncDate
 
 from appointments.models import Appointment
+from config.localtime import local_zone
 from safeguarding.models import SafeguardingEntry
 
 
@@ -19,9 +21,18 @@ def safeguarding_specialty_codes() -> list[str]:
 def dnas_to_list(appointment_ids: Collection[int] | None = None) -> QuerySet[Appointment]:
     """Children's DNAs ("was not brought") in a safeguarding specialty that are not on the list
     yet: among `appointment_ids` when given, else among every appointment Attend holds (so an
-    extract that arrived with the outcome already recorded is listed too)."""
-    appointments = Appointment.objects.not_brought().filter(
-        specialty__treatment_function_code__in=safeguarding_specialty_codes(), safeguarding_entry__isnull=True
+    extract that arrived with the outcome already recorded is listed too).
+
+    An appointment on or after a child's death (or of a child recorded as deceased with no date)
+    is not listed: it is no safeguarding concern, and a call about it would reach a bereaved family."""
+    after_death = Q(patient__deceased=True) & (
+        Q(patient__date_of_death__isnull=True) | Q(local_day__gte=F("patient__date_of_death"))
+    )
+    appointments = (
+        Appointment.objects.not_brought()
+        .filter(specialty__treatment_function_code__in=safeguarding_specialty_codes(), safeguarding_entry__isnull=True)
+        .alias(local_day=TruncDate("starts_at", tzinfo=local_zone()))
+        .exclude(after_death)
     )
     if appointment_ids is not None:
         appointments = appointments.filter(pk__in=list(appointment_ids))

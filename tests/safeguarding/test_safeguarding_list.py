@@ -77,6 +77,23 @@ def test_a_child_who_attended_or_whose_age_is_unknown_is_not_listed():
     assert _sweep()["listed"] == 0
 
 
+def test_a_dna_on_or_after_a_childs_death_is_not_listed_and_one_before_it_says_so(client_for, safeguarding_lead):
+    before = _dna(born=FIFTEEN)
+    patient = before.patient
+    patient.deceased, patient.date_of_death = True, date(2026, 11, 20)
+    patient.save()
+    AppointmentFactory(patient=patient, clinic=before.clinic, starts_at=CLINIC_DAY.replace(day=20),
+                       attendance_code=AttendanceCode.DID_NOT_ATTEND)  # fmt: skip
+    no_date = _dna(born=FIFTEEN).patient
+    no_date.deceased = True
+    no_date.save()
+
+    _sweep()
+
+    assert list(SafeguardingEntry.objects.values_list("appointment", flat=True)) == [before.pk]
+    assert "Died 20 November 2026" in client_for(safeguarding_lead).get(reverse("safeguarding-list")).content.decode()
+
+
 def test_an_analytic_extracts_stated_age_decides_when_there_is_no_date_of_birth():
     listed = _dna(born=None, age_at_appointment=15)
     _dna(born=None, age_at_appointment=16)
