@@ -190,6 +190,11 @@ class RiskModelPresenter:
         return kept or [("All hold-out appointments", metrics)]
 
     @property
+    def uninformative_inputs(self) -> list[str]:
+        """Inputs left out because they carry no information on this trust's data, in words."""
+        return [f"{u['label']}: {u['why']}" for u in self.model.metrics.get("uninformative_inputs", [])]
+
+    @property
     def selection(self) -> str:
         """Which candidate the trust's data chose on the validation slice, and why."""
         chosen = self.model.metrics.get("selection")

@@ -32,7 +32,7 @@ from risk.evaluation import could_be_listed, judge_as_deployed
 from risk.features import BY_NAME, categories_of, compute_features, configured_features, design_matrix
 from risk.linear import fit_spline_logistic
 from risk.predictor import Calibrator, Predictor
-from risk.slices import TrainingError, choose_slices  # noqa: F401 (TrainingError: callers catch it from here)
+from risk.slices import TrainingError, choose_slices
 from risk.table import AppointmentTable, local_weekday_and_hour
 
 ALGORITHMS = {
@@ -79,6 +79,25 @@ def _groups(table: AppointmentTable, columns: dict[str, np.ndarray]) -> dict[str
     }
 
 
+def uninformative_inputs(columns: dict[str, np.ndarray]) -> list[dict[str, str]]:
+    """The inputs (name → values on the rows learned from) that carry no information: missing on
+    every row, or one value on every row. Each with its label and why, for the card and the command."""
+    found = []
+    for name, values in columns.items():
+        if values.dtype.kind in "fc":
+            known = values[~np.isnan(values)]
+        else:
+            known = values[values != ""] if values.dtype.kind in "UO" else values
+        if not len(known):
+            why = "missing on every appointment learned from"
+        elif len(np.unique(known)) == 1 and len(known) == len(values):
+            why = f"the same value ({known[0]}) on every appointment learned from"
+        else:
+            continue
+        found.append({"feature": name, "label": BY_NAME[name].label, "why": why})
+    return found
+
+
 def train_model(
     table: AppointmentTable,
     *,
@@ -113,6 +132,13 @@ def train_model(
     train, calibration, holdout = slices.train, slices.validation, slices.holdout
 
     fit = slices.fit
+    # An input with one value (or none) on the rows learned from carries no information on this
+    # trust's data (a CDS extract has no time of day and no phone): it is left out and listed.
+    uninformative = uninformative_inputs({n: columns[n][fit] for n in features})
+    features = [n for n in features if n not in {u["feature"] for u in uninformative}]
+    if not features:
+        raise TrainingError("Every input has the same value (or none) on every appointment learned from: "
+                            + "; ".join(f"{u['label']}: {u['why']}" for u in uninformative))  # fmt: skip
     # The vocabulary of each category comes from the rows the final model is fitted on (never the hold-out).
     categories = categories_of({n: columns[n][fit] for n in features if BY_NAME[n].categorical}, features)
     x = design_matrix(columns, features, categories)
@@ -182,7 +208,7 @@ def train_model(
         trained_to=_local_date(starts[calibration].max()),
         holdout_from=slices.holdout_from,
         holdout_to=_local_date(starts[holdout].max()),
-        metrics={**overall, "selection": selection},
+        metrics={**overall, "selection": selection, "uninformative_inputs": uninformative},
         fairness=fairness,
         rows={"training": int(train.sum()), "calibration": int(calibration.sum()), "holdout": int(holdout.sum())},
     )

@@ -127,3 +127,22 @@ def test_a_stored_model_from_before_candidates_still_loads():
     loaded = Predictor.from_artifact(json.dumps(version_1).encode(), expected_features=features)
     assert loaded.kind == "lightgbm"
     assert np.array_equal(loaded.raw_score(x), predictor.raw_score(x))
+
+
+def test_inputs_with_no_information_on_the_trusts_data_are_left_out_and_listed(trust):
+    # A CDS-style extract: no time of day and no phone number for anyone.
+    table = table_from_synthetic(trust.appointments)
+    table.time_known[:] = False
+    table.has_mobile[:] = False
+    with override_settings(ATTEND_RISK_MIN_ROWS=300):
+        result = train_model(table, as_of=morning_of(TODAY), kinds=("spline_logistic",))
+    left_out = {u["feature"]: u["why"] for u in result.metrics["uninformative_inputs"]}
+    assert left_out == {
+        "hour": "missing on every appointment learned from",
+        "has_mobile": "the same value (0.0) on every appointment learned from",
+    }
+    assert "hour" not in result.predictor.features and "has_mobile" not in result.predictor.features
+
+
+def test_a_trust_whose_inputs_all_vary_leaves_nothing_out(result):
+    assert result.metrics["uninformative_inputs"] == []

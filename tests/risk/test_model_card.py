@@ -136,3 +136,13 @@ def test_card_says_which_candidate_the_trusts_data_chose_and_why(client_for, dir
     assert selection["winner"] + " (chosen)" in page
     assert "As deployed: appointments booked at least 3 days ahead" in page
     assert "All hold-out appointments" in page
+
+
+def test_the_card_lists_the_inputs_left_out_for_carrying_no_information(client_for, director, active_risk_model):
+    active_risk_model.metrics["uninformative_inputs"] = [
+        {"feature": "hour", "label": "Time of day", "why": "missing on every appointment learned from"}
+    ]
+    active_risk_model.save(update_fields=["metrics"])
+    page = client_for(director).get(reverse("risk-model-card", args=[active_risk_model.pk])).content.decode()
+    section = page[page.index('id="uninformative-inputs"') :][:500]
+    assert "Time of day: missing on every appointment learned from" in section

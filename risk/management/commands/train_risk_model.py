@@ -71,6 +71,7 @@ class Command(BaseCommand):
                 "rows": model.parameters.get("rows", {}),
                 "metrics": model.metrics,
                 "chosen": model.metrics.get("selection", {}).get("winner"),
+                "uninformative_inputs": model.metrics.get("uninformative_inputs", []),
             }
             self.stdout.write(json.dumps(summary, default=float))
             return
@@ -79,6 +80,8 @@ class Command(BaseCommand):
             f"hold-out {model.holdout_from} to {model.holdout_to}."
         )
         card = RiskModelPresenter(model)
+        for line in card.uninformative_inputs:
+            self.stdout.write(f"Left out (no information on this data): {line}")
         self.stdout.write(card.selection)
         for name, settings, loss, auc in card.candidate_rows:
             self.stdout.write(f"  {name:<40} validation log-loss {loss:>8}  AUC {auc:>6}  {settings}")
