@@ -239,8 +239,10 @@ def _import(path: Path):
 def _shifted_days() -> set:
     from reports import rollup
 
-    shifts = rollup._decile_shifts()
-    return rollup._recounted_days() if shifts is None else {day for day, *_ in shifts}
+    changes = rollup._decile_changes()
+    if changes is None:
+        return rollup._recounted_days()
+    return {day for day, *_ in rollup._decile_shifts(changes)} if changes else set()
 
 
 def _rollup_snapshot() -> None:
