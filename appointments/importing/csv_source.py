@@ -35,13 +35,21 @@ class CsvSource:
         self.headers: dict[str, str] = {}  # Attend column → the file's header for it, once read
         self.withdrawals: dict[int, str] = {}  # a CSV withdraws nothing (FhirSource: entered-in-error)
         self._overlong: set[int] = set()
+        self.headers_index: dict[str, int] = {}  # Attend column → its position in the record
+        self.skipped = 0  # rows `rows` left out because a re-import found them unchanged
+        self._skip_lines: bytes | bytearray = b""
 
     def _lines(self, handle: TextIO) -> Iterator[str]:
         number = 0
+        skip = self._skip_lines
+        marked = len(skip)
         while line := handle.readline(MAX_LINE_CHARS):
             number += 1
             self.chars_read += len(line)
-            if len(line) == MAX_LINE_CHARS and not line.endswith("\n"):
+            if number < marked and skip[number]:  # a whole record, left alone: csv need not read it
+                self.skipped += 1
+                yield "\n"
+            elif len(line) == MAX_LINE_CHARS and not line.endswith("\n"):
                 while (rest := handle.readline(MAX_LINE_CHARS)) and not rest.endswith("\n"):
                     self.chars_read += len(rest)
                 self.chars_read += len(rest)
@@ -97,19 +105,32 @@ class CsvSource:
         )
         return f"This is not an appointment extract: required column(s) missing: {wanted}."
 
-    def rows(self) -> Iterator[RawRow]:
+    def header(self) -> tuple[list[str], dict[str, int]]:
+        """The header record and Attend column → its position, read as `rows` reads them
+        (ExtractRefused for a file that is not an extract)."""
+        with open(self.path, encoding="utf-8-sig", newline="") as handle:
+            return self._read_header(csv.reader(self._lines(handle)))
+
+    def _read_header(self, reader) -> tuple[list[str], dict[str, int]]:
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise ExtractRefused("The file is empty.") from None
+        except csv.Error as exc:
+            raise ExtractRefused(f"The header row is not CSV ({exc}).") from None
+        self._check_header(header)
+        index = self._index(header)
+        self.headers_index = index
+        self.columns_present = frozenset(index) | frozenset(self.mapping.derives)
+        return header, index
+
+    def records(self) -> Iterator[tuple[int, list[str] | None, str | None]]:
+        """(line, the record's fields, None) for each record, or (line, None, why it cannot be read)."""
+        self.chars_read = 0
+        self._overlong.clear()
         with open(self.path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(self._lines(handle))
-            try:
-                header = next(reader)
-            except StopIteration:
-                raise ExtractRefused("The file is empty.") from None
-            except csv.Error as exc:
-                raise ExtractRefused(f"The header row is not CSV ({exc}).") from None
-            self._check_header(header)
-            index = self._index(header)
-            self.columns_present = frozenset(index) | frozenset(self.mapping.derives)
-            items = tuple(index.items())
+            header, _ = self._read_header(reader)
             width = len(header)
             last_line = reader.line_num
             while True:
@@ -129,4 +150,28 @@ class CsvSource:
                 if len(record) != width:
                     yield line, None, f"has {len(record)} fields but the header has {width}"
                     continue
-                yield line, {column: record[at] for column, at in items}, None
+                yield line, record, None
+
+    def rows(self, *, skip: bytes | bytearray = b"", lines_are_records: bool = False) -> Iterator[RawRow]:
+        """Each record as (line, {Attend column: text}, None), or (line, None, the problem).
+
+        A record whose line is marked in `skip` (a re-import found it unchanged:
+        importing.fingerprints) is counted in `skipped` and not yielded. When every line is
+        one record (no quotes in the file), a marked line is not even parsed.
+        """
+        self.skipped = 0
+        self._skip_lines = skip if lines_are_records else b""
+        if lines_are_records:
+            skip = b""
+        items: tuple[tuple[str, int], ...] = ()
+        marked = len(skip)
+        for line, record, problem in self.records():
+            if record is None:
+                yield line, None, problem
+                continue
+            if line < marked and skip[line]:
+                self.skipped += 1
+                continue
+            if not items:
+                items = tuple(self.headers_index.items())
+            yield line, {column: record[at] for column, at in items}, None

@@ -180,5 +180,8 @@ class AppliedRules:
         return refusal
 
     def summary(self) -> list[dict[str, object]]:
-        """The rules that fired, most rows first: [{"rule": name, "rows": n}, …]."""
-        return [{"rule": rule, "rows": rows} for rule, rows in self.fired.most_common()]
+        """The rules that fired, most rows first (then by name, so the order does not depend on
+        which rows were read: fingerprints count a re-import's unchanged rows separately):
+        [{"rule": name, "rows": n}, …]."""
+        ranked = sorted(self.fired.items(), key=lambda item: (-item[1], item[0]))
+        return [{"rule": rule, "rows": rows} for rule, rows in ranked]

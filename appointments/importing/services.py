@@ -20,15 +20,16 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from appointments.importing import files
+from appointments.importing import files, fingerprints
 from appointments.importing.csv_source import CsvSource
 from appointments.importing.fhir import FhirSource
 from appointments.importing.files import ExtractRefused
+from appointments.importing.fingerprints import ImportFingerprints
 from appointments.importing.layouts import layout_named
 from appointments.importing.mapping import Mapping, load_mapping
 from appointments.importing.models import ImportBatch, ImportFormat, ImportRowError, ImportStatus
 from appointments.importing.validation import RowError, RowValidator
-from appointments.importing.writing import BatchWriter, withdraw_entered_in_error
+from appointments.importing.writing import UNMATCHED_EXAMPLES, BatchWriter, withdraw_entered_in_error
 from appointments.importing.writing_postgres import writer_for
 
 logger = logging.getLogger(__name__)
@@ -107,12 +108,14 @@ def run_import(
     mapping_path: str | Path | None = None,
     layout: str | None = None,
     progress: Progress | None = None,
+    revalidate_all: bool = False,
 ) -> ImportBatch:
     """Import the extract at `path` into `batch` (already created); returns the finished batch.
 
     `layout` names a built-in layout (`layouts.LAYOUTS`); `mapping_path` a trust's mapping
     file instead; neither: the attend layout. Never raises for a bad file: a refusal or
-    failure is the batch's status and message.
+    failure is the batch's status and message. Rows an earlier import took unchanged are
+    left alone (`fingerprints`) unless `revalidate_all`.
     """
     started = time.monotonic()
     batch.status, batch.started_at = ImportStatus.RUNNING, timezone.now()
@@ -129,7 +132,8 @@ def run_import(
         validator = RowValidator(mapping)
         if isinstance(source, CsvSource):
             validator.rules.headers = source.headers  # filled when the header is read: rules name the file's headers
-        _import_rows(batch, source, validator, progress)
+        prints = ImportFingerprints(source, mapping, validator.rules) if fingerprints.applies(source) else None
+        _import_rows(batch, source, validator, progress, prints, revalidate_all=revalidate_all)
     except ExtractRefused as exc:
         logger.info("Import %s refused: %s", batch.pk, exc)
         return _finish(batch, ImportStatus.REFUSED, started, str(exc))
@@ -146,10 +150,18 @@ def _located(source: CsvSource | FhirSource, problems: list[RowError]) -> list[R
 
 
 def _valid_chunks(
-    batch: ImportBatch, source: CsvSource | FhirSource, validator: RowValidator, log: _ProblemLog
-) -> Iterator[list]:
+    batch: ImportBatch,
+    source: CsvSource | FhirSource,
+    validator: RowValidator,
+    log: _ProblemLog,
+    prints: ImportFingerprints | None,
+    skip: bytes | bytearray,
+) -> Iterator[tuple[list, list[tuple[int, str]]]]:
+    """(rows to write, [(line, rules fired)] of those taken with no problem) per chunk."""
     chunk: list = []
-    for line, values, problem in source.rows():
+    clean: list[tuple[int, str]] = []
+    rows = source.rows(skip=skip, lines_are_records=prints.lines_are_records) if prints and skip else source.rows()
+    for line, values, problem in rows:
         batch.rows_read += 1
         if values is None:
             withdrawn = line in source.withdrawals
@@ -161,17 +173,20 @@ def _valid_chunks(
             log.add(_located(source, [RowError(line, "", "", problem or "unreadable row", severity)]))
             continue
         appointment, patient, problems = validator.validate(line, values)
+        rules = prints.rules.fired.take() if prints else ""
         if problems:
             log.add(_located(source, problems))
         if appointment is None:
             batch.rows_rejected += 1
             continue
         chunk.append((appointment, patient))
+        if prints and not problems:
+            clean.append((line, rules))
         if len(chunk) >= CHUNK_ROWS:
-            yield chunk
-            chunk = []
+            yield chunk, clean
+            chunk, clean = [], []
     if chunk:
-        yield chunk
+        yield chunk, clean
 
 
 _DONE = object()
@@ -223,18 +238,33 @@ def _read_ahead(chunks: Generator[list, None, None]) -> Iterator[list]:
 
 
 def _import_rows(
-    batch: ImportBatch, source: CsvSource | FhirSource, validator: RowValidator, progress: Progress | None
+    batch: ImportBatch,
+    source: CsvSource | FhirSource,
+    validator: RowValidator,
+    progress: Progress | None,
+    prints: ImportFingerprints | None = None,
+    *,
+    revalidate_all: bool = False,
 ) -> None:
     log = _ProblemLog(batch)
     writer: BatchWriter | None = None
-    with closing(_read_ahead(_valid_chunks(batch, source, validator, log))) as chunks:
-        for chunk in chunks:
+    skip = b""
+    if prints is not None:
+        skip = prints.plan(revalidate_all=revalidate_all)
+        validator.given_earlier(prints.first_lines_left_alone(skip))
+    with closing(_read_ahead(_valid_chunks(batch, source, validator, log, prints, skip))) as chunks:
+        for chunk, clean in chunks:
             # The header has been read by now, so the columns present are known.
             writer = writer or writer_for(source.columns_present)
-            writer.write(chunk)
+            with transaction.atomic():
+                writer.write(chunk)
+                if prints is not None:
+                    prints.record(clean)
             log.flush()
             if progress:
                 progress(source.chars_read)
+    left_alone = getattr(source, "skipped", 0)
+    batch.rows_read += left_alone
     if batch.rows_read == 0:
         raise ExtractRefused("The file has a header but no appointment rows.")
     with transaction.atomic():
@@ -245,11 +275,18 @@ def _import_rows(
             batch.rows_updated = counts.appointments_updated
             batch.rows_unchanged = counts.appointments_unchanged
             batch.patients_created, batch.patients_updated = counts.patients_created, counts.patients_updated
-            batch.unmatched_postcodes = len(counts.unmatched_postcodes)
-            batch.unmatched_postcode_examples = writer.unmatched_examples()
-            batch.unmatched_lsoas = len(counts.unmatched_lsoas)
             batch.new_codes = counts.new_codes_summary()
             batch.replanning = dict(counts.replanning)
+        unmatched_postcodes = writer.counts.unmatched_postcodes if writer else set()
+        unmatched_lsoas = writer.counts.unmatched_lsoas if writer else set()
+        if prints is not None:
+            batch.rows_unchanged += left_alone
+            validator.rules.fired.update(prints.skipped_rules)
+            unmatched_postcodes = unmatched_postcodes | prints.unmatched_postcodes
+            unmatched_lsoas = unmatched_lsoas | prints.unmatched_lsoas
+        batch.unmatched_postcodes = len(unmatched_postcodes)
+        batch.unmatched_postcode_examples = sorted(unmatched_postcodes)[:UNMATCHED_EXAMPLES]
+        batch.unmatched_lsoas = len(unmatched_lsoas)
         if source.withdrawals:
             _, replanning = withdraw_entered_in_error(set(source.withdrawals.values()))
             batch.replanning = dict(Counter(batch.replanning) + replanning)
@@ -267,7 +304,10 @@ def import_extract(
     uploaded_by=None,
     layout: str | None = None,
     progress: Progress | None = None,
+    revalidate_all: bool = False,
 ) -> ImportBatch:
     """Create an ImportBatch for the file and run it (the command line's entry point)."""
     batch = create_batch(file_name=file_name or Path(path).name, uploaded_by=uploaded_by)
-    return run_import(batch, path=path, mapping_path=mapping_path, layout=layout, progress=progress)
+    return run_import(
+        batch, path=path, mapping_path=mapping_path, layout=layout, progress=progress, revalidate_all=revalidate_all
+    )

@@ -1,0 +1,458 @@
+"""Leave unchanged rows alone: a re-import validates and writes only the rows that changed.
+
+A trust's nightly extract mostly repeats the last one. Each row taken with no problem is
+recorded (`RowFingerprint`) with a digest of its values and of everything else its outcome
+depends on: the file's header, the layout or mapping, the importer's own code and the
+packages it parses with, the trust's zone and the reference tables it looks codes up in
+(`context_digest`). The next import scans the file once for each row's digest and keys,
+COPYs them into a temporary table, and asks PostgreSQL in one statement which rows are
+exactly what they were: those are counted as unchanged and never reach Python validation
+or the writer; every other row is read, validated, written and announced as before.
+
+A row is left alone only when all of these hold, so the result is the one a full import
+would give:
+
+- its digest is the one recorded for the appointment with its appointment_id, and it is
+  the first row of the file with that id (a later one is reported as a repeat, as always);
+- neither the appointment nor its patient has changed since the digest was recorded
+  (`updated_at`: an edit in Attend, an appointment withdrawn as entered in error, another
+  row that rewrote the patient), and the appointment still belongs to the row's patient
+  and to the site, specialty and clinic the row names (a code renamed in the admin);
+- every row of the file for its patient gives the patient the same details (otherwise the
+  last row's details win, so all of that patient's rows are read); and the patient has no
+  local correction (corrections.keep_local_corrections decides per import).
+
+A row with any problem, error or warning, is never recorded, so it is validated on every
+import and reported with its line as the first time; value rules that fired on a recorded
+row are stored with it and counted again in the batch summary. A changed layout, mapping,
+header, code or reference table changes every digest, so everything is validated once.
+
+The scan reads bytes: a file with no quote character has no field that spans lines or
+holds a comma, so each line is split as it is; a file with quotes is parsed with `csv`
+(slower, the same digests). PostgreSQL only, CSV only: FHIR Bundles and SQLite import as
+before. `ENABLED` (or `import_extract(..., revalidate_all=True)`) turns it off.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import mmap
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from django.db import connection, transaction
+
+from appointments.importing.csv_source import MAX_LINE_CHARS, CsvSource
+from appointments.importing.mapping import Mapping
+from appointments.importing.models import RowFingerprint
+from appointments.models import Appointment, Clinic, Site, Specialty
+from config.localtime import local_zone
+from patients.corrections.models import LocalCorrection
+from patients.deprivation.lookup import current_vintage
+from patients.deprivation.models import LsoaDeprivation, PostcodeLsoa
+from patients.models import Patient
+
+ENABLED = True
+
+# The extract's columns that belong to the appointment; every other column is the patient's
+# (a column added later counts as the patient's: at worst more rows are read).
+APPOINTMENT_COLUMNS = frozenset({
+    "appointment_id", "site_code", "clinic_code", "specialty_code", "appointment_start", "booked_at",
+    "waiting_days", "appointment_type", "medium", "attendance_code", "age",
+})  # fmt: skip
+# Columns the scan stages as keys, in the scan table's order after the line.
+KEY_COLUMNS = ("appointment_id", "patient_id", "site_code", "clinic_code", "specialty_code", "lsoa")
+
+_ROOT = Path(__file__).resolve().parents[2]
+# Code whose behaviour decides what a row becomes: any change to it validates every row once.
+_CODE = (
+    "appointments/importing", "appointments/models.py", "patients/models.py", "patients/identifiers.py",
+    "patients/deprivation/lookup.py", "patients/corrections/services.py", "config/localtime.py",
+    "config/spreadsheets.py",
+)  # fmt: skip
+_PACKAGES = ("phonenumbers", "nhs-number", "Django")
+
+SCAN = "attend_import_scan"
+REPEATS = "attend_import_repeats"
+MIXED = "attend_import_mixed"
+SKIP = "attend_import_skip"
+CLEAN = "attend_import_clean"
+RULES_SEPARATOR = "\x1f"
+TEMP_BUFFERS = "256MB"
+_BLOCK_ROWS = 20_000
+# The characters str.strip() removes that are ASCII (the validator strips every value).
+_ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _md5(data: bytes = b"") -> hashlib._Hash:
+    return hashlib.md5(data, usedforsecurity=False)
+
+
+@cache
+def code_digest() -> bytes:
+    """The importer's code, its data files and the versions of the parsers it uses."""
+    digest = _md5()
+    for name in _CODE:
+        path = _ROOT / name
+        files = sorted(p for p in path.rglob("*") if p.suffix in {".py", ".csv"}) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(_ROOT)).encode())
+            digest.update(file.read_bytes())
+    for package in _PACKAGES:
+        digest.update(f"{package}={metadata.version(package)}".encode())
+    return digest.digest()
+
+
+def _table_digest(sql: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return repr(cursor.fetchone())
+
+
+def reference_digest() -> str:
+    """The reference tables a row is looked up in: the IMD vintage and its ranks (small: hashed
+    whole), the postcode directory (millions of rows: its size and newest id, which any load
+    changes). Site, specialty and clinic codes are checked per row instead (`_compare`): the
+    import itself adds codes, which must not make the next import read every row."""
+    ranks, postcodes = LsoaDeprivation._meta.db_table, PostcodeLsoa._meta.db_table
+    return "|".join((
+        str(current_vintage()),
+        _table_digest(f"SELECT count(*), md5(string_agg(lsoa_code || vintage || imd_decile, ',' ORDER BY id)) FROM {ranks}"),  # noqa: S608, E501
+        _table_digest(f"SELECT count(*), max(id) FROM {postcodes}"),  # noqa: S608 (a model's table)
+    ))  # fmt: skip
+
+
+def mapping_text(mapping: Mapping) -> str:
+    derive = mapping.derive
+    return repr(replace(mapping, derive=None)) + (f"{derive.__module__}.{derive.__qualname__}" if derive else "")
+
+
+def context_digest(header: list[str], mapping: Mapping) -> bytes:
+    """What besides its own values decides a row's outcome, as 16 bytes every row digest starts from."""
+    digest = _md5(code_digest())
+    digest.update("\x00".join(header).encode())
+    digest.update(mapping_text(mapping).encode())
+    digest.update(str(local_zone()).encode())
+    digest.update(reference_digest().encode())
+    return digest.digest()
+
+
+def applies(source: object) -> bool:
+    return ENABLED and connection.vendor == "postgresql" and isinstance(source, CsvSource)
+
+
+class RowRules(Counter):
+    """AppliedRules.fired that also keeps the rules fired since `take`, so each row's can be stored."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.since: list[str] = []
+
+    def __setitem__(self, key: str, value: int) -> None:
+        if value > self.get(key, 0):
+            self.since.append(key)
+        super().__setitem__(key, value)
+
+    def take(self) -> str:
+        if not self.since:
+            return ""
+        taken, self.since = RULES_SEPARATOR.join(self.since), []
+        return taken
+
+
+def _ask_for_temp_buffers() -> None:
+    """Room for the scan table in memory: temporary tables live in the session's own buffers (8 MB
+    by default), which can be raised only before the session first touches one."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_class WHERE relpersistence = 't' AND relnamespace = pg_my_temp_schema()"
+        )
+        if cursor.fetchone()[0] == 0:
+            cursor.execute(f"SET temp_buffers = '{TEMP_BUFFERS}'")
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+class _Mixed:
+    """Patients whose rows in the file do not all give the same details (the last row's win, so
+    none of their rows is left alone)."""
+
+    def __init__(self) -> None:
+        self.details: dict[bytes, bytes] = {}  # patient key → the details its first row gave
+        self.keys: set[bytes] = set()
+
+    def see(self, key: bytes, given: bytes) -> None:
+        if self.details.setdefault(key, given) != given:
+            self.keys.add(key)
+
+
+class ImportFingerprints:
+    """One CSV import's fingerprints: `plan` (scan and compare) before the rows are read,
+    `record` for each chunk written, in the chunk's transaction."""
+
+    def __init__(self, source: CsvSource, mapping: Mapping, rules) -> None:
+        self.source = source
+        self.mapping = mapping
+        self.rules = rules
+        self.skipped_rules: Counter[str] = Counter()
+        self.first_lines: dict[str, int] = {}
+        self.unmatched_postcodes: set[str] = set()
+        self.unmatched_lsoas: set[str] = set()
+        self.counted = False  # whether the scan table holds the file's rows
+        self.lines_are_records = False  # no quotes in the file: each line is one record
+        rules.fired = RowRules(rules.fired)
+        rules.fired.since.clear()
+
+    # --- the scan ----------------------------------------------------------------------
+    def plan(self, *, revalidate_all: bool = False) -> bytearray:
+        """The lines to leave alone (1 at a line's index), from the scan and one comparison in SQL;
+        none when `revalidate_all` (the scan still lets this import record what it takes)."""
+        header, index = self.source.header()
+        context = context_digest(header, self.mapping)
+        _ask_for_temp_buffers()
+        mixed = _Mixed()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"DROP TABLE IF EXISTS {SCAN}, {REPEATS}, {MIXED}, {SKIP}, {CLEAN};"
+                f"CREATE TEMPORARY TABLE {SCAN} (line integer, pas_id text, patient_key text, site_code text, "
+                "clinic_code text, specialty_code text, lsoa text, digest uuid);"
+                f"CREATE TEMPORARY TABLE {MIXED} (patient_key text PRIMARY KEY);"
+                f"CREATE TEMPORARY TABLE {CLEAN} (line integer, rules text)"
+            )
+            with cursor.cursor.copy(
+                f"COPY {SCAN} FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (pas_id, patient_key))"
+            ) as copy:
+                for block in self._scanned(header, index, context, mixed):
+                    copy.write(block)
+            with cursor.cursor.copy(f"COPY {MIXED} FROM STDIN") as copy:
+                for key in mixed.keys:
+                    copy.write_row((key.decode(),))
+            # The ids the file gives again, with their first line.
+            cursor.execute(f"""
+                ALTER TABLE {SCAN} ADD PRIMARY KEY (line);
+                ANALYZE {SCAN};
+                SET LOCAL work_mem = '256MB';
+                CREATE TEMPORARY TABLE {REPEATS} AS
+                    SELECT pas_id, min(line) AS first_line FROM {SCAN} GROUP BY pas_id HAVING count(*) > 1;
+            """)  # noqa: S608 (this module's tables)
+            cursor.execute(f"SELECT pas_id, first_line FROM {REPEATS}")  # noqa: S608
+            self.first_lines = dict(cursor.fetchall())
+            self.counted = True
+            return bytearray() if revalidate_all else self._compare(cursor, index)
+
+    def first_lines_left_alone(self, skip: bytes | bytearray) -> dict[str, int]:
+        """appointment_id → its first line, for ids the file repeats whose first row is left
+        alone: the validator must still report the later rows as repeats of that line."""
+        return {pas_id: line for pas_id, line in self.first_lines.items() if line < len(skip) and skip[line]}
+
+    def _keys(self, index: dict[str, int]) -> list[tuple[int | None, dict[str, str]]]:
+        """Where each key column is and the value map the mapping applies to it (a derived column: None)."""
+        keys = []
+        for column in KEY_COLUMNS:
+            table = dict(self.mapping.values.get(column, {}))
+            table.update(dict.fromkeys(self.mapping.missing, ""))
+            keys.append((index.get(column), table))
+        return keys
+
+    def _scanned(self, header: list[str], index: dict[str, int], context: bytes, mixed: _Mixed) -> Iterable[bytes]:
+        self.lines_are_records = _plain(self.source.path)
+        if self.lines_are_records:
+            yield from self._scan_lines(len(header), index, context, mixed)
+        else:
+            yield from self._scan_records(index, context, mixed)
+
+    def _scan_lines(self, width: int, index: dict[str, int], context: bytes, mixed: _Mixed) -> Iterable[bytes]:
+        """A file without quotes: each line is a record, its fields split at commas. Lines are
+        numbered, and too long ones left out, exactly as CsvSource reads them."""
+        keys = self._keys(index)
+        present = [at for at, _ in keys if at is not None]
+        mapped = [(place, table) for place, (at, table) in enumerate(keys) if at is not None and table]
+        derived = [place for place, (at, _) in enumerate(keys) if at is None]
+        patient_at = [at for column, at in index.items() if column not in APPOINTMENT_COLUMNS]
+        md5, block, details, differ = _md5, [], mixed.details, mixed.keys.add
+        with open(self.source.path, "rb") as handle:
+            handle.readline()
+            for number, raw in enumerate(handle, start=2):
+                line = raw.rstrip(b"\r\n")
+                if not line or (len(raw) >= MAX_LINE_CHARS and _overlong(raw)):
+                    continue  # blank (not a row) or longer than CsvSource reads (a row error)
+                fields = line.split(b",")
+                if len(fields) != width:
+                    continue  # CsvSource reports it, without reading its values
+                damaged = b"\x00" in line  # a row error: its id counts, its digest is never matched
+                if line.isascii() and not damaged:
+                    values = [fields[at].strip(_ASCII_SPACE) for at in present]
+                else:
+                    values = [_text_key(fields[at].decode()) for at in present]
+                for place in derived:
+                    values.insert(place, b"")
+                for place, table in mapped:
+                    values[place] = _csv_field(_mapped(values[place], table))
+                given = b"\x00".join([fields[at] for at in patient_at])
+                if details.setdefault(values[1], given) != given:
+                    differ(values[1])
+                values.append(b"" if damaged else md5(context + line).hexdigest().encode())
+                block.append(b"%d," % number + b",".join(values))
+                if len(block) >= _BLOCK_ROWS:
+                    yield b"\n".join(block) + b"\n"
+                    block = []
+        if block:
+            yield b"\n".join(block) + b"\n"
+
+    def _scan_records(self, index: dict[str, int], context: bytes, mixed: _Mixed) -> Iterable[bytes]:
+        """A file with quotes: records as `csv` reads them (digests of the fields, slower)."""
+        keys = self._keys(index)
+        patient_at = [at for column, at in index.items() if column not in APPOINTMENT_COLUMNS]
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        for number, record, _ in self.source.records():
+            if record is None:
+                continue
+            damaged = any("\x00" in field for field in record)
+            staged: list[object] = [number]
+            for at, table in keys:
+                value = "" if at is None else record[at].strip()
+                staged.append((table.get(value, value) if table else value).replace("\x00", "\ufffd"))
+            mixed.see(str(staged[2]).encode(), "\x00".join([record[at] for at in patient_at]).encode())
+            staged.append("" if damaged else _md5(context + "\x00".join(record).encode()).hexdigest())
+            writer.writerow(staged)
+            if out.tell() > 1 << 20:
+                yield out.getvalue().encode()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue().encode()
+
+    # --- the comparison ----------------------------------------------------------------
+    def _compare(self, cursor, index: dict[str, int]) -> bytearray:
+        a, f, p = _q(Appointment._meta.db_table), _q(RowFingerprint._meta.db_table), _q(Patient._meta.db_table)
+        site, specialty, clinic = (_q(m._meta.db_table) for m in (Site, Specialty, Clinic))
+        corrections = _q(LocalCorrection._meta.db_table)
+        clinic_check = "c.code = s.clinic_code" if "clinic_code" in index else "true"
+        # Each exclusion costs a pass over a million rows, so only those that can exclude anything.
+        exclusions = []
+        if self.first_lines:
+            exclusions.append(
+                f"NOT EXISTS (SELECT 1 FROM {REPEATS} r WHERE r.pas_id = s.pas_id AND r.first_line <> s.line)"  # noqa: S608
+            )
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {MIXED})")  # noqa: S608
+        if cursor.fetchone()[0]:
+            exclusions.append(f"NOT EXISTS (SELECT 1 FROM {MIXED} m WHERE m.patient_key = s.patient_key)")  # noqa: S608
+        if LocalCorrection.objects.exists():
+            exclusions.append(f"NOT EXISTS (SELECT 1 FROM {corrections} lc WHERE lc.patient_id = a.patient_id)")  # noqa: S608
+        excluded = "".join(f" AND {clause}" for clause in exclusions)
+        # One bulk join: hash joins, with the memory to hold them (the statistics of tables an
+        # import has just filled are often stale, and a million index probes is slower).
+        cursor.execute("SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '256MB'")
+        cursor.execute(f"""
+            CREATE TEMPORARY TABLE {SKIP} AS
+                SELECT s.line, f.rules, a.patient_id, s.lsoa
+                FROM {SCAN} s
+                JOIN {a} a ON a.pas_id = s.pas_id
+                JOIN {f} f ON f.appointment_id = a.id
+                JOIN {p} p ON p.id = a.patient_id
+                JOIN {site} si ON si.id = a.site_id
+                JOIN {specialty} sp ON sp.id = a.specialty_id
+                JOIN {clinic} c ON c.id = a.clinic_id
+                WHERE f.digest = s.digest AND a.updated_at <= f.recorded_at AND p.updated_at <= f.recorded_at
+                  AND p.hospital_number = s.patient_key AND si.ods_code = upper(s.site_code)
+                  AND sp.treatment_function_code = s.specialty_code AND {clinic_check}{excluded}
+        """)  # noqa: S608 (identifiers are the models' and this module's constants)
+        cursor.execute(f"SELECT rules, count(*) FROM {SKIP} WHERE rules <> '' GROUP BY rules")  # noqa: S608
+        for rules, rows in cursor.fetchall():
+            for rule in rules.split(RULES_SEPARATOR):
+                self.skipped_rules[rule] += rows
+        self._unmatched(cursor, index, p)
+        cursor.execute(f"SELECT max(line) FROM {SCAN}")  # noqa: S608
+        skip = bytearray((cursor.fetchone()[0] or 0) + 1)
+        cursor.execute(f"SELECT line FROM {SKIP}")  # noqa: S608
+        for (line,) in cursor:
+            skip[line] = 1
+        return skip
+
+    def _unmatched(self, cursor, index: dict[str, int], patients: str) -> None:
+        """The postcodes and LSOAs of rows left alone that no IMD decile was found for, as the
+        writer counts those of the rows it writes (the patient holds what the row gave)."""
+        if "postcode" in index:
+            cursor.execute(f"""
+                SELECT DISTINCT p.postcode FROM {SKIP} k JOIN {patients} p ON p.id = k.patient_id
+                WHERE p.postcode <> '' AND p.imd_decile IS NULL
+            """)  # noqa: S608
+            self.unmatched_postcodes = {postcode for (postcode,) in cursor.fetchall()}
+        if "lsoa" in index:
+            cursor.execute(f"""
+                SELECT DISTINCT p.lsoa_code FROM {SKIP} k JOIN {patients} p ON p.id = k.patient_id
+                WHERE k.lsoa <> '' AND p.lsoa_code = upper(k.lsoa) AND p.imd_decile IS NULL
+            """)  # noqa: S608
+            self.unmatched_lsoas = {lsoa for (lsoa,) in cursor.fetchall()}
+
+    # --- recording -----------------------------------------------------------------------
+    def record(self, clean: list[tuple[int, str]]) -> None:
+        """Record the digests of a chunk's rows taken with no problem (line, rules fired), in the
+        transaction that wrote them, so `recorded_at` is the time they were written."""
+        if not clean or not self.counted:
+            return
+        a, f = _q(Appointment._meta.db_table), _q(RowFingerprint._meta.db_table)
+        corrections = _q(LocalCorrection._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {CLEAN}")
+            with cursor.cursor.copy(f"COPY {CLEAN} (line, rules) FROM STDIN") as copy:
+                for line, rules in clean:
+                    copy.write_row((line, rules))
+            cursor.execute(f"""
+                INSERT INTO {f} (appointment_id, digest, rules, recorded_at)
+                SELECT a.id, s.digest, c.rules, now()
+                FROM {CLEAN} c JOIN {SCAN} s ON s.line = c.line JOIN {a} a ON a.pas_id = s.pas_id
+                WHERE NOT EXISTS (SELECT 1 FROM {MIXED} m WHERE m.patient_key = s.patient_key)
+                  AND NOT EXISTS (SELECT 1 FROM {corrections} lc WHERE lc.patient_id = a.patient_id)
+                ON CONFLICT (appointment_id) DO UPDATE
+                SET digest = EXCLUDED.digest, rules = EXCLUDED.rules, recorded_at = EXCLUDED.recorded_at
+            """)  # noqa: S608 (identifiers are the models' and this module's constants)
+
+
+def _plain(path: Path) -> bool:
+    """Whether every line of the file is one record: no quote character, and no carriage return
+    but in a CRLF line ending (CsvSource, reading text, ends a line at a lone one too)."""
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        if data.find(b'"') >= 0:
+            return False
+        if data.find(b"\r") < 0:
+            return True
+    returns = pairs = 0
+    previous = b""
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            returns += block.count(b"\r")
+            pairs += block.count(b"\r\n") + (previous == b"\r" and block[:1] == b"\n")
+            previous = block[-1:]
+    return returns == pairs
+
+
+def _overlong(raw: bytes) -> bool:
+    """Whether CsvSource skips this physical line as longer than it reads (`readline(MAX_LINE_CHARS)`)."""
+    chars = len(raw.decode())
+    return chars > MAX_LINE_CHARS or (chars == MAX_LINE_CHARS and not raw.endswith(b"\n"))
+
+
+def _csv_field(value: bytes) -> bytes:
+    """A key for the scan's CSV COPY (split at commas, it holds none, unless a value map gave one)."""
+    if b"," in value or b'"' in value or b"\n" in value or b"\r" in value:
+        return b'"' + value.replace(b'"', b'""') + b'"'
+    return value
+
+
+def _mapped(value: bytes, table: dict[str, str]) -> bytes:
+    text = value.decode()
+    return table.get(text, text).encode()
+
+
+def _text_key(text: str) -> bytes:
+    """A key as the validator strips it; a NUL (a damaged row) shown as U+FFFD, as PostgreSQL holds no NUL."""
+    return text.strip().replace("\x00", "\ufffd").encode()
