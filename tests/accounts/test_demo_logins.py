@@ -11,7 +11,13 @@ pytestmark = pytest.mark.django_db
 def test_demo_logins_give_one_working_login_per_role(client, capsys):
     call_command("create_demo_logins", "--json")
     logins = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["logins"]
-    assert {login["role"] for login in logins} == {"Call handler", "Team lead", "Director", "Admin"}
+    assert {login["role"] for login in logins} == {
+        "Call handler",
+        "Team lead",
+        "Director",
+        "Admin",
+        "Safeguarding lead",
+    }
     for login in logins:
         assert client.login(username=login["username"], password=login["password"])
         client.logout()

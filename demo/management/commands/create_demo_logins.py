@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import StaffProfile, Team
-from accounts.roles import ADMIN, CALL_HANDLER, DIRECTOR, TEAM_LEAD, sync_roles
+from accounts.roles import ADMIN, CALL_HANDLER, DIRECTOR, SAFEGUARDING_LEAD, TEAM_LEAD, sync_roles
 from demo.targets import demo_targets
 
 # One login per role, for the demo only. The passwords are printed and public, so
@@ -16,6 +16,7 @@ DEMO_LOGINS = (
     ("handler2", "Sam", "Handler", CALL_HANDLER),
     ("lead", "Lee", "Lead", TEAM_LEAD),
     ("director", "Dana", "Director", DIRECTOR),
+    ("safeguarding", "Sasha", "Safeguarding", SAFEGUARDING_LEAD),
     ("admin", "Alex", "Admin", ADMIN),
 )
 DEMO_PASSWORD_SUFFIX = "-attend-demo"  # noqa: S105 - public by design, demo only
@@ -51,6 +52,6 @@ class Command(BaseCommand):
             return
         self.stdout.write("Demo logins (for the demo only):")
         for login in created:
-            self.stdout.write(f"  {login['role']:<13} {login['username']:<9} {login['password']}")
+            self.stdout.write(f"  {login['role']:<17} {login['username']:<12} {login['password']}")
         if targets:
             self.stdout.write(f"Disparity targets owned by the director: {', '.join(targets)}.")
