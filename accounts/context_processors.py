@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
@@ -16,9 +17,12 @@ NAVIGATION = (
     ("Targets", "targets-list", "accounts.view_reports"),
     ("Board pack", "board-pack", "accounts.view_reports"),
     ("Risk models", "risk-models", "accounts.view_reports"),
+    ("Collaborative", "hub-trusts", "accounts.view_reports"),
     ("Admin", "admin:index", "accounts.administer_attend"),
     ("API docs", "api-docs", "accounts.administer_attend"),
 )
+# Pages that exist only where a setting turns them on: the link is shown only then.
+ONLY_WHEN = {"hub-trusts": "ATTEND_HUB_ENABLED"}
 
 
 def roles(request: HttpRequest) -> dict[str, object]:
@@ -33,7 +37,7 @@ def navigation_for(user, current_path: str = "") -> list[dict[str, object]]:
         return []
     links = []
     for label, url_name, permission in NAVIGATION:
-        if not user.has_perm(permission):
+        if not user.has_perm(permission) or not getattr(settings, ONLY_WHEN.get(url_name, ""), True):
             continue
         try:
             url = reverse(url_name)

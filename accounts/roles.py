@@ -72,6 +72,8 @@ ADMIN = Role(
         ModelAccess("safeguarding", ("view",)),
         ModelAccess("reports"),
         ModelAccess("targets"),
+        # The collaborative hub's member trusts (and its received files, read-only in the admin).
+        ModelAccess("hub"),
         ModelAccess("accounts"),
         ModelAccess("auth"),
         ModelAccess("authtoken"),

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("safeguarding.urls")),
     path("", include("reports.urls")),
     path("", include("targets.urls")),
+    path("", include("hub.urls")),
     path("", include("risk.urls")),
     path("", include("monitoring.urls")),
     path("admin/", admin.site.urls),
