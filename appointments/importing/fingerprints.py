@@ -46,7 +46,7 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from appointments.importing.csv_source import MAX_LINE_CHARS, CsvSource
 from appointments.importing.mapping import Mapping
@@ -169,12 +169,11 @@ class RowRules(Counter):
 def _ask_for_temp_buffers() -> None:
     """Room for the scan table in memory: temporary tables live in the session's own buffers (8 MB
     by default), which can be raised only before the session first touches one."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_class WHERE relpersistence = 't' AND relnamespace = pg_my_temp_schema()"
-        )
-        if cursor.fetchone()[0] == 0:
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"SET temp_buffers = '{TEMP_BUFFERS}'")
+    except DatabaseError:
+        pass  # this session has used temporary tables already: they keep the buffers it has
 
 
 def _q(name: str) -> str:
