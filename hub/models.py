@@ -8,7 +8,6 @@ person table and no relation to one (tests/hub/test_no_patient_data.py).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 
 
@@ -66,9 +65,6 @@ class ReceivedFile(models.Model):
     disclosure_threshold = models.PositiveIntegerField(null=True, blank=True)
     suppressed_cells = models.PositiveIntegerField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
-    received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     status = models.CharField(max_length=20, choices=FileStatus.choices)
     reason = models.TextField(blank=True, help_text="Why it was refused, in words.")
     replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

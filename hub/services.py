@@ -106,7 +106,6 @@ def aggregate_file_load(*, content: bytes, sender: str, user: Any = None, mesh_m
             period_from=facts.get("period_from"),
             period_to=facts.get("period_to"),
             version=facts.get("version"),
-            received_by=user,
             status=FileStatus.REFUSED,
             reason=str(refusal),
         )
@@ -149,7 +148,7 @@ def _load(checked: AggregateFile, *, sender: str, user: Any, mesh_mailbox: str) 
             facts=facts,
         )
     if earlier is not None and earlier.sha256 == checked.sha256:
-        duplicate = _received_file(checked, trust=trust, sender=sender, user=user, status=FileStatus.DUPLICATE)
+        duplicate = _received_file(checked, trust=trust, sender=sender, status=FileStatus.DUPLICATE)
         duplicate.save()
         return LoadResult(duplicate)
     if earlier is not None:
@@ -157,7 +156,7 @@ def _load(checked: AggregateFile, *, sender: str, user: Any, mesh_mailbox: str) 
         if not received_file_transition(received_file=earlier, to=FileStatus.REPLACED):
             raise AggregateFileRefused("Another load replaced the same period at the same moment; try again.")
         TrustFigure.objects.filter(file=earlier).delete()
-    received = _received_file(checked, trust=trust, sender=sender, user=user, status=FileStatus.ACCEPTED)
+    received = _received_file(checked, trust=trust, sender=sender, status=FileStatus.ACCEPTED)
     received.save()
     if earlier is not None:
         ReceivedFile.objects.filter(pk=earlier.pk).update(replaced_by=received)
@@ -182,7 +181,7 @@ def _load(checked: AggregateFile, *, sender: str, user: Any, mesh_mailbox: str) 
     return LoadResult(received, earlier)
 
 
-def _received_file(checked: AggregateFile, *, trust: MemberTrust, sender: str, user: Any, status: str) -> ReceivedFile:
+def _received_file(checked: AggregateFile, *, trust: MemberTrust, sender: str, status: str) -> ReceivedFile:
     document = checked.document
     return ReceivedFile(
         trust=trust,
@@ -197,7 +196,6 @@ def _received_file(checked: AggregateFile, *, trust: MemberTrust, sender: str, u
         generated_at=document["generated_at"][:40],
         disclosure_threshold=document["disclosure"]["threshold"],
         suppressed_cells=document["disclosure"]["suppressed_cells"],
-        received_by=user,
         status=status,
     )
 
