@@ -193,14 +193,46 @@ def compute_features(table: AppointmentTable) -> dict[str, np.ndarray]:
     return columns
 
 
-def categories_of(columns: dict[str, np.ndarray], names: list[str]) -> dict[str, list[str]]:
-    """The vocabulary of each categorical feature, as seen in training (stored with the model)."""
-    return {n: sorted({str(v) for v in columns[n]}) for n in names if BY_NAME[n].categorical}
+# Discrete numeric inputs whose values, like a category's, can be too rare to learn from (a clinic
+# that ran on one Saturday; the only 7 a.m. list).
+POOLED_NUMERIC = frozenset({"weekday", "hour"})
 
 
-def design_matrix(columns: dict[str, np.ndarray], names: list[str], categories: dict[str, list[str]]) -> np.ndarray:
+def categories_of(columns: dict[str, np.ndarray], names: list[str], *, min_rows: int = 1) -> dict[str, list[str]]:
+    """The vocabulary of each categorical feature, as seen in training (stored with the model): the
+    values seen on at least `min_rows` rows. A rarer value is pooled with the unknown ones (missing),
+    so the model learns nothing from it alone and no reason is ever given from it."""
+    vocabularies = {}
+    for name in names:
+        if BY_NAME[name].categorical:
+            values, counts = np.unique(np.asarray([str(v) for v in columns[name]]), return_counts=True)
+            vocabularies[name] = sorted(str(v) for v, n in zip(values, counts, strict=True) if n >= min_rows)
+    return vocabularies
+
+
+def rare_values_of(columns: dict[str, np.ndarray], names: list[str], *, min_rows: int) -> dict[str, list[float]]:
+    """The values of the discrete numeric inputs (POOLED_NUMERIC) seen on fewer than `min_rows` training
+    rows: pooled with missing, as a rare category is (stored with the model)."""
+    rare = {}
+    for name in names:
+        if name in POOLED_NUMERIC:
+            values = columns[name][~np.isnan(columns[name])]
+            found, counts = np.unique(values, return_counts=True)
+            if few := [float(v) for v, n in zip(found, counts, strict=True) if n < min_rows]:
+                rare[name] = few
+    return rare
+
+
+def design_matrix(
+    columns: dict[str, np.ndarray],
+    names: list[str],
+    categories: dict[str, list[str]],
+    rare: dict[str, list[float]] | None = None,
+) -> np.ndarray:
     """The numeric matrix a model reads: categorical values become their index in the stored
-    vocabulary (NaN, i.e. missing, for a value the model never saw)."""
+    vocabulary (NaN, i.e. missing, for a value the model never saw or saw too rarely), and the
+    rare values of the discrete numeric inputs become NaN too."""
+    rare = rare or {}
     matrix = np.empty((len(next(iter(columns.values()))) if columns else 0, len(names)), dtype=np.float64)
     for i, name in enumerate(names):
         if BY_NAME[name].categorical:
@@ -208,4 +240,18 @@ def design_matrix(columns: dict[str, np.ndarray], names: list[str], categories: 
             matrix[:, i] = np.fromiter((lookup.get(str(v), np.nan) for v in columns[name]), dtype=np.float64)
         else:
             matrix[:, i] = columns[name]
+            if name in rare:
+                matrix[np.isin(matrix[:, i], rare[name]), i] = np.nan
     return matrix
+
+
+def pooled_away(columns: dict[str, np.ndarray], matrix: np.ndarray, names: list[str]) -> np.ndarray:
+    """(rows × features) True where a value was given but the model reads it as missing (a category or
+    discrete value too rare in training, or never seen): no reason may be given from such a value."""
+    pooled = np.zeros(matrix.shape, dtype=bool)
+    for i, name in enumerate(names):
+        if BY_NAME[name].categorical:
+            pooled[:, i] = np.isnan(matrix[:, i]) & np.asarray([str(v) != "" for v in columns[name]])
+        elif name in POOLED_NUMERIC:
+            pooled[:, i] = np.isnan(matrix[:, i]) & ~np.isnan(columns[name])
+    return pooled

@@ -83,13 +83,15 @@ class Predictor:
     # Probability at or above which an appointment is in the high / medium band.
     band_thresholds: dict[str, float]
     linear: SplineLogistic | None = None  # instead of the booster, when the trust's data chose it
+    # Discrete numeric values too rare in training to learn from, read as missing (features.rare_values_of).
+    rare: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
         return "spline_logistic" if self.linear is not None else "lightgbm"
 
     def matrix(self, columns: dict[str, np.ndarray]) -> np.ndarray:
-        return design_matrix(columns, self.features, self.categories)
+        return design_matrix(columns, self.features, self.categories, self.rare)
 
     def raw_score(self, matrix: np.ndarray) -> np.ndarray:
         if self.linear is not None:
@@ -168,6 +170,7 @@ class Predictor:
                 "kind": self.kind,
                 "features": self.features,
                 "categories": self.categories,
+                "rare": self.rare,
                 "band_thresholds": self.band_thresholds,
                 "calibrator": self.calibrator.as_dict(),
                 **model,
@@ -225,4 +228,5 @@ class Predictor:
             categories=categories,
             band_thresholds={k: float(v) for k, v in thresholds.items()},
             linear=linear,
+            rare={k: [float(v) for v in vs] for k, vs in (data.get("rare") or {}).items() if k in features},
         )

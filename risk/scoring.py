@@ -21,7 +21,7 @@ from django.utils import timezone
 from appointments.models import Appointment, AttendanceCode, Specialty, child_age_under
 from config.localtime import local_zone
 from risk.explanations import reasons
-from risk.features import ages_on_day, compute_features
+from risk.features import ages_on_day, compute_features, pooled_away
 from risk.models import RiskModel, RiskScore
 from risk.predictor import Predictor
 from risk.registry import active_model, load_predictor
@@ -73,7 +73,10 @@ def _score_chunk(
     contributions = predictor.contributions(matrix)
     probability = predictor.calibrator(contributions.sum(axis=1))  # contributions add up to the raw score
     bands = predictor.bands(probability)
-    texts = reasons(columns, contributions, predictor.features, specialty_names, children=_children(table, rows))
+    # No reason from a value the model reads as missing for being too rare in training (or unseen).
+    explained = np.where(pooled_away(columns, matrix, predictor.features), 0.0, contributions[:, :-1])
+    texts = reasons(columns, np.column_stack([explained, contributions[:, -1]]), predictor.features, specialty_names,
+                    children=_children(table, rows))  # fmt: skip
     upsert = upsert_scores_postgres if on_postgres else upsert_scores_portable
     upsert(table.appointment_id[rows], model, probability, bands, texts, scored_at)
     return bands

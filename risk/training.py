@@ -29,7 +29,15 @@ from risk import metrics
 from risk.baselines import baseline_predictions
 from risk.candidates import fit_lightgbm, search
 from risk.evaluation import could_be_listed, judge_as_deployed
-from risk.features import BY_NAME, categories_of, compute_features, configured_features, design_matrix
+from risk.features import (
+    BY_NAME,
+    POOLED_NUMERIC,
+    categories_of,
+    compute_features,
+    configured_features,
+    design_matrix,
+    rare_values_of,
+)
 from risk.linear import fit_spline_logistic
 from risk.predictor import Calibrator, Predictor
 from risk.slices import TrainingError, choose_slices
@@ -140,8 +148,13 @@ def train_model(
         raise TrainingError("Every input has the same value (or none) on every appointment learned from: "
                             + "; ".join(f"{u['label']}: {u['why']}" for u in uninformative))  # fmt: skip
     # The vocabulary of each category comes from the rows the final model is fitted on (never the hold-out).
-    categories = categories_of({n: columns[n][fit] for n in features if BY_NAME[n].categorical}, features)
-    x = design_matrix(columns, features, categories)
+    # A category or discrete value seen on too few of those rows is pooled with missing (no reason from it).
+    min_rows = settings.ATTEND_RISK_MIN_CATEGORY_ROWS
+    categories = categories_of(
+        {n: columns[n][fit] for n in features if BY_NAME[n].categorical}, features, min_rows=min_rows
+    )
+    rare = rare_values_of({n: columns[n][fit] for n in features if n in POOLED_NUMERIC}, features, min_rows=min_rows)
+    x = design_matrix(columns, features, categories, rare)
     winner, selection = search(
         x_train=x[train], y_train=y[train], x_val=x[calibration], y_val=y[calibration], features=features,
         categories=categories, prior_dna_rate_val=columns["prior_dna_rate"][calibration], kinds=kinds,
@@ -158,11 +171,11 @@ def train_model(
     if winner.kind == "lightgbm":
         predictor = Predictor(
             fit_lightgbm(x[fit], y[fit], features, winner.params, refit_rounds), calibrator, features, categories,
-            thresholds,
+            thresholds, rare=rare,
         )  # fmt: skip
     else:
         linear = fit_spline_logistic(x[fit], y[fit], features, categories)
-        predictor = Predictor(None, calibrator, features, categories, thresholds, linear=linear)
+        predictor = Predictor(None, calibrator, features, categories, thresholds, linear=linear, rare=rare)
 
     p_model = predictor.probability(x[holdout])
     fit_rows = slices.fit

@@ -235,6 +235,9 @@ ATTEND_RISK_EXCLUDED_FEATURES = env_list("ATTEND_RISK_EXCLUDED_FEATURES", [])
 # train_risk_model --holdout-from / --calibration-from; it has no setting.
 ATTEND_RISK_CALIBRATION = env_choice("ATTEND_RISK_CALIBRATION", "platt", choices=("platt", "isotonic"))
 ATTEND_RISK_MIN_ROWS = env_int("ATTEND_RISK_MIN_ROWS", 1000, minimum=10)
+# A category (a clinic's specialty, a medium) or a weekday or hour seen on fewer appointments than this
+# in training is pooled with missing: the model learns nothing from it alone and gives no reason from it.
+ATTEND_RISK_MIN_CATEGORY_ROWS = env_int("ATTEND_RISK_MIN_CATEGORY_ROWS", 30, minimum=1)
 # Upcoming appointments scored each night, and how many patients' histories per chunk.
 ATTEND_RISK_SCORE_DAYS = env_int("ATTEND_RISK_SCORE_DAYS", 42, minimum=1)
 ATTEND_RISK_SCORE_CHUNK = env_int("ATTEND_RISK_SCORE_CHUNK", 20_000, minimum=100)

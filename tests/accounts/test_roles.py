@@ -106,6 +106,7 @@ ADMIN_MODEL_PERMISSIONS = {
     "calls.supportoffer": ALL,
     "calls.teamcapacity": ALL,
     "patients.correctionconflict": ALL,
+    "patients.deathconflict": ALL,  # a team lead's answer is an admin action (change)
     "patients.localcorrection": ALL,  # the admin page allows viewing only
     "patients.lsoadeprivation": ALL,
     "patients.patient": ALL,

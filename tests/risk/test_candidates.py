@@ -146,3 +146,13 @@ def test_inputs_with_no_information_on_the_trusts_data_are_left_out_and_listed(t
 
 def test_a_trust_whose_inputs_all_vary_leaves_nothing_out(result):
     assert result.metrics["uninformative_inputs"] == []
+
+
+def test_a_specialty_seen_on_a_handful_of_training_appointments_is_pooled_not_learned(trust, settings):
+    table = table_from_synthetic(trust.appointments)
+    table.specialty[:5] = "654"  # five appointments, far below ATTEND_RISK_MIN_CATEGORY_ROWS
+    settings.ATTEND_RISK_MIN_CATEGORY_ROWS = 30
+    with override_settings(ATTEND_RISK_MIN_ROWS=300):
+        result = train_model(table, as_of=morning_of(TODAY), kinds=("spline_logistic",))
+    assert "654" not in result.predictor.categories["specialty"]
+    assert len(result.predictor.categories["specialty"]) >= 3  # the common ones are kept

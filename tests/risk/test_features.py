@@ -83,3 +83,22 @@ def test_a_trust_can_leave_out_deprivation():
     features = configured_features()
     assert "imd_decile" not in features
     assert "prior_dnas" in features
+
+
+def test_a_category_or_weekday_too_rare_in_training_is_pooled_with_missing_and_gives_no_reason():
+    import numpy as np
+
+    from risk.features import categories_of, design_matrix, pooled_away, rare_values_of
+
+    columns = {
+        "specialty": np.array(["100"] * 40 + ["654"] * 3),
+        "weekday": np.array([1.0] * 40 + [6.0] * 3),
+    }
+    names = ["specialty", "weekday"]
+    categories = categories_of(columns, names, min_rows=30)
+    rare = rare_values_of(columns, names, min_rows=30)
+    assert categories == {"specialty": ["100"]} and rare == {"weekday": [6.0]}
+    matrix = design_matrix(columns, names, categories, rare)
+    assert np.isnan(matrix[-3:]).all() and not np.isnan(matrix[:40]).any()
+    pooled = pooled_away(columns, matrix, names)
+    assert pooled[-3:].all() and not pooled[:40].any()
