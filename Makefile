@@ -7,10 +7,11 @@ DEMO_PATIENTS ?= 20000
 
 .PHONY: demo test install lint format bench clean chromium
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-mesh-sandbox.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -r requirements-mesh-sandbox.txt
 	touch $(STAMP)
 
 install: $(STAMP)

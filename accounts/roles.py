@@ -74,6 +74,7 @@ ADMIN = Role(
         ModelAccess("targets"),
         # The collaborative hub's member trusts (and its received files, read-only in the admin).
         ModelAccess("hub"),
+        ModelAccess("aggregates", ("view",)),
         ModelAccess("accounts"),
         ModelAccess("auth"),
         ModelAccess("authtoken"),

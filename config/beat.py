@@ -21,6 +21,7 @@ def _hour_minute(value: str) -> tuple[int, int]:
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
     build_hour, build_minute = _hour_minute(settings.ATTEND_WORKLIST_BUILD_AT)
+    export_hour, export_minute = _hour_minute(settings.ATTEND_AGGREGATES_EXPORT_AT)
     return {
         # Re-score upcoming appointments after the nightly import, before lists are built.
         "score-upcoming-appointments": {
@@ -65,6 +66,18 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "task": "monitoring.compute_live_checks",
             "schedule": crontab(day_of_month=3, hour=7, minute=15),
             "options": {"expires": 6 * 60 * 60},
+        },
+        # The aggregate export for the collaborative hub, after the night's jobs, sent over MESH when set
+        # up; then every hour, failed sends are tried again and acknowledgements recorded.
+        "export-aggregates": {
+            "task": "aggregates.export_aggregates",
+            "schedule": crontab(hour=export_hour, minute=export_minute),
+            "options": {"expires": 2 * 60 * 60},
+        },
+        "sweep-mesh-sends": {
+            "task": "aggregates.sweep_mesh_sends",
+            "schedule": crontab(minute=20),
+            "options": {"expires": 55 * 60},
         },
         # Blank call notes and message bodies past the retention period (audit/retention.py).
         "purge-expired-data": {

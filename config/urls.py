@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("calls.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("targets.api_urls")),
+    path("", include("aggregates.api_urls")),
     path("", include("accounts.api_urls")),
     path("", include("patients.api_urls")),
 ]

@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ("audit", "accounts", "patients", "appointments", "risk", "pilots", "reminders", "calls", "safeguarding",
           "monitoring",
-          "reports", "targets", "hub", "demo")  # fmt: skip
+          "reports", "targets", "aggregates", "hub", "demo")  # fmt: skip
 MAX_MODULES = 25
 
 

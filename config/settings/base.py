@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "monitoring",
     "reports",
     "targets",
+    "aggregates",
     "hub",
     # After Attend's apps, in this order: TOTP for password logins (django-otp), login lockout,
     # Content Security Policy, and the API documentation's Swagger UI served from Attend itself
@@ -191,6 +192,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 
 # --- Attend -------------------------------------------------------------------------------
 ATTEND_TRUST_NAME = env_str("ATTEND_TRUST_NAME", "Attend demonstration trust")
+# The trust's ODS organisation code (e.g. RAT), named with ATTEND_TRUST_NAME in its aggregate exports;
+# blank (the default): no aggregate export is made until it is set.
+ATTEND_TRUST_ODS_CODE = env_str("ATTEND_TRUST_ODS_CODE", "")
 # Cost of one missed appointment, used to value DNAs avoided (GBP).
 ATTEND_COST_PER_DNA = env_float("ATTEND_COST_PER_DNA", 160.0)
 
@@ -331,6 +335,35 @@ ATTEND_NOTIFY_SMS_TEMPLATES = env_str("ATTEND_NOTIFY_SMS_TEMPLATES", "")
 NOTIFY_SMS_SENDER_ID = env_str("NOTIFY_SMS_SENDER_ID", "")
 # The bearer token set on Notify's delivery receipts callback; without it every receipt is refused.
 NOTIFY_CALLBACK_BEARER_TOKEN = env_str("NOTIFY_CALLBACK_BEARER_TOKEN", "")
+# --- Issue 20: the aggregate export and its delivery over MESH (aggregates app) -----------------
+# The nightly export covers this many whole months before the current one, and runs at this time.
+ATTEND_AGGREGATES_MONTHS = env_int("ATTEND_AGGREGATES_MONTHS", 12, minimum=1)
+ATTEND_AGGREGATES_EXPORT_AT = env_str("ATTEND_AGGREGATES_EXPORT_AT", "07:30")
+# MESH (NHS England's Message Exchange for Social Care and Health), through the mesh-client library.
+# Blank: the export is only kept for download. An address: e.g. https://mesh-sync.spineservices.nhs.uk
+# (live) or https://msg.intspineservices.nhs.uk (integration), whose NHS CA bundles mesh-client ships.
+ATTEND_MESH_URL = env_str("ATTEND_MESH_URL", "")
+
+
+def _needed_for_mesh(name: str) -> str:
+    """Required (start-up names it when missing) once ATTEND_MESH_URL is set; blank otherwise."""
+    return env_str(name) if ATTEND_MESH_URL else env_str(name, "")
+
+
+# The trust's mailbox, its password and the environment's shared key (from the MESH onboarding),
+# the hub's mailbox the files go to, and the workflow id agreed with the hub.
+ATTEND_MESH_MAILBOX_ID = _needed_for_mesh("ATTEND_MESH_MAILBOX_ID")
+ATTEND_MESH_PASSWORD = _needed_for_mesh("ATTEND_MESH_PASSWORD")
+ATTEND_MESH_SHARED_KEY = _needed_for_mesh("ATTEND_MESH_SHARED_KEY")
+ATTEND_MESH_RECIPIENT = _needed_for_mesh("ATTEND_MESH_RECIPIENT")
+ATTEND_MESH_WORKFLOW_ID = env_str("ATTEND_MESH_WORKFLOW_ID", "ATTEND_AGGREGATES")
+# The mailbox's TLS client certificate and its private key (PEM files), required over https; the CA
+# bundle to trust (blank: mesh-client's own for the NHS endpoints above).
+ATTEND_MESH_CLIENT_CERT = env_str("ATTEND_MESH_CLIENT_CERT", "")
+ATTEND_MESH_CLIENT_KEY = env_str("ATTEND_MESH_CLIENT_KEY", "")
+ATTEND_MESH_CA_BUNDLE = env_str("ATTEND_MESH_CA_BUNDLE", "")
+# A send that fails (MESH unreachable, a server error) is tried again each night up to this many times.
+ATTEND_MESH_MAX_ATTEMPTS = env_int("ATTEND_MESH_MAX_ATTEMPTS", 10, minimum=1)
 # --- Issue 7: reports and pilot evaluation ---
 # Call-handler minutes one call attempt takes on average (dialling, talking, recording),
 # used to turn calls into handler hours in the pilot evaluation. ATTEND_COST_PER_DNA above

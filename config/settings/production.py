@@ -77,3 +77,17 @@ if not ATTEND_PASSWORD_MFA:
     raise ImproperlyConfigured(
         "Malformed setting ATTEND_PASSWORD_MFA: production requires a TOTP code for every password login."
     )
+# --- Issue 20: the aggregate export and MESH ---------------------------------------------------
+# The trust's ODS code goes into every aggregate file (blank: no export is made, and the command says so).
+from config.settings.base import ATTEND_MESH_URL, ATTEND_TRUST_ODS_CODE  # noqa: E402
+
+if ATTEND_TRUST_ODS_CODE and not re.fullmatch(r"[A-Z0-9]{3,5}", ATTEND_TRUST_ODS_CODE):
+    raise ImproperlyConfigured("Malformed setting ATTEND_TRUST_ODS_CODE: the trust's ODS code, e.g. RAT.")
+if ATTEND_MESH_URL and not ATTEND_TRUST_ODS_CODE:
+    env_str("ATTEND_TRUST_ODS_CODE")  # required once files are sent: names the missing variable
+
+if ATTEND_MESH_URL:
+    if not ATTEND_MESH_URL.startswith("https://"):
+        raise ImproperlyConfigured("Malformed setting ATTEND_MESH_URL: MESH is reached over https://.")
+    for _name in ("ATTEND_MESH_CLIENT_CERT", "ATTEND_MESH_CLIENT_KEY"):
+        env_str(_name)  # required: MESH authenticates the mailbox's TLS client certificate

@@ -1,0 +1,36 @@
+"""Read-only admin for the exports and their MESH sends; a refused send can be queued again."""
+
+from django.contrib import admin, messages
+
+from aggregates import delivery
+from aggregates.models import AggregateFile, MeshSend
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AggregateFile)
+class AggregateFileAdmin(ReadOnly):
+    list_display = ("generated_at", "period_from", "period_to", "suppressed_cells", "sha256", "created_by_label")
+    exclude = ("content",)
+
+
+@admin.register(MeshSend)
+class MeshSendAdmin(ReadOnly):
+    list_display = ("created_at", "file", "recipient", "workflow_id", "status", "attempts", "message_id",
+                    "acknowledged_at")  # fmt: skip
+    list_filter = ("status",)
+    actions = ["send_again"]
+
+    @admin.action(description="Queue refused sends again (after fixing the cause)")
+    def send_again(self, request, queryset) -> None:
+        queued = sum(delivery.requeue(send.pk, actor=request.user) for send in queryset)
+        self.message_user(request, f"{queued} send(s) queued again.", messages.SUCCESS)
