@@ -13,3 +13,5 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 WHITENOISE_USE_FINDERS = True
 # The demo's logins are passwords without a TOTP code; production requires the code.
 ATTEND_PASSWORD_MFA = False
+# The demo is also a collaborative hub: seed_collaborative loads three synthetic member trusts' aggregates.
+ATTEND_HUB_ENABLED = True
