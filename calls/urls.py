@@ -15,4 +15,8 @@ urlpatterns = [
     path("team/booking-requests/", views.booking_requests, name="booking-requests"),
     path("team/booking-requests/<int:request_id>/done/", views.booking_request_done, name="booking-request-done"),
     path("team/booking-requests.csv", views.booking_requests_csv, name="booking-requests-csv"),
+    path("team/death-conflicts/", views.death_conflicts, name="death-conflicts"),
+    path(
+        "team/death-conflicts/<int:conflict_id>/settle/", views.death_conflict_settle_view, name="death-conflict-settle"
+    ),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,7 +21,9 @@ from calls.models import BookingRequest, CallTask, CallTaskStatus
 from calls.presenters import AppointmentPresenter, PatientCardPresenter, nothing_waiting_message
 from calls.search import patients_search
 from config.spreadsheets import safe_writer
+from patients.deaths import death_conflict_settle
 from patients.identifiers import national_format
+from patients.models import DeathConflict
 
 WORK = "accounts.work_call_list"
 LEAD = "accounts.lead_team"
@@ -209,6 +212,43 @@ def booking_request_done(request: HttpRequest, request_id: int) -> HttpResponse:
     else:
         messages.info(request, "That request had already been marked done.")
     return redirect("booking-requests")
+
+
+def _death_conflicts_open(user) -> QuerySet[DeathConflict]:
+    return DeathConflict.objects.filter(
+        resolved_at__isnull=True, patient__in=selectors.patients_in_scope_of(user)
+    ).select_related("patient")
+
+
+@role_required(LEAD)
+def death_conflicts(request: HttpRequest) -> HttpResponse:
+    """Patients an extract stopped recording as deceased: kept deceased until a lead checks the PAS."""
+    conflicts = list(_death_conflicts_open(request.user).order_by("first_seen_at"))
+    for conflict in conflicts:
+        audit_patient_view(request, conflict.patient, summary="Shown on the death conflicts list")
+    return render(request, "calls/death_conflicts.html", {"conflicts": conflicts})
+
+
+@role_required(LEAD)
+@require_POST
+def death_conflict_settle_view(request: HttpRequest, conflict_id: int) -> HttpResponse:
+    conflict = _death_conflicts_open(request.user).filter(pk=conflict_id).first()
+    answer = request.POST.get("answer")
+    if conflict is None:
+        messages.info(request, "That death conflict is not open (already answered, or not your team's).")
+        return redirect("death-conflicts")
+    if answer not in ("alive", "deceased"):
+        messages.error(request, "Choose one of the two answers. Nothing was changed.")
+        return redirect("death-conflicts")
+    if death_conflict_settle(conflict=conflict, alive=answer == "alive", by=request.user, request=request):
+        messages.success(
+            request,
+            f"{conflict.patient.display_name}: "
+            + ("recorded as alive; texts and calls may restart." if answer == "alive" else "kept as deceased."),
+        )
+    else:
+        messages.info(request, "Someone answered that one first. Nothing was changed.")
+    return redirect("death-conflicts")
 
 
 @role_required(LEAD)

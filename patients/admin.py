@@ -2,8 +2,6 @@ from django.contrib import admin
 from django.utils import timezone
 
 from audit.admin_mixins import PatientDataAuditMixin
-from audit.models import AuditAction
-from audit.services import audit_record
 from patients.corrections.models import CorrectionConflict, LocalCorrection
 from patients.deaths import death_conflict_settle
 from patients.models import DeathConflict, Patient
@@ -62,14 +60,7 @@ class DeathConflictAdmin(PatientDataAuditMixin, admin.ModelAdmin):
 
     def _settle(self, request, queryset, *, alive: bool) -> None:
         for conflict in queryset.filter(resolved_at__isnull=True).select_related("patient"):
-            death_conflict_settle(conflict=conflict, alive=alive, by=request.user)
-            audit_record(
-                action=AuditAction.CHANGE,
-                target=conflict.patient,
-                request=request,
-                summary="Death record checked: " + ("the patient is alive" if alive else "still deceased"),
-                changes={"deceased": [True, not alive]},
-            )
+            death_conflict_settle(conflict=conflict, alive=alive, by=request.user, request=request)
 
     @admin.action(description="The patient is alive: the death was recorded in error (contact may restart)")
     def the_patient_is_alive(self, request, queryset) -> None:

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from patients.models import DeathConflict, Patient
 
 Values = TypeVar("Values")  # the importer's PatientValues (frozen dataclass with deceased, date_of_death)
@@ -64,13 +66,26 @@ def death_conflicts_record(*, hospital_numbers: list[str], seen_at: datetime) ->
 
 
 @transaction.atomic
-def death_conflict_settle(*, conflict: DeathConflict, alive: bool, by: Any) -> DeathConflict:
-    """A team lead's answer: the patient is alive (Attend may contact them again) or still deceased."""
-    conflict.resolved_at, conflict.resolved_by = timezone.now(), by
-    conflict.resolution = "alive" if alive else "deceased"
-    conflict.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+def death_conflict_settle(*, conflict: DeathConflict, alive: bool, by: Any, request: Any = None) -> bool:
+    """A team lead's answer, audited: the patient is alive (Attend may contact them again) or still
+    deceased. Returns False (nothing done) if someone settled it first."""
+    person = by if getattr(by, "pk", None) else None
+    settled = DeathConflict.objects.filter(pk=conflict.pk, resolved_at__isnull=True).update(
+        resolved_at=timezone.now(), resolved_by=person, resolution="alive" if alive else "deceased"
+    )
+    if not settled:
+        return False
     if alive:
         Patient.objects.filter(pk=conflict.patient_id).update(
             deceased=False, date_of_death=None, updated_at=timezone.now()
         )
-    return conflict
+    audit_record(
+        action=AuditAction.CHANGE,
+        target=conflict.patient,
+        actor=person,
+        actor_label="" if person else "system",
+        request=request,
+        summary="Death record checked: " + ("the patient is alive" if alive else "still deceased"),
+        changes={"deceased": [True, not alive]},
+    )
+    return True

@@ -138,3 +138,32 @@ def test_fhir_patient_deceased_marks_the_patient(tmp_path, deceased, expected):
     import_extract(path=_bundle(tmp_path, _patient(**deceased), LOCATION, _appointment()))
     patient = Patient.objects.get()
     assert (patient.deceased, patient.date_of_death and str(patient.date_of_death)) == expected
+
+
+def test_a_team_lead_answers_a_death_conflict_on_their_page_and_it_is_audited(tmp_path, client_for, team_lead):
+    from django.urls import reverse
+
+    from audit.models import AuditEvent
+
+    _import(tmp_path, date_of_death="2026-01-05")
+    _import(tmp_path, date_of_death="")
+    conflict = DeathConflict.objects.get()
+    client = client_for(team_lead)
+    page = client.get(reverse("death-conflicts")).content.decode()
+    assert 'id="death-conflicts"' in page and "H0001" in page
+    response = client.post(reverse("death-conflict-settle", args=[conflict.pk]), {"answer": "alive"})
+    assert response.status_code == 302
+    assert not Patient.objects.get().deceased
+    assert AuditEvent.objects.filter(summary__startswith="Death record checked").count() == 1
+    client.post(reverse("death-conflict-settle", args=[conflict.pk]), {"answer": "deceased"})  # already answered
+    assert not Patient.objects.get().deceased
+
+
+def test_a_call_handler_cannot_answer_a_death_conflict(tmp_path, client_for, call_handler):
+    from django.urls import reverse
+
+    _import(tmp_path, date_of_death="2026-01-05")
+    _import(tmp_path, date_of_death="")
+    conflict = DeathConflict.objects.get()
+    response = client_for(call_handler).post(reverse("death-conflict-settle", args=[conflict.pk]), {"answer": "alive"})
+    assert response.status_code == 403 and Patient.objects.get().deceased
