@@ -81,4 +81,6 @@ def funnel_svg(funnel: Funnel, *, scale: float = 100.0, unit: str = "%") -> Funn
         tick = round(tick + step, 12)
     x_step = _step(x_max)
     x_ticks = [{"x": x(i * x_step), "label": f"{i * x_step:,.0f}"} for i in range(int(x_max // x_step) + 1)]
-    return FunnelSvg(WIDTH, HEIGHT, plot, lines, dots, y_ticks, x_ticks, funnel.x_label, f"{funnel.y_label} ({unit})")
+    return FunnelSvg(
+        WIDTH, HEIGHT, plot, lines, dots, y_ticks, x_ticks, funnel.x_label, f"{funnel.y_label} ({unit.strip()})"
+    )

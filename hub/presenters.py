@@ -52,7 +52,8 @@ def trust_row(figures: TrustFigures) -> dict[str, Any]:
                 "ratio",
             )
         },
-        "months": f"{months[0]:%b %Y} to {months[-1]:%b %Y} ({len(months)} months)" if months else "none",
+        "months": f"{months[0]:%b %Y} – {months[-1]:%b %Y}" if months else "none",
+        "month_count": len(months),
         "missing": missing_statement(figures),
         "gap_missing": "Quintile 1 or 5 has no appointments, so there is no gap." if gap["gap_points"] is None else "",
     }
@@ -148,7 +149,7 @@ def pilot_across_trusts(effects: list[TrustPilotEffect]) -> PilotAcrossTrusts:
         difference, variance = effect.difference, effect.variance
         reasons = list(effect.effect.not_estimable)
         if effect.suppressed_cells:
-            reasons.append(f"{_cells(effect.suppressed_cells)} suppressed by the trust are not in this effect.")
+            reasons.append(f"Not in this effect: {_cells(effect.suppressed_cells)} the trust suppressed.")
         rows.append(
             {
                 "trust": effect.trust,
