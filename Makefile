@@ -23,6 +23,7 @@ demo: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --patients $(DEMO_PATIENTS)
 	$(BIN)/python manage.py create_demo_logins
+	$(BIN)/python manage.py seed_collaborative
 	$(BIN)/python manage.py train_risk_model --activate
 	$(BIN)/python manage.py run_nightly
 	$(BIN)/python manage.py monitor_risk_model --backfill-holdout
