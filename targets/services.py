@@ -51,9 +51,16 @@ def may_change(user: Any, target: DisparityTarget) -> bool:
 
 
 def _check(target: DisparityTarget) -> None:
+    """The model's rules, each with a message a director can act on (the database holds the same as
+    constraints, whose own messages name only the constraint)."""
     if not possible_owners().filter(pk=target.owner_id).exists():
         raise ValidationError({"owner": "The owner must be someone who may see the reports (a director or admin)."})
-    target.full_clean(validate_constraints=False)  # the one-active-target rule is checked with its own message
+    if target.target_month <= target.baseline_month:
+        raise ValidationError({"target_month": "The target month must come after the baseline month."})
+    for name in ("baseline_gap_points", "target_gap_points"):
+        if not -100 <= getattr(target, name) <= 100:
+            raise ValidationError({name: "A gap is between −100 and 100 percentage points."})
+    target.full_clean(validate_constraints=False)  # one active target each: checked, with its message, before
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -140,3 +140,19 @@ def test_a_targets_page_draws_its_chart_and_trajectory_without_inline_code(clien
     assert 'data-line="trajectory"' in content and "<svg" in content
     assert "<script>" not in content and " style=" not in content
     assert "Change the target" in content
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"target_month": date(2024, 12, 1)}, "The target month must come after the baseline month."),
+        ({"target_gap_points": Decimal("-150")}, "A gap is between −100 and 100 percentage points."),
+    ],
+)
+def test_a_target_set_without_the_form_is_refused_with_the_same_words(director, change, message):
+    values = {"baseline_month": date(2025, 1, 1), "baseline_gap_points": Decimal(10), "target_month": date(2025, 6, 1),
+              "target_gap_points": Decimal(5), **change}  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        target_create(scope="specialty", subject=SpecialtyFactory(), owner=director, set_by=director, **values)
+    assert message in str(refused.value)
+    assert not DisparityTarget.objects.exists()
