@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,6 +33,7 @@ from reports.rollup import latest_build
 from reports.selectors import current_target, dna_rates, gap_of_quintiles
 from reports.services import disparity_target_set
 from reports.spc import ASSURANCE_ICONS, VARIATION_ICONS, XmrChart
+from safeguarding.models import SafeguardingEntry
 
 REPORTS = "accounts.view_reports"
 
@@ -180,6 +182,9 @@ def dashboard_start(request: HttpRequest) -> HttpResponse:
         "pilot_evaluation": pilot_evaluation,
         "arms_chart": _arms_chart(pilot_evaluation) if pilot_evaluation else None,
         "panels": _dashboard_panels(request),
+        # Escalation: children's DNAs the safeguarding lead has not reviewed in time (a count, no details).
+        "safeguarding_overdue": SafeguardingEntry.objects.overdue().count(),
+        "safeguarding_days": settings.ATTEND_SAFEGUARDING_ESCALATE_AFTER_DAYS,
     }
     return render(request, "reports/dashboard_start.html", context)
 

@@ -9,6 +9,8 @@ named person marks it reviewed, with a note, and a reviewed entry stays reviewed
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -23,6 +25,11 @@ class SafeguardingEntryQuerySet(models.QuerySet["SafeguardingEntry"]):
 
     def reviewed(self) -> SafeguardingEntryQuerySet:
         return self.filter(reviewed_at__isnull=False)
+
+    def overdue(self, now: datetime | None = None) -> SafeguardingEntryQuerySet:
+        """Unreviewed for longer than ATTEND_SAFEGUARDING_ESCALATE_AFTER_DAYS: escalated."""
+        waited = timedelta(days=settings.ATTEND_SAFEGUARDING_ESCALATE_AFTER_DAYS)
+        return self.to_review().filter(listed_at__lt=(now or timezone.now()) - waited)
 
 
 class SafeguardingEntry(models.Model):

@@ -287,6 +287,9 @@ ATTEND_SAFEGUARDING_SPECIALTIES = env_list(
     ["142", "171", *(str(code) for code in range(211, 224)), "230", "240", "241", "242",
      *(str(code) for code in range(250, 265)), "270", "280", "290", "291", "321", "420", "421", "422", "711"],
 )  # fmt: skip
+# An entry still unreviewed this many days after it was listed is escalated: the directors' dashboard
+# says how many are waiting (no patient details), and the nightly sweep logs a warning.
+ATTEND_SAFEGUARDING_ESCALATE_AFTER_DAYS = env_int("ATTEND_SAFEGUARDING_ESCALATE_AFTER_DAYS", 2, minimum=1)
 # --- Issue 6: SMS reminders -------------------------------------------------------------
 # "database" (the default: an outbox table readable in the admin, for the demo and tests),
 # "twilio" or "notify" (GOV.UK Notify, which trusts use as NHS Notify; settings below).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import json
 from datetime import date, datetime
 from io import StringIO
@@ -271,3 +272,21 @@ def test_the_safeguarding_lead_has_the_list_in_their_header_and_starts_on_it(cli
 
     assert response.redirect_chain[-1][0] == reverse("safeguarding-list")
     assert [link["label"] for link in response.context["navigation"]] == ["Safeguarding list"]
+
+
+def test_an_entry_unreviewed_past_the_set_time_is_escalated_to_the_directors_dashboard(client_for, director, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.ATTEND_SAFEGUARDING_ESCALATE_AFTER_DAYS = 2
+    _dna(born=date(2015, 1, 1))
+    _dna(born=date(2014, 1, 1))
+    _sweep()
+    old, _fresh_one = SafeguardingEntry.objects.order_by("pk")
+    SafeguardingEntry.objects.filter(pk=old.pk).update(listed_at=timezone.now() - timedelta(days=3))
+    assert list(SafeguardingEntry.objects.overdue()) == [old]
+    page = client_for(director).get(reverse("dashboard-start")).content.decode()
+    callout = html.unescape(page[page.index('id="safeguarding-overdue"') :][:600])
+    assert "1 child's missed appointment has waited more than 2 days" in callout
+    assert old.patient.family_name not in callout  # a count, no patient details
