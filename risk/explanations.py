@@ -49,10 +49,19 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+# A history shorter than this before an appointment cannot tell a new patient from one whose
+# earlier appointments are older than the extract: the reason says which it may be.
+FULL_HISTORY_DAYS = 365
+
+
 def _dna_history(row: _Row) -> str | None:
     dnas = int(row["prior_dnas"])
     seen = dnas + int(row["prior_attendances"])
     if seen == 0:
+        if row["history_from"]:
+            return (
+                f"no earlier appointments on record, but the history Attend holds starts only on {row['history_from']}"
+            )
         return "no earlier appointments on record to go on"
     if dnas == 0:
         return None
@@ -73,6 +82,8 @@ def _dna_history(row: _Row) -> str | None:
 def _attendance_history(row: _Row) -> str | None:
     attended = int(row["prior_attendances"])
     if attended == 0:
+        if row["history_from"]:
+            return f"no attendance on record since {row['history_from']}, when the history Attend holds starts"
         return "has not attended an appointment here before"
     return f"has attended only {_plural(attended, 'earlier appointment')}" if attended <= 2 else None
 
@@ -131,7 +142,15 @@ PHRASES: dict[str, Callable[[_Row], str | None]] = {
 # The feature columns each phrase reads (a phrase is worded once per distinct combination).
 PHRASE_INPUTS: dict[str, tuple[str, ...]] = {
     **GROUPS,
-    "dna_history": ("prior_dnas", "prior_attendances", "dnas_in_last_4", "days_since_last_dna", "child"),
+    "dna_history": (
+        "prior_dnas",
+        "prior_attendances",
+        "dnas_in_last_4",
+        "days_since_last_dna",
+        "child",
+        "history_from",
+    ),
+    "attendance_history": ("prior_attendances", "history_from"),
 }
 if set(PHRASE_INPUTS) != set(PHRASES):
     raise RuntimeError("Every reason phrase needs its inputs in explanations.PHRASE_INPUTS.")
@@ -167,15 +186,26 @@ def reasons(
     specialty_names: dict[str, str] | None = None,
     *,
     children: np.ndarray | None = None,
+    history_days: np.ndarray | None = None,
+    history_from: str = "",
 ) -> list[list[str]]:
     """Up to three plain-English reasons per row, the largest risk-raising contribution first.
 
     `contributions` is (rows × features+1) from pred_contrib (last column the bias);
     `columns` are compute_features()'s columns for the same rows; `children` marks the rows that
-    are a child's appointment, whose missed appointments are worded "was not brought".
+    are a child's appointment, whose missed appointments are worded "was not brought";
+    `history_days` is how much history Attend holds before each row (from `history_from`, the
+    earliest appointment it holds): under FULL_HISTORY_DAYS, "no earlier appointments" says so.
     """
     rows = len(contributions)
-    columns = {**columns, "child": np.zeros(rows, dtype=bool) if children is None else np.asarray(children, bool)}
+    short = (
+        np.zeros(rows, dtype=bool) if history_days is None else np.nan_to_num(history_days, nan=0.0) < FULL_HISTORY_DAYS
+    )
+    columns = {
+        **columns,
+        "child": np.zeros(rows, dtype=bool) if children is None else np.asarray(children, bool),
+        "history_from": np.where(short, history_from, "").astype(object),
+    }
     group_names = [g for g in GROUPS if any(GROUP_OF[f] == g for f in features)]
     membership = np.zeros((len(features), len(group_names)))
     for i, feature in enumerate(features):

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from appointments.models import Appointment, AttendanceCode, Specialty, child_age_under
 from config.localtime import local_zone
@@ -57,6 +58,7 @@ def _score_chunk(
     scored_at: datetime,
     specialty_names: dict[str, str],
     happened: bool = False,
+    history_start: datetime | None = None,
 ) -> np.ndarray:
     """Score the chunk's appointments starting in `window`: those still waiting for an outcome, or
     with `happened` those whose outcome is known (features use only what came before each one)."""
@@ -75,8 +77,14 @@ def _score_chunk(
     bands = predictor.bands(probability)
     # No reason from a value the model reads as missing for being too rare in training (or unseen).
     explained = np.where(pooled_away(columns, matrix, predictor.features), 0.0, contributions[:, :-1])
+    history = {}
+    if history_start is not None:
+        history = {
+            "history_days": (table.starts[rows] - history_start.timestamp()) / 86400,
+            "history_from": date_format(timezone.localtime(history_start), "j F Y"),
+        }
     texts = reasons(columns, np.column_stack([explained, contributions[:, -1]]), predictor.features, specialty_names,
-                    children=_children(table, rows))  # fmt: skip
+                    children=_children(table, rows), **history)  # fmt: skip
     upsert = upsert_scores_postgres if on_postgres else upsert_scores_portable
     upsert(table.appointment_id[rows], model, probability, bands, texts, scored_at)
     return bands
@@ -228,6 +236,7 @@ def score_upcoming(*, days: int | None = None, now: datetime | None = None) -> S
         _refuse_if_outcomes_are_missing(now, days)
     chunk = settings.ATTEND_RISK_SCORE_CHUNK
     specialty_names = dict(Specialty.objects.values_list("treatment_function_code", "name"))
+    history_start = Appointment.objects.aggregate(first=Min("starts_at"))["first"]  # the history Attend holds
     counts = {"high": 0, "medium": 0, "low": 0}
     chunks = 0
     for first in range(0, len(patient_ids), chunk):
@@ -238,6 +247,7 @@ def score_upcoming(*, days: int | None = None, now: datetime | None = None) -> S
             window=window,
             scored_at=now,
             specialty_names=specialty_names,
+            history_start=history_start,
         )
         chunks += 1
         for band in counts:
@@ -258,6 +268,7 @@ def score_past(*, model: RiskModel, start: datetime, end: datetime) -> int:
     predictor = load_predictor(model)
     specialty_names = dict(Specialty.objects.values_list("treatment_function_code", "name"))
     happened = Appointment.objects.happened().filter(starts_at__gte=start, starts_at__lt=end)
+    history_start = Appointment.objects.aggregate(first=Min("starts_at"))["first"]
     patient_ids = sorted(set(happened.values_list("patient_id", flat=True)))
     chunk = settings.ATTEND_RISK_SCORE_CHUNK
     scored = 0
@@ -271,6 +282,7 @@ def score_past(*, model: RiskModel, start: datetime, end: datetime) -> int:
                 scored_at=start - timedelta(days=1),
                 specialty_names=specialty_names,
                 happened=True,
+                history_start=history_start,
             )
         )
     return scored

@@ -44,3 +44,12 @@ def test_specialty_reason_uses_the_specialty_name():
     columns = _row()
     text = reasons(columns, _contributions(specialty=0.4), FEATURES, {"330": "Dermatology"})
     assert text == [["Dermatology appointments are missed more often"]]
+
+
+def test_no_history_says_when_the_history_attend_holds_is_too_short_to_tell_a_new_patient():
+    columns = _row(prior_dnas=0.0, prior_attendances=0.0)
+    contributions = _contributions(prior_dnas=0.5)
+    short = reasons(columns, contributions, FEATURES, history_days=np.array([40.0]), history_from="3 March 2025")
+    assert short == [["No earlier appointments on record, but the history Attend holds starts only on 3 March 2025"]]
+    long_enough = reasons(columns, contributions, FEATURES, history_days=np.array([900.0]), history_from="3 March 2025")
+    assert long_enough == [["No earlier appointments on record to go on"]]
