@@ -146,3 +146,14 @@ def test_the_nightly_export_sends_once_however_often_it_runs(sandbox, exported, 
     assert first == second
     assert MeshSend.objects.count() == 1
     assert len(hub_inbox(sandbox)) == 1
+
+
+def test_the_hub_loads_what_arrives_over_mesh(sandbox, exported):
+    """The contract between the two ends: a trust's file, sent over MESH, is accepted by the hub's loader."""
+    from hub.services import MeshMessage, member_trust_add, mesh_messages_load
+
+    member_trust_add(ods_code="RXX", name="Exampleshire Hospitals NHS Foundation Trust", mesh_mailbox=TRUST_MAILBOX)
+    delivery.send(delivery.queue_send(exported).pk)
+    [message] = hub_inbox(sandbox)
+    [result] = mesh_messages_load([MeshMessage(message.id(), message.sender, message.read())])
+    assert result.loaded, result.message
