@@ -403,8 +403,13 @@ class ImportFingerprints:
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {CLEAN}")
             with cursor.cursor.copy(f"COPY {CLEAN} (line, rules) FROM STDIN") as copy:
+                plain = []  # most rows fire no rule: written as text in one go
                 for line, rules in clean:
-                    copy.write_row((line, rules))
+                    if rules:
+                        copy.write_row((line, rules))
+                    else:
+                        plain.append(b"%d\t\n" % line)
+                copy.write(b"".join(plain))
             cursor.execute(f"""
                 INSERT INTO {f} (appointment_id, digest, rules, recorded_at)
                 SELECT a.id, s.digest, c.rules, now()

@@ -60,6 +60,11 @@ class Command(BaseCommand):
             "--layout", choices=sorted(LAYOUTS), help="A built-in layout: attend (the default) or cds-outpatient."
         )
         parser.add_argument("--mapping", type=Path, help="Mapping file for a trust's own headers (JSON or CSV).")
+        parser.add_argument(
+            "--revalidate-all",
+            action="store_true",
+            help="Validate and write every row, even those an earlier import took unchanged (fingerprints).",
+        )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar on stderr.")
         parser.add_argument("--json", action="store_true", help="Print a JSON summary on the last line.")
 
@@ -81,7 +86,11 @@ class Command(BaseCommand):
 
         try:
             batch = import_extract(
-                path=path, mapping_path=options["mapping"], layout=options["layout"], progress=progress
+                path=path,
+                mapping_path=options["mapping"],
+                layout=options["layout"],
+                progress=progress,
+                revalidate_all=options["revalidate_all"],
             )
         finally:
             bar.close()

@@ -11,9 +11,11 @@ test runs there too). These tests commit between imports (transactional), as nig
 row's "changed since" is told by the time of the transaction that wrote it.
 """
 
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -348,3 +350,20 @@ def test_on_any_database_an_unchanged_reimport_reports_the_same_problems(tmp_pat
     if connection.vendor != "postgresql":
         assert validated == [2, 3, 4, 5, 6, 7, 8] * 2  # SQLite: every row read, as before
         assert not RowFingerprint.objects.exists()
+
+
+@postgres
+def test_the_command_can_validate_every_row_again(tmp_path, validated):
+    path = write_extract(tmp_path, _extract())
+    for options in ([], ["--revalidate-all"]):
+        call_command("import_appointments", str(path), "--no-progress", *options, stdout=io.StringIO())
+    assert validated[7:] == [2, 3, 4, 5, 6, 7, 8]
+
+
+@postgres
+def test_rows_giving_a_patient_two_dates_of_birth_are_warned_about_on_every_import(tmp_path):
+    rows = _extract()
+    rows[1]["date_of_birth"] = "1981-02-03"  # H1's second row
+    first, again = _nights(tmp_path, [rows, rows])
+    assert _problems(again) == _problems(first)
+    assert [p[:2] for p in _problems(first) if "different date of birth" in p[3]] == [(3, "date_of_birth")]
