@@ -20,7 +20,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from hub.models import MemberTrust, ReceivedFile, TrustFigure
 from reports.selectors import LEAST_DEPRIVED, MOST_DEPRIVED, GapRow, RateRow, gap_of_quintiles
 from reports.spc import XmrChart, xmr_chart
-from reports.stats import Difference, StratifiedEffect, Stratum, mantel_haenszel
+from reports.stats import Z95, Difference, StratifiedEffect, Stratum, mantel_haenszel
 
 QUINTILE_TABLE = "month,imd_quintile"
 SPECIALTY_TABLE = "month,imd_quintile,specialty"
@@ -199,8 +199,6 @@ class TrustPilotEffect:
     @property
     def variance(self) -> float | None:
         """The effect's variance, from its 95% interval (Sato's variance, as the interval was built)."""
-        from reports.stats import Z95
-
         d = self.difference
         if d is None or d.high <= d.low:
             return None

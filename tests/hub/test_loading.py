@@ -176,3 +176,21 @@ def test_the_load_aggregates_command_refuses_when_this_attend_is_not_a_hub(membe
     good.write_bytes(as_bytes(aggregate_file()))
     with pytest.raises(CommandError, match="ATTEND_HUB_ENABLED"):
         call_command("load_aggregates", str(good))
+
+
+def test_another_trust_may_send_the_same_months(members):
+    assert load(aggregate_file()).loaded
+    assert load(aggregate_file(ods_code="RBB", name=members[1].name)).loaded
+    assert ReceivedFile.objects.current().count() == 2
+
+
+def test_a_replaced_or_refused_file_never_becomes_current_again(members):
+    from hub.services import IllegalTransition, received_file_transition
+
+    first = load(aggregate_file()).received_file
+    cells = even_cells(["2025-01", "2025-02", "2025-03"], rate_q1=0.30)
+    assert load(aggregate_file(tables=[quintile_table(cells)])).loaded
+    first.refresh_from_db()
+    assert received_file_transition(received_file=first, to=FileStatus.REPLACED) is False
+    with pytest.raises(IllegalTransition):
+        received_file_transition(received_file=first, to=FileStatus.ACCEPTED)
