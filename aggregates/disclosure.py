@@ -15,6 +15,9 @@ rest of the file by subtraction, within a table or across tables.
   a month = its quintiles = its deciles; a quintile = its two deciles ("no IMD" = the decile
   table's "no IMD"); a month's quintile = its specialties = its sites = its age bands = its sexes
   = its ethnic groups.
+- Zero is a value too: where the withheld parts of a shown total hold no DNAs (or no attendances,
+  appointments or cancellations) between them, subtraction gives 0, and each of them is then known
+  to be 0, since no count is negative. One more part, with some of that count, is withheld there.
 - The pilot table's rows are a subset of the appointments (only those allocated, each in at
   most one pilot and arm), so they add up to no published cell: they give lower and upper bounds,
   never an exact value, and are protected by primary suppression (tests/aggregates/
@@ -40,7 +43,9 @@ RULE = (
     f"{SMALL_NUMBER} attendances, or 1 to {SMALL_NUMBER - 1} cancellations is withheld whole; complementary "
     "suppression (config.disclosure.withheld_cells) across every table of the file, so that no withheld "
     "row can be derived from the others: each month = its IMD quintiles = its deciles, a quintile = its "
-    "two deciles, a month's quintile = its rows by each further dimension."
+    "two deciles, a month's quintile = its rows by each further dimension; and where the withheld rows of "
+    "such a sum would hold none of a count between them (so each would be known to be zero), one more row "
+    "is withheld."
 )
 
 
@@ -53,10 +58,12 @@ def withheld(tables: Mapping[tuple[str, ...], list[Counts]]) -> frozenset[Cell]:
     """The cells to withhold everywhere in the file (primary and complementary)."""
     sizes: dict[Cell, int] = {}
     primary: set[Cell] = set()
+    counts_of: dict[Cell, Counts] = {}
 
     def add(groups: dict, counts: Counts) -> Cell:
         cell = cell_of(groups)
         sizes[cell] = counts.size
+        counts_of[cell] = counts
         if is_disclosive(counts):
             primary.add(cell)
         return cell
@@ -85,4 +92,38 @@ def withheld(tables: Mapping[tuple[str, ...], list[Counts]]) -> frozenset[Cell]:
         )
         add({"month": month}, Counts({"month": month}, happened, dnas, cancelled))
     groups = [AdditiveGroup(total, tuple(members)) for (_, total), members in parts.items()]
-    return withheld_cells(sizes, groups, primary)
+    hidden = withheld_cells(sizes, groups, primary)
+    while extra := _nothing_left_to_hide(groups, counts_of, hidden):
+        hidden = withheld_cells(sizes, groups, hidden | extra)
+    return hidden
+
+
+# What a reader can total over the withheld parts of a sum whose total is shown.
+MEASURES = (
+    lambda counts: counts.happened,
+    lambda counts: counts.dnas,
+    lambda counts: counts.happened - counts.dnas,
+    lambda counts: counts.cancelled,
+)
+
+
+def _nothing_left_to_hide(
+    groups: list[AdditiveGroup], counts_of: Mapping[Cell, Counts], hidden: frozenset[Cell]
+) -> set[Cell]:
+    """Shown parts to withhold as well, where the withheld parts of a shown total hold none of a count
+    between them: the reader subtracts, finds 0, and knows each of them is 0 (no DNAs, say), since
+    counts cannot be negative. Complementary suppression alone allows that; one more part, with
+    some of that count in it (the smallest such), takes it away."""
+    extra: set[Cell] = set()
+    for group in groups:
+        withheld_parts = [part for part in group.parts if part in hidden]
+        if group.total in hidden or not withheld_parts:
+            continue
+        for measure in MEASURES:
+            if measure(counts_of[group.total]) == 0 or sum(measure(counts_of[p]) for p in withheld_parts) > 0:
+                continue  # a total of none says as much itself; or something is left to hide
+            candidates = [part for part in group.parts if part not in hidden and measure(counts_of[part]) > 0]
+            if candidates:
+                extra.add(min(candidates, key=lambda part: (counts_of[part].size, repr(part))))
+                break
+    return extra
