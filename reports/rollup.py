@@ -36,9 +36,11 @@ Two ways to bring it up to date, with the same result (tests/reports/test_rollup
 Which writes are "since the last build" is read from `updated_at`, so each build records
 `changes_from`: the start of the oldest transaction still open when it read (on
 PostgreSQL a row's `updated_at` is its transaction's start, and a transaction open then
-may commit after the build), less CLOCK_MARGIN for the web servers' clocks. Every build
-locks the rollup against another and reads one snapshot (REPEATABLE READ on PostgreSQL),
-so its "as of" time (`built_at`, taken before it reads) is honest.
+may commit after the build), less CLOCK_MARGIN for the web servers' clocks. PostgreSQL
+shows another session's transaction start only to the same database role, so web,
+workers and beat must share one, as docker-compose.yml has them. Every build locks the
+rollup against another and reads one snapshot (REPEATABLE READ on PostgreSQL), so its
+"as of" time (`built_at`, taken before it reads) is honest.
 """
 
 from __future__ import annotations
