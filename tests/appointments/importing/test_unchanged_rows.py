@@ -245,10 +245,12 @@ def test_an_appointment_changed_in_attend_since_is_imported_again_as_a_full_impo
         appointment = Appointment.objects.get(pas_id="A2")
         appointment.medium = "video"
         appointment.save()
+        Appointment.objects.filter(pas_id="A5").delete()  # deleted in Attend: the import brings it back
 
     quick, full = _both_ways(tmp_path, monkeypatch, announced, [_extract(), _extract()], before=withdraw_and_edit)
     assert quick == full
     assert {a["pas_id"]: a["medium"] for a in full["appointments"]}["A2"] == "face_to_face"
+    assert full["batches"][1]["rows_created"] == 1  # A5, deleted in Attend, imported again
 
 
 @postgres
