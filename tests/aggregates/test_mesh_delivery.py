@@ -6,9 +6,10 @@ plain mesh-client logged in as X26ABC2, as the hub's poller is.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from aggregates import delivery, mesh
 from aggregates.models import MeshSend, MeshSendStatus
@@ -157,3 +158,18 @@ def test_the_hub_loads_what_arrives_over_mesh(sandbox, exported):
     [message] = hub_inbox(sandbox)
     [result] = mesh_messages_load([MeshMessage(message.id(), message.sender, message.read())])
     assert result.loaded, result.message
+
+
+def test_a_send_whose_worker_died_mid_send_is_recorded_from_mesh_not_sent_again(sandbox, exported):
+    queued = delivery.queue_send(exported)
+    with sandbox.client(TRUST_MAILBOX) as trust_mailbox:  # the dead worker's send, which MESH accepted
+        message_id = trust_mailbox.send_message(
+            HUB_MAILBOX, bytes(exported.content), local_id=queued.local_id, workflow_id=queued.workflow_id
+        )
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    MeshSend.objects.filter(pk=queued.pk).update(status=MeshSendStatus.SENDING, attempts=1, claimed_at=an_hour_ago)
+
+    assert sweep_mesh_sends()["released"] == 1
+    recorded = MeshSend.objects.get()
+    assert (recorded.status, recorded.message_id) == (MeshSendStatus.SENT, message_id)
+    assert len(hub_inbox(sandbox)) == 1
