@@ -8,6 +8,7 @@ a person must act).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import requests
@@ -16,6 +17,7 @@ from django.conf import settings
 from mesh_client import MeshClient, MeshError
 
 TIMEOUT_SECONDS = 60
+logger = logging.getLogger(__name__)
 
 
 class MeshUnavailable(Exception):
@@ -86,6 +88,11 @@ def find_by_local_id(local_id: str) -> str | None:
                 f"{client.mailbox_url}/outbox/tracking/{requests.utils.quote(local_id)}", timeout=TIMEOUT_SECONDS
             )
             if response.status_code == 404:
+                return None
+            if 300 <= response.status_code < 500:
+                # Not answerable (several messages with the id, or a MESH without the older call): send
+                # again. A hub loads the very same file twice as once, so a duplicate changes nothing.
+                logger.warning("MESH could not look up local id %s: %s", local_id, response.status_code)
                 return None
             response.raise_for_status()
             body = response.json()
