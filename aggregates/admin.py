@@ -1,6 +1,8 @@
 """Read-only admin for the exports and their MESH sends; a refused send can be queued again."""
 
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 
 from aggregates import delivery
 from aggregates.models import AggregateFile, MeshSend
@@ -19,8 +21,14 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(AggregateFile)
 class AggregateFileAdmin(ReadOnly):
-    list_display = ("generated_at", "period_from", "period_to", "suppressed_cells", "sha256", "created_by_label")
+    list_display = ("generated_at", "period_from", "period_to", "suppressed_cells", "sha256", "created_by_label",
+                    "download")  # fmt: skip
     exclude = ("content",)
+
+    @admin.display(description="file")
+    def download(self, obj: AggregateFile) -> str:
+        """The plain download (audited), for a trust that sends its files some other way than MESH."""
+        return format_html('<a href="{}">Download</a>', reverse("api-aggregate-file", args=[obj.pk]))
 
 
 @admin.register(MeshSend)

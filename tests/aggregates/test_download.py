@@ -63,3 +63,10 @@ def test_a_part_month_is_refused_with_the_reason(client, admin_user, trust):
     assert response.status_code == 400
     assert "first day of a month" in json.dumps(response.json())
     assert not AggregateFile.objects.exists()
+
+
+def test_the_admin_lists_exports_with_a_download_link(client, admin_user, exported):
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:aggregates_aggregatefile_changelist"))
+    assert page.status_code == 200
+    assert reverse("api-aggregate-file", args=[exported.pk]) in page.content.decode()
