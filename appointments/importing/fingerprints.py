@@ -319,7 +319,10 @@ class ImportFingerprints:
             staged: list[object] = [number]
             for at, table in keys:
                 value = "" if at is None else record[at].strip()
-                staged.append((table.get(value, value) if table else value).replace("\x00", "\ufffd"))
+                # csv.writer quotes a field holding "\n" but not a lone "\r", which COPY refuses
+                # unquoted: written as "\n" (the key then matches nothing, so the row is read: safe).
+                value = (table.get(value, value) if table else value).replace("\x00", "\ufffd")
+                staged.append(value.replace("\r", "\n"))
             mixed.see(str(staged[2]).encode(), "\x00".join([record[at] for at in patient_at]).encode())
             staged.append("" if damaged else _md5(context + "\x00".join(record).encode()).hexdigest())
             writer.writerow(staged)
