@@ -29,9 +29,12 @@ def prior_rate_rule(prior_dna_rate: np.ndarray, base_rate: float) -> np.ndarray:
 def gradient_boosting_defaults(
     x_fit: np.ndarray, y_fit: np.ndarray, x_eval: np.ndarray, features: list[str]
 ) -> np.ndarray:
-    categorical = [BY_NAME[n].categorical for n in features]
+    # A column with no known value on the rows it learns from (every value pooled away in a short
+    # slice) carries nothing; scikit-learn cannot bin it, so it is left out of this baseline.
+    usable = ~np.isnan(x_fit).all(axis=0)
+    categorical = [BY_NAME[n].categorical for n, keep in zip(features, usable, strict=True) if keep]
     model = HistGradientBoostingClassifier(categorical_features=categorical, random_state=0)
-    return model.fit(x_fit, y_fit).predict_proba(x_eval)[:, 1]
+    return model.fit(x_fit[:, usable], y_fit).predict_proba(x_eval[:, usable])[:, 1]
 
 
 def baseline_predictions(

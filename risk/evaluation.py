@@ -20,13 +20,10 @@ fairness table (per IMD quintile, sex, age band and ethnic group) on the headlin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 import numpy as np
 
-from config.localtime import local_midnight
 from risk import metrics
-from risk.table import EPOCH
 
 HEADLINE, EVERYONE = "as_deployed", "all"
 
@@ -43,19 +40,6 @@ class Capacity:
     def as_dict(self) -> dict:
         return {"calls_per_day": self.calls_per_day, "appointments_per_day": round(self.appointments_per_day, 1),
                 "share": self.share}  # fmt: skip
-
-
-def could_be_listed(starts: np.ndarray, booked: np.ndarray, local_day: np.ndarray, days_ahead_min: int) -> np.ndarray:
-    """True where the appointment was booked before the local midnight that begins the last day
-    it could be on a call list (`days_ahead_min` days before its own day), so it had a score then.
-    An appointment whose booking date the extract did not give (NaN) is counted in: nothing says
-    it could not have been listed."""
-    unique, inverse = np.unique(local_day, return_inverse=True)
-    cutoffs = np.array(
-        [local_midnight(EPOCH + timedelta(days=int(d) - days_ahead_min)).timestamp() for d in unique],
-        dtype=np.float64,
-    )
-    return ~(booked >= cutoffs[inverse]) if len(starts) else np.zeros(0, dtype=bool)
 
 
 def _shares(capacity: Capacity | None) -> dict[float | str, float]:

@@ -28,7 +28,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
                     "days_since_last_dna"),
     "attendance_history": ("prior_attendances",),
     "cancellations": ("prior_patient_cancellations",),
-    "lead_time": ("booking_lead_days",),
+    "lead_time": ("booking_lead_days", "could_be_listed"),
     "age": ("age_band",),
     "sex": ("sex",),
     "deprivation": ("imd_decile",),
@@ -92,6 +92,8 @@ def _lead_time(row: _Row) -> str | None:
     if np.isnan(row["booking_lead_days"]):  # no booking date in the extract
         return None
     days = int(row["booking_lead_days"])
+    if days <= 0:
+        return "booked on the day of the appointment"
     return (
         f"booked {_plural(days // 7, 'week')} before the appointment"
         if days >= 14

@@ -17,13 +17,15 @@ never an input, whatever the settings say; it is used only to check the model.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from config.localtime import local_midnight
 from patients.models import AGE_BANDS
-from risk.table import AppointmentTable, local_weekday_and_hour
+from risk.table import EPOCH, AppointmentTable, local_weekday_and_hour
 
 DAY = 86_400.0
 YEAR = 365 * DAY
@@ -47,6 +49,7 @@ CATALOGUE: tuple[Feature, ...] = (
     Feature("prior_patient_cancellations", "Earlier appointments cancelled by the patient"),
     Feature("days_since_last_dna", "Days since the last DNA"),
     Feature("booking_lead_days", "Days between booking and appointment"),
+    Feature("could_be_listed", "Booked early enough to be on a call list"),
     Feature("age_band", "Age band"),
     Feature("sex", "Sex", categorical=True),
     Feature("imd_decile", "IMD decile (deprivation)"),
@@ -179,6 +182,12 @@ def compute_features(table: AppointmentTable) -> dict[str, np.ndarray]:
         columns[name][order] = values
     columns.update(
         booking_lead_days=np.floor((table.starts - table.booked) / DAY),
+        # Same-day and short-notice bookings: booked too late for any call list (unknown: no booking date).
+        could_be_listed=np.where(
+            np.isnan(table.booked),
+            np.nan,
+            could_be_listed(table.starts, table.booked, local_day, int(settings.ATTEND_CALL_DAYS_AHEAD_MIN)),
+        ),
         age_band=_age_band_index(table.born, local_day, table.stated_age),
         sex=table.sex,
         imd_decile=table.imd_decile.astype(np.float64),
@@ -191,6 +200,19 @@ def compute_features(table: AppointmentTable) -> dict[str, np.ndarray]:
         has_mobile=table.has_mobile.astype(np.float64),
     )
     return columns
+
+
+def could_be_listed(starts: np.ndarray, booked: np.ndarray, local_day: np.ndarray, days_ahead_min: int) -> np.ndarray:
+    """True where the appointment was booked before the local midnight that begins the last day
+    it could be on a call list (`days_ahead_min` days before its own day), so it had a score then.
+    An appointment whose booking date the extract did not give (NaN) is counted in: nothing says
+    it could not have been listed."""
+    unique, inverse = np.unique(local_day, return_inverse=True)
+    cutoffs = np.array(
+        [local_midnight(EPOCH + timedelta(days=int(d) - days_ahead_min)).timestamp() for d in unique],
+        dtype=np.float64,
+    )
+    return ~(booked >= cutoffs[inverse]) if len(starts) else np.zeros(0, dtype=bool)
 
 
 # Discrete numeric inputs whose values, like a category's, can be too rare to learn from (a clinic

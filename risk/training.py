@@ -28,13 +28,14 @@ from patients.models import AGE_BANDS
 from risk import metrics
 from risk.baselines import baseline_predictions
 from risk.candidates import fit_lightgbm, search
-from risk.evaluation import could_be_listed, judge_as_deployed
+from risk.evaluation import judge_as_deployed
 from risk.features import (
     BY_NAME,
     POOLED_NUMERIC,
     categories_of,
     compute_features,
     configured_features,
+    could_be_listed,
     design_matrix,
     rare_values_of,
 )
@@ -155,6 +156,19 @@ def train_model(
     )
     rare = rare_values_of({n: columns[n][fit] for n in features if n in POOLED_NUMERIC}, features, min_rows=min_rows)
     x = design_matrix(columns, features, categories, rare)
+    # An input whose every value is too rare to learn from (33 clinic hours in a six-week extract)
+    # is missing on every row once pooled: left out and listed too.
+    all_pooled = [n for i, n in enumerate(features) if np.isnan(x[fit, i]).all()]
+    if all_pooled:
+        uninformative += [{"feature": n, "label": BY_NAME[n].label,
+                           "why": f"every value seen on fewer than {min_rows} appointments learned from"}
+                          for n in all_pooled]  # fmt: skip
+        features = [n for n in features if n not in all_pooled]
+        if not features:
+            raise TrainingError("Every input is too rare or the same on every appointment learned from.")
+        categories = {n: vocabulary for n, vocabulary in categories.items() if n in features}
+        rare = {n: values for n, values in rare.items() if n in features}
+        x = design_matrix(columns, features, categories, rare)
     winner, selection = search(
         x_train=x[train], y_train=y[train], x_val=x[calibration], y_val=y[calibration], features=features,
         categories=categories, prior_dna_rate_val=columns["prior_dna_rate"][calibration], kinds=kinds,

@@ -10,7 +10,8 @@ import pytest
 
 from accounts.roles import CALL_HANDLER, TEAM_LEAD
 from config.localtime import local_midnight
-from risk.evaluation import Capacity, could_be_listed, judge, judge_as_deployed
+from risk.evaluation import Capacity, judge, judge_as_deployed
+from risk.features import could_be_listed
 from risk.presenters import RiskModelPresenter
 from risk.registry import teams_calls_per_day
 from risk.table import local_weekday_and_hour
