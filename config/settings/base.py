@@ -340,7 +340,9 @@ NOTIFY_SMS_SENDER_ID = env_str("NOTIFY_SMS_SENDER_ID", "")
 NOTIFY_CALLBACK_BEARER_TOKEN = env_str("NOTIFY_CALLBACK_BEARER_TOKEN", "")
 # --- Issue 20: the aggregate export and its delivery over MESH (aggregates app) -----------------
 # The nightly export covers this many whole months before the current one, and runs at this time.
-ATTEND_AGGREGATES_MONTHS = env_int("ATTEND_AGGREGATES_MONTHS", 12, minimum=1)
+# One (the default) sends last month alone, again each night as late outcomes arrive: the hub
+# replaces a period sent again and refuses one overlapping another, so rolling windows clash.
+ATTEND_AGGREGATES_MONTHS = env_int("ATTEND_AGGREGATES_MONTHS", 1, minimum=1)
 ATTEND_AGGREGATES_EXPORT_AT = env_str("ATTEND_AGGREGATES_EXPORT_AT", "07:30")
 # MESH (NHS England's Message Exchange for Social Care and Health), through the mesh-client library.
 # Blank: the export is only kept for download. An address: e.g. https://mesh-sync.spineservices.nhs.uk
