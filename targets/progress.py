@@ -2,9 +2,10 @@
 
 Nothing is computed here that reports already computes: the monthly gap (quintile 1 − quintile 5,
 Newcombe's interval) and its chart come from reports.tables.gap_over_time_with_chart, cut by the
-one Disclosure for the target's filters (reports.disclosure.report_disclosure). A target's page is
-the dashboard filtered to its specialty, site or division's specialties, so it withholds exactly
-what that publication withholds: a suppressed month is a gap in the chart and is never judged.
+one Disclosure for the target's filters (reports.disclosure.report_disclosure). A specialty's or
+site's target is the dashboard filtered to it, and withholds exactly what that publication
+withholds; a division's is cut against its specialties' own pages (Disclosures._for_division). A
+withheld month is a gap in the chart and is never judged.
 
 Status, from the latest month whose gap may be shown:
   - "on_trajectory": its gap is at or below the trajectory for that month;
