@@ -109,3 +109,37 @@ def track(message_id: str) -> dict[str, Any]:
             return dict(client.track_message(message_id))
 
     return _classified(call)
+
+
+def inbox(*, workflow_id: str) -> list[str]:
+    """The ids of the messages waiting in this mailbox's inbox for `workflow_id` (the hub's side)."""
+
+    def call() -> list[str]:
+        with _client() as client:
+            return list(client.list_messages(workflow_filter=workflow_id))
+
+    return _classified(call)
+
+
+def download(message_id: str) -> tuple[str, bytes]:
+    """(the sending mailbox, the content) of one inbox message; it stays there until acknowledged."""
+
+    def call() -> tuple[str, bytes]:
+        with _client() as client:
+            message = client.retrieve_message(message_id)
+            try:
+                return str(message.sender or ""), message.read()
+            finally:
+                message.close()
+
+    return _classified(call)
+
+
+def acknowledge(message_id: str) -> None:
+    """Take a message off the inbox once it has been dealt with."""
+
+    def call() -> None:
+        with _client() as client:
+            client.acknowledge_message(message_id)
+
+    return _classified(call)

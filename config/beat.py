@@ -22,7 +22,7 @@ def _hour_minute(value: str) -> tuple[int, int]:
 def beat_schedule() -> dict[str, dict[str, Any]]:
     build_hour, build_minute = _hour_minute(settings.ATTEND_WORKLIST_BUILD_AT)
     export_hour, export_minute = _hour_minute(settings.ATTEND_AGGREGATES_EXPORT_AT)
-    return {
+    schedule = {
         # Re-score upcoming appointments after the nightly import, before lists are built.
         "score-upcoming-appointments": {
             "task": "risk.score_upcoming_appointments",
@@ -86,3 +86,11 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "options": {"expires": 2 * 60 * 60},
         },
     }
+    if settings.ATTEND_HUB_ENABLED:
+        # A collaborative hub: member trusts' aggregate files from its MESH inbox, every half hour.
+        schedule["poll-mesh-inbox"] = {
+            "task": "hub.poll_mesh_inbox",
+            "schedule": crontab(minute="*/30"),
+            "options": {"expires": 25 * 60},
+        }
+    return schedule
