@@ -153,6 +153,16 @@ class Patient(models.Model):
         max_length=16, blank=True, help_text="Their number in E.164: a child's texts go to it when it is a mobile."
     )
     contact_relationship = models.CharField(max_length=50, blank=True, help_text="e.g. mother, carer, guardian.")
+    address_line_1 = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The postal address for letters, a line a field as the extract gives it.",
+    )
+    address_line_2 = models.CharField(max_length=100, blank=True)
+    address_line_3 = models.CharField(max_length=100, blank=True)
+    address_line_4 = models.CharField(max_length=100, blank=True)
+    address_line_5 = models.CharField(max_length=100, blank=True)
+    address_line_6 = models.CharField(max_length=100, blank=True)
     preferred_language = models.CharField(max_length=8, default="en", help_text="ISO 639-1 code.")
     interpreter_required = models.BooleanField(default=False)
     communication_needs = models.CharField(
@@ -207,6 +217,14 @@ class Patient(models.Model):
         if self.other_phone and self.other_phone != self.mobile:
             numbers.append((self.other_phone, phone_kind(self.other_phone)))
         return numbers
+
+    @property
+    def address_lines(self) -> list[str]:
+        """The postal address for a letter, the lines given and then the postcode; empty when the
+        extract gave no address line (a postcode alone is not somewhere a letter can go)."""
+        lines = [getattr(self, f"address_line_{number}").strip() for number in range(1, 7)]
+        lines = [line for line in lines if line]
+        return [*lines, self.postcode] if lines and self.postcode else lines
 
     @property
     def communication_need_labels(self) -> list[str]:

@@ -50,6 +50,12 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "contact_name",
     "contact_phone",
     "contact_relationship",
+    "address_line_1",
+    "address_line_2",
+    "address_line_3",
+    "address_line_4",
+    "address_line_5",
+    "address_line_6",
     "medium",
     "given_name",
     "family_name",
@@ -79,6 +85,12 @@ MAX_LENGTH: dict[str, int] = {
     "communication_needs": _limit(Patient, "communication_needs"),
     "contact_name": _limit(Patient, "contact_name"),
     "contact_relationship": _limit(Patient, "contact_relationship"),
+    "address_line_1": _limit(Patient, "address_line_1"),
+    "address_line_2": _limit(Patient, "address_line_2"),
+    "address_line_3": _limit(Patient, "address_line_3"),
+    "address_line_4": _limit(Patient, "address_line_4"),
+    "address_line_5": _limit(Patient, "address_line_5"),
+    "address_line_6": _limit(Patient, "address_line_6"),
 }
 DEFAULT_MAX_LENGTH = 40
 
@@ -102,6 +114,12 @@ PATIENT_FIELDS_FROM_COLUMN: dict[str, tuple[str, ...]] = {
     "contact_name": ("contact_name",),
     "contact_phone": ("contact_phone",),
     "contact_relationship": ("contact_relationship",),
+    "address_line_1": ("address_line_1",),
+    "address_line_2": ("address_line_2",),
+    "address_line_3": ("address_line_3",),
+    "address_line_4": ("address_line_4",),
+    "address_line_5": ("address_line_5",),
+    "address_line_6": ("address_line_6",),
     "given_name": ("given_name",),
     "family_name": ("family_name",),
 }

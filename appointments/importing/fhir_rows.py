@@ -60,6 +60,7 @@ PATIENT_PATHS = {
     "given_name": "Patient.name.given",
     "family_name": "Patient.name.family",
     "date_of_death": "Patient.deceased[x]",
+    **{f"address_line_{line}": "Patient.address.line" for line in range(1, 7)},
 }
 NO_PATIENT = "the Appointment has no Patient participant (a participant.actor referring to a Patient)"
 NOT_A_STATUS = (
@@ -242,12 +243,24 @@ class PatientRow:
             "given_name": " ".join(names[0].get("given", []) or []),
             "family_name": str(names[0].get("family", "")),
             "date_of_death": _deceased(patient),
-        }
+        } | _address_lines(address)
         for column, path in PATIENT_PATHS.items():
             self.where.place(column, self.name, path, values[column], MISSING.get(column))
         if "not in the Bundle" in self.name:
             self.where.reasons["date_of_birth"] = ("", "missing: the Patient is not in the Bundle; include it")
         return values
+
+
+def _address_lines(address: dict) -> dict[str, str]:
+    """address_line_1 … 6 for letters: Address.line in order, then the city and the district
+    (the postcode is its own column); lines past the sixth are joined onto the sixth."""
+    lines = [str(line).strip() for line in address.get("line", []) or []]
+    lines += [str(address.get(part, "")).strip() for part in ("city", "district")]
+    lines = [line for line in lines if line]
+    if len(lines) > 6:
+        lines[5:] = [", ".join(lines[5:])]
+    lines += [""] * (6 - len(lines))
+    return {f"address_line_{number}": line for number, line in enumerate(lines, start=1)}
 
 
 def _deceased(patient: dict) -> str:

@@ -84,6 +84,12 @@ class PatientValues:
     contact_name: str = ""  # a parent, carer or other person to contact for the patient
     contact_phone: str = ""  # their number (E.164)
     contact_relationship: str = ""
+    address_line_1: str = ""  # the postal address for letters, as the extract gives it
+    address_line_2: str = ""
+    address_line_3: str = ""
+    address_line_4: str = ""
+    address_line_5: str = ""
+    address_line_6: str = ""
 
 
 @dataclass(slots=True, frozen=True)
@@ -255,7 +261,8 @@ class RowValidator:
     # --- patients ----------------------------------------------------------------------
     def _patient(self, key: tuple[str, ...]) -> tuple[PatientValues | None, list[Problem]]:
         (hospital_number, nhs, born, sex, ethnicity, postcode, lsoa, phone, landline, other_phone, language,
-         interpreter, given, family, needs, died, contact_name, contact_phone, relationship) = key  # fmt: skip
+         interpreter, given, family, needs, died, contact_name, contact_phone, relationship,
+         *address) = key  # fmt: skip
         problems: list[Problem] = []
 
         def error(column: str, value: str, reason: str) -> None:
@@ -333,6 +340,12 @@ class RowValidator:
                 contact_name=contact_name,
                 contact_phone=contact_e164,
                 contact_relationship=relationship,
+                address_line_1=address[0],
+                address_line_2=address[1],
+                address_line_3=address[2],
+                address_line_4=address[3],
+                address_line_5=address[4],
+                address_line_6=address[5],
             ),
             problems,
         )
@@ -367,6 +380,7 @@ class RowValidator:
             get("other_phone", ""), get("language", ""), get("interpreter_required", ""), get("given_name", ""),
             get("family_name", ""), get("communication_needs", ""), get("date_of_death", ""),
             get("contact_name", ""), get("contact_phone", ""), get("contact_relationship", ""),
+            *(get(f"address_line_{line}", "") for line in range(1, 7)),
         )  # fmt: skip
         found = self._patients.get(key)
         if found is None:

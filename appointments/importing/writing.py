@@ -166,6 +166,12 @@ class BatchWriter:
             contact_name=values.contact_name,
             contact_phone=values.contact_phone,
             contact_relationship=values.contact_relationship,
+            address_line_1=values.address_line_1,
+            address_line_2=values.address_line_2,
+            address_line_3=values.address_line_3,
+            address_line_4=values.address_line_4,
+            address_line_5=values.address_line_5,
+            address_line_6=values.address_line_6,
             given_name=values.given_name,
             family_name=values.family_name,
         )

@@ -28,7 +28,9 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {PATIENT_STAGE} (
     hospital_number text PRIMARY KEY, nhs_number text, date_of_birth date, sex text, ethnic_category text,
     postcode text, postcode_key text, lsoa text, mobile text, other_phone text, preferred_language text,
     interpreter_required boolean, given_name text, family_name text, communication_needs text, deceased boolean,
-    date_of_death date, contact_name text, contact_phone text, contact_relationship text
+    date_of_death date, contact_name text, contact_phone text, contact_relationship text,
+    address_line_1 text, address_line_2 text, address_line_3 text, address_line_4 text, address_line_5 text,
+    address_line_6 text
 );
 CREATE TEMPORARY TABLE IF NOT EXISTS {APPOINTMENT_STAGE} (
     pas_id text PRIMARY KEY, hospital_number text, site_id bigint, specialty_id bigint, clinic_id bigint,
@@ -40,12 +42,14 @@ PATIENT_STAGE_COLUMNS = (
     "hospital_number", "nhs_number", "date_of_birth", "sex", "ethnic_category", "postcode", "postcode_key",
     "lsoa", "mobile", "other_phone", "preferred_language", "interpreter_required", "given_name", "family_name",
     "communication_needs", "deceased", "date_of_death", "contact_name", "contact_phone", "contact_relationship",
+    "address_line_1", "address_line_2", "address_line_3", "address_line_4", "address_line_5", "address_line_6",
 )  # fmt: skip
 # Patient fields the INSERT fills straight from the stage (the rest are derived or defaults).
 PLAIN_PATIENT_FIELDS = (
     "nhs_number", "date_of_birth", "sex", "ethnic_category", "postcode", "mobile", "other_phone",
     "preferred_language", "interpreter_required", "given_name", "family_name", "communication_needs", "deceased",
-    "date_of_death", "contact_name", "contact_phone", "contact_relationship",
+    "date_of_death", "contact_name", "contact_phone", "contact_relationship", "address_line_1", "address_line_2",
+    "address_line_3", "address_line_4", "address_line_5", "address_line_6",
 )  # fmt: skip
 APPOINTMENT_STAGE_COLUMNS = (
     "pas_id", "hospital_number", "site_id", "specialty_id", "clinic_id", "starts_at", "booked_at",
@@ -174,7 +178,8 @@ class PostgresBatchWriter(BatchWriter):
                         p.hospital_number, p.nhs_number, p.date_of_birth, p.sex, p.ethnic_category, p.postcode,
                         postcode_key(p.postcode), p.lsoa, p.mobile, p.other_phone, p.preferred_language,
                         p.interpreter_required, p.given_name, p.family_name, p.communication_needs, p.deceased,
-                        p.date_of_death, p.contact_name, p.contact_phone, p.contact_relationship,
+                        p.date_of_death, p.contact_name, p.contact_phone, p.contact_relationship, p.address_line_1,
+                        p.address_line_2, p.address_line_3, p.address_line_4, p.address_line_5, p.address_line_6,
                     ))  # fmt: skip
             cursor.execute(self._patient_sql, params)
             created, updated = cursor.fetchone()
