@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -29,9 +30,15 @@ from appointments.importing.services import create_batch
 AdministersAttend = HasRole("accounts.administer_attend")
 
 
+@extend_schema_field(OpenApiTypes.BINARY)
+class _UploadedFile(serializers.FileField):
+    """A file sent in the multipart body: the schema says `format: binary`, so clients and the
+    API docs offer a file picker (a plain FileField is described as a URL, what it returns)."""
+
+
 class ImportUploadInput(serializers.Serializer):
-    file = serializers.FileField(help_text="The extract: CSV (shared/DESIGN.md columns) or a FHIR R4 Bundle (JSON).")
-    mapping = serializers.FileField(required=False, help_text="Optional mapping file for the trust's own headers.")
+    file = _UploadedFile(help_text="The extract: CSV (shared/DESIGN.md columns) or a FHIR R4 Bundle (JSON).")
+    mapping = _UploadedFile(required=False, help_text="Optional mapping file for the trust's own headers.")
     layout = serializers.ChoiceField(
         choices=sorted(LAYOUTS),
         required=False,

@@ -100,3 +100,14 @@ def test_an_unknown_api_path_answers_json_as_the_schema_says(client, db):
     response = client.get("/api/v1/worklist/not-a-number/", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 404
     assert response.json() == {"detail": "No such endpoint."}
+
+
+def test_the_schema_declares_the_import_upload_as_a_file_so_clients_send_one(client, db):
+    token = Token.objects.create(user=make_user(ADMIN, username="uploader")).key
+    schema = client.get("/api/schema/?format=json", HTTP_AUTHORIZATION=f"Token {token}").json()
+    body = schema["paths"]["/api/v1/imports/"]["post"]["requestBody"]["content"]
+    assert list(body) == ["multipart/form-data"]
+    upload = schema["components"]["schemas"][body["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[-1]]
+    assert (upload["properties"]["file"]["type"], upload["properties"]["file"]["format"]) == ("string", "binary")
+    assert upload["properties"]["mapping"]["format"] == "binary"
+    assert upload["required"] == ["file"]
