@@ -14,34 +14,8 @@ from calls.models import CallTask
 from calls.selectors import ListCounts
 from patients.corrections.models import CorrectableField, LocalCorrection
 from patients.identifiers import PhoneKind, national_format, phone_kind
+from patients.languages import language_name
 from patients.models import Patient
-
-LANGUAGES = {
-    "en": "English",
-    "pl": "Polish",
-    "ur": "Urdu",
-    "pa": "Punjabi",
-    "bn": "Bengali",
-    "gu": "Gujarati",
-    "ro": "Romanian",
-    "ar": "Arabic",
-    "so": "Somali",
-    "pt": "Portuguese",
-    "lt": "Lithuanian",
-    "tr": "Turkish",
-    "fa": "Persian (Farsi)",
-    "ku": "Kurdish",
-    "ti": "Tigrinya",
-    "zh": "Chinese",
-    "es": "Spanish",
-    "fr": "French",
-    "uk": "Ukrainian",
-    "ru": "Russian",
-}
-
-
-def language_name(code: str) -> str:
-    return LANGUAGES.get((code or "").lower(), code or "Not known")
 
 
 def when(value) -> str:

@@ -8,6 +8,7 @@ standard does not have, and is reported rather than guessed.
 from __future__ import annotations
 
 from appointments.models import AttendanceCode
+from patients.languages import SIGN_LANGUAGES
 
 PATIENT_CANCELLED = str(AttendanceCode.PATIENT_CANCELLED.value)
 HOSPITAL_CANCELLED = str(AttendanceCode.HOSPITAL_CANCELLED.value)
@@ -118,34 +119,6 @@ UKCORE_LANGUAGE_SYSTEMS = frozenset({
     "https://fhir.nhs.uk/R4/CodeSystem/CodeSystem-UKCore-HumanLanguage",
     "https://fhir.nhs.uk/CodeSystem/UKCore-HumanLanguage",
 })  # fmt: skip
-SIGN_LANGUAGES: dict[str, str] = {
-    "bfi": "British Sign Language",
-    "isg": "Irish Sign Language",
-    "ase": "American Sign Language",
-    "asf": "Australian Sign Language (Auslan)",
-    "nzs": "New Zealand Sign Language",
-    "fsl": "French Sign Language",
-    "gsg": "German Sign Language",
-    "ssp": "Spanish Sign Language",
-    "ise": "Italian Sign Language",
-    "psr": "Portuguese Sign Language",
-    "pso": "Polish Sign Language",
-    "rsl": "Russian Sign Language",
-    "dse": "Dutch Sign Language",
-    "swl": "Swedish Sign Language",
-    "dsl": "Danish Sign Language",
-    "nsl": "Norwegian Sign Language",
-    "gss": "Greek Sign Language",
-    "tsm": "Turkish Sign Language",
-    "ins": "Indian Sign Language",
-    "pks": "Pakistan Sign Language",
-    "csl": "Chinese Sign Language",
-    "jsl": "Japanese Sign Language",
-    "bzs": "Brazilian Sign Language",
-    "mfs": "Mexican Sign Language",
-    "sfs": "South African Sign Language",
-    "sgn": "a sign language (not named)",
-}
 # Tags BCP 47 still recognises from before sign languages had their own subtags (sgn-GB is BSL).
 SIGN_LANGUAGE_REGION_TAGS = {
     "sgn-gb": "bfi", "sgn-ie": "isg", "sgn-us": "ase", "sgn-fr": "fsl", "sgn-de": "gsg", "sgn-es": "ssp",
