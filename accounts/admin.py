@@ -12,12 +12,12 @@ from config.admin import DeleteUnreferencedOnlyMixin
 
 @admin.register(Team)
 class TeamAdmin(DeleteUnreferencedOnlyMixin, admin.ModelAdmin):
-    list_display = ("name", "calls_per_handler")
+    list_display = ("name", "calls_per_handler", "site_code", "specialty_codes", "languages", "is_default")
 
 
 @admin.register(StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "team")
+    list_display = ("user", "team", "languages")
     list_filter = ("team",)
 
 

@@ -1,8 +1,8 @@
-"""Call lists in the admin: call tasks and each team's capacity."""
+"""Call lists in the admin: call tasks, each team's capacity, and patients who asked not to be called."""
 
 from django.contrib import admin
 
-from calls.models import CallTask, TeamCapacity
+from calls.models import CallTask, DoNotCall, TeamCapacity
 
 
 @admin.register(CallTask)
@@ -16,3 +16,10 @@ class CallTaskAdmin(admin.ModelAdmin):
 class TeamCapacityAdmin(admin.ModelAdmin):
     list_display = ("team", "day", "handlers_on_shift", "set_by")
     list_filter = ("team",)
+
+
+@admin.register(DoNotCall)
+class DoNotCallAdmin(admin.ModelAdmin):
+    list_display = ("patient", "recorded_at", "source", "recorded_by", "lifted_at")
+    list_filter = ("source", ("lifted_at", admin.EmptyFieldListFilter))
+    raw_id_fields = ("patient", "attempt", "recorded_by", "lifted_by")

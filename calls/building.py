@@ -6,7 +6,9 @@ since and never exceeds a team's capacity.
 
 The rules, in order:
 1. Open calls that are no longer needed (every appointment they cover was cancelled,
-   moved away or has happened; or the patient opted out) are cancelled.
+   moved away or has happened) are cancelled, and so are those to patients who asked not to
+   be called (calls.models.DoNotCall). An SMS opt-out (STOP) stops texts only: the patient
+   is still called.
 2. Open calls left on earlier days' lists move to this day's list; claims left over
    from an earlier day are released.
 0. On a day the call team does not work (a weekday outside ATTEND_CALL_DAYS, a bank holiday
@@ -21,8 +23,12 @@ The rules, in order:
    days is not called again; a patient already on a list has the new appointments
    added to that call.
 5. One call per patient covers all their upcoming appointments; calls are ranked by
-   the patient's highest risk and fill teams up to handlers on shift × calls each.
-6. A patient with no number to call (no mobile and no other number) is given no slot: they
+   the patient's highest risk, and each goes to the team that covers its appointment's site
+   and specialty (calls/routing.py; the trust's default team when none does), up to that
+   team's handlers on shift × calls each. A call whose teams are all full is counted
+   `over_capacity`; one no team covers (and no default team) `no_team_covers`.
+6. A patient who asked not to be called is not given a slot (`asked_not_to_be_called`).
+7. A patient with no number to call (no mobile and no other number) is given no slot: they
    are counted (`no_number_to_call`) and listed once for the booking team, who ask for a
    number at the next contact or write (a BookingRequest of kind `contact`).
 """
@@ -44,7 +50,17 @@ from accounts.selectors import call_handlers_in
 from appointments.models import Appointment
 from appointments.working_days import trust_calendar
 from calls.call_days import list_window, not_a_call_day
-from calls.models import BookingRequest, BookingRequestKind, CallTask, CallTaskStatus, TeamCapacity
+from calls.models import (
+    APPOINTMENT_GONE,
+    ASKED_NOT_TO_BE_CALLED,
+    BookingRequest,
+    BookingRequestKind,
+    CallTask,
+    CallTaskStatus,
+    DoNotCall,
+    TeamCapacity,
+)
+from calls.routing import teams_for
 from calls.transitions import calls_transition
 from patients.models import Patient
 from pilots.allocation import allocate
@@ -66,13 +82,15 @@ def team_capacity(team: Team, day: date) -> int:
 
 
 def _close_unneeded(now: datetime) -> int:
-    unneeded = CallTask.objects.no_longer_needed(now) | CallTask.objects.open().filter(patient__sms_opt_out=True)
-    return calls_transition(
-        CallTask.objects.filter(pk__in=unneeded.values("pk")),
-        to=CallTaskStatus.CANCELLED,
-        now=now,
-        close_reason="no upcoming appointment, or the patient opted out",
-    )
+    gone = CallTask.objects.no_longer_needed(now)
+    closed = calls_transition(
+        CallTask.objects.filter(pk__in=gone.values("pk")), to=CallTaskStatus.CANCELLED, now=now,
+        close_reason=APPOINTMENT_GONE,
+    )  # fmt: skip
+    return closed + calls_transition(
+        CallTask.objects.open().of_patients_not_to_call(), to=CallTaskStatus.CANCELLED, now=now,
+        close_reason=ASKED_NOT_TO_BE_CALLED,
+    )  # fmt: skip
 
 
 def _carry_over(day: date) -> int:
@@ -87,8 +105,8 @@ def _window(day: date, now: datetime) -> list[Appointment]:
     return list(
         Appointment.objects.upcoming(now)
         .between(first, last)
-        .filter(risk_score__isnull=False, patient__sms_opt_out=False)
-        .select_related("patient", "risk_score")
+        .filter(risk_score__isnull=False)
+        .select_related("patient", "risk_score", "site", "specialty")
         .order_by("starts_at", "pk")
     )
 
@@ -207,24 +225,28 @@ def build_worklists(*, day: date | None = None, now: datetime | None = None) -> 
     no_number = set(
         Patient.objects.without_number_to_call().filter(pk__in=[row[1] for row in ranked]).values_list("pk", flat=True)
     )
+    not_to_call = set(
+        DoNotCall.objects.in_force()
+        .filter(patient_id__in=[row[1] for row in ranked])
+        .values_list("patient_id", flat=True)
+    )
     new_calls: list[tuple[CallTask, list[Appointment]]] = []
     to_write_to: list[tuple[int, Appointment]] = []
     for priority, patient_id, appts in ranked:
-        if patient_id in no_number:
-            to_write_to.append((patient_id, min(appts, key=lambda a: (a.starts_at, a.pk))))
+        first = min(appts, key=lambda a: (a.starts_at, a.pk))
+        if patient_id in not_to_call:
+            summary["asked_not_to_be_called"] += 1
             continue
-        team = next((t for t in teams if room[t.pk] > 0), None)
+        if patient_id in no_number:
+            to_write_to.append((patient_id, first))
+            continue
+        covering = teams_for(first, teams)
+        team = next((t for t in covering if room[t.pk] > 0), None)
         if team is None:
-            summary["over_capacity"] += 1
+            summary["over_capacity" if covering else "no_team_covers"] += 1
             continue
         room[team.pk] -= 1
-        task = CallTask(
-            team=team,
-            patient_id=patient_id,
-            appointment=min(appts, key=lambda a: (a.starts_at, a.pk)),
-            list_date=day,
-            priority=priority,
-        )
+        task = CallTask(team=team, patient_id=patient_id, appointment=first, list_date=day, priority=priority)
         new_calls.append((task, upcoming.get(patient_id, appts)))
     CallTask.objects.bulk_create([task for task, _ in new_calls])
     _link((task.pk, a.pk) for task, covering in new_calls for a in covering)

@@ -26,6 +26,11 @@ class AttemptForm(forms.Form):
     )
     interpreter_language = forms.CharField(label="Interpreter language", max_length=8, required=False)
     other_detail = forms.CharField(label="Other support: what was offered", max_length=500, required=False)
+    do_not_call = forms.BooleanField(
+        label="The patient asked not to be called again",
+        help_text="Calls stop (texts and letters go on); a team lead can lift it.",
+        required=False,
+    )
     notes = forms.CharField(
         label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=NOTES_MAX_LENGTH
     )
@@ -89,6 +94,7 @@ class AttemptForm(forms.Form):
             notes=data["notes"],
             support=support,
             contact=contact,
+            do_not_call=data["do_not_call"],
         )
 
 

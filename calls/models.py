@@ -25,6 +25,11 @@ class CallTaskStatus(models.TextChoices):
     CANCELLED = "cancelled", "No longer needed"
 
 
+# Why a call closes when its appointments go (the import, the night's build, an attempt),
+# and when the patient asks not to be called.
+APPOINTMENT_GONE = "appointment cancelled or happened"
+ASKED_NOT_TO_BE_CALLED = "the patient asked not to be called"
+
 OPEN_CALL_STATUSES = (CallTaskStatus.QUEUED, CallTaskStatus.CLAIMED, CallTaskStatus.RETRY)
 CLAIMABLE_STATUSES = (CallTaskStatus.QUEUED, CallTaskStatus.RETRY)
 CLOSED_STATUSES = (CallTaskStatus.DONE, CallTaskStatus.CANCELLED)
@@ -67,6 +72,13 @@ class CallTaskQuerySet(models.QuerySet["CallTask"]):
 
     def for_patient(self, patient: Patient | int) -> CallTaskQuerySet:
         return self.filter(patient=patient)
+
+    def of_patients_not_to_call(self) -> CallTaskQuerySet:
+        """Calls to patients who asked not to be called (DoNotCall in force)."""
+        return self.filter(models.Exists(DoNotCall.objects.in_force().filter(patient=models.OuterRef("patient"))))
+
+    def of_patients_to_call(self) -> CallTaskQuerySet:
+        return self.filter(~models.Exists(DoNotCall.objects.in_force().filter(patient=models.OuterRef("patient"))))
 
 
 class CallTask(models.Model):
@@ -254,3 +266,51 @@ class TeamCapacity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} on {self.day}: {self.handlers_on_shift} on shift"
+
+
+class DoNotCallSource(models.TextChoices):
+    CALL = "call", "Asked on a call"
+    TEAM_LEAD = "team_lead", "Recorded by a team lead"
+
+
+class DoNotCallQuerySet(models.QuerySet["DoNotCall"]):
+    def in_force(self) -> DoNotCallQuerySet:
+        return self.filter(lifted_at__isnull=True)
+
+
+class DoNotCall(models.Model):
+    """A patient's wish not to be phoned, with when, how and by whom it was recorded.
+
+    Calls only: texts and letters go on (an SMS STOP is the SMS channel's own opt-out,
+    Patient.sms_opt_out, and never stops calls). While one is in force no call is built,
+    claimed or taken for the patient; lifting it keeps the row, so the history stays."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="do_not_call")
+    recorded_at = models.DateTimeField()
+    source = models.CharField(max_length=10, choices=DoNotCallSource.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    attempt = models.ForeignKey(
+        CallAttempt, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The call on which the patient asked.",
+    )  # fmt: skip
+    note = models.CharField(max_length=200, blank=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_why = models.CharField(max_length=200, blank=True)
+
+    objects = DoNotCallQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "do not call"
+        verbose_name_plural = "do not call"
+        ordering = ["-recorded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"], condition=models.Q(lifted_at__isnull=True), name="one_do_not_call_in_force"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Do not call {self.patient_id} ({self.get_source_display()}, {self.recorded_at:%d %b %Y})"

@@ -15,7 +15,9 @@ from accounts.models import Team
 from appointments.models import Appointment
 from audit.models import AuditAction
 from audit.services import audit_record
+from calls.do_not_call import do_not_call_lift
 from calls.models import BookingRequest, BookingRequestKind, CallTask, CallTaskReason
+from calls.routing import team_for
 from patients.models import Patient
 from reminders.replies import RequestNotActioned
 
@@ -27,10 +29,13 @@ class NoUpcomingAppointment(Exception):
     """The patient has nothing upcoming to call about."""
 
 
-def _team_for(patient: Patient) -> Team:
-    team = Team.objects.order_by("pk").first()
+def _team_for(appointment: Appointment) -> Team:
+    """The team that covers the appointment (calls.routing), or the trust's default team."""
+    team = team_for(appointment)
     if team is None:
-        raise Team.DoesNotExist("No call-handling team exists: an admin must create one.")
+        raise Team.DoesNotExist(
+            "No call-handling team covers this appointment and there is no default team: an admin must set one."
+        )
     return team
 
 
@@ -39,10 +44,16 @@ def call_request_from_patient(*, patient: Patient) -> CallTask:
     """Put the patient on today's call list at the top, covering all their upcoming appointments.
 
     If they are already on a list, that call is moved to the top instead of adding another.
+    The call goes to the team that covers the first upcoming appointment. A patient who had
+    asked not to be called and now asks for a call may be called again (their latest wish).
     """
-    upcoming = list(Appointment.objects.upcoming().for_patient(patient).order_by("starts_at"))
+    upcoming = list(
+        Appointment.objects.upcoming().for_patient(patient).select_related("site", "specialty", "patient")
+        .order_by("starts_at")
+    )  # fmt: skip
     if not upcoming:
         raise NoUpcomingAppointment(f"Patient {patient.pk} has no upcoming appointment.")
+    do_not_call_lift(patient=patient, by=None, why="the patient asked for a call")
     existing = CallTask.objects.open().for_patient(patient).select_for_update().first()
     if existing is not None:
         existing.reason = CallTaskReason.PATIENT_ASKED
@@ -54,7 +65,7 @@ def call_request_from_patient(*, patient: Patient) -> CallTask:
     try:
         with transaction.atomic():
             task = CallTask.objects.create(
-                team=_team_for(patient),
+                team=_team_for(upcoming[0]),
                 patient=patient,
                 appointment=upcoming[0],
                 list_date=timezone.localdate(),

@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Team
 from accounts.selectors import team_of
-from calls.models import CallTask
+from calls.models import CallTask, DoNotCall
 from patients.identifiers import normalise_nhs_number, parse_phone
 from patients.models import Patient
 
@@ -33,6 +33,7 @@ MAX_RESULTS = 20
 class PatientMatch:
     patient: Patient
     open_call: CallTask | None
+    do_not_call: DoNotCall | None = None  # they asked not to be called: no call is offered
 
 
 def _digits(query: str) -> str:
@@ -75,7 +76,8 @@ def patients_on_team_lists(team: Team | None) -> QuerySet[Patient]:
 
 def patients_search(*, user: Any, query: str) -> list[PatientMatch]:
     """The patients `query` finds among those the user's team works with, with each one's open
-    call on that team's list if there is one. Nothing for a query too short to mean anything."""
+        call on that team's list if there is one (none is offered for a patient who asked not to be
+    called: the match says so). Nothing for a query too short to mean anything."""
     condition = _condition(query)
     if condition is None:
         return []
@@ -83,8 +85,10 @@ def patients_search(*, user: Any, query: str) -> list[PatientMatch]:
     # A patient who has died is never offered to a handler to call.
     matching = patients_on_team_lists(team).living().filter(condition)
     found = list(matching.order_by("family_name", "given_name")[:MAX_RESULTS])
+    not_to_call = {row.patient_id: row for row in DoNotCall.objects.in_force().filter(patient__in=found)}
     open_calls = {
         task.patient_id: task
         for task in CallTask.objects.open().filter(team=team, patient__in=found).select_related("claimed_by")
+        if task.patient_id not in not_to_call
     }
-    return [PatientMatch(patient, open_calls.get(patient.pk)) for patient in found]
+    return [PatientMatch(patient, open_calls.get(patient.pk), not_to_call.get(patient.pk)) for patient in found]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Team
 from accounts.scopes import patients_in_scope
 from accounts.selectors import team_of
-from calls.models import CLAIMABLE_STATUSES, BookingRequest, CallAttempt, CallTask, CallTaskStatus
+from calls.models import CLAIMABLE_STATUSES, BookingRequest, CallAttempt, CallTask, CallTaskStatus, DoNotCall
 from patients.models import Patient
 from reminders.models import Reminder
 
@@ -130,4 +130,14 @@ def booking_requests_open(user: Any) -> QuerySet[BookingRequest]:
         BookingRequest.objects.filter(handled_at__isnull=True, patient__in=patients_in_scope_of(user))
         .select_related("patient", "appointment__clinic", "appointment__site")
         .order_by("created_at")
+    )
+
+
+def do_not_call_of_team(team: Team) -> QuerySet[DoNotCall]:
+    """Patients on the team's lists who asked not to be called (in force), latest first."""
+    return (
+        DoNotCall.objects.in_force()
+        .filter(patient__in=CallTask.objects.filter(team=team).values("patient_id"))
+        .select_related("patient", "recorded_by")
+        .order_by("-recorded_at")
     )

@@ -20,7 +20,10 @@ from accounts.selectors import team_of
 from appointments.models import Appointment
 from audit.models import AuditAction
 from audit.services import audit_record, field_changes
+from calls.do_not_call import asked_not_to_be_called, do_not_call_lift, do_not_call_record
 from calls.models import (
+    APPOINTMENT_GONE,
+    ASKED_NOT_TO_BE_CALLED,
     CLAIMABLE_STATUSES,
     DETAIL_MAX_LENGTH,
     NOTES_MAX_LENGTH,
@@ -29,6 +32,7 @@ from calls.models import (
     CallResult,
     CallTask,
     CallTaskStatus,
+    DoNotCallSource,
     Intention,
     SupportOffer,
     SupportStatus,
@@ -41,8 +45,6 @@ from patients.corrections.services import local_corrections_record
 from patients.identifiers import PhoneKind, parse_phone
 from patients.models import CommunicationNeed, EthnicCategory, Patient
 
-# Why a call closes when its appointments go (the import, the night's build, an attempt).
-APPOINTMENT_GONE = "appointment cancelled or happened"
 PATIENT_DECEASED = "patient deceased"
 NOT_ANSWERED = (CallResult.NO_ANSWER, CallResult.VOICEMAIL)
 CONTACT_FIELDS = (
@@ -87,6 +89,7 @@ class AttemptInput:
     notes: str = ""
     support: list[SupportInput] = field(default_factory=list)
     contact: dict[str, Any] = field(default_factory=dict)
+    do_not_call: bool = False  # the patient asked not to be called again
 
 
 def call_claim_next(*, handler: Any, now: datetime | None = None) -> CallTask | None:
@@ -117,6 +120,8 @@ def _check_attempt(data: AttemptInput) -> None:
         raise InvalidAttempt(f"Notes can be at most {NOTES_MAX_LENGTH:,} characters ({len(data.notes):,} given).")
     if data.result != CallResult.REACHED and (data.intention or data.support):
         raise InvalidAttempt("Intention and support can only be recorded when the patient was reached.")
+    if data.do_not_call and data.result not in (CallResult.REACHED, CallResult.DECLINED):
+        raise InvalidAttempt("Only a patient you spoke to can ask not to be called again.")
     seen = set()
     for offer in data.support:
         if offer.support_type not in SupportType.values:
@@ -239,6 +244,15 @@ def _call_attempt_record(
         booking_request_create(patient=task.patient, kind=kind, source="call", appointment=about)
     _correct_contact(task.patient, contact, handler, request)
 
+    if data.do_not_call:
+        call_transition(
+            task, to=CallTaskStatus.DONE, now=now, attempts_made=task.attempts_made + 1,
+            close_reason=ASKED_NOT_TO_BE_CALLED,
+        )  # fmt: skip
+        do_not_call_record(
+            patient=task.patient, source=DoNotCallSource.CALL, by=handler, attempt=attempt, request=request, now=now
+        )
+        return attempt
     _retry_or_close(task, data.result, now, upcoming[0])
     return attempt
 
@@ -290,6 +304,8 @@ def call_take(*, task_id: int, handler: Any, now: datetime | None = None) -> Cal
         raise NotInTeam("This call is on another team's list.")
     if task.claimed_by_id == handler.pk and task.status == CallTaskStatus.CLAIMED:
         return task
+    if asked_not_to_be_called(task.patient_id) is not None:
+        raise StaleClaim("This patient asked not to be called.")
     if task.status not in CLAIMABLE_STATUSES or not call_transition(
         task, to=CallTaskStatus.CLAIMED, now=now, claimed_by=handler
     ):
@@ -300,6 +316,31 @@ def call_take(*, task_id: int, handler: Any, now: datetime | None = None) -> Cal
 def _lead_check(task: CallTask, lead: Any) -> None:
     if team_of(lead) != task.team or not lead.has_perm("accounts.lead_team"):
         raise NotInTeam("Only a lead of this call's team can release or reassign it.")
+
+
+@transaction.atomic
+def call_do_not_call(*, task_id: int, by: Any, request: Any = None, now: datetime | None = None) -> bool:
+    """A team lead records that the patient of one of the team's calls asked not to be called
+    (the call closes); returns False when it was already recorded."""
+    task = CallTask.objects.select_for_update().select_related("patient").get(pk=task_id)
+    _lead_check(task, by)
+    _, recorded = do_not_call_record(
+        patient=task.patient, source=DoNotCallSource.TEAM_LEAD, by=by, request=request, now=now
+    )
+    return recorded
+
+
+@transaction.atomic
+def call_do_not_call_lift(*, patient_id: int, by: Any, request: Any = None) -> bool:
+    """A team lead lifts a patient's "do not call" (the patient said they may be called again);
+    only for a patient on the lead's team's lists. The next list build may call them."""
+    team = team_of(by)
+    if team is None or not by.has_perm("accounts.lead_team"):
+        raise NotInTeam("Only a team lead can lift a patient's do not call.")
+    if not CallTask.objects.filter(team=team, patient_id=patient_id).exists():
+        raise NotInTeam("This patient is not on your team's lists.")
+    patient = Patient.objects.get(pk=patient_id)
+    return do_not_call_lift(patient=patient, by=by, why="a team lead recorded they may be called", request=request)
 
 
 @transaction.atomic

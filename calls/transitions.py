@@ -15,7 +15,9 @@ and since when), so a card's visibility, which follows the claim, ends with it; 
 
 Claim-next has two implementations side by side: one PostgreSQL statement that picks,
 locks (SKIP LOCKED) and claims, and a portable pick-then-conditional-update loop for
-SQLite; tests/calls/test_claim_engines.py runs both on the same lists.
+SQLite; tests/calls/test_claim_engines.py runs both on the same lists. Both skip patients
+who asked not to be called, and both give a handler who speaks other languages (their
+staff profile's) the calls to patients who prefer one of them first, then by priority.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 from django.utils import timezone
 
+from accounts.models import StaffProfile
 from accounts.selectors import team_of
-from calls.models import CLAIMABLE_STATUSES, CallTask, CallTaskStatus
+from calls.models import CLAIMABLE_STATUSES, CallTask, CallTaskStatus, DoNotCall
+from patients.models import Patient
 
 S = CallTaskStatus
 
@@ -110,6 +114,11 @@ def claim_next(team_id: int | None, handler: Any, now: datetime) -> CallTask | N
     return claim_next_portable(team_id, handler, now)
 
 
+def _languages_of(handler: Any) -> list[str]:
+    profile = StaffProfile.objects.filter(user_id=handler.pk).first()
+    return profile.language_list if profile else []
+
+
 def claim_next_portable(team_id: int | None, handler: Any, now: datetime) -> CallTask | None:
     """Pick, then claim with a conditional update; the loser of a race tries the next call."""
     if team_id is None:
@@ -117,8 +126,13 @@ def claim_next_portable(team_id: int | None, handler: Any, now: datetime) -> Cal
         if team is None:
             return None
         team_id = team.pk
+    languages = _languages_of(handler)
+    first = [Case(When(patient__preferred_language__in=languages, then=0), default=1)] if languages else []
     for _ in range(20):
-        task = CallTask.objects.filter(team_id=team_id).claimable(now).order_by("-priority", "pk").first()
+        task = (
+            CallTask.objects.filter(team_id=team_id).claimable(now).of_patients_to_call()
+            .order_by(*first, "-priority", "pk").first()
+        )  # fmt: skip
         if task is None:
             return None
         if call_transition(task, to=S.CLAIMED, now=now, claimed_by=handler):
@@ -139,6 +153,13 @@ def claim_next_postgres(team_id: int | None, handler: Any, now: datetime) -> Cal
     # the caller's other writes deserve the usual durability, so it is left on.
     no_disk_wait = None if connection.in_atomic_block else "off"
     team = "%(team)s" if team_id is not None else "(SELECT team_id FROM accounts_staffprofile WHERE user_id = %(user)s)"
+    do_not_call = DoNotCall._meta.db_table
+    # Handlers who speak the patient's language get those calls first. Only a handler with
+    # languages pays for the sort; everyone else's pick is the partial index's first row.
+    languages = _languages_of(handler)
+    patients = Patient._meta.db_table
+    language = f"(SELECT p.preferred_language FROM {patients} p WHERE p.id = pick.patient_id)"  # noqa: S608
+    language_first = f"{language} = ANY(%(languages)s) DESC, " if languages else ""
     sql = f"""
         WITH commit_mode AS (SELECT set_config(
             'synchronous_commit', COALESCE(%(commit_mode)s, current_setting('synchronous_commit')), true
@@ -150,7 +171,10 @@ def claim_next_postgres(team_id: int | None, handler: Any, now: datetime) -> Cal
               AND pick.status = ANY(%(claimable)s)
               AND pick.list_date <= %(today)s
               AND (pick.not_before IS NULL OR pick.not_before <= %(now)s)
-            ORDER BY pick.priority DESC, pick.id
+              AND NOT EXISTS (
+                SELECT 1 FROM {do_not_call} dnc WHERE dnc.patient_id = pick.patient_id AND dnc.lifted_at IS NULL
+              )
+            ORDER BY {language_first}pick.priority DESC, pick.id
             LIMIT 1
             FOR UPDATE SKIP LOCKED
         )
@@ -159,6 +183,7 @@ def claim_next_postgres(team_id: int | None, handler: Any, now: datetime) -> Cal
     params = {
         "user": handler.pk, "team": team_id, "now": now, "today": timezone.localdate(now),
         "commit_mode": no_disk_wait, "claimed": S.CLAIMED, "claimable": list(CLAIMABLE_STATUSES),
+        "languages": languages,
     }  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -144,6 +144,7 @@ def team_start(request: HttpRequest) -> HttpResponse:
         "calls": calls,
         "capacity_form": CapacityForm(initial={"handlers_on_shift": capacity // max(team.calls_per_handler, 1)}),
         "handlers": handlers,
+        "do_not_call": list(selectors.do_not_call_of_team(team)),
     }
     return render(request, "calls/team_start.html", context)
 
@@ -183,6 +184,40 @@ def team_reassign(request: HttpRequest, task_id: int) -> HttpResponse:
     else:
         given_to = task.claimed_by.get_full_name() or task.claimed_by.get_username()
         messages.success(request, f"Call to {task.patient.display_name} given to {given_to}.")
+    return redirect("team-start")
+
+
+@role_required(LEAD)
+@require_POST
+def team_do_not_call(request: HttpRequest, task_id: int) -> HttpResponse:
+    """The lead records that this call's patient asked not to be called: the call closes."""
+    try:
+        task = selectors.call_visible_to(request.user, task_id)
+        recorded = services.call_do_not_call(task_id=task.pk, by=request.user, request=request)
+    except CallTask.DoesNotExist:
+        raise Http404("No such call.") from None
+    except services.WorklistError as exc:
+        messages.error(request, str(exc))
+    else:
+        if recorded:
+            messages.success(request, f"{task.patient.display_name} will not be called. Their texts go on.")
+        else:
+            messages.info(request, f"{task.patient.display_name} had already asked not to be called.")
+    return redirect("team-start")
+
+
+@role_required(LEAD)
+@require_POST
+def team_do_not_call_lift(request: HttpRequest, patient_id: int) -> HttpResponse:
+    try:
+        lifted = services.call_do_not_call_lift(patient_id=patient_id, by=request.user, request=request)
+    except services.WorklistError as exc:
+        messages.error(request, str(exc))
+    else:
+        if lifted:
+            messages.success(request, "They may be called again: the next list build can call them.")
+        else:
+            messages.info(request, "That patient had no do not call in force.")
     return redirect("team-start")
 
 

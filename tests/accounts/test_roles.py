@@ -109,6 +109,7 @@ ADMIN_MODEL_PERMISSIONS = {
     "hub.trustfigure": ALL,
     "calls.callattempt": ALL,
     "calls.calltask": ALL,
+    "calls.donotcall": ALL,
     "calls.supportoffer": ALL,
     "calls.teamcapacity": ALL,
     "patients.correctionconflict": ALL,

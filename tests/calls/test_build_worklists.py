@@ -114,15 +114,15 @@ def test_an_appointment_moved_out_of_the_future_drops_off_the_list(team):
     assert call.status == CallTaskStatus.CANCELLED
 
 
-def test_an_opted_out_patient_drops_off_the_list_and_is_not_added(team):
+def test_a_patient_who_texted_stop_stays_on_the_list_and_is_still_added(team):
     call = CallTaskFactory(team=team)
     call.patient.sms_opt_out = True
     call.patient.save()
-    scored_appointment(0.9, patient=PatientFactory(sms_opt_out=True))
+    stopped = scored_appointment(0.9, patient=PatientFactory(sms_opt_out=True))
     build_worklists()
     call.refresh_from_db()
-    assert call.status == CallTaskStatus.CANCELLED
-    assert not open_calls().exists()
+    assert call.status == CallTaskStatus.QUEUED
+    assert open_calls().filter(patient=stopped.patient).exists()
 
 
 def test_building_twice_adds_nothing_more(team):
