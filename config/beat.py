@@ -41,6 +41,24 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "schedule": crontab(),  # every minute
             "options": {"expires": 55},
         },
+        # Letters for patients who cannot be texted: planned after the reminders (the same upcoming
+        # appointments), sent or put in the post room's print batch before the working day; Notify's
+        # letter statuses read in the afternoon.
+        "plan-letters": {
+            "task": "letters.plan_letters",
+            "schedule": crontab(hour=4, minute=45),
+            "options": {"expires": 60 * 60},
+        },
+        "send-letters": {
+            "task": "letters.send_letters",
+            "schedule": crontab(hour="7-17", minute=5),  # hourly, so a transient Notify error is tried again
+            "options": {"expires": 55 * 60},
+        },
+        "poll-letter-status": {
+            "task": "letters.poll_letter_status",
+            "schedule": crontab(hour=16, minute=30),
+            "options": {"expires": 60 * 60},
+        },
         # The day's call lists, built before the call handlers start.
         "build-worklists": {
             "task": "calls.build_worklists",

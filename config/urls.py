@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("calls.urls")),
     path("", include("reminders.urls")),
+    path("", include("letters.urls")),
     path("", include("safeguarding.urls")),
     path("", include("reports.urls")),
     path("", include("targets.urls")),

@@ -221,7 +221,7 @@ def classify_notify_error(status: int, errors: list[dict[str, Any]]) -> ErrorKin
     return ErrorKind.PERMANENT
 
 
-def _notify_error(exc: Exception) -> SendError:
+def notify_error(exc: Exception) -> SendError:
     """A SendError for what the Notify client raised: an answer (Notify did not take the message),
     or no answer (it may have, unless the connection was never made)."""
     from notifications_python_client.errors import InvalidResponse
@@ -292,7 +292,7 @@ class NotifyBackend:
                 phone_number=message.to, template_id=template_id, personalisation={"body": message.body}, **options
             )
         except APIError as exc:
-            raise _notify_error(exc) from exc
+            raise notify_error(exc) from exc
         return SendResult(self.name, str(created["id"]))
 
     def find_sent(self, message: OutgoingMessage, *, since: datetime) -> SendResult | None:
@@ -306,7 +306,7 @@ class NotifyBackend:
         try:
             found = self.client.get_all_notifications(reference=reference, template_type="sms")
         except APIError as exc:
-            error = _notify_error(exc)
+            error = notify_error(exc)
             kind = ErrorKind.TRANSIENT if error.kind is ErrorKind.TRANSIENT else ErrorKind.PERMANENT
             raise SendError(kind, error.code, error.detail, may_have_reached=True) from exc
         earliest = since - self.clock_skew

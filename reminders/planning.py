@@ -169,6 +169,15 @@ def _retime(planned, *, now, rules, calendar: TrustCalendar | None, reason) -> t
 def skip_reason(reminder: Reminder, *, now: datetime) -> str:
     """Why this reminder must not be sent now, or "" if it may. Needs appointment and patient loaded."""
     appointment = reminder.appointment
+    return (
+        appointment_skip_reason(appointment, planned_start=reminder.appointment_starts_at, now=now)
+        or (text_recipient(appointment)[1])
+    )
+
+
+def appointment_skip_reason(appointment: Appointment, *, planned_start: datetime | None, now: datetime) -> str:
+    """Why no reminder of any kind (text or letter) about `appointment`, planned for an appointment
+    starting at `planned_start`, may go now, or "". Needs the patient loaded."""
     patient = appointment.patient
     if patient.deceased:
         return PATIENT_DECEASED
@@ -182,9 +191,9 @@ def skip_reason(reminder: Reminder, *, now: datetime) -> str:
         return "appointment has happened"
     if appointment.starts_at <= now:
         return "appointment has passed"
-    if reminder.appointment_starts_at is not None and reminder.appointment_starts_at != appointment.starts_at:
+    if planned_start is not None and planned_start != appointment.starts_at:
         return "appointment moved"
-    return text_recipient(appointment)[1]
+    return ""
 
 
 def text_recipient(appointment: Appointment) -> tuple[str, str]:

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ("audit", "accounts", "patients", "appointments", "risk", "pilots", "reminders", "calls", "safeguarding",
-          "monitoring",
+LAYERS = ("audit", "accounts", "patients", "appointments", "risk", "pilots", "reminders", "letters", "calls",
+          "safeguarding", "monitoring",
           "reports", "targets", "aggregates", "hub", "demo")  # fmt: skip
 MAX_MODULES = 25
 

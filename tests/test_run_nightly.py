@@ -28,7 +28,15 @@ def test_the_night_imports_the_extract_first_then_plans_the_reminders_for_it(tmp
     assert summary["import"]["rows_created"] == 1
     appointment = Appointment.objects.get(pas_id="A0001")
     assert Reminder.objects.filter(appointment=appointment).exists()
-    assert list(summary) == ["import", "score", "build_worklists", "safeguarding", "refresh_reports", "reminders"]
+    assert list(summary) == [
+        "import",
+        "score",
+        "build_worklists",
+        "safeguarding",
+        "refresh_reports",
+        "reminders",
+        "letters",
+    ]
 
 
 def test_a_step_that_cannot_run_is_reported_and_the_others_still_run():

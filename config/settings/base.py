@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "risk",
     "pilots",
     "reminders",
+    "letters",
     "calls",
     "safeguarding",
     "monitoring",
@@ -338,6 +339,17 @@ ATTEND_NOTIFY_SMS_TEMPLATES = env_str("ATTEND_NOTIFY_SMS_TEMPLATES", "")
 NOTIFY_SMS_SENDER_ID = env_str("NOTIFY_SMS_SENDER_ID", "")
 # The bearer token set on Notify's delivery receipts callback; without it every receipt is refused.
 NOTIFY_CALLBACK_BEARER_TOKEN = env_str("NOTIFY_CALLBACK_BEARER_TOKEN", "")
+# --- Issue 18: letters (letters app) ----------------------------------------------------------
+# A patient who cannot be texted but has an address gets a letter this many days before the
+# appointment, posted on the working day on or before it (bank holidays and closures skipped).
+ATTEND_LETTER_DAYS_BEFORE = env_int("ATTEND_LETTER_DAYS_BEFORE", 10, minimum=1)
+# "print" (the default: the day's letters as one printable page for the post room) or "notify"
+# (NHS Notify's letter API, with NOTIFY_API_KEY above).
+ATTEND_LETTER_BACKEND = env_choice("ATTEND_LETTER_BACKEND", "print", choices=("print", "notify"))
+# The Notify letter template per language and variant, as JSON: {"en": "<id>", "en:large_print":
+# "<id>", "en:easy_read": "<id>", "cy": "<id>"}. "en" is required with the notify backend; a
+# language without its own falls back to English; a variant never falls back to standard print.
+ATTEND_NOTIFY_LETTER_TEMPLATES = env_str("ATTEND_NOTIFY_LETTER_TEMPLATES", "")
 # --- Issue 20: the aggregate export and its delivery over MESH (aggregates app) -----------------
 # The nightly export covers this many whole months before the current one, and runs at this time.
 # One (the default) sends last month alone, again each night as late outcomes arrive: the hub

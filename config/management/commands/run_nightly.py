@@ -1,6 +1,6 @@
 """The night's work in one go, in the order beat runs it: import (if a file is given),
 score, plan reminders, build the day's call lists, list children's DNAs for safeguarding,
-refresh the reports, send what is due.
+refresh the reports, send what is due, then plan and send (or batch for printing) letters.
 
 Beat runs each step as its own task at its own time (config/beat.py). This command runs
 the same steps one after another, for the demo, for a trust's first run, and for an
@@ -54,6 +54,7 @@ class Command(BaseCommand):
             ("safeguarding", "list_safeguarding_dnas", []),
             ("refresh_reports", "refresh_report_rollup", []),
             ("reminders", "send_reminders", as_of),
+            ("letters", "send_letters", as_of),
         ]
         summary: dict[str, object] = {}
         for name, command, arguments in steps:

@@ -1,0 +1,104 @@
+"""Which appointments get a letter reminder, and on which working day it is posted.
+
+A patient who cannot be texted (reminders.planning.text_recipient gives the reason: no mobile,
+opted out of SMS, a child without a carer's mobile…) and whose address Attend holds gets one
+letter per appointment and start time, posted ATTEND_LETTER_DAYS_BEFORE days before it, or on
+the working day before that when the day is a weekend, a bank holiday or a trust closure.
+Planning runs nightly (beat, run_nightly); planning twice plans nothing new (one row per
+appointment and start, enforced by the database). Whether a letter may still go is decided
+again when it is sent (`letter_skip_reason`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from appointments.models import Appointment
+from appointments.working_days import TrustCalendar, trust_calendar
+from config.localtime import local_zone
+from letters.models import Letter, LetterVariant
+from patients.models import CommunicationNeed
+from reminders.planning import appointment_skip_reason, text_recipient
+
+ADDRESS_FIELDS = tuple(f"address_line_{line}" for line in range(1, 7))
+HAS_ADDRESS = Q(*(~Q(**{f"patient__{field}": ""}) for field in ADDRESS_FIELDS), _connector=Q.OR)
+NO_ADDRESS = "no postal address"
+
+
+def posting_day(starts_at: datetime, *, calendar: TrustCalendar) -> date | None:
+    """The working day (Monday to Friday, not a bank holiday or trust closure) on or before the day
+    ATTEND_LETTER_DAYS_BEFORE days before the appointment; None when none is left in `calendar`."""
+    day = starts_at.astimezone(local_zone()).date() - timedelta(days=settings.ATTEND_LETTER_DAYS_BEFORE)
+    day = min(day, calendar.last)
+    while day >= calendar.first:
+        if day.weekday() < 5 and calendar.is_open(day):
+            return day
+        day -= timedelta(days=1)
+    return None
+
+
+def letter_variant(communication_needs: str) -> str:
+    """Large print or easy read when the patient's accessible-information needs say so (both:
+    easy read, which is set in large type too)."""
+    needs = set(communication_needs.split(","))
+    if CommunicationNeed.EASY_READ in needs:
+        return LetterVariant.EASY_READ
+    if CommunicationNeed.LARGE_PRINT in needs:
+        return LetterVariant.LARGE_PRINT
+    return LetterVariant.STANDARD
+
+
+@transaction.atomic
+def letters_plan(*, now: datetime | None = None) -> dict[str, int]:
+    """Plan a letter for each upcoming appointment whose patient cannot be texted and has an
+    address. Deceased patients' appointments are never upcoming, so never planned. Raises
+    BankHolidaysUnavailable (planning nothing) when the bank holidays cannot be read."""
+    now = now or timezone.now()
+    today = now.astimezone(local_zone()).date()
+    # A fortnight beyond the lead, so a missed nightly run or two loses nothing.
+    horizon = now + timedelta(days=settings.ATTEND_LETTER_DAYS_BEFORE + 14)
+    calendar = trust_calendar(today, horizon.astimezone(local_zone()).date())
+    upcoming = Appointment.objects.upcoming(now).filter(HAS_ADDRESS, starts_at__lt=horizon)
+    existing = set(
+        Letter.objects.filter(appointment__in=upcoming).values_list("appointment_id", "appointment_starts_at")
+    )  # fmt: skip
+    new = []
+    for appointment in upcoming.select_related("patient").iterator(chunk_size=2000):
+        if (appointment.pk, appointment.starts_at) in existing:
+            continue
+        why = text_recipient(appointment)[1]
+        if not why:
+            continue  # the patient is texted
+        due = posting_day(appointment.starts_at, calendar=calendar)
+        if due is None:
+            continue  # booked too late for a letter to arrive
+        patient = appointment.patient
+        new.append(
+            Letter(
+                appointment=appointment,
+                appointment_starts_at=appointment.starts_at,
+                due_on=due,
+                variant=letter_variant(patient.communication_needs),
+                language=patient.preferred_language,
+                why_letter=why[:100],
+            )
+        )
+    Letter.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    return {"planned": len(new)}
+
+
+def letter_skip_reason(letter: Letter, *, now: datetime) -> str:
+    """Why this letter must not go now (cancelled, moved, passed, the patient deceased, no address
+    any more), or "" if it may. Needs appointment and patient loaded."""
+    appointment = letter.appointment
+    reason = appointment_skip_reason(appointment, planned_start=letter.appointment_starts_at, now=now)
+    if reason:
+        return reason
+    if not appointment.patient.address_lines:
+        return NO_ADDRESS
+    return ""

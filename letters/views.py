@@ -1,0 +1,57 @@
+"""The post room's page: today's (or a given day's) letters to print, and "mark printed"."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import role_required
+from letters.content import address_block, appointment_details
+from letters.models import LetterStatus, LetterVariant
+from letters.printing import audit_print_batch_viewed, print_batch, print_batch_mark_printed
+
+PRINT_PERMISSION = "letters.print_letters"
+
+
+def _day(request: HttpRequest) -> date:
+    """The batch's day from ?day=YYYY-MM-DD; today when none (or none readable) is given."""
+    try:
+        return date.fromisoformat(request.GET.get("day") or request.POST.get("day") or "")
+    except ValueError:
+        return timezone.localdate()
+
+
+@role_required(PRINT_PERMISSION)
+def print_batch_page(request: HttpRequest) -> HttpResponse:
+    day = _day(request)
+    letters = [
+        {
+            "letter": letter,
+            "address": letter.address or address_block(letter),
+            "details": appointment_details(letter),
+            "large": letter.variant != LetterVariant.STANDARD,
+            "easy_read": letter.variant == LetterVariant.EASY_READ,
+        }
+        for letter in print_batch(day)
+    ]
+    audit_print_batch_viewed(request, day=day, letters=len(letters))
+    waiting = sum(1 for item in letters if item["letter"].status == LetterStatus.QUEUED)
+    return render(request, "letters/print_batch.html", {"day": day, "letters": letters, "waiting": waiting})
+
+
+@role_required(PRINT_PERMISSION)
+@require_POST
+def print_batch_printed(request: HttpRequest) -> HttpResponse:
+    day = _day(request)
+    printed = print_batch_mark_printed(day=day, by=request.user, request=request)
+    if printed:
+        messages.success(request, f"{printed} letters marked printed for {day:%-d %B %Y}.")
+    else:
+        messages.info(request, f"No letters were waiting to be printed for {day:%-d %B %Y}.")
+    return redirect(f"{reverse('letters-print-batch')}?day={day.isoformat()}")
