@@ -129,6 +129,10 @@ class AttemptIn(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTES_MAX_LENGTH)
     support = SupportIn(many=True, required=False, default=list)
     contact = ContactIn(required=False, default=dict)
+    do_not_call = serializers.BooleanField(
+        required=False, default=False,
+        help_text="The patient asked not to be called again (only when reached or declined): calls stop, texts go on.",
+    )  # fmt: skip
 
     def to_input(self) -> AttemptInput:
         data = self.validated_data
@@ -138,6 +142,7 @@ class AttemptIn(serializers.Serializer):
             notes=data["notes"],
             support=[SupportInput(**offer) for offer in data["support"]],
             contact=dict(data["contact"]),
+            do_not_call=data["do_not_call"],
         )
 
 

@@ -173,3 +173,31 @@ def test_a_patient_who_asks_for_a_call_by_text_may_be_called_again(team, lead):
     assert task.status == CallTaskStatus.QUEUED
     assert not DoNotCall.objects.in_force().exists()
     assert AuditEvent.objects.filter(summary="May be called again: the patient asked for a call").exists()
+
+
+def test_the_card_tick_records_do_not_call(client, team, handler):
+    task = _claimed_call(team, handler, mobile=MOBILE)
+    client.force_login(handler)
+    assert "asked not to be called again" in client.get(reverse("call-card", args=[task.pk])).content.decode()
+    form = {
+        "result": "reached", "intention": "will_attend", "mobile": task.patient.mobile,
+        "preferred_language": "en", "interpreter_required": "no", "do_not_call": "on",
+    }  # fmt: skip
+
+    response = client.post(reverse("call-card", args=[task.pk]), form)
+
+    assert response.status_code == 302
+    assert DoNotCall.objects.in_force().get(patient=task.patient).source == DoNotCallSource.CALL
+
+
+def test_the_api_records_do_not_call_with_the_attempt(team, handler):
+    from rest_framework.test import APIClient
+
+    task = _claimed_call(team, handler)
+    api = APIClient()
+    api.force_authenticate(handler)
+    response = api.post(
+        f"/api/v1/worklist/{task.pk}/attempts/", {"result": "declined", "do_not_call": True}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert DoNotCall.objects.in_force().filter(patient=task.patient).exists()
