@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class LettersConfig(AppConfig):
     name = "letters"
     verbose_name = "Letters: reminders by post, through NHS Notify or the post room's print batch"
+
+    def ready(self) -> None:
+        from appointments.changes import on_appointments_changed
+        from letters.notify import validate_letter_settings
+        from letters.planning import letters_follow_changed_appointments
+
+        # A missing Notify key or malformed letter templates stop start-up, naming the setting.
+        validate_letter_settings()
+        # An import that cancels or closes an appointment skips its planned letters at once.
+        on_appointments_changed(letters_follow_changed_appointments)

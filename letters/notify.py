@@ -50,6 +50,15 @@ def _templates(raw: str) -> dict[str, str]:
     return {str(key): str(template) for key, template in value.items()}
 
 
+def validate_letter_settings() -> None:
+    """At start-up, with the notify backend: the API key and the templates, each named when wrong."""
+    if settings.ATTEND_LETTER_BACKEND != "notify":
+        return
+    if not settings.NOTIFY_API_KEY:
+        raise ImproperlyConfigured("Missing required setting NOTIFY_API_KEY for ATTEND_LETTER_BACKEND=notify.")
+    _templates(settings.ATTEND_NOTIFY_LETTER_TEMPLATES)
+
+
 def notify_letter_template(language: str, variant: str) -> str:
     """The language's own template for the variant, else English's; a large-print or easy-read
     letter never falls back to standard print (NoTemplate)."""

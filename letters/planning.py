@@ -18,12 +18,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from appointments.changes import AppointmentChanges
 from appointments.models import Appointment
 from appointments.working_days import TrustCalendar, trust_calendar
 from config.localtime import local_zone
-from letters.models import Letter, LetterVariant
+from letters.models import Letter, LetterStatus, LetterVariant
+from letters.transitions import letters_transition
 from patients.models import CommunicationNeed
-from reminders.planning import appointment_skip_reason, text_recipient
+from reminders.planning import PATIENT_DECEASED, appointment_skip_reason, text_recipient
 
 ADDRESS_FIELDS = tuple(f"address_line_{line}" for line in range(1, 7))
 HAS_ADDRESS = Q(*(~Q(**{f"patient__{field}": ""}) for field in ADDRESS_FIELDS), _connector=Q.OR)
@@ -90,6 +92,25 @@ def letters_plan(*, now: datetime | None = None) -> dict[str, int]:
         )
     Letter.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
     return {"planned": len(new)}
+
+
+def letters_follow_changed_appointments(changes: AppointmentChanges) -> dict[str, int]:
+    """The importer's announcement (appointments.changes): letters not yet posted for a cancelled,
+    moved or happened appointment, or a patient newly deceased, are skipped with the reason (a moved
+    appointment's new letter is planned the next night)."""
+    now = timezone.now()
+    waiting = Letter.objects.filter(status__in=(LetterStatus.PLANNED, LetterStatus.QUEUED))
+    reasons = (
+        (Q(appointment_id__in=changes.cancelled_ids), "appointment cancelled"),
+        (Q(appointment_id__in=changes.moved_ids), "appointment moved"),
+        (Q(appointment_id__in=changes.happened_ids), "appointment has happened"),
+        (Q(appointment__patient_id__in=changes.deceased_patient_ids), PATIENT_DECEASED),
+    )
+    skipped = sum(
+        letters_transition(waiting.filter(which), to=LetterStatus.SKIPPED, now=now, skip_reason=reason)
+        for which, reason in reasons
+    )
+    return {"letters_skipped": skipped}
 
 
 def letter_skip_reason(letter: Letter, *, now: datetime) -> str:

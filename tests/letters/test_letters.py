@@ -233,3 +233,30 @@ def test_without_notify_the_days_letters_are_a_printable_batch_marked_printed_an
 def test_the_print_batch_is_refused_to_staff_without_the_permission(client):
     client.force_login(UserFactory())
     assert client.get(reverse("letters-print-batch")).status_code == 403
+
+
+def test_an_import_that_cancels_the_appointment_skips_its_planned_letter_at_once(tmp_path):
+    from appointments.importing.services import import_extract
+    from tests.appointments.importing.extracts import HEADER, row, write_extract
+
+    header = [*HEADER, "address_line_1", "address_line_2"]
+    start = STARTS.strftime("%Y-%m-%dT%H:%M")
+    lines = {"phone": "", "address_line_1": "12 Mill Lane", "address_line_2": "Leeds", "appointment_start": start}
+    import_extract(path=write_extract(tmp_path, [row(**lines)], header=header, name="first.csv"))
+    letters_plan(now=NOW)
+    assert Letter.objects.get().status == LetterStatus.PLANNED
+
+    import_extract(path=write_extract(tmp_path, [row(**lines, attendance_code="2")], header=header, name="later.csv"))
+
+    letter = Letter.objects.get()
+    assert (letter.status, letter.skip_reason) == (LetterStatus.SKIPPED, "appointment cancelled")
+
+
+def test_a_letter_backend_of_notify_without_its_templates_stops_start_up_naming_the_setting(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from letters.notify import validate_letter_settings
+
+    settings.ATTEND_NOTIFY_LETTER_TEMPLATES = '{"cy": "x"}'
+    with pytest.raises(ImproperlyConfigured, match="ATTEND_NOTIFY_LETTER_TEMPLATES"):
+        validate_letter_settings()

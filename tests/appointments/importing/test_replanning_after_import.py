@@ -42,7 +42,12 @@ def test_a_cancellation_in_a_later_extract_skips_planned_reminders_and_cancels_t
     call.refresh_from_db()
     assert (reminder.status, reminder.skip_reason) == (ReminderStatus.SKIPPED, "appointment cancelled")
     assert call.status == CallTaskStatus.CANCELLED
-    assert batch.replanning == {"reminders_skipped": 1, "reminders_retimed": 0, "calls_cancelled": 1}
+    assert batch.replanning == {
+        "reminders_skipped": 1,
+        "reminders_retimed": 0,
+        "calls_cancelled": 1,
+        "letters_skipped": 0,
+    }
 
 
 def test_an_appointment_that_has_happened_has_its_outreach_closed(tmp_path, planned):
