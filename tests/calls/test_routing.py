@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import StaffProfile
-from accounts.roles import CALL_HANDLER
+from accounts.roles import CALL_HANDLER, TEAM_LEAD
 from calls.building import build_worklists
 from calls.models import CallTask, TeamCapacity
 from calls.requests import call_request_from_patient
@@ -137,3 +137,11 @@ def test_the_postgresql_claim_gives_the_polish_speaking_handler_the_polish_call_
     with transaction.atomic():
         assert claim_next_postgres(None, speaker, timezone.now()).pk == polish.pk  # "my own team"
         transaction.set_rollback(True)
+
+
+def test_the_team_page_says_what_the_team_covers(client):
+    team = TeamFactory(name="Cardiology", site_code="RAT01", specialty_codes="320", languages="pl", is_default=True)
+    client.force_login(make_user(TEAM_LEAD, username="cardiolead", team=team))
+    page = client.get("/team/").content.decode()
+    assert "site RAT01, specialties 320; patients who prefer pl first" in page
+    assert "every call no other team covers" in page
