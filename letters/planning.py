@@ -30,17 +30,31 @@ from reminders.planning import PATIENT_DECEASED, appointment_skip_reason, text_r
 ADDRESS_FIELDS = tuple(f"address_line_{line}" for line in range(1, 7))
 HAS_ADDRESS = Q(*(~Q(**{f"patient__{field}": ""}) for field in ADDRESS_FIELDS), _connector=Q.OR)
 NO_ADDRESS = "no postal address"
+# Second-class post takes two to three working days: a letter posted later than this many days
+# before the appointment may arrive after it, so is not sent.
+SHORTEST_NOTICE_DAYS = 5
+
+
+def _working(day: date, calendar: TrustCalendar) -> bool:
+    return day.weekday() < 5 and calendar.is_open(day)
 
 
 def posting_day(starts_at: datetime, *, calendar: TrustCalendar) -> date | None:
     """The working day (Monday to Friday, not a bank holiday or trust closure) on or before the day
-    ATTEND_LETTER_DAYS_BEFORE days before the appointment; None when none is left in `calendar`."""
-    day = starts_at.astimezone(local_zone()).date() - timedelta(days=settings.ATTEND_LETTER_DAYS_BEFORE)
-    day = min(day, calendar.last)
+    ATTEND_LETTER_DAYS_BEFORE days before the appointment. An appointment booked after that day
+    (or a missed night) is posted on the first working day from `calendar.first` (today) if that is
+    still SHORTEST_NOTICE_DAYS before it; otherwise None: the letter could not arrive in time."""
+    appointment_day = starts_at.astimezone(local_zone()).date()
+    day = min(appointment_day - timedelta(days=settings.ATTEND_LETTER_DAYS_BEFORE), calendar.last)
     while day >= calendar.first:
-        if day.weekday() < 5 and calendar.is_open(day):
+        if _working(day, calendar):
             return day
         day -= timedelta(days=1)
+    day = calendar.first
+    while day <= appointment_day - timedelta(days=SHORTEST_NOTICE_DAYS):
+        if _working(day, calendar):
+            return day
+        day += timedelta(days=1)
     return None
 
 
@@ -115,11 +129,15 @@ def letters_follow_changed_appointments(changes: AppointmentChanges) -> dict[str
 
 def letter_skip_reason(letter: Letter, *, now: datetime) -> str:
     """Why this letter must not go now (cancelled, moved, passed, the patient deceased, no address
-    any more), or "" if it may. Needs appointment and patient loaded."""
+    any more, too close to the appointment for the post after missed runs), or "" if it may. Needs
+    appointment and patient loaded."""
     appointment = letter.appointment
     reason = appointment_skip_reason(appointment, planned_start=letter.appointment_starts_at, now=now)
     if reason:
         return reason
     if not appointment.patient.address_lines:
         return NO_ADDRESS
+    days_left = (appointment.starts_at.astimezone(local_zone()).date() - now.astimezone(local_zone()).date()).days
+    if days_left < SHORTEST_NOTICE_DAYS:
+        return f"too late to post: the appointment is in {days_left} days"
     return ""

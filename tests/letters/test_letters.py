@@ -260,3 +260,18 @@ def test_a_letter_backend_of_notify_without_its_templates_stops_start_up_naming_
     settings.ATTEND_NOTIFY_LETTER_TEMPLATES = '{"cy": "x"}'
     with pytest.raises(ImproperlyConfigured, match="ATTEND_NOTIFY_LETTER_TEMPLATES"):
         validate_letter_settings()
+
+
+def test_an_appointment_booked_inside_the_lead_is_posted_today_if_it_can_still_arrive_in_time():
+    _appointment(starts_at=datetime(2026, 6, 17, 9, 0, tzinfo=LONDON))  # a week away: posted today
+    _appointment(starts_at=datetime(2026, 6, 13, 9, 0, tzinfo=LONDON))  # three days away: too late for post
+    assert letters_plan(now=NOW) == {"planned": 1}
+    assert Letter.objects.get().due_on.isoformat() == "2026-06-10"
+
+
+def test_a_letter_left_unsent_until_too_close_to_the_appointment_is_skipped_not_posted(settings):
+    settings.ATTEND_LETTER_BACKEND = "print"
+    _appointment()
+    letters_plan(now=NOW)
+    assert letters_send_due(now=datetime(2026, 6, 19, 8, 0, tzinfo=LONDON)).skipped == 1
+    assert Letter.objects.get().skip_reason == "too late to post: the appointment is in 3 days"
