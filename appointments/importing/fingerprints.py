@@ -35,9 +35,7 @@ before. `ENABLED` (or `import_extract(..., revalidate_all=True)`) turns it off.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import mmap
 from collections import Counter
 from collections.abc import Iterable
@@ -307,30 +305,33 @@ class ImportFingerprints:
             yield b"\n".join(block) + b"\n"
 
     def _scan_records(self, index: dict[str, int], context: bytes, mixed: _Mixed) -> Iterable[bytes]:
-        """A file with quotes: records as `csv` reads them (digests of the fields, slower)."""
+        """A file with quotes: records as `csv` reads them (digests of the fields, slower). Each scan
+        row is written as the COPY's CSV by `_csv_field` (quoting what needs it, a lone carriage
+        return included), as the plain-file scan does."""
         keys = self._keys(index)
         patient_at = [at for column, at in index.items() if column not in APPOINTMENT_COLUMNS]
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        block: list[bytes] = []
+        size = 0
         for number, record, _ in self.source.records():
             if record is None:
                 continue
             damaged = any("\x00" in field for field in record)
-            staged: list[object] = [number]
+            staged = [str(number).encode()]
+            values = []
             for at, table in keys:
                 value = "" if at is None else record[at].strip()
-                # csv.writer quotes a field holding "\n" but not a lone "\r", which COPY refuses
-                # unquoted: written as "\n" (the key then matches nothing, so the row is read: safe).
-                value = (table.get(value, value) if table else value).replace("\x00", "\ufffd")
-                staged.append(value.replace("\r", "\n"))
-            mixed.see(str(staged[2]).encode(), "\x00".join([record[at] for at in patient_at]).encode())
-            staged.append("" if damaged else _md5(context + "\x00".join(record).encode()).hexdigest())
-            writer.writerow(staged)
-            if out.tell() > 1 << 20:
-                yield out.getvalue().encode()
-                out.seek(0)
-                out.truncate()
-        yield out.getvalue().encode()
+                values.append((table.get(value, value) if table else value).replace("\x00", "\ufffd").encode())
+            staged += [_csv_field(value) for value in values]
+            mixed.see(values[1], "\x00".join([record[at] for at in patient_at]).encode())  # the patient key
+            staged.append(b"" if damaged else _md5(context + "\x00".join(record).encode()).hexdigest().encode())
+            line = b",".join(staged)
+            block.append(line)
+            size += len(line)
+            if size > 1 << 20:
+                yield b"\n".join(block) + b"\n"
+                block, size = [], 0
+        if block:
+            yield b"\n".join(block) + b"\n"
 
     # --- the comparison ----------------------------------------------------------------
     def _compare(self, cursor, index: dict[str, int]) -> bytearray:
