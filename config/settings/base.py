@@ -176,7 +176,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery -----------------------------------------------------------------------------
 # REDIS_URL configures the broker. Without it (the embedded default) tasks run
-# in-process as they are enqueued, and Attend says so in its log at start.
+# in-process as they are enqueued, and the web app says so in its log as it starts (config/wsgi.py).
 REDIS_URL = env_url("REDIS_URL", None, schemes=("redis", "rediss"))
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
@@ -453,6 +453,9 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
+# No "AXES: BEGIN version …" banner at every start and every command; lockouts are still
+# logged (by username, the lockout parameter, without the address and browser verbose adds).
+AXES_VERBOSE = False
 ATTEND_BEHIND_PROXY = env_bool("ATTEND_BEHIND_PROXY", False)
 
 # Sessions: a login ends when the browser closes, after ATTEND_SESSION_IDLE_MINUTES without
