@@ -49,7 +49,9 @@ class Letter(models.Model):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     skip_reason = models.CharField(max_length=200, blank=True)
     backend = models.CharField(max_length=16, blank=True, help_text="notify or print, once it has gone.")
-    address = models.JSONField(default=list, blank=True, help_text="The lines it was addressed to, as sent.")
+    address = models.TextField(
+        blank=True, help_text="The lines it was addressed to, as sent, one a line (blanked past the retention period)."
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     handed_at = models.DateTimeField(
         null=True, blank=True, help_text="A send to Notify was started: a later attempt asks Notify first."

@@ -72,7 +72,7 @@ def letters_send_due(*, now: datetime | None = None) -> SendSummary:
                 now=now,
                 backend="print",
                 batch_on=today,
-                address=address_block(letter),
+                address="\n".join(address_block(letter)),
             )
     return summary
 
@@ -108,7 +108,7 @@ def _send_through_notify(letter: Letter, *, now: datetime) -> str:
 def _record_sent(letter: Letter, now: datetime, notification_id: str, address: list[str], status: str) -> str:
     letter_transition(
         letter_id=letter.pk, to=S.SENT, now=now, backend="notify", provider_id=notification_id,
-        provider_status=status, sent_at=now, address=address, last_error="",
+        provider_status=status, sent_at=now, address="\n".join(address), last_error="",
     )  # fmt: skip
     return "sent"
 

@@ -33,7 +33,7 @@ def print_batch_page(request: HttpRequest) -> HttpResponse:
     letters = [
         {
             "letter": letter,
-            "address": letter.address or address_block(letter),
+            "address": letter.address.splitlines() or address_block(letter),
             "details": appointment_details(letter),
             "large": letter.variant != LetterVariant.STANDARD,
             "easy_read": letter.variant == LetterVariant.EASY_READ,

@@ -275,3 +275,20 @@ def test_a_letter_left_unsent_until_too_close_to_the_appointment_is_skipped_not_
     letters_plan(now=NOW)
     assert letters_send_due(now=datetime(2026, 6, 19, 8, 0, tzinfo=LONDON)).skipped == 1
     assert Letter.objects.get().skip_reason == "too late to post: the appointment is in 3 days"
+
+
+def test_the_address_a_letter_went_to_is_blanked_past_the_retention_period(settings):
+    from datetime import timedelta
+
+    from audit.retention import purge_expired
+
+    settings.ATTEND_LETTER_BACKEND = "print"
+    _appointment()
+    letters_plan(now=NOW)
+    letters_send_due(now=POSTING_DAY)
+    assert Letter.objects.get().address.splitlines()[0] == "Ada Lovelace"
+    Letter.objects.update(created_at=NOW - timedelta(days=settings.ATTEND_RETENTION_DAYS + 1))
+
+    purge_expired()
+
+    assert Letter.objects.get().address == ""
