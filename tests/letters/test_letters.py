@@ -3,7 +3,7 @@ checked again when sent, sent through NHS Notify's letter API (stubbed at the HT
 `responses`, never the internet) or printed by the post room in an audited daily batch."""
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -122,17 +122,35 @@ def test_an_easy_read_letter_with_no_template_fails_rather_than_going_in_standar
     assert not responses.calls
 
 
-@responses.activate
-def test_a_letter_for_an_appointment_cancelled_since_it_was_planned_is_skipped_with_the_reason():
-    appointment = _appointment()
-    letters_plan(now=NOW)
+def _cancel(appointment):
     appointment.attendance_code = AttendanceCode.PATIENT_CANCELLED
     appointment.save()
 
+
+def _move(appointment):
+    appointment.starts_at += timedelta(days=7)
+    appointment.save()
+
+
+def _die(appointment):
+    appointment.patient.deceased = True
+    appointment.patient.save()
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [(_cancel, "appointment cancelled"), (_move, "appointment moved"), (_die, "patient deceased")],
+)
+def test_a_letter_whose_appointment_changed_since_it_was_planned_is_skipped_with_the_reason(change, reason):
+    appointment = _appointment()
+    letters_plan(now=NOW)
+    change(appointment)
+
     assert letters_send_due(now=POSTING_DAY).skipped == 1
 
-    letter = Letter.objects.get()
-    assert (letter.status, letter.skip_reason) == (LetterStatus.SKIPPED, "appointment cancelled")
+    letter = Letter.objects.get(appointment_starts_at=STARTS)
+    assert (letter.status, letter.skip_reason) == (LetterStatus.SKIPPED, reason)
     assert not responses.calls  # nothing reached Notify
 
 
@@ -278,8 +296,6 @@ def test_a_letter_left_unsent_until_too_close_to_the_appointment_is_skipped_not_
 
 
 def test_the_address_a_letter_went_to_is_blanked_past_the_retention_period(settings):
-    from datetime import timedelta
-
     from audit.retention import purge_expired
 
     settings.ATTEND_LETTER_BACKEND = "print"
