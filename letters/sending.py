@@ -114,12 +114,13 @@ def _record_sent(letter: Letter, now: datetime, notification_id: str, address: l
 
 
 def _record_error(letter: Letter, error: SendError, now: datetime) -> str:
-    """A transient error is tried again by the next sweep (asking Notify first if it may have got
-    there); a permanent one, or the last attempt, fails the letter with Notify's answer."""
+    """A transient error is tried again by the next sweep; a permanent one, or the last attempt,
+    fails the letter with Notify's answer. The handed-over mark stays once set: whichever attempt
+    may have reached Notify, every later one asks Notify first (one look-up costs less than a
+    second letter in the post)."""
     detail = f"{error.code}: {error.detail}"[:300]
     if error.kind is ErrorKind.TRANSIENT and letter.attempts + 1 < MAX_ATTEMPTS:
-        changes = {} if error.may_have_reached else {"handed_at": None}
-        letter_transition(letter_id=letter.pk, to=S.PLANNED, now=now, last_error=detail, **changes)
+        letter_transition(letter_id=letter.pk, to=S.PLANNED, now=now, last_error=detail)
         return "retry"
     logger.warning("Letter %s failed at Notify: %s", letter.pk, detail)
     letter_transition(letter_id=letter.pk, to=S.FAILED, now=now, last_error=detail)

@@ -308,3 +308,18 @@ def test_the_address_a_letter_went_to_is_blanked_past_the_retention_period(setti
     purge_expired()
 
     assert Letter.objects.get().address == ""
+
+
+@responses.activate
+def test_a_lookup_that_fails_after_a_send_in_doubt_still_asks_notify_first_next_time():
+    _appointment()
+    letters_plan(now=NOW)
+    letter = Letter.objects.get()
+    responses.post(SEND_URL, body=requests.ReadTimeout("read timed out"))
+    letters_send_due(now=POSTING_DAY)
+    responses.get(LIST_URL, status=503, json={"status_code": 503, "errors": [{"error": "E", "message": "down"}]})
+    assert letters_send_due(now=POSTING_DAY).retry == 1  # Notify could not say: not sent again
+
+    responses.replace(responses.GET, LIST_URL, json={"notifications": [_notify_created(letter.pk)], "links": {}})
+    assert letters_send_due(now=POSTING_DAY).sent == 1
+    assert len([call for call in responses.calls if call.request.method == "POST"]) == 1
