@@ -1,9 +1,21 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
+from appointments.importing.api import ImportUploadInput
+from appointments.importing.layouts import LAYOUTS
+from appointments.importing.models import FINAL_IMPORT_STATUSES
+from appointments.importing.report import error_report_lines
+from appointments.importing.services import start_import
 from appointments.models import Appointment, Clinic, ClosureDay, ImportBatch, Site, Specialty
 from audit.admin_mixins import PatientDataAuditMixin
+from audit.models import AuditAction
+from audit.services import audit_export, audit_record
 from config.admin import DeleteUnreferencedOnlyMixin, ReadOnlyAdmin
 
 
@@ -52,10 +64,17 @@ class AppointmentAdmin(PatientDataAuditMixin, admin.ModelAdmin):
         return appointment.outcome_label
 
 
+# Seconds between refreshes of an import's progress page while it waits or runs.
+PROGRESS_REFRESH_SECONDS = 3
+
+
 @admin.register(ImportBatch)
 class ImportBatchAdmin(ReadOnlyAdmin):
-    """Import runs, read-only: what each file did, and a link to its error report."""
+    """Import runs, read-only: what each file did, and a link to its error report. Beside them,
+    the upload page (an extract with a file picker, then its progress and error report), for
+    people who administer Attend; it goes through the same service and task as the import API."""
 
+    change_list_template = "admin/appointments/importbatch/change_list.html"
     list_display = (
         "created_at", "file_name", "status", "rows_read", "rows_created", "rows_updated", "rows_rejected",
         "unmatched_postcodes", "duration_seconds", "error_report",
@@ -69,4 +88,81 @@ class ImportBatchAdmin(ReadOnlyAdmin):
     def error_report(self, batch: ImportBatch) -> str:
         if not batch.rows_rejected and not batch.row_errors.exists():
             return "—"
-        return format_html('<a href="{}">Download problems (CSV)</a>', reverse("api-import-errors", args=[batch.pk]))
+        return format_html(
+            '<a href="{}">Download problems (CSV)</a>',
+            reverse("admin:appointments_importbatch_errors", args=[batch.pk]),
+        )
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("upload/", wrap(self.upload_view), name="appointments_importbatch_upload"),
+            path("<int:pk>/progress/", wrap(self.progress_view), name="appointments_importbatch_progress"),
+            path("<int:pk>/errors.csv", wrap(self.errors_view), name="appointments_importbatch_errors"),
+            *super().get_urls(),
+        ]
+
+    @staticmethod
+    def _require_administer(request: HttpRequest) -> None:
+        if not request.user.has_perm("accounts.administer_attend"):
+            raise PermissionDenied("Only people who administer Attend may import extracts.")
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        """GET: the form. POST: checked as the API checks it (size, layout or mapping, not both);
+        a good upload is stored, queued and audited, and the page moves to its progress."""
+        self._require_administer(request)
+        errors: dict = {}
+        chosen = ""
+        if request.method == "POST":
+            chosen = request.POST.get("layout", "")
+            data = {key: value for key, value in request.FILES.items() if key in ("file", "mapping")}
+            if chosen:
+                data["layout"] = chosen
+            upload = ImportUploadInput(data=data)
+            if upload.is_valid():
+                batch = start_import(
+                    upload=upload.validated_data["file"],
+                    uploaded_by=request.user,
+                    mapping_file=upload.validated_data.get("mapping"),
+                    layout=upload.validated_data.get("layout", ""),
+                )
+                audit_record(
+                    action=AuditAction.CREATE, target=batch, request=request, summary=f"Uploaded {batch.file_name}"
+                )
+                return HttpResponseRedirect(reverse("admin:appointments_importbatch_progress", args=[batch.pk]))
+            errors = {field: [str(message) for message in messages] for field, messages in upload.errors.items()}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Upload an extract",
+            "errors": errors,
+            "layouts": sorted(LAYOUTS),
+            "chosen_layout": chosen,
+            "limit_mb": settings.ATTEND_IMPORT_MAX_UPLOAD_BYTES // 2**20,
+        }
+        return TemplateResponse(request, "appointments/import_upload.html", context, status=400 if errors else 200)
+
+    def progress_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The batch's status and counts; the page refreshes itself until the import has finished."""
+        self._require_administer(request)
+        batch = get_object_or_404(ImportBatch, pk=pk)
+        finished = batch.status in FINAL_IMPORT_STATUSES
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Import of {batch.file_name}",
+            "batch": batch,
+            "finished": finished,
+            "refresh_seconds": None if finished else PROGRESS_REFRESH_SECONDS,
+            "has_problems": bool(batch.rows_rejected) or batch.row_errors.exists() or bool(batch.rules_applied),
+        }
+        return TemplateResponse(request, "appointments/import_progress.html", context)
+
+    def errors_view(self, request: HttpRequest, pk: int) -> StreamingHttpResponse:
+        """The error report (report.error_report_lines): it quotes the trust's rows, so the
+        download is recorded as an export of the problems it holds."""
+        self._require_administer(request)
+        batch = get_object_or_404(ImportBatch, pk=pk)
+        audit_export(request, what=f"import {batch.pk} problems", rows=batch.row_errors.count())
+        response = StreamingHttpResponse(error_report_lines(batch), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-problems.csv"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -6,10 +6,7 @@ The upload is stored and processed by a Celery task after the request commits.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.conf import settings
-from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -25,7 +22,7 @@ from accounts.permissions import HasRole
 from appointments.importing.layouts import LAYOUTS
 from appointments.importing.models import ImportBatch, ImportFormat
 from appointments.importing.report import error_report_lines
-from appointments.importing.services import create_batch
+from appointments.importing.services import start_import
 
 AdministersAttend = HasRole("accounts.administer_attend")
 
@@ -99,18 +96,12 @@ class ImportListCreate(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         data = ImportUploadInput(data=request.data)
         data.is_valid(raise_exception=True)
-        upload, mapping = data.validated_data["file"], data.validated_data.get("mapping")
-        from appointments.tasks import process_import
-
-        with transaction.atomic():
-            batch = create_batch(
-                file_name=Path(upload.name).name,
-                uploaded_by=request.user,
-                file=upload,
-                mapping_file=mapping,
-                layout=data.validated_data.get("layout", ""),
-            )
-            process_import.delay_on_commit(batch.pk)
+        batch = start_import(
+            upload=data.validated_data["file"],
+            uploaded_by=request.user,
+            mapping_file=data.validated_data.get("mapping"),
+            layout=data.validated_data.get("layout", ""),
+        )
         output = ImportBatchOutput(batch, context={"request": request})
         return Response(output.data, status=status.HTTP_202_ACCEPTED, headers={"Location": output.data["status_url"]})
 

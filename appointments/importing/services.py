@@ -53,6 +53,23 @@ def create_batch(*, file_name: str, uploaded_by=None, file=None, mapping_file=No
     )
 
 
+def start_import(*, upload, uploaded_by, mapping_file=None, layout: str = "") -> ImportBatch:
+    """Store an uploaded extract as a pending batch and have the Celery task import it once
+    the caller's transaction commits (the API and the admin's upload page both call this)."""
+    from appointments.tasks import process_import
+
+    with transaction.atomic():
+        batch = create_batch(
+            file_name=Path(upload.name).name,
+            uploaded_by=uploaded_by,
+            file=upload,
+            mapping_file=mapping_file,
+            layout=layout,
+        )
+        process_import.delay_on_commit(batch.pk)
+    return batch
+
+
 class _ProblemLog:
     """Collects row problems and writes them in bulk, up to MAX_REPORTED_PROBLEMS."""
 
