@@ -108,6 +108,23 @@ def local_instant(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=local_zone())
 
 
+def next_sending_start(now: datetime, *, days: int = 14) -> datetime | None:
+    """When the sweep next sends: `now` inside a sending window, else the next window's
+    opening on a day the trust is open (weekday windows, bank holidays and trust closures as
+    `in_sending_window` reads them); None if none opens in the next `days` days.
+    Raises BankHolidaysUnavailable when the bank holidays cannot be read."""
+    today = now.astimezone(local_zone()).date()
+    calendar = calendar_around(today, days_after=days)
+    if in_sending_window(now, calendar=calendar):
+        return now
+    for offset in range(days + 1):
+        day = today + timedelta(days=offset)
+        window = window_on(day)
+        if window is not None and calendar.is_open(day) and local_instant(day, window.opens) > now:
+            return local_instant(day, window.opens)
+    return None
+
+
 # How far before a rule's day a reminder may go when that day and those before it are closed.
 LONGEST_CLOSURE_DAYS = 14
 

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from config.localtime import parse_local_date
+from reminders.selectors import waiting_sentences
 
 
 class Command(BaseCommand):
@@ -61,6 +62,9 @@ class Command(BaseCommand):
             summary[name] = self._run(command, arguments)
             if not options["json"]:
                 self.stdout.write(f"{name}: {json.dumps(summary[name])}")
+                if name == "reminders":
+                    for line in waiting_sentences(summary[name]):
+                        self.stdout.write(f"  {line}")
         if options["json"]:
             self.stdout.write(json.dumps(summary))
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from appointments.working_days import BankHolidaysUnavailable
 from config.localtime import as_of_instant, parse_local_date
 from reminders.planning import reminders_plan
+from reminders.selectors import reminders_waiting, waiting_sentences
 from reminders.sending import reminders_sweep
 
 
@@ -46,6 +47,8 @@ class Command(BaseCommand):
             return
         sweep = reminders_sweep(ignore_window=options["ignore_window"]).as_dict()
         summary = {"planned": planned.get("planned", 0), **sweep}
+        if not sweep["calendar_error"]:
+            summary.update(reminders_waiting(timezone.now()))
         if options["json"]:
             self.stdout.write(json.dumps(summary))
             return
@@ -57,3 +60,5 @@ class Command(BaseCommand):
             f"Planned {summary['planned']}; sent {sweep['sent']}, skipped {sweep['skipped']}, "
             f"failed {sweep['failed']}, to retry {sweep['retrying']}."
         )
+        for line in waiting_sentences(summary):
+            self.stdout.write(line)
