@@ -100,3 +100,11 @@ def test_a_call_handler_is_sent_to_the_admin_login_not_the_upload_page(client_fo
 def test_the_import_runs_list_links_to_the_upload_page(client_for, admin_user):
     page = client_for(admin_user).get(reverse("admin:appointments_importbatch_changelist")).content.decode()
     assert UPLOAD in page
+
+
+def test_the_api_s_error_report_download_is_audited_as_the_admin_s_is(client_for, admin_user):
+    batch = ImportBatch.objects.create(file_name="e.csv", file_sha256="0" * 64, file_size=1)
+    response = client_for(admin_user).get(reverse("api-import-errors", args=[batch.pk]))
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action=AuditAction.EXPORT)
+    assert (event.actor, event.target_type) == (admin_user, f"import {batch.pk} problems")
