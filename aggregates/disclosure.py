@@ -11,7 +11,7 @@ rest of the file by subtraction, within a table or across tables.
 - Primary suppression: fewer than 5 DNAs or fewer than 5 attendances
   (config.disclosure.rate_is_disclosive), or 1 to 4 cancellations (config.disclosure.is_small).
   A row is withheld whole: its three counts are null.
-- Additive groups (config.disclosure.withheld_cells applies the complementary rule over them):
+- Additive groups (config.disclosure.withheld_cells_and_zeros applies the complementary rule over them):
   a month = its quintiles = its deciles; a quintile = its two deciles ("no IMD" = the decile
   table's "no IMD"); a month's quintile = its specialties = its sites = its age bands = its sexes
   = its ethnic groups.
@@ -34,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from aggregates.tables import Counts
-from config.disclosure import SMALL_NUMBER, AdditiveGroup, is_small, rate_is_disclosive, withheld_cells
+from config.disclosure import SMALL_NUMBER, AdditiveGroup, is_small, rate_is_disclosive, withheld_cells_and_zeros
 from patients.deprivation.quintiles import imd_quintile
 from reports.disclosure import Cell, cell_of
 
@@ -92,10 +92,8 @@ def withheld(tables: Mapping[tuple[str, ...], list[Counts]]) -> frozenset[Cell]:
         )
         add({"month": month}, Counts({"month": month}, happened, dnas, cancelled))
     groups = [AdditiveGroup(total, tuple(members)) for (_, total), members in parts.items()]
-    hidden = withheld_cells(sizes, groups, primary)
-    while extra := _nothing_left_to_hide(groups, counts_of, hidden):
-        hidden = withheld_cells(sizes, groups, hidden | extra)
-    return hidden
+    measures = {cell: tuple(measure(counts) for measure in MEASURES) for cell, counts in counts_of.items()}
+    return withheld_cells_and_zeros(sizes, groups, primary, measures)
 
 
 # What a reader can total over the withheld parts of a sum whose total is shown.
@@ -105,25 +103,3 @@ MEASURES = (
     lambda counts: counts.happened - counts.dnas,
     lambda counts: counts.cancelled,
 )
-
-
-def _nothing_left_to_hide(
-    groups: list[AdditiveGroup], counts_of: Mapping[Cell, Counts], hidden: frozenset[Cell]
-) -> set[Cell]:
-    """Shown parts to withhold as well, where the withheld parts of a shown total hold none of a count
-    between them: the reader subtracts, finds 0, and knows each of them is 0 (no DNAs, say), since
-    counts cannot be negative. Complementary suppression alone allows that; one more part, with
-    some of that count in it (the smallest such), takes it away."""
-    extra: set[Cell] = set()
-    for group in groups:
-        withheld_parts = [part for part in group.parts if part in hidden]
-        if group.total in hidden or not withheld_parts:
-            continue
-        for measure in MEASURES:
-            if measure(counts_of[group.total]) == 0 or sum(measure(counts_of[p]) for p in withheld_parts) > 0:
-                continue  # a total of none says as much itself; or something is left to hide
-            candidates = [part for part in group.parts if part not in hidden and measure(counts_of[part]) > 0]
-            if candidates:
-                extra.add(min(candidates, key=lambda part: (counts_of[part].size, repr(part))))
-                break
-    return extra

@@ -112,3 +112,46 @@ def withheld_cells(
                 queued.add(other)
                 heapq.heappush(pending, order[other])
     return frozenset(cell for cell in withheld if cell in sizes)
+
+
+def withheld_cells_and_zeros(
+    sizes: Mapping[Hashable, int],
+    groups: Iterable[AdditiveGroup],
+    primary: Iterable[Hashable],
+    measures: Mapping[Hashable, tuple[int, ...]],
+) -> frozenset[Hashable]:
+    """`withheld_cells`, and zero is a value too: where the withheld parts of a shown total hold
+    none of a count between them (no DNAs, say), subtraction gives 0 and, counts being never
+    negative, each of them is then known to be 0. One more shown part with some of that count
+    (the smallest) is withheld there, and the complementary rule applied again, until nothing
+    changes. `measures` holds each cell's counts a reader can total (e.g. appointments, DNAs,
+    attendances), in the same order for every cell; a group with a member it lacks is left as is."""
+    groups = list(groups)
+    hidden = withheld_cells(sizes, groups, primary)
+    while extra := _zero_complements(sizes, groups, measures, hidden):
+        hidden = withheld_cells(sizes, groups, hidden | extra)
+    return hidden
+
+
+def _zero_complements(
+    sizes: Mapping[Hashable, int],
+    groups: list[AdditiveGroup],
+    measures: Mapping[Hashable, tuple[int, ...]],
+    hidden: frozenset[Hashable],
+) -> set[Hashable]:
+    extra: set[Hashable] = set()
+    for group in groups:
+        withheld_parts = [part for part in group.parts if part in hidden]
+        members = (group.total, *group.parts)
+        if group.total in hidden or group.total not in sizes or not withheld_parts:
+            continue
+        if any(member not in measures for member in members):
+            continue
+        for which in range(len(measures[group.total])):
+            if measures[group.total][which] == 0 or sum(measures[p][which] for p in withheld_parts) > 0:
+                continue  # a total of none says as much itself; or something is left to hide
+            candidates = [p for p in group.parts if p not in hidden and p in sizes and measures[p][which] > 0]
+            if candidates:
+                extra.add(min(candidates, key=lambda part: (sizes[part], repr(part))))
+                break
+    return extra

@@ -9,10 +9,11 @@ withholds the same cells and no combination of them gives a withheld cell back:
   in BY_QUINTILE crossed with IMD quintile (the gap tables are these crosses' quintiles 1 and 5);
 - primary suppression: a cell with fewer than 5 DNAs or fewer than 5 attendances
   (config.disclosure.rate_is_disclosive);
-- complementary suppression (config.disclosure.withheld_cells) over every additive group the
-  publication contains: the total = the sum of each one-way table; a quintile = its two deciles;
-  each row and column of a cross with its one-way margins; a specialty or site = its clinics
-  (where a clinic's appointments are all in it), at every quintile too.
+- complementary suppression (config.disclosure.withheld_cells_and_zeros; a zero is a value too) over
+  every additive group the publication contains: the total = the sum of each one-way table; a
+  quintile = its two deciles; each row and column of a cross with its one-way margins; a
+  specialty or site = its clinics (where a clinic's appointments are all in it), at every
+  quintile too.
 
 A withheld cell is blank everywhere it appears, and so is every figure built on it: its rate and
 interval, a gap or ratio with it on either side, an SPC point (the chart is drawn from what is
@@ -28,7 +29,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from config.disclosure import AdditiveGroup, Audience, rate_is_disclosive, withheld_cells
+from config.disclosure import AdditiveGroup, Audience, rate_is_disclosive, withheld_cells_and_zeros
 from patients.deprivation.quintiles import imd_quintile
 from reports.selectors import GapRow, RateRow, dna_rates
 
@@ -114,19 +115,24 @@ class Publication:
     sizes: dict[Cell, int]
     primary: set[Cell]
     groups: list[AdditiveGroup]
+    # Each cell's (appointments, DNAs, attendances): what a reader can total (a zero is a value too).
+    measures: dict[Cell, tuple[int, ...]] = field(default_factory=dict)
 
     def disclosure(self) -> Disclosure:
-        return Disclosure(withheld_cells(self.sizes, self.groups, self.primary), frozenset(self.sizes))
+        withheld = withheld_cells_and_zeros(self.sizes, self.groups, self.primary, self.measures)
+        return Disclosure(withheld, frozenset(self.sizes))
 
 
 class CellBuilder:
     def __init__(self) -> None:
         self.sizes: dict[Cell, int] = {}
         self.primary: set[Cell] = set()
+        self.measures: dict[Cell, tuple[int, ...]] = {}
 
     def add(self, row: RateRow) -> Cell:
         cell = cell_of(row.groups)
         self.sizes[cell] = row.appointments
+        self.measures[cell] = (row.appointments, row.dnas, row.appointments - row.dnas)
         if rate_is_disclosive(row.dnas, row.appointments):
             self.primary.add(cell)
         return cell
@@ -165,7 +171,7 @@ def report_publication(filters: Mapping[str, Any]) -> Publication:
                 by_total[_without(cell, margin)].append(cell)
             groups += built.groups(by_total)
     groups += _clinic_groups(filters, crossed["clinic"])
-    return Publication(built.sizes, built.primary, groups)
+    return Publication(built.sizes, built.primary, groups, built.measures)
 
 
 def _clinic_groups(filters: Mapping[str, Any], clinic_by_quintile: list[Cell]) -> list[AdditiveGroup]:

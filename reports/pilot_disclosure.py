@@ -151,7 +151,7 @@ def pilot_disclosure(audience: Audience, overall: ArmComparison, by_quintile: li
         strata = [getattr(row, arm) for row in by_quintile]
         parts = [built.add(row) for row in strata if row.appointments]
         groups.append(AdditiveGroup(total, tuple(parts)))
-    cells = Publication(built.sizes, built.primary, groups).disclosure()
+    cells = Publication(built.sizes, built.primary, groups, built.measures).disclosure()
     arms_withheld = frozenset(
         arm
         for row in by_quintile

@@ -177,8 +177,9 @@ def test_no_suppressed_row_can_be_solved_for_from_the_whole_file(leaky_trust):
 
 
 def test_the_attacker_recovers_small_rows_when_only_small_rows_are_suppressed(leaky_trust, monkeypatch):
-    monkeypatch.setattr(disclosure, "withheld_cells", lambda sizes, groups, primary: frozenset(primary))
-    monkeypatch.setattr(disclosure, "_nothing_left_to_hide", lambda groups, counts_of, hidden: set())
+    monkeypatch.setattr(
+        disclosure, "withheld_cells_and_zeros", lambda sizes, groups, primary, measures: frozenset(primary)
+    )
     pinned = {(cell, measure) for cell, _, measure, _ in attack(_document())["pinned"]}
     assert ((("imd_decile", "3"), ("month", "2025-01")), "d") in pinned
     assert ((("imd_decile", "9"), ("month", "2025-02")), "cancelled") in pinned

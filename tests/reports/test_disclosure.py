@@ -264,3 +264,15 @@ def test_a_reach_row_withheld_takes_a_second_so_the_arms_reached_total_gives_nei
     page = client_for(director).get(reverse("dashboard-pilot", args=[pilot.pk])).context["findings"]
     by_quintile = next(reach for reach in page["reach"] if reach["by"] == "imd_quintile")
     assert [row["reached"] for row in by_quintile["rows"]] == [None, None, 15]
+
+
+def test_withheld_parts_holding_no_dnas_between_them_are_not_left_pinned_at_zero():
+    from config.disclosure import withheld_cells_and_zeros
+
+    # Sex U and X both small and withheld; together they hold no DNAs, so total − F − M gives 0 DNAs
+    # for the two of them, and each is then known to have none. One more part must go.
+    sizes = {"all": 400, "F": 200, "M": 190, "U": 6, "X": 4}
+    measures = {"all": (400, 40, 360), "F": (200, 25, 175), "M": (190, 15, 175), "U": (6, 0, 6), "X": (4, 0, 4)}
+    groups = [AdditiveGroup("all", ("F", "M", "U", "X"))]
+    assert withheld_cells(sizes, groups, primary={"U", "X"}) == {"U", "X"}  # the complementary rule alone
+    assert withheld_cells_and_zeros(sizes, groups, {"U", "X"}, measures) == {"U", "X", "M"}

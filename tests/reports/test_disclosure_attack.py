@@ -388,7 +388,9 @@ def test_the_attacker_finds_all_three_subtractions_when_only_small_cells_are_sup
     director, admin_user, leaky_trust, monkeypatch
 ):
     # Primary suppression alone, as before: the attack must recover each of the three leaks.
-    monkeypatch.setattr(disclosure, "withheld_cells", lambda sizes, groups, primary: frozenset(primary))
+    monkeypatch.setattr(
+        disclosure, "withheld_cells_and_zeros", lambda sizes, groups, primary, measures: frozenset(primary)
+    )
     pinned = attack(director, admin_user, {})["pinned"]
     pilot = Pilot.objects.get().pk
     for cell, value in (
