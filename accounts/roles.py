@@ -42,7 +42,13 @@ CALL_HANDLER = Role(
 )
 TEAM_LEAD = Role(
     group="Team lead",
-    permissions=("accounts.work_call_list", "accounts.lead_team", "accounts.view_patient_data"),
+    # A team lead also prints the day's letters for the post room (letters app, without NHS Notify).
+    permissions=(
+        "accounts.work_call_list",
+        "accounts.lead_team",
+        "accounts.view_patient_data",
+        "letters.print_letters",
+    ),
     start_url_name="team-start",
 )
 # The trust's named safeguarding contact(s): the children not brought to appointments in the

@@ -144,7 +144,10 @@ ADMIN_MODEL_PERMISSIONS = {
     ("role", "expected"),
     [
         (CALL_HANDLER, {"accounts.work_call_list", "accounts.view_patient_data"}),
-        (TEAM_LEAD, {"accounts.work_call_list", "accounts.lead_team", "accounts.view_patient_data"}),
+        (
+            TEAM_LEAD,
+            {"accounts.work_call_list", "accounts.lead_team", "accounts.view_patient_data", "letters.print_letters"},
+        ),
         (DIRECTOR, {"accounts.view_reports"}),
         (SAFEGUARDING_LEAD, {"accounts.review_safeguarding", "accounts.view_patient_data"}),
         (
