@@ -1,7 +1,6 @@
 """The postal address for letters: optional columns address_line_1 … address_line_6, or FHIR
 Patient.address.line; the same on both import writers; a file without the columns keeps the address."""
 
-
 import pytest
 
 from appointments.importing import services
