@@ -211,6 +211,11 @@ def _refuse_if_outcomes_are_missing(now: datetime, days: int) -> None:
         )
 
 
+def _history_start() -> datetime | None:
+    """Where the history Attend holds begins: its earliest appointment (reasons say when it is short)."""
+    return Appointment.objects.aggregate(first=Min("starts_at"))["first"]
+
+
 def score_upcoming(*, days: int | None = None, now: datetime | None = None) -> ScoringSummary:
     """Score (or re-score) every appointment starting in the next `days` days with the active model.
 
@@ -236,7 +241,7 @@ def score_upcoming(*, days: int | None = None, now: datetime | None = None) -> S
         _refuse_if_outcomes_are_missing(now, days)
     chunk = settings.ATTEND_RISK_SCORE_CHUNK
     specialty_names = dict(Specialty.objects.values_list("treatment_function_code", "name"))
-    history_start = Appointment.objects.aggregate(first=Min("starts_at"))["first"]  # the history Attend holds
+    history_start = _history_start()
     counts = {"high": 0, "medium": 0, "low": 0}
     chunks = 0
     for first in range(0, len(patient_ids), chunk):
@@ -268,7 +273,7 @@ def score_past(*, model: RiskModel, start: datetime, end: datetime) -> int:
     predictor = load_predictor(model)
     specialty_names = dict(Specialty.objects.values_list("treatment_function_code", "name"))
     happened = Appointment.objects.happened().filter(starts_at__gte=start, starts_at__lt=end)
-    history_start = Appointment.objects.aggregate(first=Min("starts_at"))["first"]
+    history_start = _history_start()
     patient_ids = sorted(set(happened.values_list("patient_id", flat=True)))
     chunk = settings.ATTEND_RISK_SCORE_CHUNK
     scored = 0
