@@ -5,7 +5,8 @@
   (row locks, SKIP LOCKED, SQL aggregation at scale).
 - `@pytest.mark.redis`: skipped unless REDIS_URL points at a reachable Redis; such
   tests start a real Celery worker process (see tests/support/worker.py).
-- `@pytest.mark.browser`: skipped unless Debian's Chromium is installed.
+- `@pytest.mark.browser`: skipped unless Debian's Chromium is installed. Browser tests use the
+  system-test base (tests/support/browser.py) through the `chromium`, `page` and `phone` fixtures.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from django.db.models.signals import post_save
 
 from accounts.roles import ADMIN, CALL_HANDLER, DIRECTOR, TEAM_LEAD
 from appointments.importing.models import ImportBatch, ImportStatus
+from tests.support.browser import CHROMIUM, PHONE, browser_page, chromium_browser
 from tests.support.factories import make_user
-
-CHROMIUM = os.environ.get("ATTEND_CHROMIUM", "/usr/bin/chromium")
 
 
 def _redis_reachable() -> bool:
@@ -50,6 +50,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for marker, reason in reasons.items():
             if reason and item.get_closest_marker(marker):
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium for a module's browser tests (see tests/support/browser.py for why
+    not one per session)."""
+    from django.db import connections
+
+    with chromium_browser() as browser:
+        yield browser
+    connections.close_all()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A fresh browser context (nobody signed in) at 1,280 px, its base URL the live server:
+    `page.goto("/calls/")`. Needs live_server, so the browser's connections close before it stops."""
+    with browser_page(chromium, live_server.url) as page:
+        yield page
+
+
+@pytest.fixture
+def phone(chromium, live_server):
+    """As `page`, on a 390 px phone screen."""
+    with browser_page(chromium, live_server.url, PHONE) as page:
+        yield page
 
 
 @pytest.fixture
