@@ -9,13 +9,33 @@ from django.core.exceptions import ValidationError
 
 
 class PasswordLoginForm(AuthenticationForm):
-    otp_token = forms.CharField(label="Code from your authenticator app", required=False, max_length=8, strip=True)
+    otp_token = forms.CharField(
+        label="Code from your authenticator app",
+        required=False,
+        max_length=8,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={
+                "class": "nhsuk-input--width-10",
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9]*",
+            }
+        ),
+    )
 
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "Enter a correct username and password, and the current code from your authenticator "
         "app where it is asked for.",
     }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"].widget.attrs
+        username.pop("autofocus", None)
+        username.update({"class": "nhsuk-u-width-two-thirds", "autocapitalize": "none", "spellcheck": "false"})
+        self.fields["password"].widget.attrs["class"] = "nhsuk-u-width-two-thirds"
 
     def clean(self):
         username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 
 from accounts.decorators import role_required
 from hub import presenters
-from hub.forms import AggregateUploadForm, PeriodForm
+from hub.forms import AggregateUploadForm, PeriodForm, PilotChoiceForm, SpecialtyChoiceForm
 from hub.models import MemberTrust, ReceivedFile
 from hub.selectors import gaps_over_time, pilot_effects, pilots_held, specialties_held, trust_figures
 from hub.services import aggregate_file_load
@@ -65,6 +65,7 @@ def hub_funnels(request: HttpRequest) -> HttpResponse:
         {
             "specialties": specialties,
             "specialty": specialty,
+            "specialty_form": SpecialtyChoiceForm(specialties=specialties, chosen=specialty),
             "rate": presenters.rate_funnel_panel(figures),
             "gap": presenters.gap_funnel_panel(figures),
         }
@@ -93,6 +94,7 @@ def hub_pilots(request: HttpRequest) -> HttpResponse:
         {
             "pilots": pilots,
             "pilot": pilot,
+            "pilot_form": PilotChoiceForm(pilots=pilots, chosen=pilot),
             "across": presenters.pilot_across_trusts(pilot_effects(pilot, period)) if pilot else None,
         }
     )

@@ -6,12 +6,14 @@ from django import forms
 
 from appointments.models import Site, Specialty
 
+DATE_INPUT = forms.DateInput(attrs={"type": "date", "class": "nhsuk-input--width-10"})
+
 
 class ReportFilterForm(forms.Form):
     """The dashboard's filters; every field is optional."""
 
-    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(required=False, label="From", widget=DATE_INPUT)
+    date_to = forms.DateField(required=False, label="To", widget=DATE_INPUT)
     site = forms.ChoiceField(required=False, label="Site")
     specialty = forms.ChoiceField(required=False, label="Specialty")
 
@@ -44,5 +46,6 @@ class DisparityTargetForm(forms.Form):
         max_digits=5,
         decimal_places=2,
         help_text="The DNA rate in quintile 1 minus quintile 5 you aim for, e.g. 2.0.",
+        widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-5"}),
     )
     note = forms.CharField(required=False, max_length=300, label="Note (optional)")

@@ -13,7 +13,7 @@ MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d"]
 class MonthField(forms.DateField):
     """A calendar month ("2025-04"), as the first day of it."""
 
-    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+    widget = forms.DateInput(attrs={"type": "month", "class": "nhsuk-input--width-10"}, format="%Y-%m")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(input_formats=MONTH_FORMATS, **kwargs)
@@ -23,21 +23,15 @@ class MonthField(forms.DateField):
         return day.replace(day=1) if day else day
 
 
-def _nhsuk_widgets(form: forms.Form) -> None:
-    """NHS.UK frontend classes on every input and select (radios are drawn by includes/radios.html)."""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.RadioSelect):
-            continue
-        css = "nhsuk-select" if isinstance(widget, forms.Select) else "nhsuk-input"
-        if isinstance(field, (forms.DecimalField, forms.DateField)):
-            css += " nhsuk-input--width-10"
-        widget.attrs["class"] = css
-
-
 def _gap_field(label: str, help_text: str) -> forms.DecimalField:
     return forms.DecimalField(
-        label=label, min_value=-100, max_value=100, max_digits=5, decimal_places=2, help_text=help_text
+        label=label,
+        min_value=-100,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        help_text=help_text,
+        widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-10"}),
     )
 
 
@@ -60,7 +54,6 @@ class TrajectoryForm(forms.Form):
         owner.label_from_instance = lambda user: user.get_full_name() or user.get_username()
         if not may_name_owner:
             del self.fields["owner"]  # a director's targets are their own
-        _nhsuk_widgets(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -71,7 +64,11 @@ class TrajectoryForm(forms.Form):
 
 
 class NewTargetForm(TrajectoryForm):
-    scope = forms.ChoiceField(choices=Scope.choices, label="The target is for a", widget=forms.RadioSelect)
+    scope = forms.ChoiceField(
+        choices=Scope.choices,
+        label="The target is for a",
+        widget=forms.RadioSelect(attrs={"class": "nhsuk-radios--inline"}),
+    )
     division = forms.ModelChoiceField(queryset=None, required=False, label="Division")
     specialty = forms.ModelChoiceField(queryset=None, required=False, label="Specialty")
     site = forms.ModelChoiceField(queryset=None, required=False, label="Site")
@@ -83,7 +80,6 @@ class NewTargetForm(TrajectoryForm):
         for scope, queryset in subject_choices().items():
             self.fields[scope].queryset = queryset
         self.order_fields(self.field_order)
-        _nhsuk_widgets(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -91,6 +91,8 @@ TEMPLATES = [
         },
     },
 ]
+# Every form field is drawn as an NHS.UK frontend form group (label, hint, error, control): config/forms.py.
+FORM_RENDERER = "config.forms.NHSUKFormRenderer"
 
 # --- Database -------------------------------------------------------------------------
 # DATABASE_URL selects the database (postgres://… in production). Without it, the
