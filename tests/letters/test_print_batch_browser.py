@@ -9,18 +9,15 @@ from django.utils import timezone
 
 from letters.planning import letters_plan
 from letters.sending import letters_send_due
-from tests.conftest import CHROMIUM
+from tests.support.browser import axe_violations, log_in
 from tests.support.factories import AppointmentFactory, PatientFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def batch_page(live_server, settings):
-    """Two letters in today's batch and a post room user on the page (made before the browser
-    starts: Playwright's event loop refuses database calls after)."""
-    from playwright.sync_api import sync_playwright
-
+def batch_page(page, settings):
+    """Two letters in today's batch and a post room user on the page."""
     settings.ATTEND_LETTER_BACKEND = "print"
     for family in ("Lovelace", "Hopper"):
         patient = PatientFactory(family_name=family, mobile="", address_line_1="12 Mill Lane", address_line_2="Leeds")
@@ -29,17 +26,9 @@ def batch_page(live_server, settings):
     letters_send_due()
     user = UserFactory(username="postroom")
     user.user_permissions.add(Permission.objects.get(codename="print_letters"))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        page = browser.new_page()
-        page.goto(f"{live_server.url}/login/")
-        page.fill("#id_username", "postroom")
-        page.fill("#id_password", "correct-horse-battery")
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
-        page.goto(f"{live_server.url}/letters/print/")
-        yield page
-        browser.close()
+    log_in(page, user)
+    page.goto("/letters/print/")
+    return page
 
 
 def test_printed_each_letter_is_a_sheet_of_its_own_without_the_page_around_it(batch_page):
@@ -58,7 +47,4 @@ def test_the_post_room_marks_the_batch_printed(batch_page):
 
 
 def test_the_print_batch_has_no_accessibility_violations(batch_page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(batch_page, context="#maincontent")
-    assert results.violations_count == 0, results.generate_report()
+    assert axe_violations(batch_page, context="#maincontent", impacts=None) == []

@@ -7,17 +7,12 @@ import pytest
 
 from appointments.models import Appointment
 from pilots.models import Arm
-from tests.conftest import CHROMIUM
 from tests.reports.factories import AllocationFactory, PilotFactory
+from tests.support.browser import StrictCsp, axe_violations, csp_violations, log_in
 from tests.support.factories import PatientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# The NHS.UK frontend's CSS loads its Frutiger font from assets.nhs.uk.
-STRICT_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-    "font-src 'self' https://assets.nhs.uk"
-)
 NHS_NUMBER = re.compile(r"\b\d{3} ?\d{3} ?\d{4}\b")
 POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
 
@@ -38,41 +33,11 @@ def trust_history(make_appointments):
     return [poor, rich]
 
 
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        page = browser.new_page()
-        yield page
-        browser.close()
-
-
-class StrictCsp:
-    """Serves the dashboard with a strict Content Security Policy, as production will."""
-
-    def __init__(self):
-        self.served = 0
-
-    def __call__(self, route):
-        response = route.fetch()
-        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
-        self.served += 1
-
-
-def test_director_dashboard_draws_its_charts_and_shows_no_patient_data(
-    live_server, director, trust_history, browser_page
-):
-    page = browser_page
-    violations, csp = [], StrictCsp()
-    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+def test_director_dashboard_draws_its_charts_and_shows_no_patient_data(live_server, director, trust_history, page):
+    violations, csp = csp_violations(page), StrictCsp()
     page.route(re.compile(r".*/dashboard/$"), csp)
 
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", director.username)
-    page.fill("#id_password", "correct-horse-battery")
-    page.click("button[type=submit]")
+    log_in(page, director)
     page.wait_for_url(re.compile(r".*/dashboard/$"))  # a director lands on the dashboard
     page.goto(f"{live_server.url}/dashboard/")  # again, through the CSP route (redirects are not routed)
     page.wait_for_function(
@@ -99,18 +64,9 @@ def test_director_dashboard_draws_its_charts_and_shows_no_patient_data(
     assert not POSTCODE.search(html)
 
 
-def test_director_dashboard_content_has_no_axe_accessibility_violations(
-    live_server, director, trust_history, browser_page
-):
-    from axe_playwright_python.sync_playwright import Axe
-
-    page = browser_page
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", director.username)
-    page.fill("#id_password", "correct-horse-battery")
-    page.click("button[type=submit]")
+def test_director_dashboard_content_has_no_axe_accessibility_violations(live_server, director, trust_history, page):
+    log_in(page, director)
     page.wait_for_url(re.compile(r".*/dashboard/$"))
     page.wait_for_function("Array.from(document.querySelectorAll('canvas[data-chart]')).every(c => Chart.getChart(c))")
     # The report's own content; the shared header is checked with the base template.
-    results = Axe().run(page, context="#maincontent")
-    assert results.violations_count == 0, results.generate_report()
+    assert axe_violations(page, context="#maincontent", impacts=None) == []

@@ -10,18 +10,15 @@ from django.utils import timezone
 from accounts.roles import SAFEGUARDING_LEAD
 from appointments.models import AttendanceCode
 from safeguarding.services import safeguarding_list_dnas
-from tests.conftest import CHROMIUM
+from tests.support.browser import axe_violations, log_in
 from tests.support.factories import AppointmentFactory, ClinicFactory, PatientFactory, SpecialtyFactory, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def signed_in(live_server):
-    """A Safeguarding lead signed in, with one child on the list (made before the browser starts:
-    Playwright's event loop refuses database calls after)."""
-    from playwright.sync_api import sync_playwright
-
+def signed_in(page):
+    """A Safeguarding lead signed in, with one child on the list."""
     lead = make_user(SAFEGUARDING_LEAD, username="safeguarding")
     paediatrics = ClinicFactory(specialty=SpecialtyFactory(treatment_function_code="420", name="Paediatric Service"))
     AppointmentFactory(
@@ -29,16 +26,9 @@ def signed_in(live_server):
         starts_at=timezone.now() - timedelta(days=2), attendance_code=AttendanceCode.DID_NOT_ATTEND,
     )  # fmt: skip
     safeguarding_list_dnas()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        page = browser.new_page()
-        page.goto(f"{live_server.url}/login/")
-        page.fill("#id_username", lead.username)
-        page.fill("#id_password", "correct-horse-battery")
-        page.click("button[type=submit]")
-        page.wait_for_url(re.compile(r".*/safeguarding/$"))
-        yield page
-        browser.close()
+    log_in(page, lead)
+    page.wait_for_url(re.compile(r".*/safeguarding/$"))
+    return page
 
 
 def test_a_lead_marks_a_child_reviewed_with_a_note(signed_in):
@@ -55,7 +45,4 @@ def test_a_lead_marks_a_child_reviewed_with_a_note(signed_in):
 
 
 def test_the_safeguarding_list_has_no_accessibility_violations(signed_in):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(signed_in, context="#maincontent")
-    assert results.violations_count == 0, results.generate_report()
+    assert axe_violations(signed_in, context="#maincontent", impacts=None) == []

@@ -77,6 +77,34 @@ def log_in(page: Any, user: Any, password: str = PASSWORD) -> None:
     page.wait_for_load_state()
 
 
+# Production's Content Security Policy, for a test to serve a page under (the NHS.UK frontend's CSS
+# loads its Frutiger font from assets.nhs.uk).
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "font-src 'self' https://assets.nhs.uk"
+)
+
+
+class StrictCsp:
+    """A route handler (`page.route(pattern, StrictCsp())`) that serves each matching response with
+    the strict policy, counting them; `csp_violations(page)` collects what Chromium reports."""
+
+    def __init__(self) -> None:
+        self.served = 0
+
+    def __call__(self, route: Any) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
+        self.served += 1
+
+
+def csp_violations(page: Any) -> list[str]:
+    """A list that fills with every Content Security Policy report Chromium logs on the page from now on."""
+    reported: list[str] = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and reported.append(message.text))
+    return reported
+
+
 @cache
 def _axe() -> Any:
     from axe_playwright_python.sync_playwright import Axe
