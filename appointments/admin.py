@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -68,6 +69,53 @@ class AppointmentAdmin(PatientDataAuditMixin, admin.ModelAdmin):
 PROGRESS_REFRESH_SECONDS = 3
 
 
+# How the upload page names each layout; "attend" is the first choice's (blank) value.
+LAYOUT_LABELS = {"cds-outpatient": "CDS outpatient (SUS/HES extract)"}
+
+
+class ImportUploadForm(forms.Form):
+    """The upload page's form. The import API's own check (ImportUploadInput) decides what is
+    refused, so the page and the API refuse the same files with the same reasons."""
+
+    file = forms.FileField(
+        label="Extract file",
+        required=False,
+        help_text="CSV (.csv) or FHIR Bundle (.json)",
+        widget=forms.FileInput(attrs={"accept": ".csv,.json,text/csv,application/json"}),
+    )
+    layout = forms.CharField(
+        label="Columns",
+        required=False,
+        help_text="Which columns the file has. A file in the trust's own headers needs a mapping file.",
+        widget=forms.RadioSelect,
+    )
+    mapping = forms.FileField(
+        label="Mapping file (optional)",
+        required=False,
+        help_text="Names which of the file's headers hold Attend's columns.",
+        widget=forms.FileInput,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["layout"].widget.choices = [
+            ("", "Attend's columns, or the mapping file below"),
+            *((layout, LAYOUT_LABELS.get(layout, layout)) for layout in sorted(LAYOUTS) if layout != "attend"),
+        ]
+        self.upload: dict = {}
+
+    def clean(self) -> dict:
+        data = {name: upload for name, upload in self.files.items() if name in ("file", "mapping")}
+        if self.cleaned_data.get("layout"):
+            data["layout"] = self.cleaned_data["layout"]
+        upload = ImportUploadInput(data=data)
+        if upload.is_valid():
+            self.upload = upload.validated_data
+        for field, errors in upload.errors.items():
+            self.add_error(field if field in self.fields else None, [str(error) for error in errors])
+        return self.cleaned_data
+
+
 @admin.register(ImportBatch)
 class ImportBatchAdmin(ReadOnlyAdmin):
     """Import runs, read-only: what each file did, and a link to its error report. Beside them,
@@ -111,35 +159,26 @@ class ImportBatchAdmin(ReadOnlyAdmin):
         """GET: the form. POST: checked as the API checks it (size, layout or mapping, not both);
         a good upload is stored, queued and audited, and the page moves to its progress."""
         self._require_administer(request)
-        errors: dict = {}
-        chosen = ""
-        if request.method == "POST":
-            chosen = request.POST.get("layout", "")
-            data = {key: value for key, value in request.FILES.items() if key in ("file", "mapping")}
-            if chosen:
-                data["layout"] = chosen
-            upload = ImportUploadInput(data=data)
-            if upload.is_valid():
-                batch = start_import(
-                    upload=upload.validated_data["file"],
-                    uploaded_by=request.user,
-                    mapping_file=upload.validated_data.get("mapping"),
-                    layout=upload.validated_data.get("layout", ""),
-                )
-                audit_record(
-                    action=AuditAction.CREATE, target=batch, request=request, summary=f"Uploaded {batch.file_name}"
-                )
-                return HttpResponseRedirect(reverse("admin:appointments_importbatch_progress", args=[batch.pk]))
-            errors = {field: [str(message) for message in messages] for field, messages in upload.errors.items()}
+        form = ImportUploadForm(request.POST, request.FILES) if request.method == "POST" else ImportUploadForm()
+        if form.is_bound and form.is_valid():
+            batch = start_import(
+                upload=form.upload["file"],
+                uploaded_by=request.user,
+                mapping_file=form.upload.get("mapping"),
+                layout=form.upload.get("layout", ""),
+            )
+            audit_record(
+                action=AuditAction.CREATE, target=batch, request=request, summary=f"Uploaded {batch.file_name}"
+            )
+            return HttpResponseRedirect(reverse("admin:appointments_importbatch_progress", args=[batch.pk]))
         context = {
             **self.admin_site.each_context(request),
             "title": "Upload an extract",
-            "errors": errors,
-            "layouts": sorted(LAYOUTS),
-            "chosen_layout": chosen,
+            "form": form,
             "limit_mb": settings.ATTEND_IMPORT_MAX_UPLOAD_BYTES // 2**20,
         }
-        return TemplateResponse(request, "appointments/import_upload.html", context, status=400 if errors else 200)
+        status = 400 if form.is_bound and form.errors else 200
+        return TemplateResponse(request, "appointments/import_upload.html", context, status=status)
 
     def progress_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """The batch's status and counts; the page refreshes itself until the import has finished."""

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
 from letters.content import address_block, appointment_details
+from letters.forms import BatchDayForm
 from letters.models import LetterStatus, LetterVariant
 from letters.printing import audit_print_batch_viewed, print_batch, print_batch_mark_printed
 
@@ -42,7 +43,8 @@ def print_batch_page(request: HttpRequest) -> HttpResponse:
     ]
     audit_print_batch_viewed(request, day=day, letters=len(letters))
     waiting = sum(1 for item in letters if item["letter"].status == LetterStatus.QUEUED)
-    return render(request, "letters/print_batch.html", {"day": day, "letters": letters, "waiting": waiting})
+    context = {"day": day, "letters": letters, "waiting": waiting, "day_form": BatchDayForm(day=day)}
+    return render(request, "letters/print_batch.html", context)
 
 
 @role_required(PRINT_PERMISSION)

@@ -10,19 +10,21 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import role_required
 from appointments.models import child_age_under
 from audit.services import audit_patient_view
+from safeguarding.forms import ReviewNoteForm
 from safeguarding.models import SafeguardingEntry
 from safeguarding.presenters import REVIEW_PERMISSION, EntryPresenter, named_contacts
 from safeguarding.selectors import safeguarding_list, safeguarding_specialty_codes
 from safeguarding.services import AlreadyReviewed, safeguarding_entry_mark_reviewed
 
 PAGE_SIZE = 200
-NOTE_MAX = 2000
 
 
 @role_required(REVIEW_PERMISSION)
 def safeguarding_start(request: HttpRequest) -> HttpResponse:
     show = "reviewed" if request.GET.get("show") == "reviewed" else "to_review"
     entries = [EntryPresenter(entry) for entry in safeguarding_list(show=show)[:PAGE_SIZE]]
+    for row in entries:
+        row.note_form = None if row.entry.reviewed_at else ReviewNoteForm(entry_id=row.entry.pk)
     # The page shows each child's identifiable details: the trail records each one seen, once.
     for patient in {p.entry.patient_id: p.entry.patient for p in entries}.values():
         audit_patient_view(request, patient, summary="Safeguarding list")
@@ -33,7 +35,6 @@ def safeguarding_start(request: HttpRequest) -> HttpResponse:
         "specialty_codes": safeguarding_specialty_codes(),
         "to_review_count": SafeguardingEntry.objects.to_review().count(),
         "child_age_under": child_age_under(),
-        "note_max": NOTE_MAX,
     }
     return render(request, "safeguarding/safeguarding_list.html", context)
 
@@ -44,10 +45,11 @@ def safeguarding_entry_review(request: HttpRequest, entry_id: int) -> HttpRespon
     entry = SafeguardingEntry.objects.select_related("appointment", "patient").filter(pk=entry_id).first()
     if entry is None:
         raise Http404("No such safeguarding list entry.")
-    note = request.POST.get("note", "")
-    if len(note) > NOTE_MAX:
-        messages.error(request, f"The note is longer than {NOTE_MAX} characters: nothing was saved. Shorten it.")
+    form = ReviewNoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["note"]))
         return redirect("safeguarding-list")
+    note = form.cleaned_data["note"]
     try:
         safeguarding_entry_mark_reviewed(entry=entry, by=request.user, note=note, request=request)
     except AlreadyReviewed:
