@@ -7,7 +7,7 @@ from django import forms
 from calls.models import NOTES_MAX_LENGTH, STATUSES_ON_A_CALL, CallResult, Intention, SupportStatus, SupportType
 from calls.services import AttemptInput, SupportInput
 from patients.identifiers import national_format
-from patients.models import CommunicationNeed, EthnicCategory, Patient
+from patients.models import CommunicationNeed, EthnicCategory, Patient, PreferredChannel
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -44,6 +44,12 @@ class AttemptForm(forms.Form):
     ethnic_category = forms.ChoiceField(
         label="Ethnic category", choices=[("", "Not stated"), *EthnicCategory.choices], required=False
     )
+    preferred_channel = forms.ChoiceField(
+        label="How the patient would like to be reminded",
+        help_text="A letter instead of texts when they ask for post; calls go on whatever they choose.",
+        choices=PreferredChannel.choices,
+        required=False,
+    )
 
     def __init__(self, *args, patient: Patient, **kwargs) -> None:
         initial = {
@@ -53,6 +59,7 @@ class AttemptForm(forms.Form):
             "interpreter_required": "yes" if patient.interpreter_required else "no",
             "ethnic_category": patient.ethnic_category,
             "communication_needs": [code for code in patient.communication_needs.split(",") if code],
+            "preferred_channel": patient.preferred_channel,
         }
         super().__init__(*args, initial=initial, **kwargs)
         for support_type, label in SupportType.choices:
@@ -87,6 +94,7 @@ class AttemptForm(forms.Form):
             "interpreter_required": data["interpreter_required"] == "yes",
             "ethnic_category": data["ethnic_category"],
             "communication_needs": data["communication_needs"],
+            "preferred_channel": data["preferred_channel"],
         }
         return AttemptInput(
             result=data["result"],
@@ -96,6 +104,14 @@ class AttemptForm(forms.Form):
             contact=contact,
             do_not_call=data["do_not_call"],
         )
+
+
+class PreferredChannelForm(forms.Form):
+    """A team lead records how a patient would like to be reminded (from their call's card)."""
+
+    preferred_channel = forms.ChoiceField(
+        label="How the patient would like to be reminded", choices=PreferredChannel.choices, required=False
+    )
 
 
 class CapacityForm(forms.Form):

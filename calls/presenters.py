@@ -161,6 +161,10 @@ class PatientCardPresenter:
         return self.patient.communication_need_labels
 
     @property
+    def preferred_channel(self) -> str:
+        return self.patient.get_preferred_channel_display()
+
+    @property
     def interpreter(self) -> str:
         return "Yes" if self.patient.interpreter_required else "No"
 

@@ -16,7 +16,7 @@ from calls.models import (
     SupportType,
 )
 from calls.services import AttemptInput, SupportInput
-from patients.models import CommunicationNeed, EthnicCategory
+from patients.models import CommunicationNeed, EthnicCategory, PreferredChannel
 
 
 class PatientOut(serializers.Serializer):
@@ -28,6 +28,9 @@ class PatientOut(serializers.Serializer):
     preferred_language = serializers.CharField()
     interpreter_required = serializers.BooleanField()
     communication_needs = serializers.CharField(help_text="Accessible-information need codes, comma-separated.")
+    preferred_channel = serializers.CharField(
+        help_text="How the patient would like to be reminded: sms, phone, letter (asked for post) or blank."
+    )
 
 
 class AppointmentOut(serializers.Serializer):
@@ -121,6 +124,10 @@ class ContactIn(serializers.Serializer):
     communication_needs = serializers.MultipleChoiceField(
         choices=CommunicationNeed.choices, required=False, help_text="Accessible Information Standard needs."
     )
+    preferred_channel = serializers.ChoiceField(
+        choices=PreferredChannel.choices, required=False, allow_blank=True,
+        help_text="letter: the patient asked for post (a letter instead of texts); calls go on whatever it is.",
+    )  # fmt: skip
 
 
 class AttemptIn(serializers.Serializer):

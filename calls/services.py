@@ -43,12 +43,13 @@ from calls.requests import booking_request_create
 from calls.transitions import call_transition, calls_transition, claim_next
 from patients.corrections.services import local_corrections_record
 from patients.identifiers import PhoneKind, parse_phone
-from patients.models import CommunicationNeed, EthnicCategory, Patient
+from patients.models import CommunicationNeed, EthnicCategory, Patient, PreferredChannel
 
 PATIENT_DECEASED = "patient deceased"
 NOT_ANSWERED = (CallResult.NO_ANSWER, CallResult.VOICEMAIL)
 CONTACT_FIELDS = (
     "mobile", "other_phone", "preferred_language", "interpreter_required", "ethnic_category", "communication_needs",
+    "preferred_channel",
 )  # fmt: skip
 
 
@@ -172,6 +173,8 @@ def _clean_contact(patient: Patient, contact: dict[str, Any]) -> dict[str, Any]:
                 raise InvalidAttempt(f"Choose accessible-information needs from the list ({exc}).") from None
         if name == "ethnic_category" and value not in ("", *EthnicCategory.values):
             raise InvalidAttempt("Choose an ethnic category from the list.")
+        if name == "preferred_channel" and value not in PreferredChannel.values:
+            raise InvalidAttempt("Choose how the patient would like to be reminded from the list.")
         if name == "preferred_language":
             value = (value or "").strip().lower()
             if not value or len(value) > 8:
@@ -274,7 +277,9 @@ def call_close_if_unneeded(*, task_id: int, now: datetime | None = None) -> bool
     return calls_close_if_unneeded(CallTask.objects.filter(pk=task_id), now=now) == 1
 
 
-def _correct_contact(patient: Patient, contact: dict[str, Any], actor: Any, request: Any) -> None:
+def _correct_contact(
+    patient: Patient, contact: dict[str, Any], actor: Any, request: Any, *, source: str = "call"
+) -> None:
     changes = field_changes(patient, contact)
     if not changes:
         return
@@ -289,10 +294,25 @@ def _correct_contact(patient: Patient, contact: dict[str, Any], actor: Any, requ
         target=patient,
         actor=actor,
         request=request,
-        summary="Contact details corrected on a call",
+        summary="Contact details corrected on a call"
+        if source == "call"
+        else "Contact details corrected by a team lead",
         changes=changes,
     )
-    local_corrections_record(patient=patient, previous=previous, corrected_by=actor)  # the next import keeps them
+    # The next import keeps them.
+    local_corrections_record(patient=patient, previous=previous, corrected_by=actor, source=source)
+
+
+@transaction.atomic
+def call_preferred_channel_set(*, task_id: int, channel: str, by: Any, request: Any = None) -> bool:
+    """A team lead records how the patient of one of the team's calls would like to be reminded
+    (kept as a local correction, audited); returns whether it changed."""
+    task = CallTask.objects.select_for_update().select_related("patient").get(pk=task_id)
+    _lead_check(task, by)
+    cleaned = _clean_contact(task.patient, {"preferred_channel": channel})
+    changed = bool(field_changes(task.patient, cleaned))
+    _correct_contact(task.patient, cleaned, by, request, source="team_lead")
+    return changed
 
 
 @transaction.atomic

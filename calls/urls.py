@@ -13,6 +13,7 @@ urlpatterns = [
     path("team/capacity/", views.team_capacity_set, name="team-capacity"),
     path("team/calls/<int:task_id>/reassign/", views.team_reassign, name="team-reassign"),
     path("team/calls/<int:task_id>/do-not-call/", views.team_do_not_call, name="team-do-not-call"),
+    path("team/calls/<int:task_id>/preferred-channel/", views.team_preferred_channel, name="team-preferred-channel"),
     path("team/patients/<int:patient_id>/do-not-call/lift/", views.team_do_not_call_lift, name="team-do-not-call-lift"),
     path("team/booking-requests/", views.booking_requests, name="booking-requests"),
     path("team/booking-requests/<int:request_id>/done/", views.booking_request_done, name="booking-request-done"),

@@ -16,7 +16,7 @@ from audit.services import audit_patient_view, audit_record
 from calls import requests as patient_requests
 from calls import selectors, services
 from calls.building import team_capacity
-from calls.forms import AttemptForm, CapacityForm, ReassignForm
+from calls.forms import AttemptForm, CapacityForm, PreferredChannelForm, ReassignForm
 from calls.models import BookingRequest, CallTask, CallTaskStatus
 from calls.presenters import AppointmentPresenter, PatientCardPresenter, nothing_waiting_message
 from calls.search import patients_search
@@ -204,6 +204,28 @@ def team_do_not_call(request: HttpRequest, task_id: int) -> HttpResponse:
         else:
             messages.info(request, f"{task.patient.display_name} had already asked not to be called.")
     return redirect("team-start")
+
+
+@role_required(LEAD)
+@require_POST
+def team_preferred_channel(request: HttpRequest, task_id: int) -> HttpResponse:
+    """The lead records how this call's patient would like to be reminded (from the card)."""
+    form = PreferredChannelForm(request.POST)
+    try:
+        task = selectors.call_visible_to(request.user, task_id)
+        if not form.is_valid():
+            raise services.InvalidAttempt("Choose how the patient would like to be reminded from the list.")
+        changed = services.call_preferred_channel_set(
+            task_id=task.pk, channel=form.cleaned_data["preferred_channel"], by=request.user, request=request
+        )
+    except CallTask.DoesNotExist:
+        raise Http404("No such call.") from None
+    except services.WorklistError as exc:
+        messages.error(request, str(exc))
+    else:
+        if changed:
+            messages.success(request, f"{task.patient.display_name}'s preferred channel recorded.")
+    return redirect("call-card", task_id=task_id)
 
 
 @role_required(LEAD)

@@ -78,3 +78,18 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"Letter {self.pk} for appointment {self.appointment_id} ({self.get_status_display()})"
+
+
+class ChannelPlan(models.Model):
+    """Per upcoming appointment, which reminder channels the nightly plan could use and why each
+    other one was not: blank means the channel is used. Written by letters.planning (which sees
+    both the text and the letter rule), read by the pilot's reach panel and the call card. Calls
+    keep their own reasons (the list builder's counts, "do not call")."""
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="channel_plan")
+    why_no_text = models.CharField(max_length=100, blank=True, help_text="Why no text reminder goes (blank: texted).")
+    why_no_letter = models.CharField(max_length=100, blank=True, help_text="Why no letter goes (blank: a letter).")
+    planned_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Channels for appointment {self.appointment_id}"

@@ -1,7 +1,8 @@
 """Which appointments get a letter reminder, and on which working day it is posted.
 
-A patient who cannot be texted (reminders.planning.text_recipient gives the reason: no mobile,
-opted out of SMS, a child without a carer's mobile…) and whose address Attend holds gets one
+A patient who cannot be texted, or asked for post (reminders.planning.text_recipient gives the
+reason: no mobile, opted out of SMS, a child without a carer's mobile…) and whose address Attend
+holds, and no letter to it has come back, gets one
 letter per appointment and start time, posted ATTEND_LETTER_DAYS_BEFORE days before it, or on
 the working day before that when the day is a weekend, a bank holiday or a trust closure.
 Planning runs nightly (beat, run_nightly); planning twice plans nothing new (one row per
@@ -22,14 +23,15 @@ from appointments.changes import AppointmentChanges
 from appointments.models import Appointment
 from appointments.working_days import TrustCalendar, trust_calendar
 from config.localtime import local_zone
-from letters.models import Letter, LetterStatus, LetterVariant
+from letters.models import ChannelPlan, Letter, LetterStatus, LetterVariant
 from letters.transitions import letters_transition
 from patients.models import CommunicationNeed
 from reminders.planning import PATIENT_DECEASED, appointment_skip_reason, text_recipient
 
-ADDRESS_FIELDS = tuple(f"address_line_{line}" for line in range(1, 7))
-HAS_ADDRESS = Q(*(~Q(**{f"patient__{field}": ""}) for field in ADDRESS_FIELDS), _connector=Q.OR)
 NO_ADDRESS = "no postal address"
+ADDRESS_RETURNED = "a letter to this address came back"
+TEXTED_INSTEAD = "texted instead"
+TOO_LATE_TO_POST = "booked too late for a letter to arrive"
 # Second-class post takes two to three working days: a letter posted later than this many days
 # before the appointment may arrive after it, so is not sent.
 SHORTEST_NOTICE_DAYS = 5
@@ -71,41 +73,61 @@ def letter_variant(communication_needs: str) -> str:
 
 @transaction.atomic
 def letters_plan(*, now: datetime | None = None) -> dict[str, int]:
-    """Plan a letter for each upcoming appointment whose patient cannot be texted and has an
-    address. Deceased patients' appointments are never upcoming, so never planned. Raises
-    BankHolidaysUnavailable (planning nothing) when the bank holidays cannot be read."""
+    """Plan a letter for each upcoming appointment whose patient cannot be texted (or asked for
+    post) and has an address that works, and record for every upcoming appointment in the horizon
+    why it gets no text and why no letter (`ChannelPlan`, rewritten each night). Deceased patients'
+    appointments are never upcoming, so never planned. Raises BankHolidaysUnavailable (planning
+    nothing) when the bank holidays cannot be read."""
     now = now or timezone.now()
     today = now.astimezone(local_zone()).date()
     # A fortnight beyond the lead, so a missed nightly run or two loses nothing.
     horizon = now + timedelta(days=settings.ATTEND_LETTER_DAYS_BEFORE + 14)
     calendar = trust_calendar(today, horizon.astimezone(local_zone()).date())
-    upcoming = Appointment.objects.upcoming(now).filter(HAS_ADDRESS, starts_at__lt=horizon)
+    upcoming = Appointment.objects.upcoming(now).filter(starts_at__lt=horizon)
     existing = set(
         Letter.objects.filter(appointment__in=upcoming).values_list("appointment_id", "appointment_starts_at")
     )  # fmt: skip
-    new = []
+    new, plans = [], []
     for appointment in upcoming.select_related("patient").iterator(chunk_size=2000):
-        if (appointment.pk, appointment.starts_at) in existing:
+        why_no_text = text_recipient(appointment)[1]
+        why_no_letter = _why_no_letter(appointment, why_no_text, calendar)
+        plans.append(ChannelPlan(appointment=appointment, why_no_text=why_no_text[:100],
+                                 why_no_letter=why_no_letter, planned_at=now))  # fmt: skip
+        if why_no_letter or (appointment.pk, appointment.starts_at) in existing:
             continue
-        why = text_recipient(appointment)[1]
-        if not why:
-            continue  # the patient is texted
-        due = posting_day(appointment.starts_at, calendar=calendar)
-        if due is None:
-            continue  # booked too late for a letter to arrive
         patient = appointment.patient
         new.append(
             Letter(
                 appointment=appointment,
                 appointment_starts_at=appointment.starts_at,
-                due_on=due,
+                due_on=posting_day(appointment.starts_at, calendar=calendar),
                 variant=letter_variant(patient.communication_needs),
                 language=patient.preferred_language,
-                why_letter=why[:100],
+                why_letter=why_no_text[:100],
             )
         )
     Letter.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    ChannelPlan.objects.bulk_create(
+        plans, batch_size=1000, update_conflicts=True, unique_fields=["appointment"],
+        update_fields=["why_no_text", "why_no_letter", "planned_at"],
+    )  # fmt: skip
     return {"planned": len(new)}
+
+
+def _why_no_letter(appointment: Appointment, why_no_text: str, calendar: TrustCalendar) -> str:
+    """Why `appointment` gets no letter ("" if it does): it is texted, there is no address or
+    it came back (for a patient who asked for post and is texted for want of one, that), or it
+    was booked too late for the post."""
+    patient = appointment.patient
+    if not why_no_text and not patient.asked_for_post:
+        return TEXTED_INSTEAD
+    if not patient.address_lines:
+        return NO_ADDRESS
+    if not patient.address_works:
+        return ADDRESS_RETURNED
+    if posting_day(appointment.starts_at, calendar=calendar) is None:
+        return TOO_LATE_TO_POST
+    return ""
 
 
 def letters_follow_changed_appointments(changes: AppointmentChanges) -> dict[str, int]:
@@ -137,6 +159,8 @@ def letter_skip_reason(letter: Letter, *, now: datetime) -> str:
         return reason
     if not appointment.patient.address_lines:
         return NO_ADDRESS
+    if not appointment.patient.address_works:
+        return ADDRESS_RETURNED
     days_left = (appointment.starts_at.astimezone(local_zone()).date() - now.astimezone(local_zone()).date()).days
     if days_left < SHORTEST_NOTICE_DAYS:
         return f"too late to post: the appointment is in {days_left} days"

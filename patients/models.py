@@ -86,6 +86,17 @@ class CommunicationNeed(models.TextChoices):
         return ",".join(sorted(found))
 
 
+class PreferredChannel(models.TextChoices):
+    """How the patient asked to be reminded. Only "letter" (they asked for post) changes what is
+    sent: a letter instead of texts, when Attend holds an address that works. "phone" and "sms"
+    take nothing away (texts and calls each have their own opt-out: STOP and do not call)."""
+
+    NONE = "", "No preference given"
+    SMS = "sms", "Text message"
+    PHONE = "phone", "Phone call"
+    LETTER = "letter", "Letter (asked for post)"
+
+
 class ImdVintage(models.TextChoices):
     """Which English Indices of Deprivation a decile comes from (and so which LSOA boundaries)."""
 
@@ -163,6 +174,18 @@ class Patient(models.Model):
     address_line_4 = models.CharField(max_length=100, blank=True)
     address_line_5 = models.CharField(max_length=100, blank=True)
     address_line_6 = models.CharField(max_length=100, blank=True)
+    address_returned = models.TextField(
+        blank=True,
+        help_text="The address (its lines, one a line) a letter to the patient came back from: while Attend "
+        "holds the same address it does not work (no letter goes to it); a new address from the extract works.",
+    )
+    address_returned_at = models.DateTimeField(null=True, blank=True)
+    preferred_channel = models.CharField(
+        max_length=8,
+        choices=PreferredChannel.choices,
+        blank=True,
+        help_text="How the patient asked to be reminded, recorded in Attend (a local correction).",
+    )
     preferred_language = models.CharField(max_length=8, default="en", help_text="ISO 639-1 code.")
     interpreter_required = models.BooleanField(default=False)
     communication_needs = models.CharField(
@@ -225,6 +248,16 @@ class Patient(models.Model):
         lines = [getattr(self, f"address_line_{number}").strip() for number in range(1, 7)]
         lines = [line for line in lines if line]
         return [*lines, self.postcode] if lines and self.postcode else lines
+
+    @property
+    def address_works(self) -> bool:
+        """Attend holds an address and no letter to it has come back."""
+        lines = self.address_lines
+        return bool(lines) and "\n".join(lines) != self.address_returned
+
+    @property
+    def asked_for_post(self) -> bool:
+        return self.preferred_channel == PreferredChannel.LETTER
 
     @property
     def communication_need_labels(self) -> list[str]:

@@ -26,6 +26,7 @@ from reminders.transitions import reminder_transition, reminders_skip_planned
 from risk.models import RiskBand
 
 PATIENT_DECEASED = "patient deceased"
+ASKED_FOR_POST = "patient asked for post"
 
 
 @transaction.atomic
@@ -198,8 +199,12 @@ def appointment_skip_reason(appointment: Appointment, *, planned_start: datetime
 
 def text_recipient(appointment: Appointment) -> tuple[str, str]:
     """(the number a reminder about `appointment` goes to, "") or ("", why no text may go).
-    A child's goes to their parent or carer's mobile, never to the child's own (patient loaded)."""
+    A child's goes to their parent or carer's mobile, never to the child's own (patient loaded).
+    A patient who asked for post is not texted while Attend holds an address that works (with
+    none, a text is better than no reminder at all)."""
     patient = appointment.patient
+    if patient.asked_for_post and patient.address_works:
+        return "", ASKED_FOR_POST
     if patient.sms_opt_out:
         return "", "patient opted out of SMS"
     if appointment.is_child:

@@ -22,6 +22,7 @@ class CorrectableField(models.TextChoices):
     PREFERRED_LANGUAGE = "preferred_language", "Preferred language"
     INTERPRETER_REQUIRED = "interpreter_required", "Interpreter required"
     COMMUNICATION_NEEDS = "communication_needs", "Accessible-information needs"
+    PREFERRED_CHANNEL = "preferred_channel", "Preferred channel"
 
 
 class LocalCorrection(models.Model):
@@ -31,7 +32,9 @@ class LocalCorrection(models.Model):
     field = models.CharField(max_length=24, choices=CorrectableField.choices)
     value = models.CharField(max_length=200, blank=True, help_text="As the extract writes it (Y/N for yes/no).")
     previous_value = models.CharField(max_length=200, blank=True, help_text="What Attend held before.")
-    source = models.CharField(max_length=16, default="call", help_text="Where it was recorded (call: a call card).")
+    source = models.CharField(
+        max_length=16, default="call", help_text="Where it was recorded (call: a call card; team_lead: by a team lead)."
+    )
     corrected_at = models.DateTimeField(db_index=True)
     corrected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
