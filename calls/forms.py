@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from django import forms
 
-from calls.models import NOTES_MAX_LENGTH, STATUSES_ON_A_CALL, CallResult, Intention, SupportStatus, SupportType
+from calls.models import (
+    NOTES_MAX_LENGTH,
+    STATUSES_ON_A_CALL,
+    CallResult,
+    CallTask,
+    Intention,
+    SupportStatus,
+    SupportType,
+)
 from calls.services import AttemptInput, SupportInput
 from patients.identifiers import national_format
 from patients.models import CommunicationNeed, EthnicCategory, Patient, PreferredChannel
@@ -115,12 +123,54 @@ class PreferredChannelForm(forms.Form):
 
 
 class CapacityForm(forms.Form):
-    handlers_on_shift = forms.IntegerField(label="Call handlers on shift today", min_value=0, max_value=500)
+    handlers_on_shift = forms.IntegerField(
+        label="Call handlers on shift today",
+        min_value=0,
+        max_value=500,
+        widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-4"}),
+    )
+
+    def __init__(self, *args, calls_per_handler: int | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if calls_per_handler is not None:
+            self.fields["handlers_on_shift"].help_text = f"Each handler makes up to {calls_per_handler} calls a day."
 
 
 class ReassignForm(forms.Form):
-    handler = forms.ModelChoiceField(label="Give this call to", queryset=None)
+    handler = forms.ModelChoiceField(label="Give this call to", queryset=None, empty_label="Choose a call handler")
 
-    def __init__(self, *args, handlers, **kwargs) -> None:
+    def __init__(self, *args, handlers, call: CallTask | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["handler"].queryset = handlers
+        field = self.fields["handler"]
+        field.queryset = handlers
+        field.label_from_instance = lambda user: user.get_full_name() or user.get_username()
+        if call is not None:  # one form a row of the team's list, its label read by screen readers only
+            field.widget.attrs["id"] = f"reassign-{call.pk}"
+            field.label = f"Give the call to {call.patient.display_name} to"
+            field.label_class = "nhsuk-u-visually-hidden"
+
+    @classmethod
+    def for_calls(cls, calls: list[CallTask], handlers) -> None:
+        """Give each call its own form (`call.reassign_form`), the handlers read from the database once."""
+        choices = None
+        for call in calls:
+            call.reassign_form = cls(handlers=handlers, call=call)
+            if choices is None:
+                choices = list(call.reassign_form.fields["handler"].choices)
+            call.reassign_form.fields["handler"].choices = choices
+
+
+class PatientSearchForm(forms.Form):
+    """Find a patient who rings back (calls.search does the finding)."""
+
+    q = forms.CharField(
+        label="Phone number, NHS number, hospital number or name",
+        help_text="Patients on your team's call lists. A phone number in any form, or its last 4 digits.",
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "class": "nhsuk-u-width-two-thirds", "autocomplete": "off", "autofocus": True}
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, auto_id="%s", **kwargs)

@@ -16,7 +16,7 @@ from audit.services import audit_patient_view, audit_record
 from calls import requests as patient_requests
 from calls import selectors, services
 from calls.building import team_capacity
-from calls.forms import AttemptForm, CapacityForm, PreferredChannelForm, ReassignForm
+from calls.forms import AttemptForm, CapacityForm, PatientSearchForm, PreferredChannelForm, ReassignForm
 from calls.models import BookingRequest, CallTask, CallTaskStatus
 from calls.presenters import AppointmentPresenter, PatientCardPresenter, nothing_waiting_message
 from calls.search import patients_search
@@ -135,6 +135,7 @@ def team_start(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     calls = list(selectors.team_day(team, today))
     handlers = staff_who_can_take_calls(team)
+    ReassignForm.for_calls(calls, handlers)
     capacity = team_capacity(team, today)
     context = {
         "team": team,
@@ -142,7 +143,10 @@ def team_start(request: HttpRequest) -> HttpResponse:
         "counts": selectors.list_counts(team, today),
         "capacity": capacity,
         "calls": calls,
-        "capacity_form": CapacityForm(initial={"handlers_on_shift": capacity // max(team.calls_per_handler, 1)}),
+        "capacity_form": CapacityForm(
+            initial={"handlers_on_shift": capacity // max(team.calls_per_handler, 1)},
+            calls_per_handler=team.calls_per_handler,
+        ),
         "handlers": handlers,
         "do_not_call": list(selectors.do_not_call_of_team(team)),
     }
@@ -373,7 +377,8 @@ def patient_search(request: HttpRequest) -> HttpResponse:
          "mine": match.open_call is not None and match.open_call.claimed_by_id == request.user.pk}
         for match in matches
     ]  # fmt: skip
-    return render(request, "calls/search.html", {"query": query, "rows": rows, "searched": bool(query)})
+    context = {"form": PatientSearchForm(request.GET or None), "query": query, "rows": rows, "searched": bool(query)}
+    return render(request, "calls/search.html", context)
 
 
 @role_required(WORK)
