@@ -25,13 +25,14 @@ A pilot is its own publication: reports.pilot_disclosure.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from appointments.models import Site, Specialty
 from config.disclosure import AdditiveGroup, Audience, rate_is_disclosive, withheld_cells_and_zeros
 from patients.deprivation.quintiles import imd_quintile
-from reports.selectors import GapRow, RateRow, dna_rates
+from reports.selectors import GapRow, RateRow, dna_rates, dna_rates_by
 
 Cell = tuple[tuple[str, Any], ...]
 
@@ -146,12 +147,21 @@ def _without(cell: Cell, dimension: str) -> Cell:
     return tuple(item for item in cell if item[0] != dimension)
 
 
-def report_publication(filters: Mapping[str, Any]) -> Publication:
-    """Every cell a director can get for these filters, and how they add up."""
+Rates = Callable[[str, "str | None"], list[RateRow]]
+
+
+def report_publication(filters: Mapping[str, Any], rates: Rates | None = None) -> Publication:
+    """Every cell a director can get for these filters, and how they add up (`rates(by, by2)` gives
+    the filtered tables; by default dna_rates under the filters)."""
+    if rates is None:
+
+        def rates(by: str, by2: str | None = None) -> list[RateRow]:
+            return dna_rates(by, by2, **filters)
+
     built = CellBuilder()
     groups: list[AdditiveGroup] = []
     for dimension in ONE_WAY:
-        rows = dna_rates(dimension, **filters)
+        rows = rates(dimension, None)
         if dimension == "imd_quintile":
             # The total every one-way table adds up to: not shown as such, but derivable from any of them.
             built.add(RateRow({}, sum(row.appointments for row in rows), sum(row.dnas for row in rows)))
@@ -163,18 +173,18 @@ def report_publication(filters: Mapping[str, Any]) -> Publication:
     groups += built.groups(deciles)
     crossed: dict[str, list[Cell]] = {}
     for dimension in BY_QUINTILE:
-        cells = [built.add(row) for row in dna_rates(dimension, "imd_quintile", **filters)]
+        cells = [built.add(row) for row in rates(dimension, "imd_quintile")]
         crossed[dimension] = cells
         for margin in (dimension, "imd_quintile"):
             by_total: dict[Cell, list[Cell]] = defaultdict(list)
             for cell in cells:
                 by_total[_without(cell, margin)].append(cell)
             groups += built.groups(by_total)
-    groups += _clinic_groups(filters, crossed["clinic"])
+    groups += _clinic_groups(rates, crossed["clinic"])
     return Publication(built.sizes, built.primary, groups, built.measures)
 
 
-def _clinic_groups(filters: Mapping[str, Any], clinic_by_quintile: list[Cell]) -> list[AdditiveGroup]:
+def _clinic_groups(rates: Rates, clinic_by_quintile: list[Cell]) -> list[AdditiveGroup]:
     """A specialty (or site) is the sum of its clinics, overall and in each quintile. A clinic with
     appointments in more than one gives parts nobody publishes (so they count as withheld)."""
     quintiles_of: dict[Any, list[Any]] = defaultdict(list)
@@ -184,7 +194,7 @@ def _clinic_groups(filters: Mapping[str, Any], clinic_by_quintile: list[Cell]) -
     groups = []
     for parent in CLINIC_PARENTS:
         parents_of: dict[Any, set[Any]] = defaultdict(set)
-        for row in dna_rates("clinic", parent, **filters):
+        for row in rates("clinic", parent):
             parents_of[row.groups["clinic"]].add(row.groups[parent])
         parts: dict[Cell, list[Cell]] = defaultdict(list)
         for clinic, values in parents_of.items():
@@ -208,8 +218,175 @@ def _unpublished(*key: Any) -> Cell:
     return (("unpublished", key),)
 
 
-def report_disclosure(audience: Audience, filters: Mapping[str, Any]) -> Disclosure:
-    """The one decision for a publication: what this audience may see for these filters."""
+# --- The filter hierarchy ------------------------------------------------------------------
+#
+# The dashboard can be filtered by site, by specialty or by both, and each filtered page is a
+# publication of its own; but they add up: the whole trust's cell is the sum of each specialty's
+# (and of each site's) cell for the same period, and a cell shown on two pages is the same number
+# on both. Cut page by page, the trust's month minus the other specialties' months gave a
+# specialty's withheld month back. So a director's pages for one period are decided together, as
+# one family: every page of the lattice (the trust; each site; each specialty; each site and
+# specialty), its cells named by what they count (the page's filters with the cell's own values,
+# so a cell shown on several pages is one cell), each page's additive groups, and between pages:
+# a cell of a page without a site (specialty) filter = the sum of the same cell on each site's
+# (specialty's) page. Complementary suppression (and the zero rule) runs over all of it at once,
+# and each page withholds its share of the one decision.
+
+LATTICE = ("site", "specialty")
+ANY = object()  # a lattice dimension the page does not filter on
+
+
+def _lattice_names(dimension: str) -> dict[str, str]:
+    """Filter code -> the name its rows are grouped under (a site's ODS code, a specialty's code)."""
+    if dimension == "site":
+        return dict(Site.objects.values_list("ods_code", "name"))
+    return dict(Specialty.objects.values_list("treatment_function_code", "name"))
+
+
+def _single(value: Any) -> Any:
+    """A specialty filter given as a list of one is that specialty; a longer list is not a page."""
+    if isinstance(value, list | tuple):
+        return value[0] if len(value) == 1 else None
+    return value
+
+
+def family_key(filters: Mapping[str, Any]) -> tuple | None:
+    """The family a set of filters' page belongs to (its period), or None for filters no dashboard
+    page has (several specialties at once, a pilot): those are decided on their own."""
+    if set(filters) - {"date_from", "date_to", *LATTICE}:
+        return None
+    if "specialty" in filters and _single(filters["specialty"]) is None:
+        return None
+    return (filters.get("date_from"), filters.get("date_to"))
+
+
+class Family:
+    """Every page of the lattice for one period, decided together (see above). Read from a few
+    queries crossed by site and specialty (selectors.dna_rates_by), each page's tables summed from them."""
+
+    # The crosses asked for; each page's tables are sums of the smallest that holds them.
+    SOURCES = (
+        ("imd_decile",), ("month", "imd_quintile"), ("clinic", "imd_quintile"), ("specialty", "imd_quintile"),
+        ("site", "imd_quintile"), ("age_band",), ("sex",), ("ethnicity",),
+    )  # fmt: skip
+
+    def __init__(self, period: tuple) -> None:
+        date_from, date_to = period
+        period_filters = {key: value for key, value in (("date_from", date_from), ("date_to", date_to)) if value}
+        self._rows: dict[tuple[str, ...], list[RateRow]] = {}
+        for source in self.SOURCES:
+            names = tuple(sorted({*source, *LATTICE}))
+            if names not in self._rows:
+                self._rows[names] = dna_rates_by(names, **period_filters)
+        self.names = {dimension: _lattice_names(dimension) for dimension in LATTICE}
+        every = self._rows[tuple(sorted(("imd_decile", *LATTICE)))]
+        values = {dimension: sorted({row.groups[dimension] for row in every}, key=repr) for dimension in LATTICE}
+        # Only pages with appointments in the period: an empty page shows nothing and adds up to nothing.
+        pairs = {(row.groups["site"], row.groups["specialty"]) for row in every}
+        self.pages = [(ANY, ANY)]
+        self.pages += [(site, ANY) for site in values["site"]] + [(ANY, specialty) for specialty in values["specialty"]]
+        self.pages += sorted(pairs, key=repr)
+        self._decided: dict[tuple, Disclosure] = {}
+        self._decide(values)
+
+    def _source(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        wanted = {*names, *LATTICE}
+        fits = [source for source in self._rows if wanted <= set(source)]
+        return min(fits, key=len)
+
+    def _rates(self, page: tuple) -> Rates:
+        fixed = {dimension: value for dimension, value in zip(LATTICE, page, strict=True) if value is not ANY}
+
+        def rates(by: str, by2: str | None = None) -> list[RateRow]:
+            names = (by,) if by2 is None else (by, by2)
+            totals: dict[tuple, list[int]] = {}
+            for row in self._rows[self._source(names)]:
+                if any(row.groups[dimension] != value for dimension, value in fixed.items()):
+                    continue
+                key = tuple(row.groups[name] for name in names)
+                total = totals.setdefault(key, [0, 0])
+                total[0] += row.appointments
+                total[1] += row.dnas
+            ordered = sorted(totals.items(), key=repr)
+            return [RateRow(dict(zip(names, key, strict=True)), n, d) for key, (n, d) in ordered]
+
+        return rates
+
+    @staticmethod
+    def _meaning(page: tuple, cell: Cell) -> Cell:
+        """What a page's cell counts: its own values and the page's filters (one name however many
+        pages show it)."""
+        values = dict(cell)
+        if "unpublished" in values:
+            return (("page", page), *cell)
+        for dimension, value in zip(LATTICE, page, strict=True):
+            if value is not ANY:
+                values[dimension] = value
+        return cell_of(values)
+
+    def _decide(self, values: dict[str, list[Any]]) -> None:
+        publications = {page: report_publication({}, self._rates(page)) for page in self.pages}
+        sizes: dict[Cell, int] = {}
+        measures: dict[Cell, tuple[int, ...]] = {}
+        primary: set[Cell] = set()
+        groups: list[AdditiveGroup] = []
+        meanings: dict[tuple, dict[Cell, Cell]] = {}
+        for page, publication in publications.items():
+            named = meanings[page] = {cell: self._meaning(page, cell) for cell in publication.sizes}
+            for cell, meaning in named.items():
+                sizes[meaning] = publication.sizes[cell]
+                measures[meaning] = publication.measures[cell]
+            primary |= {named[cell] for cell in publication.primary}
+            for group in publication.groups:
+                parts = tuple(self._meaning(page, part) for part in group.parts)
+                groups.append(AdditiveGroup(self._meaning(page, group.total), parts))
+        # Between pages: a page's cell without a lattice dimension is the sum of the same cell on the
+        # pages below it (a page with no row there holds none of it: a known zero, left out).
+        for page, named in meanings.items():
+            for index, dimension in enumerate(LATTICE):
+                if page[index] is not ANY:
+                    continue
+                for cell, meaning in named.items():
+                    values_of = dict(cell)
+                    if dimension in values_of or "unpublished" in values_of:
+                        continue
+                    parts = []
+                    for value in values[dimension]:
+                        below = (*page[:index], value, *page[index + 1 :])
+                        part = self._meaning(below, cell)
+                        if part in sizes:
+                            parts.append(part)
+                    if parts != [meaning]:
+                        groups.append(AdditiveGroup(meaning, tuple(parts)))
+        withheld = withheld_cells_and_zeros(sizes, groups, primary, measures)
+        for page, named in meanings.items():
+            self._decided[page] = Disclosure(
+                frozenset(cell for cell, meaning in named.items() if meaning in withheld), frozenset(named)
+            )
+
+    def disclosure(self, filters: Mapping[str, Any]) -> Disclosure | None:
+        """The page's share of the decision, or None if its filters name a site or specialty with no
+        appointments in the period (then it has nothing to show anyway)."""
+        page = []
+        for dimension in LATTICE:
+            code = _single(filters.get(dimension))
+            page.append(ANY if code is None else self.names[dimension].get(code))
+        return self._decided.get(tuple(page))
+
+
+def report_disclosure(
+    audience: Audience, filters: Mapping[str, Any], *, families: dict[tuple, Family] | None = None
+) -> Disclosure:
+    """The one decision for a publication: what this audience may see for these filters. A dashboard
+    page's is its share of its period's family (decided with every other page it adds up with);
+    pass one `families` dict for everything a request shows, so each period's is made once."""
     if not audience.suppressed:
         return EVERYTHING
-    return report_publication(filters).disclosure()
+    key = family_key(filters)
+    if key is None:
+        return report_publication(filters).disclosure()
+    families = {} if families is None else families
+    if key not in families:
+        families[key] = Family(key)
+    decided = families[key].disclosure(filters)
+    return decided if decided is not None else report_publication(filters).disclosure()

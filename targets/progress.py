@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from config.disclosure import Audience
 from reports import tables
-from reports.disclosure import Disclosure, cell_of, report_disclosure
+from reports.disclosure import Disclosure, Family, cell_of, report_disclosure
 from reports.selectors import dna_rates
 from reports.spc import ASSURANCE_ICONS, XmrChart
 from targets.models import DisparityTarget, Scope
@@ -101,11 +101,12 @@ class Disclosures:
     def __init__(self, audience: Audience) -> None:
         self.audience = audience
         self._made: dict[tuple, Disclosure] = {}
+        self._families: dict[tuple, Family] = {}  # one decision per period for all its pages
 
     def for_filters(self, filters: dict[str, Any]) -> Disclosure:
         key = tuple(sorted(filters.items()))
         if key not in self._made:
-            self._made[key] = report_disclosure(self.audience, filters)
+            self._made[key] = report_disclosure(self.audience, filters, families=self._families)
         return self._made[key]
 
     def for_target(self, target: DisparityTarget, filters: dict[str, Any]) -> Disclosure:
