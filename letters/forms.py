@@ -15,3 +15,11 @@ class BatchDayForm(forms.Form):
 
     def __init__(self, *, day: date) -> None:
         super().__init__(initial={"day": day}, auto_id="batch-%s")
+
+
+class ReturnedLettersForm(forms.Form):
+    file = forms.FileField(
+        label="Returned letters (CSV)",
+        help_text="Notify's returned letters report, or a list with a Reference column (attend-letter-…).",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )

@@ -17,6 +17,7 @@ from reminders.backends import NOTIFY_API, SendError, notify_error
 TIMEOUT_SECONDS = 10
 SETTING = "ATTEND_NOTIFY_LETTER_TEMPLATES"
 # Notify's letter statuses (https://docs.notifications.service.gov.uk/python.html#status-letter).
+# "accepted" (Notify has sent it to the printer) and "pending-virus-check" move nothing.
 NOTIFY_LETTER_STATUS = {
     "received": LetterStatus.DELIVERED,  # the printer has posted it
     "cancelled": LetterStatus.FAILED,

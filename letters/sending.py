@@ -22,7 +22,6 @@ from config.localtime import local_zone
 from letters.content import address_block, notify_personalisation
 from letters.models import Letter, LetterStatus
 from letters.notify import (
-    NOTIFY_LETTER_STATUS,
     NoTemplate,
     notify_find_letter,
     notify_letter_status,
@@ -30,6 +29,7 @@ from letters.notify import (
     notify_send_letter,
 )
 from letters.planning import letter_skip_reason
+from letters.returns import letter_status_record
 from letters.transitions import letter_transition
 from reminders.backends import ErrorKind, SendError
 
@@ -139,12 +139,5 @@ def letters_poll_status(*, now: datetime | None = None, limit: int = 500) -> dic
             logger.warning("Notify status for letter %s not read: %s", letter.pk, exc.detail)
             continue
         polled += 1
-        to = NOTIFY_LETTER_STATUS.get(status)
-        changes = {"provider_status": status[:32]}
-        if to is None:
-            Letter.objects.filter(pk=letter.pk).update(**changes)
-        else:
-            if to == S.FAILED:
-                changes["last_error"] = f"Notify: {status}"
-            moved += letter_transition(letter_id=letter.pk, to=to, now=now, **changes)
+        moved += letter_status_record(letter, status=status, now=now)
     return {"polled": polled, "moved": moved}

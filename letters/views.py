@@ -1,4 +1,5 @@
-"""The post room's page: today's (or a given day's) letters to print, and "mark printed"."""
+"""The post room's pages: today's (or a given day's) letters to print, "mark printed", and the
+letters that came back."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
 from letters.content import address_block, appointment_details
-from letters.forms import BatchDayForm
+from letters.forms import BatchDayForm, ReturnedLettersForm
 from letters.models import LetterStatus, LetterVariant
 from letters.printing import audit_print_batch_viewed, print_batch, print_batch_mark_printed
+from letters.returns import NotAReturnsList, returned_letters_upload
 
 PRINT_PERMISSION = "letters.print_letters"
 
@@ -57,3 +59,19 @@ def print_batch_printed(request: HttpRequest) -> HttpResponse:
     else:
         messages.info(request, f"No letters were waiting to be printed for {day:%-d %B %Y}.")
     return redirect(f"{reverse('letters-print-batch')}?day={day.isoformat()}")
+
+
+@role_required(PRINT_PERMISSION)
+def returned_letters_page(request: HttpRequest) -> HttpResponse:
+    """The post room (or a team lead) uploads the letters that came back: each is marked returned
+    and its address as not working."""
+    form = ReturnedLettersForm(request.POST or None, request.FILES or None)
+    summary, status = None, 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            summary = returned_letters_upload(data=form.cleaned_data["file"].read(), by=request.user, request=request)
+        except NotAReturnsList as exc:
+            form.add_error("file", str(exc))
+    if form.errors:
+        status = 400
+    return render(request, "letters/returned_letters.html", {"form": form, "summary": summary}, status=status)

@@ -11,7 +11,9 @@ is looked up or stored (a signature proves who sent it, not that it is well form
 GOV.UK Notify signs nothing: its callback carries the bearer token the trust set on it in
 Notify's dashboard (NOTIFY_CALLBACK_BEARER_TOKEN), compared in constant time. No token is
 refused with 401, a wrong one (or none configured here) with 403; the JSON must name a
-notification by Notify's id (a UUID), else 400.
+notification by Notify's id (a UUID), else 400. Notify posts letters' delivery receipts (and,
+pointed at the same URL, returned-letter callbacks) here too: an app that sends through Notify
+registers a handler (`on_notify_callback`; letters does) that takes the callbacks that are its own.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ from reminders.inbound import inbound_record
 from reminders.receipts import delivery_receipt_record
 
 logger = logging.getLogger(__name__)
+# Handlers other apps register for Notify callbacks that are theirs (a letter's receipt, a
+# returned letter): each gets the parsed JSON and returns True when it took the callback.
+NOTIFY_CALLBACK_HANDLERS: list[Callable[[dict], bool]] = []
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 # Twilio's message SIDs: SM (SMS) or MM (MMS), then 32 hex digits.
 MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-fA-F]{32}")
@@ -113,6 +118,20 @@ def notify_bearer_refusal(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
+def on_notify_callback(handler: Callable[[dict], bool]) -> None:
+    """Register `handler` for Notify callbacks about another app's notifications (once per handler)."""
+    if handler not in NOTIFY_CALLBACK_HANDLERS:
+        NOTIFY_CALLBACK_HANDLERS.append(handler)
+
+
+def _taken_by_a_handler(request: HttpRequest) -> bool:
+    try:
+        body = json.loads(request.body)
+    except (ValueError, TypeError):
+        return False
+    return isinstance(body, dict) and any(handler(body) for handler in NOTIFY_CALLBACK_HANDLERS)
+
+
 def _notify_receipt(request: HttpRequest) -> dict | None:
     """The callback's JSON if it names a notification by a well-formed Notify id and a status."""
     try:
@@ -131,6 +150,8 @@ def notify_status(request: HttpRequest) -> HttpResponse:
     refusal = notify_bearer_refusal(request)
     if refusal is not None:
         return refusal
+    if _taken_by_a_handler(request):
+        return HttpResponse(status=200)
     receipt = _notify_receipt(request)
     if receipt is None:
         return HttpResponseBadRequest(
