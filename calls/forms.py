@@ -18,6 +18,11 @@ from patients.identifiers import national_format
 from patients.models import CommunicationNeed, EthnicCategory, Patient, PreferredChannel
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
+PREFERRED_CHANNEL_HINT = "A letter instead of texts when they ask for post; calls go on whatever they choose."
+
+
+def _phone_input() -> forms.TextInput:
+    return forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "class": "nhsuk-input--width-20"})
 
 
 class AttemptForm(forms.Form):
@@ -32,29 +37,52 @@ class AttemptForm(forms.Form):
     intention = forms.ChoiceField(
         label="What does the patient intend?", choices=Intention.choices, widget=forms.RadioSelect, required=False
     )
-    interpreter_language = forms.CharField(label="Interpreter language", max_length=8, required=False)
+    interpreter_language = forms.CharField(
+        label="Interpreter language (code, e.g. pl)",
+        max_length=8,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "nhsuk-input--width-5"}),
+    )
     other_detail = forms.CharField(label="Other support: what was offered", max_length=500, required=False)
     do_not_call = forms.BooleanField(
         label="The patient asked not to be called again",
         help_text="Calls stop (texts and letters go on); a team lead can lift it.",
         required=False,
+        widget=forms.CheckboxInput(attrs={"class": "nhsuk-checkboxes--small"}),
     )
     notes = forms.CharField(
         label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=NOTES_MAX_LENGTH
     )
-    mobile = forms.CharField(label="Mobile number (for texts)", max_length=20, required=False)
-    other_phone = forms.CharField(label="Other number", max_length=20, required=False)
-    preferred_language = forms.CharField(label="Preferred language (code, e.g. en, pl, ur)", max_length=8)
-    interpreter_required = forms.ChoiceField(label="Interpreter needed", choices=YES_NO, widget=forms.RadioSelect)
+    mobile = forms.CharField(label="Mobile number (for texts)", max_length=20, required=False, widget=_phone_input())
+    other_phone = forms.CharField(
+        label="Other number",
+        help_text="A landline or second number: called, never texted.",
+        max_length=20,
+        required=False,
+        widget=_phone_input(),
+    )
+    preferred_language = forms.CharField(
+        label="Preferred language (code, e.g. en, pl, ur)",
+        max_length=8,
+        widget=forms.TextInput(attrs={"class": "nhsuk-input--width-5"}),
+    )
+    interpreter_required = forms.ChoiceField(
+        label="Interpreter needed",
+        choices=YES_NO,
+        widget=forms.RadioSelect(attrs={"class": "nhsuk-radios--inline"}),
+    )
     communication_needs = forms.MultipleChoiceField(
-        label="Accessible-information needs", choices=CommunicationNeed.choices, required=False
+        label="Accessible-information needs",
+        choices=CommunicationNeed.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "nhsuk-checkboxes--small"}),
     )
     ethnic_category = forms.ChoiceField(
         label="Ethnic category", choices=[("", "Not stated"), *EthnicCategory.choices], required=False
     )
     preferred_channel = forms.ChoiceField(
         label="How the patient would like to be reminded",
-        help_text="A letter instead of texts when they ask for post; calls go on whatever they choose.",
+        help_text=PREFERRED_CHANNEL_HINT,
         choices=PreferredChannel.choices,
         required=False,
     )
@@ -76,6 +104,7 @@ class AttemptForm(forms.Form):
                 label=f"{label}: status", choices=STATUSES_ON_A_CALL, initial=SupportStatus.OFFERED
             )
             self.fields[f"{support_type}_status"].required = False
+            self.fields[f"{support_type}_status"].label_class = "nhsuk-label--s"
 
     def support_rows(self) -> list[dict]:
         return [
@@ -118,7 +147,11 @@ class PreferredChannelForm(forms.Form):
     """A team lead records how a patient would like to be reminded (from their call's card)."""
 
     preferred_channel = forms.ChoiceField(
-        label="How the patient would like to be reminded", choices=PreferredChannel.choices, required=False
+        label="How the patient would like to be reminded",
+        help_text=PREFERRED_CHANNEL_HINT,
+        choices=PreferredChannel.choices,
+        required=False,
+        widget=forms.Select(attrs={"id": "lead-preferred-channel"}),
     )
 
 

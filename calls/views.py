@@ -111,7 +111,14 @@ def call_card(request: HttpRequest, task_id: int) -> HttpResponse:
         audit_patient_view(request, task.patient, summary="Patient card opened")
     if form.errors:
         status = 400
-    context = {"task": task, "card": PatientCardPresenter(task), "form": form, "can_record": can_record, "error": error}
+    context = {
+        "task": task,
+        "card": PatientCardPresenter(task),
+        "form": form,
+        "can_record": can_record,
+        "error": error,
+        "channel_form": PreferredChannelForm(initial={"preferred_channel": task.patient.preferred_channel}),
+    }
     return render(request, "calls/call_card.html", context, status=status)
 
 

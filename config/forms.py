@@ -12,7 +12,8 @@ month, search, password, file), `nhsuk-select`, `nhsuk-textarea`, `nhsuk-radios`
 
 A form says how a field looks through the widget's attrs and the field:
 - `attrs={"class": "nhsuk-input--width-10"}` adds width (or other) classes to the control; on
-  radios and checkboxes the classes go on the group (`nhsuk-radios--inline`, `nhsuk-checkboxes--small`);
+  radios and checkboxes (one or many) the classes go on the group (`nhsuk-radios--inline`,
+  `nhsuk-checkboxes--small`);
 - `attrs={"id": "q"}` gives the control an id of its own (hint and error ids follow it);
 - `field.label_class = "nhsuk-label--s"` (or `nhsuk-u-visually-hidden`) styles the label or legend.
 
@@ -99,7 +100,7 @@ class NHSUKBoundField(BoundField):
 
     @property
     def group_class(self) -> str:
-        """The classes a form gave the widget: on radios and checkboxes they style the group."""
+        """The classes a form gave the widget: on radios and checkboxes (one or many) they style the group."""
         return self.field.widget.attrs.get("class", "")
 
     @property
@@ -120,7 +121,8 @@ class NHSUKBoundField(BoundField):
         """The widget drawn with its NHS.UK class (and the form's own classes), error class and
         aria-describedby; radios and checkboxes are drawn by the field template itself."""
         base, error = CONTROL_CLASSES[self.kind]
-        classes = [base, error if self.errors else "", self.field.widget.attrs.get("class", "")]
+        own = "" if self.kind == "checkbox" else self.field.widget.attrs.get("class", "")  # a checkbox's: its group's
+        classes = [base, error if self.errors else "", own]
         attrs = {"class": " ".join(c for c in classes if c)}
         if self.describedby:
             attrs["aria-describedby"] = self.describedby
