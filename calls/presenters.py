@@ -220,12 +220,89 @@ class PatientCardPresenter:
             for attempt in selectors.earlier_attempts(self.task)
         ]
 
+    @cached_property
+    def _reminders_and_letters(self):
+        about = self.about
+        return selectors.reminders_and_letters_about(about.appointment.pk) if about else ([], [], None)
+
+    @property
+    def reminders(self) -> list[dict[str, str]]:
+        """The texts and letters about the appointment the call is for, each with its state and when."""
+        reminders, letters, _ = self._reminders_and_letters
+        return [*(text_row(reminder) for reminder in reminders), *(letter_row(letter) for letter in letters)]
+
+    @property
+    def channels_not_used(self) -> list[str]:
+        """Why the nightly plan sends this appointment no text, or no letter."""
+        plan = self._reminders_and_letters[2]
+        if plan is None:
+            return []
+        return [
+            *([f"No text: {plan.why_no_text}"] if plan.why_no_text else []),
+            *([f"No letter: {plan.why_no_letter}"] if plan.why_no_letter and plan.why_no_letter != "texted instead"
+              else []),
+        ]  # fmt: skip
+
+    @property
+    def address_not_working(self) -> str:
+        patient = self.patient
+        if patient.address_lines and not patient.address_works:
+            return f"A letter to this address came back ({day(patient.address_returned_at)})"
+        return ""
+
     @property
     def messages(self) -> list[dict[str, str]]:
         return [
             {"when": when(reminder.sent_at), "status": reminder.get_status_display(), "body": reminder.body}
             for reminder in selectors.messages_sent(self.task)
         ]
+
+
+def at(value) -> str:
+    return when(value) if value else ""
+
+
+def day(value) -> str:
+    return date_format(timezone.localtime(value), "j F Y") if value else ""
+
+
+def text_row(reminder) -> dict[str, str]:
+    """A text reminder on the card: planned (for when), sent, delivered, or why not."""
+    status = reminder.status
+    if status == "planned":
+        state = f"planned for {when(reminder.due_at)}"
+    elif status == "delivered":
+        state = f"delivered {at(reminder.delivered_at or reminder.status_changed_at)}"
+    elif status in ("skipped", "failed", "undelivered"):
+        detail = reminder.skip_reason or reminder.error_message or reminder.error_code
+        state = f"{reminder.get_status_display().lower()} {at(reminder.status_changed_at)}" + (
+            f": {detail}" if detail else ""
+        )
+    else:
+        state = f"{reminder.get_status_display().lower()} {at(reminder.sent_at or reminder.status_changed_at)}"
+    return {"channel": "Text", "status": reminder.get_status_display(), "state": state.strip()}
+
+
+LETTER_WORDS = {
+    "sending": "being sent to Notify", "sent": "sent to Notify", "queued": "in the print batch",
+    "printed": "printed", "delivered": "posted", "returned": "returned undelivered",
+}  # fmt: skip
+
+
+def letter_row(letter) -> dict[str, str]:
+    """A letter on the card: planned (for its posting day), sent, posted, returned, or why not."""
+    status = letter.status
+    if status == "planned":
+        state = f"planned for posting on {date_format(letter.due_on, 'j F Y')}"
+    elif status in ("skipped", "failed"):
+        detail = letter.skip_reason or letter.last_error
+        state = f"{letter.get_status_display().lower()} {day(letter.status_changed_at)}" + (
+            f": {detail}" if detail else ""
+        )
+    else:
+        moment = letter.sent_at if status == "sent" else letter.printed_at if status == "printed" else None
+        state = f"{LETTER_WORDS.get(status, status)} {day(moment or letter.status_changed_at)}"
+    return {"channel": "Letter", "status": letter.get_status_display(), "state": state.strip()}
 
 
 def nothing_waiting_message(counts: ListCounts) -> str:

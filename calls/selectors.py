@@ -13,6 +13,7 @@ from accounts.models import Team
 from accounts.scopes import patients_in_scope
 from accounts.selectors import team_of
 from calls.models import CLAIMABLE_STATUSES, BookingRequest, CallAttempt, CallTask, CallTaskStatus, DoNotCall
+from letters.models import ChannelPlan, Letter
 from patients.models import Patient
 from reminders.models import Reminder
 
@@ -104,6 +105,15 @@ def messages_sent(task: CallTask) -> QuerySet[Reminder]:
         Reminder.objects.filter(appointment__patient=task.patient_id)
         .exclude(sent_at__isnull=True)
         .order_by("-sent_at")[:10]
+    )
+
+
+def reminders_and_letters_about(appointment_id: int) -> tuple[list[Reminder], list[Letter], ChannelPlan | None]:
+    """The appointment's text reminders and letters (oldest first) and its channel plan, for the card."""
+    return (
+        list(Reminder.objects.filter(appointment_id=appointment_id).order_by("due_at", "pk")),
+        list(Letter.objects.filter(appointment_id=appointment_id).order_by("due_on", "pk")),
+        ChannelPlan.objects.filter(appointment_id=appointment_id).first(),
     )
 
 
