@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from accounts.decorators import role_required
-from config.disclosure import AdditiveGroup, audience_of, is_small, withheld_cells
+from config.disclosure import AdditiveGroup, audience_of, is_small, withheld_cells_and_zeros
 from monitoring.models import LiveCheck, Population
-from monitoring.services import GROUPINGS, help_shares, live_warnings
+from monitoring.services import GROUPINGS, HelpShare, help_shares, live_warnings
 from risk.models import RiskModel
 from risk.presenters import headline_population
 from risk.views import MODEL_CARD_PERMISSIONS
@@ -19,16 +19,24 @@ from risk.views import MODEL_CARD_PERMISSIONS
 HELP_SINCE_DAYS = 365
 
 
+def help_withheld(total: HelpShare, parts: list[HelpShare]) -> frozenset:
+    """The groups a director may not see of one grouping: a share under 5 people, and the complements
+    that keep it from coming back as the total's share minus the others'. The page shows each group's
+    share of those selected and of the DNAs, and the total: both are counts a reader can total, so a
+    zero is a value too (config.disclosure.withheld_cells_and_zeros)."""
+    sizes = {part.group: part.appointments for part in parts} | {"All": total.appointments}
+    measures = {part.group: (part.selected, part.dnas) for part in (*parts, total)}
+    primary = [part.group for part in parts if is_small(part.selected) or is_small(part.dnas)]
+    group = AdditiveGroup("All", tuple(part.group for part in parts))
+    return withheld_cells_and_zeros(sizes, [group], primary, measures)
+
+
 def _help_rows(model: RiskModel, *, suppressed: bool) -> list[dict]:
     tables = []
     for name, (total, parts) in help_shares(
         model=model, since=timezone.localdate() - timedelta(days=HELP_SINCE_DAYS)
     ).items():
-        withheld: frozenset = frozenset()
-        if suppressed:
-            sizes = {part.group: part.appointments for part in parts} | {"All": total.appointments}
-            primary = [part.group for part in parts if is_small(part.selected) or is_small(part.dnas)]
-            withheld = withheld_cells(sizes, [AdditiveGroup("All", tuple(sizes.keys() - {"All"}))], primary)
+        withheld = help_withheld(total, parts) if suppressed else frozenset()
         rows = [
             {"group": part.group, "withheld": part.group in withheld,
              "selected_share": part.share_of(total, "selected"), "dna_share": part.share_of(total, "dnas")}

@@ -10,7 +10,9 @@ every stratum, and the DNAs avoided, money saved and calls per DNA avoided built
 arm's gap between quintiles 1 and 5 and its change between arms; an arm's slope and relative
 index of inequality. Support counts have no totals to subtract from and get primary suppression.
 The reach tables (by IMD quintile, ethnic group and language, per arm and both) are a
-publication of their own with the same rule, per measure. A figure the evaluation gains later is
+publication of their own with the same rule, per measure, the zero rule too
+(config.disclosure.withheld_cells_and_zeros: withheld groups none of whose people were reached are
+pinned at none by subtraction, so one more is withheld). A figure the evaluation gains later is
 withheld from directors until it is reviewed here (fails closed).
 """
 
@@ -20,7 +22,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from config.disclosure import AdditiveGroup, Audience, is_small, rate_is_disclosive, withheld_cells
+from config.disclosure import AdditiveGroup, Audience, is_small, rate_is_disclosive, withheld_cells_and_zeros
 from pilots.models import Pilot
 from reports.disclosure import EVERYTHING, CellBuilder, Disclosure, Publication, cell_of
 from reports.evaluation import ArmComparison, PilotEvaluation, StratifiedComparison, SupportRow, arms_as_dict
@@ -176,7 +178,7 @@ class ReachDisclosure:
     withheld: frozenset[Hashable] | None
 
     def cut(self, reach: Reach) -> dict[str, Any]:
-        out = reach.as_dict()
+        out = reach.as_dict(suppress_reasons=self.withheld is not None)
         if self.withheld is None:
             return out
         hidden_in_q = set()
@@ -221,6 +223,8 @@ def reach_disclosure(audience: Audience, pilot: Pilot) -> ReachDisclosure:
     sizes: dict[Hashable, int] = {}
     primary: set[Hashable] = set()
     groups: list[AdditiveGroup] = []
+    # Each cell's count and the rest of its row's appointments: a reader totals both (a zero is a value too).
+    measures: dict[Hashable, tuple[int, ...]] = {}
     arms = ("intervention", "control", "all")
     for by in REACH_DIMENSIONS:
         tables = {arm: pilot_reach(pilot, by=by, arm=arm) for arm in arms}
@@ -229,12 +233,16 @@ def reach_disclosure(audience: Audience, pilot: Pilot) -> ReachDisclosure:
                 for measure in ("appointments", *REACH_MEASURES):
                     cell = (arm, by, _key(row.group), measure)
                     sizes[cell] = row.appointments
+                    count = row.appointments if measure == "appointments" else row.counts[measure]
+                    measures[cell] = (count, row.appointments - count)
                     small = measure != "appointments" and rate_is_disclosive(row.counts[measure], row.appointments)
                     if small or is_small(row.appointments):
                         primary.add(cell)
             for measure in ("appointments", *REACH_MEASURES):
                 total = (arm, "total", measure)
                 sizes[total] = sum(row.appointments for row in reach.rows)
+                parts_measures = [measures[(arm, by, _key(row.group), measure)] for row in reach.rows]
+                measures[total] = tuple(sum(values[i] for values in parts_measures) for i in range(2))
                 parts = tuple((arm, by, _key(row.group), measure) for row in reach.rows)
                 groups.append(AdditiveGroup(total, parts))
         for group in {_key(row.group) for row in tables["all"].rows}:
@@ -243,7 +251,7 @@ def reach_disclosure(audience: Audience, pilot: Pilot) -> ReachDisclosure:
                 groups.append(AdditiveGroup(("all", by, group, measure), arms_in))
     withheld: frozenset[Hashable] = frozenset()
     while True:  # an appointments count withheld takes its row's measures with it
-        withheld = withheld_cells(sizes, groups, primary)
+        withheld = withheld_cells_and_zeros(sizes, groups, primary, measures)
         taken = {(*cell[:3], m) for cell in withheld if cell[-1] == "appointments" and len(cell) == 4
                  for m in REACH_MEASURES}  # fmt: skip
         if taken <= primary:

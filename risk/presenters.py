@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config.disclosure import AdditiveGroup, Audience, rate_is_disclosive, withheld_cells
+from config.disclosure import AdditiveGroup, Audience, rate_is_disclosive, withheld_cells_and_zeros
 from risk.features import BY_NAME
 from risk.models import RiskModel
 
@@ -126,6 +126,7 @@ def fairness_withheld(fairness: dict) -> frozenset:
     hold-out, whose size the card shows, so one suppressed group would come back by subtraction; the
     reports' rule (config.disclosure) withholds a complement in each grouping too."""
     sizes: dict = {}
+    measures: dict = {}  # rows and DNAs (a group's rate with its rows gives them): a zero is a value too
     primary, groups = set(), []
     for key, _ in GROUPINGS:
         cells = []
@@ -133,12 +134,16 @@ def fairness_withheld(fairness: dict) -> frozenset:
             m = figures.get("model", {})
             cell = (key, label)
             sizes[cell] = m.get("rows", 0)
+            measures[cell] = (m.get("rows", 0), m.get("dnas", 0))
             cells.append(cell)
             if rate_is_disclosive(m.get("dnas", 0), m.get("rows", 0)):
                 primary.add(cell)
-        sizes[()] = max(sizes.get((), 0), sum(sizes[cell] for cell in cells))
+        if cells and sum(sizes[cell] for cell in cells) >= sizes.get((), 0):
+            sizes[()] = sum(sizes[cell] for cell in cells)
+            measures[()] = tuple(sum(measures[cell][i] for cell in cells) for i in range(2))
         groups.append(AdditiveGroup((), tuple(cells)))
-    return withheld_cells(sizes, groups, primary)
+    sizes.setdefault((), 0)
+    return withheld_cells_and_zeros(sizes, groups, primary, measures)
 
 
 class RiskModelPresenter:

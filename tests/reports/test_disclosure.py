@@ -276,3 +276,32 @@ def test_withheld_parts_holding_no_dnas_between_them_are_not_left_pinned_at_zero
     groups = [AdditiveGroup("all", ("F", "M", "U", "X"))]
     assert withheld_cells(sizes, groups, primary={"U", "X"}) == {"U", "X"}  # the complementary rule alone
     assert withheld_cells_and_zeros(sizes, groups, {"U", "X"}, measures) == {"U", "X", "M"}
+
+
+def test_a_pilots_reach_withholds_one_more_group_where_the_withheld_were_reached_by_none(monkeypatch):
+    """Two groups nobody was reached in are withheld as small; the arm's reached minus the shown groups'
+    gave each as none. With the zero rule another group someone was reached in is withheld with them."""
+    from reports import pilot_disclosure
+    from reports.reach import MEASURES, Reach, ReachRow
+
+    def rows(scale):
+        reached = {"a": 0, "b": 0, "c": 40, "d": 30}
+        return [
+            ReachRow(group, 100 * scale, {**dict.fromkeys(MEASURES, 50 * scale), "reached": count * scale})
+            for group, count in reached.items()
+        ]
+
+    monkeypatch.setattr(pilot_disclosure, "pilot_reach",
+                        lambda pilot, *, by, arm: Reach(by, arm, rows(2 if arm == "all" else 1)))  # fmt: skip
+    withheld = pilot_disclosure.reach_disclosure(Audience.DIRECTOR, None).withheld
+    for arm in ("intervention", "control", "all"):
+        hidden = {group for group in "abcd" if (arm, "imd_quintile", group, "reached") in withheld}
+        assert {"a", "b"} < hidden  # not only the two with none
+    # The same tables under the rule without zeros (as reach_disclosure was): a and b each pinned at none.
+    monkeypatch.setattr(
+        pilot_disclosure,
+        "withheld_cells_and_zeros",
+        lambda sizes, groups, primary, _: withheld_cells(sizes, groups, primary),
+    )
+    before = pilot_disclosure.reach_disclosure(Audience.DIRECTOR, None).withheld
+    assert {g for g in "abcd" if ("intervention", "imd_quintile", g, "reached") in before} == {"a", "b"}

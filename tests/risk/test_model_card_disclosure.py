@@ -5,8 +5,8 @@ from types import SimpleNamespace
 import pytest
 from django.urls import reverse
 
-from config.disclosure import Audience
-from risk.presenters import RiskModelPresenter
+from config.disclosure import AdditiveGroup, Audience, rate_is_disclosive, withheld_cells
+from risk.presenters import RiskModelPresenter, fairness_withheld
 
 
 def _group(rows, dnas):
@@ -36,3 +36,20 @@ def test_the_card_page_decides_the_audience_from_who_is_signed_in(client_for, di
     url = reverse("risk-model-card", args=[active_risk_model.pk])
     assert client_for(director).get(url).context["card"].audience is Audience.DIRECTOR
     assert client_for(admin_user).get(url).context["card"].audience is Audience.ANALYST
+
+
+def test_two_withheld_groups_with_no_dnas_between_them_are_not_pinned_at_none():
+    """Sex U and X, withheld as small, hold no DNAs: the hold-out's DNAs minus F's and M's gave each
+    of them as none. One more group with DNAs is withheld with them."""
+    sex = {"F": (500, 60), "M": (400, 50), "U": (3, 0), "X": (2, 0)}
+    fairness = {"sex": {label: {"model": {"rows": rows, "dnas": dnas}} for label, (rows, dnas) in sex.items()}}
+    cells = tuple(("sex", label) for label in sex)
+    sizes = {("sex", label): rows for label, (rows, _) in sex.items()} | {(): 905}
+    plain = withheld_cells(
+        sizes, [AdditiveGroup((), cells)], {c for c in cells if rate_is_disclosive(sex[c[1]][1], sex[c[1]][0])}
+    )
+    assert plain == {("sex", "U"), ("sex", "X")}  # 110 DNAs minus 60 and 50: none for either
+
+    withheld = fairness_withheld(fairness)
+    assert {("sex", "U"), ("sex", "X")} < withheld
+    assert sum(sex[label][1] for _, label in withheld) > 0  # what the withheld hold between them is not known
