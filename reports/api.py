@@ -295,9 +295,15 @@ class ReachRowOutput(serializers.Serializer):
     delivered_reminder = serializers.IntegerField(allow_null=True)
     delivered_reminder_share = serializers.FloatField(allow_null=True)
     callable_number = serializers.IntegerField(
-        allow_null=True, help_text="With a number to call: a mobile or another number."
+        allow_null=True,
+        help_text="With a number to call (a mobile, another number, or a parent's or carer's), and not asked "
+        "by the appointment not to be called.",
     )
     callable_number_share = serializers.FloatField(allow_null=True)
+    reached_by_letter = serializers.IntegerField(
+        allow_null=True, help_text="With a letter posted (Notify's printer or the post room) that has not come back."
+    )
+    reached_by_letter_share = serializers.FloatField(allow_null=True)
     offered_call = serializers.IntegerField(allow_null=True)
     offered_call_share = serializers.FloatField(allow_null=True)
     reached = serializers.IntegerField(allow_null=True)
@@ -309,6 +315,11 @@ class ReachRowOutput(serializers.Serializer):
     suppressed = serializers.BooleanField()
 
 
+class NoTextReasonOutput(serializers.Serializer):
+    reason = serializers.CharField()
+    appointments = serializers.IntegerField(allow_null=True, help_text="Withheld (null) when under 5 for directors.")
+
+
 class ReachOutput(serializers.Serializer):
     by = serializers.CharField()
     arm = serializers.CharField()
@@ -317,6 +328,7 @@ class ReachOutput(serializers.Serializer):
         child=serializers.CharField(), help_text="Each step whose share in IMD quintile 1 is below quintile 5's."
     )
     statements = serializers.ListField(child=serializers.CharField())
+    no_text_reasons = NoTextReasonOutput(many=True, help_text="Why the arm's appointments got no text (the plan's).")
 
 
 class PilotReachView(APIView):
@@ -325,7 +337,8 @@ class PilotReachView(APIView):
     @extend_schema(
         parameters=[ReachInput, OpenApiParameter("pilot_id", int, OpenApiParameter.PATH)],
         responses=ReachOutput,
-        summary="Whom a pilot reached: reminder delivered, callable number, call offered, reached, support offered",
+        summary="Whom a pilot reached: reminder delivered, callable number, letter posted, call offered, reached, "
+        "support offered",
     )
     def get(self, request: Request, pilot_id: int) -> Response:
         pilot = get_object_or_404(Pilot, pk=pilot_id)

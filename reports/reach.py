@@ -2,25 +2,31 @@
 
 Among a pilot's allocated appointments (the intervention arm by default), the share with
 - a delivered reminder (an SMS the provider reported delivered),
-- a number to call (a mobile or another number: calls go to any kind),
+- a callable number (a mobile, another number, or their parent's or carer's: calls go to any
+  kind, and a child's to the carer), unless the patient had asked not to be called by then,
+- a letter posted (sent by Notify's printer or printed by the post room, and not come back),
 - a call offered (a call task about the appointment),
 - a call that reached the patient (an attempt with result "reached"),
 - support offered (a support offer recorded about the appointment),
 by IMD quintile, ethnic group or preferred language, each with its Wilson interval. One GROUP BY
 query. A warning says when a share in quintile 1 (most deprived) is below quintile 5's, with the
 Newcombe interval of the difference: reach that favours the least deprived widens the gap.
+Beside the tables, why the arm's appointments got no text, as the nightly plan recorded it
+(letters.ChannelPlan): counts under 5 withheld for audiences that are suppressed, with the next
+smallest when only one would be.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 
 from appointments.models import Appointment
-from calls.models import CallTask, SupportOffer
-from config.disclosure import rate_is_disclosive
+from calls.models import CallTask, DoNotCall, SupportOffer
+from config.disclosure import is_small, rate_is_disclosive
+from letters.models import ChannelPlan, Letter, LetterStatus
 from pilots.models import Arm, Pilot
 from reminders.models import Reminder, ReminderStatus
 from reports.mechanisms import reached_by_a_call
@@ -36,11 +42,14 @@ REACH_DIMENSIONS = {
 MEASURES = {
     "delivered_reminder": "a delivered reminder",
     "callable_number": "a callable number",
+    "reached_by_letter": "a letter posted",
     "offered_call": "a call offered",
     "reached": "a call that reached the patient",
     "offered_support": "support offered",
 }
 ARM_CHOICES = ("intervention", "control", "all")
+# A letter that went (Notify's printer posted it, or the post room printed it) and has not come back.
+LETTER_POSTED = (LetterStatus.DELIVERED, LetterStatus.PRINTED)
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,16 @@ class Reach:
     by: str
     arm: str
     rows: list[ReachRow]
+    no_text_reasons: dict[str, int] = field(default_factory=dict)
+
+    def reasons_as_list(self, *, suppress: bool = False) -> list[dict[str, Any]]:
+        """Why no text went, most common first; counts under 5 withheld when `suppress` (and the
+        next smallest with a lone one, so no total gives it back)."""
+        rows = sorted(self.no_text_reasons.items(), key=lambda item: (-item[1], item[0]))
+        hidden = {reason for reason, n in rows if is_small(n)} if suppress else set()
+        if len(hidden) == 1 and len(rows) > 1:
+            hidden.add(next(reason for reason, _ in reversed(rows) if reason not in hidden))
+        return [{"reason": reason, "appointments": None if reason in hidden else n} for reason, n in rows]
 
     def warnings(self, *, suppress: bool = False) -> list[str]:
         """One sentence per measure whose share in quintile 1 is below quintile 5's."""
@@ -105,7 +124,7 @@ class Reach:
             )
         return out
 
-    def as_dict(self, *, suppress: bool = False) -> dict[str, Any]:
+    def as_dict(self, *, suppress: bool = False, suppress_reasons: bool | None = None) -> dict[str, Any]:
         statements = [] if self.rows else ["The pilot has no allocated appointments in this arm."]
         return {
             "by": self.by,
@@ -115,6 +134,9 @@ class Reach:
             "rows": [row.as_dict(self.by, suppress=suppress) for row in self.rows],
             "warnings": self.warnings(suppress=suppress),
             "statements": statements,
+            "no_text_reasons": self.reasons_as_list(
+                suppress=suppress if suppress_reasons is None else suppress_reasons
+            ),
         }
 
 
@@ -128,11 +150,18 @@ def pilot_reach(pilot: Pilot, *, by: str = "imd_quintile", arm: str = Arm.INTERV
     if arm != "all":
         appointments = appointments.filter(allocation__arm=arm)
     here = OuterRef("pk")
+    asked_not_to_be_called = DoNotCall.objects.filter(
+        Q(lifted_at__isnull=True) | Q(lifted_at__gt=OuterRef("starts_at")),
+        patient=OuterRef("patient_id"), recorded_at__lte=OuterRef("starts_at"),
+    )  # fmt: skip
+    has_number = ~Q(patient__mobile="", patient__other_phone="", patient__contact_phone="")
     rows = (
         appointments.annotate(
             group=REACH_DIMENSIONS[by](),
             delivered=Exists(Reminder.objects.filter(appointment=here, status=ReminderStatus.DELIVERED)),
             task=Exists(CallTask.objects.filter(Q(appointment=here) | Q(appointments=here))),
+            not_to_be_called=Exists(asked_not_to_be_called),
+            posted=Exists(Letter.objects.filter(appointment=here, status__in=LETTER_POSTED)),
             reached=reached_by_a_call("pk"),
             support=Exists(SupportOffer.objects.filter(appointment=here)),
         )
@@ -140,7 +169,8 @@ def pilot_reach(pilot: Pilot, *, by: str = "imd_quintile", arm: str = Arm.INTERV
         .annotate(
             n=Count("id"),
             delivered_reminder=Count("id", filter=Q(delivered=True)),
-            callable_number=Count("id", filter=~Q(patient__mobile="", patient__other_phone="")),
+            callable_number=Count("id", filter=has_number & Q(not_to_be_called=False)),
+            reached_by_letter=Count("id", filter=Q(posted=True)),
             offered_call=Count("id", filter=Q(task=True)),
             reached_n=Count("id", filter=Q(reached=True)),
             offered_support=Count("id", filter=Q(support=True)),
@@ -157,6 +187,7 @@ def pilot_reach(pilot: Pilot, *, by: str = "imd_quintile", arm: str = Arm.INTERV
                 {
                     "delivered_reminder": row["delivered_reminder"],
                     "callable_number": row["callable_number"],
+                    "reached_by_letter": row["reached_by_letter"],
                     "offered_call": row["offered_call"],
                     "reached": row["reached_n"],
                     "offered_support": row["offered_support"],
@@ -164,4 +195,11 @@ def pilot_reach(pilot: Pilot, *, by: str = "imd_quintile", arm: str = Arm.INTERV
             )
             for row in rows
         ],
+        dict(
+            ChannelPlan.objects.filter(appointment__in=appointments)
+            .exclude(why_no_text="")
+            .values("why_no_text")
+            .annotate(n=Count("id"))
+            .values_list("why_no_text", "n")
+        ),
     )
