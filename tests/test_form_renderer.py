@@ -352,6 +352,30 @@ def test_no_template_hand_writes_a_form_control_the_renderer_should_draw():
     assert offenders == [], "draw these through the form renderer (config/forms.py):\n" + "\n".join(offenders)
 
 
+# Pages whose forms are never shown back with errors: nothing to get wrong (search, a day), or a
+# refused post goes back to the page with a message (capacity, reassign, a safeguarding note).
+NEVER_SHOWN_WITH_ERRORS = {
+    "calls/templates/calls/search.html",
+    "calls/templates/calls/team_start.html",
+    "letters/templates/letters/print_batch.html",
+    "safeguarding/templates/safeguarding/safeguarding_list.html",
+}
+DRAWS_FIELDS = re.compile(r"\.as_field_group\b|\{\{\s*\w*form\s*\}\}")
+
+
+def test_every_page_that_draws_a_form_shows_its_errors_in_the_error_summary():
+    drawing = {str(path.relative_to(ROOT)): path.read_text() for path in _project_templates()}
+    drawing = {name: text for name, text in drawing.items() if DRAWS_FIELDS.search(text)}
+    assert "calls/templates/calls/call_card.html" in drawing
+    missing = sorted(
+        name
+        for name, text in drawing.items()
+        if "nhsuk_error_summary" not in text and "hub/_period_form.html" not in text
+        and name not in NEVER_SHOWN_WITH_ERRORS
+    )  # fmt: skip
+    assert missing == [], f"add {{% nhsuk_error_summary form %}} to: {missing}"
+
+
 def test_the_renderer_templates_are_the_only_ones_left_drawing_nhsuk_controls():
     assert (RENDERER_TEMPLATES / "field.html").exists()
     assert not (ROOT / "templates" / "includes" / "radios.html").exists()
