@@ -8,10 +8,11 @@ The past pilot is simulated with a known effect that works only through being re
 evaluation's complier average causal effect has a truth to recover:
 - every allocated appointment of a patient with a mobile (not opted out) has a delivered SMS
   reminder with chance REMINDER_DELIVERED;
-- every intervention appointment gets a call; a patient with a mobile is reached with the chance
-  REACH_BY_QUINTILE gives (lower where deprivation is higher, as in the case study), one without
-  is never reached; control patients ask for a call by SMS with chance ASKS_FOR_A_CALL and are then
-  reached with chance REACHED_WHEN_ASKED (always-takers), whatever their arm;
+- every intervention appointment gets a call; a patient with a number is reached with the chance
+  REACH_BY_QUINTILE gives (lower where deprivation is higher, as in the case study), one who opted
+  out of texts too (STOP ends texts only), one without a number never; control patients who get
+  texts ask for a call by SMS with chance ASKS_FOR_A_CALL and are then reached with chance
+  REACHED_WHEN_ASKED (always-takers), whatever their arm;
 - being reached multiplies the odds of a DNA by PILOT_ODDS_RATIO (demo/synthetic.py, the same
   uniform draw), so the true effect among compliers is the mean of p·OR/(1 − p + p·OR) − p over
   them (`DemoPilotSummary.true_complier_effect`);
@@ -121,11 +122,18 @@ def run_past_demo_pilot(trust: synthetic.SyntheticTrust, *, today: date) -> Demo
         pilot=pilot, appointments=appointments, risk_probability=lambda a: eligible[a.pas_id].true_dna_probability
     )
     rng = np.random.default_rng(pilot.seed)
+    # Patients who texted STOP are still called (STOP ends texts only); their draws come from a
+    # stream of their own, so the rest of the simulated pilot is the same as before that rule.
+    opted_out_rng = np.random.default_rng([pilot.seed, 1])
     reached, complier_effects = [], []
     for appointment in sorted(appointments, key=lambda a: a.pk):
-        callable_ = bool(appointment.patient.mobile) and not appointment.patient.sms_opt_out
-        would_be_reached = callable_ and rng.random() < REACH_BY_QUINTILE[appointment.patient.imd_quintile]
-        always_taker = callable_ and rng.random() < ASKS_FOR_A_CALL and rng.random() < REACHED_WHEN_ASKED
+        patient = appointment.patient
+        callable_ = bool(patient.mobile or patient.other_phone or patient.contact_phone)
+        textable = bool(patient.mobile) and not patient.sms_opt_out
+        draws = rng if textable else opted_out_rng
+        would_be_reached = callable_ and draws.random() < REACH_BY_QUINTILE[patient.imd_quintile]
+        # Asking for a call is a reply to a text: only a patient who gets texts can.
+        always_taker = textable and rng.random() < ASKS_FOR_A_CALL and rng.random() < REACHED_WHEN_ASKED
         if would_be_reached and not always_taker:
             complier_effects.append(_treated(eligible[appointment.pas_id].true_dna_probability))
         if always_taker or (arms[appointment.pk] == Arm.INTERVENTION and would_be_reached):

@@ -206,6 +206,8 @@ class SyntheticPatient:
     interpreter_required: bool
     sms_opt_out: bool
     patient_effect: float
+    # Postal address lines before the postcode (invented: see `synthetic_address`); empty for some.
+    address_lines: tuple[str, ...] = ()
 
 
 @dataclass
@@ -251,6 +253,32 @@ def attended_with_support(appointment: SyntheticAppointment) -> bool:
         return False
     odds = p / (1 - p) * PILOT_ODDS_RATIO
     return appointment.outcome_draw >= odds / (1 + odds) and appointment.outcome_draw < p
+
+
+# Invented streets in an invented town: with the "AT" postcodes (no real UK postcode area) no
+# synthetic address can be a real person's.
+STREETS = ("Alder Row", "Bramble Way", "Cobbler's Lane", "Dovecote Street", "Elmfield Road", "Foundry Close",
+           "Gasworks Terrace", "Hatter's Walk", "Ironstone Avenue", "Jubilee Crescent", "Kiln Yard",
+           "Larkspur Drive", "Millrace Road", "Nettle Grove", "Orchard Mews", "Pinfold Street", "Quarry Bank",
+           "Ropewalk", "Saddler Street", "Tannery Lane", "Underhill Road", "Viaduct Street", "Weaver's Court",
+           "Yew Tree Place")  # fmt: skip
+BLOCKS = ("Ashby House", "Brook Court", "Canal View", "Deacon Tower", "Fairholme", "Prospect House")
+TOWN = "Attendale"
+HAS_ADDRESS = 0.97  # a few PAS records carry no usable address, as in real extracts
+ADDRESS_SEED = 20_260_601
+
+
+def synthetic_address(patient_number: int, district: str) -> tuple[str, ...]:
+    """A plausible UK address (flat or house, street, district, town) for the `patient_number`th
+    synthetic patient, from a stream of its own so adding addresses changed no other draw."""
+    rng = np.random.default_rng([ADDRESS_SEED, patient_number])
+    if rng.random() >= HAS_ADDRESS:
+        return ()
+    street = f"{int(rng.integers(1, 180))} {STREETS[int(rng.integers(0, len(STREETS)))]}"
+    if rng.random() < 0.25:  # a flat in a block, as many are in the more deprived inner districts
+        flat = f"Flat {int(rng.integers(1, 40))}, {BLOCKS[int(rng.integers(0, len(BLOCKS)))]}"
+        return (flat, street, district, TOWN)
+    return (street, district, TOWN)
 
 
 # Every synthetic LSOA code starts with this (E019xxxxx); no real LSOA code does.
@@ -331,7 +359,18 @@ def make_patients(rng: np.random.Generator, count: int, areas: list[Area], today
                 patient_effect=float(rng.normal(0.0, PATIENT_SD)),
             )
         )
+        patients[-1].address_lines = synthetic_address(n + 1, _district_name(patients[-1].postcode))
     return patients
+
+
+def _district_name(postcode: str) -> str:
+    """The invented district a synthetic postcode's district (AT1 … AT20) stands for."""
+    return f"{DISTRICTS[(int(postcode.split()[0][2:]) - 1) % len(DISTRICTS)]}"
+
+
+DISTRICTS = ("Canal Side", "Old Town", "Foundry Fields", "St Agnes", "Millbrook", "Northfield", "Hatters Green",
+             "Riverside", "Kilnhurst", "Westgate", "Brookvale", "Ashcombe", "Larkhill", "Orchard Park", "Highcroft",
+             "Fernleigh", "Oakridge", "Wyvern Hill", "Linden Vale", "Elmstead")  # fmt: skip
 
 
 def _slot(rng: np.random.Generator, day: date) -> datetime:

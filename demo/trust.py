@@ -89,6 +89,7 @@ def _patient(p: SyntheticPatient, deprivation: dict[str, Deprivation]) -> Patien
         preferred_language=p.preferred_language,
         interpreter_required=p.interpreter_required,
         sms_opt_out=p.sms_opt_out,
+        **{f"address_line_{number}": line for number, line in enumerate(p.address_lines, start=1)},
     )
 
 
