@@ -103,6 +103,7 @@ class ImportUploadForm(forms.Form):
             *((layout, LAYOUT_LABELS.get(layout, layout)) for layout in sorted(LAYOUTS) if layout != "attend"),
         ]
         self.upload: dict = {}
+        self.fields["file"].label_class = self.fields["mapping"].label_class = "nhsuk-label--s"
 
     def clean(self) -> dict:
         data = {name: upload for name, upload in self.files.items() if name in ("file", "mapping")}
