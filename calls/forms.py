@@ -14,11 +14,49 @@ from calls.models import (
     SupportType,
 )
 from calls.services import AttemptInput, SupportInput
+from config.forms import DatalistInput
 from patients.identifiers import national_format
+from patients.languages import language_choices, language_code, language_name
 from patients.models import CommunicationNeed, EthnicCategory, Patient, PreferredChannel
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 PREFERRED_CHANNEL_HINT = "A letter instead of texts when they ask for post; calls go on whatever they choose."
+
+
+class LanguageField(forms.CharField):
+    """A language chosen from the list by name (typing filters it; a code such as pl is taken too),
+    cleaned to the code Attend stores. A patient's imported code that is not in the list is kept
+    (`keep`), never dropped; anything else not in the list is refused."""
+
+    default_error_messages = {"invalid_choice": "Choose a language from the list."}
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("widget", DatalistInput(attrs={"class": "nhsuk-input--width-20"}))
+        super().__init__(**kwargs)
+        self.widget.options = [name for _, name in language_choices()]
+        self.kept = ""
+
+    def keep(self, code: str) -> bool:
+        """Accept (and offer first) the patient's current code even if it is not in the list; True if it is not."""
+        if not code or language_code(code) is not None:
+            return False
+        self.kept = code
+        self.widget.options = [code, *self.widget.options]
+        return True
+
+    def to_python(self, value) -> str:
+        typed = super().to_python(value)
+        if not typed:
+            return typed
+        if code := language_code(typed):
+            return code
+        if self.kept and typed.casefold() == self.kept.casefold():
+            return self.kept
+        raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+
+    def prepare_value(self, value):
+        code = language_code(value) if isinstance(value, str) else None
+        return language_name(code) if code else value
 
 
 def _phone_input() -> forms.TextInput:
@@ -37,11 +75,8 @@ class AttemptForm(forms.Form):
     intention = forms.ChoiceField(
         label="What does the patient intend?", choices=Intention.choices, widget=forms.RadioSelect, required=False
     )
-    interpreter_language = forms.CharField(
-        label="Interpreter language (code, e.g. pl)",
-        max_length=8,
-        required=False,
-        widget=forms.TextInput(attrs={"class": "nhsuk-input--width-5"}),
+    interpreter_language = LanguageField(
+        label="Interpreter language", help_text="Type to find it, e.g. Polish or British Sign Language.", required=False
     )
     other_detail = forms.CharField(label="Other support: what was offered", max_length=500, required=False)
     do_not_call = forms.BooleanField(
@@ -61,10 +96,10 @@ class AttemptForm(forms.Form):
         required=False,
         widget=_phone_input(),
     )
-    preferred_language = forms.CharField(
-        label="Preferred language (code, e.g. en, pl, ur)",
-        max_length=8,
-        widget=forms.TextInput(attrs={"class": "nhsuk-input--width-5"}),
+    preferred_language = LanguageField(
+        label="Preferred language",
+        help_text="Type to find it, e.g. Urdu or British Sign Language.",
+        error_messages={"required": "Choose the patient's preferred language from the list."},
     )
     interpreter_required = forms.ChoiceField(
         label="Interpreter needed",
@@ -92,12 +127,21 @@ class AttemptForm(forms.Form):
             "mobile": national_format(patient.mobile) if patient.mobile else "",
             "other_phone": national_format(patient.other_phone) if patient.other_phone else "",
             "preferred_language": patient.preferred_language,
+            # an interpreter is for the patient's own language, so it is offered ready chosen
+            "interpreter_language": patient.preferred_language if patient.interpreter_required else "",
             "interpreter_required": "yes" if patient.interpreter_required else "no",
             "ethnic_category": patient.ethnic_category,
             "communication_needs": [code for code in patient.communication_needs.split(",") if code],
             "preferred_channel": patient.preferred_channel,
         }
         super().__init__(*args, initial=initial, **kwargs)
+        self.fields["interpreter_language"].keep(patient.preferred_language)
+        if self.fields["preferred_language"].keep(patient.preferred_language):
+            self.fields[
+                "preferred_language"
+            ].help_text = (
+                f"Recorded as {patient.preferred_language}, which is not in the list: kept unless you choose another."
+            )
         for support_type, label in SupportType.choices:
             self.fields[f"support_{support_type}"] = forms.BooleanField(label=label, required=False)
             self.fields[f"{support_type}_status"] = forms.ChoiceField(

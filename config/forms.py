@@ -15,7 +15,9 @@ A form says how a field looks through the widget's attrs and the field:
   radios and checkboxes (one or many) the classes go on the group (`nhsuk-radios--inline`,
   `nhsuk-checkboxes--small`);
 - `attrs={"id": "q"}` gives the control an id of its own (hint and error ids follow it);
-- `field.label_class = "nhsuk-label--s"` (or `nhsuk-u-visually-hidden`) styles the label or legend.
+- `field.label_class = "nhsuk-label--s"` (or `nhsuk-u-visually-hidden`) styles the label or legend;
+- `DatalistInput(options=[...])` is an NHS.UK text input with a list to choose from as you type
+  (`<input list>` and its `<datalist>`, no script): the field maps what was typed back to a value.
 
 The Django admin keeps its own look: it never renders a field group, and `{{ field }}` still
 renders the bare widget.
@@ -57,6 +59,25 @@ def widget_kind(widget: forms.Widget) -> str:
     if isinstance(widget, forms.FileInput):
         return "file"
     return "input"
+
+
+class DatalistInput(forms.TextInput):
+    """A text box that offers its options as the person types (the browser filters them): a long
+    list searchable by name. The list's id is the control's id with `-list`."""
+
+    template_name = "nhsuk/forms/widgets/datalist.html"
+
+    def __init__(self, attrs: dict | None = None, options: list[str] | tuple[str, ...] = ()) -> None:
+        super().__init__({"autocomplete": "off", **(attrs or {})})
+        self.options = list(options)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        list_id = f"{context['widget']['attrs'].get('id') or name}-list"
+        context["widget"]["attrs"]["list"] = list_id
+        context["widget"]["list_id"] = list_id
+        context["widget"]["options"] = self.options
+        return context
 
 
 class NHSUKBoundField(BoundField):

@@ -66,3 +66,29 @@ def language_name(code: str) -> str:
     """The language's name for a page; an unknown code is shown as it is, a blank one as "Not known"."""
     name = LANGUAGE_NAMES.get((code or "").lower())
     return name[:1].upper() + name[1:] if name else code or "Not known"
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Every language as (code, name) for a list people read: English first, then by name."""
+    named = sorted(((code, language_name(code)) for code in LANGUAGE_NAMES if code != "en"), key=lambda c: c[1])
+    return [("en", language_name("en")), *named]
+
+
+def _names_to_codes() -> dict[str, str]:
+    """What a person may type for each language: its code, its name, and a name's parts either side
+    of brackets ("Persian", "Farsi"; "Auslan"), all compared without case."""
+    typed: dict[str, str] = {}
+    for code, name in LANGUAGE_NAMES.items():
+        outside, _, inside = name.partition(" (")
+        for text in (name, outside, inside.rstrip(")") if inside[:1].isupper() else ""):
+            if text:
+                typed.setdefault(text.casefold(), code)
+    return {**typed, **{code: code for code in LANGUAGE_NAMES}}
+
+
+NAMES_TO_CODES: dict[str, str] = _names_to_codes()
+
+
+def language_code(typed: str) -> str | None:
+    """The code for a language typed as its name or its code (any case, spaces trimmed); None if not in the list."""
+    return NAMES_TO_CODES.get(" ".join((typed or "").split()).casefold())
