@@ -174,8 +174,10 @@ class Patient(models.Model):
     address_line_4 = models.CharField(max_length=100, blank=True)
     address_line_5 = models.CharField(max_length=100, blank=True)
     address_line_6 = models.CharField(max_length=100, blank=True)
+    # Database defaults too: the PostgreSQL import writer inserts patients with the extract's columns only.
     address_returned = models.TextField(
         blank=True,
+        db_default="",
         help_text="The address (its lines, one a line) a letter to the patient came back from: while Attend "
         "holds the same address it does not work (no letter goes to it); a new address from the extract works.",
     )
@@ -184,6 +186,7 @@ class Patient(models.Model):
         max_length=8,
         choices=PreferredChannel.choices,
         blank=True,
+        db_default="",
         help_text="How the patient asked to be reminded, recorded in Attend (a local correction).",
     )
     preferred_language = models.CharField(max_length=8, default="en", help_text="ISO 639-1 code.")
