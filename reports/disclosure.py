@@ -19,6 +19,10 @@ A withheld cell is blank everywhere it appears, and so is every figure built on 
 interval, a gap or ratio with it on either side, an SPC point (the chart is drawn from what is
 shown). Analysts and admins (config.disclosure.Audience.ANALYST) see every figure as it is.
 
+The filtered pages of one period (trust, site, specialty, both) and targets' divisions add up to
+one another, so a director's are decided together, as one family (Family, below): each page's
+Disclosure is its share of that one decision.
+
 A pilot is its own publication: reports.pilot_disclosure.
 """
 
@@ -235,6 +239,19 @@ def _unpublished(*key: Any) -> Cell:
 LATTICE = ("site", "specialty")
 ANY = object()  # a lattice dimension the page does not filter on
 
+# Groups of specialties published as one (targets' divisions: their months in quintiles 1 and 5),
+# registered by the app that has them (reports imports none above it): each provider gives
+# {key: specialty codes}.
+_SPECIALTY_GROUPINGS: list[Callable[[], dict[Hashable, tuple[str, ...]]]] = []
+
+
+def register_specialty_grouping(provider: Callable[[], dict[Hashable, tuple[str, ...]]]) -> None:
+    if provider not in _SPECIALTY_GROUPINGS:
+        _SPECIALTY_GROUPINGS.append(provider)
+
+
+GROUPED_QUINTILES = (1, 5)  # what a group of specialties publishes: each month's gap
+
 
 def _lattice_names(dimension: str) -> dict[str, str]:
     """Filter code -> the name its rows are grouped under (a site's ODS code, a specialty's code)."""
@@ -264,50 +281,68 @@ class Family:
     """Every page of the lattice for one period, decided together (see above). Read from a few
     queries crossed by site and specialty (selectors.dna_rates_by), each page's tables summed from them."""
 
-    # The crosses asked for; each page's tables are sums of the smallest that holds them.
-    SOURCES = (
-        ("imd_decile",), ("month", "imd_quintile"), ("clinic", "imd_quintile"), ("specialty", "imd_quintile"),
-        ("site", "imd_quintile"), ("age_band",), ("sex",), ("ethnicity",),
-    )  # fmt: skip
+    # Two queries: what the rollup holds and the patients' own fields, each crossed by site and
+    # specialty; each page's tables are sums of one of them.
+    SOURCES = (("clinic", "imd_decile", "imd_quintile", "month"), ("age_band", "ethnicity", "sex"))
 
     def __init__(self, period: tuple) -> None:
         date_from, date_to = period
         period_filters = {key: value for key, value in (("date_from", date_from), ("date_to", date_to)) if value}
-        self._rows: dict[tuple[str, ...], list[RateRow]] = {}
-        for source in self.SOURCES:
-            names = tuple(sorted({*source, *LATTICE}))
-            if names not in self._rows:
-                self._rows[names] = dna_rates_by(names, **period_filters)
         self.names = {dimension: _lattice_names(dimension) for dimension in LATTICE}
-        every = self._rows[tuple(sorted(("imd_decile", *LATTICE)))]
-        values = {dimension: sorted({row.groups[dimension] for row in every}, key=repr) for dimension in LATTICE}
+        # Each source's rows, bucketed by page: a row counts on the trust's page, its site's, its
+        # specialty's and its site and specialty's.
+        self._rows: dict[tuple[tuple[str, ...], tuple], list[RateRow]] = defaultdict(list)
+        pairs: set[tuple] = set()
+        for source in self.SOURCES:
+            for row in dna_rates_by((*source, *LATTICE), **period_filters):
+                site, specialty = row.groups["site"], row.groups["specialty"]
+                pairs.add((site, specialty))
+                for page in ((ANY, ANY), (site, ANY), (ANY, specialty), (site, specialty)):
+                    self._rows[source, page].append(row)
+        values = {
+            dimension: sorted({pair[index] for pair in pairs}, key=repr) for index, dimension in enumerate(LATTICE)
+        }
         # Only pages with appointments in the period: an empty page shows nothing and adds up to nothing.
-        pairs = {(row.groups["site"], row.groups["specialty"]) for row in every}
         self.pages = [(ANY, ANY)]
         self.pages += [(site, ANY) for site in values["site"]] + [(ANY, specialty) for specialty in values["specialty"]]
         self.pages += sorted(pairs, key=repr)
-        self._decided: dict[tuple, Disclosure] = {}
+        self._decided: dict[Any, Disclosure] = {}
+        self.groupings: dict[Hashable, list[Any]] = {}
+        for provider in _SPECIALTY_GROUPINGS:
+            for key, codes in provider().items():
+                names = {self.names["specialty"].get(code) for code in codes} - {None}
+                self.groupings[key] = sorted(names & set(values["specialty"]), key=repr)
         self._decide(values)
 
-    def _source(self, names: tuple[str, ...]) -> tuple[str, ...]:
-        wanted = {*names, *LATTICE}
-        fits = [source for source in self._rows if wanted <= set(source)]
-        return min(fits, key=len)
+    # What each page's tables are summed from, first (each far smaller than the rows of its source).
+    STEPS = (("clinic", "imd_decile", "imd_quintile"), ("imd_quintile", "month"))
 
     def _rates(self, page: tuple) -> Rates:
-        fixed = {dimension: value for dimension, value in zip(LATTICE, page, strict=True) if value is not ANY}
+        sums: dict[tuple[str, ...], dict[tuple, list[int]]] = {}
+
+        def summed(names: tuple[str, ...]) -> dict[tuple, list[int]]:
+            if names not in sums:
+                steps = [step for step in sums if set(names) <= set(step)]
+                if steps:
+                    step = min(steps, key=lambda step: len(sums[step]))
+                    rows = ((dict(zip(step, key, strict=True)), n, d) for key, (n, d) in sums[step].items())
+                else:
+                    source = next(source for source in self.SOURCES if set(names) - set(LATTICE) <= set(source))
+                    rows = ((row.groups, row.appointments, row.dnas) for row in self._rows[source, page])
+                totals: dict[tuple, list[int]] = {}
+                for groups, n, d in rows:
+                    total = totals.setdefault(tuple(groups[name] for name in names), [0, 0])
+                    total[0] += n
+                    total[1] += d
+                sums[names] = totals
+            return sums[names]
+
+        for step in self.STEPS:
+            summed((*step, *LATTICE))
 
         def rates(by: str, by2: str | None = None) -> list[RateRow]:
             names = (by,) if by2 is None else (by, by2)
-            totals: dict[tuple, list[int]] = {}
-            for row in self._rows[self._source(names)]:
-                if any(row.groups[dimension] != value for dimension, value in fixed.items()):
-                    continue
-                key = tuple(row.groups[name] for name in names)
-                total = totals.setdefault(key, [0, 0])
-                total[0] += row.appointments
-                total[1] += row.dnas
-            ordered = sorted(totals.items(), key=repr)
+            ordered = sorted(summed(names).items(), key=repr)
             return [RateRow(dict(zip(names, key, strict=True)), n, d) for key, (n, d) in ordered]
 
         return rates
@@ -358,11 +393,48 @@ class Family:
                             parts.append(part)
                     if parts != [meaning]:
                         groups.append(AdditiveGroup(meaning, tuple(parts)))
+        grouped = self._grouped_cells(values, sizes, measures, primary, groups)
         withheld = withheld_cells_and_zeros(sizes, groups, primary, measures)
+        for key, named in grouped.items():
+            self._decided["grouping", key] = Disclosure(
+                frozenset(cell for cell, meaning in named.items() if meaning in withheld), frozenset(named)
+            )
         for page, named in meanings.items():
             self._decided[page] = Disclosure(
                 frozenset(cell for cell, meaning in named.items() if meaning in withheld), frozenset(named)
             )
+
+    def _grouped_cells(self, values, sizes, measures, primary, groups) -> dict[Hashable, dict[Cell, Cell]]:
+        """A group of specialties' month in quintile 1 or 5: the sum of its specialties' cells there, and
+        with the specialties outside it, the trust's. Its cells join the decision like any page's."""
+        months = sorted({value for cell in sizes for name, value in cell if name == "month"}, key=repr)
+        grouped: dict[Hashable, dict[Cell, Cell]] = {}
+        for key, members in self.groupings.items():
+            named = grouped[key] = {}
+            for month in months:
+                for quintile in GROUPED_QUINTILES:
+                    cell = cell_of({"month": month, "imd_quintile": quintile})
+                    inside = [self._meaning((ANY, s), cell) for s in members]
+                    inside = [part for part in inside if part in sizes]
+                    if not inside:
+                        continue
+                    meaning = (("grouping", key), *cell)
+                    named[cell] = meaning
+                    sizes[meaning] = sum(sizes[part] for part in inside)
+                    measures[meaning] = tuple(sum(measures[part][i] for part in inside) for i in range(3))
+                    n, d = measures[meaning][:2]
+                    if rate_is_disclosive(d, n):
+                        primary.add(meaning)
+                    groups.append(AdditiveGroup(meaning, tuple(inside)))
+                    outside = [self._meaning((ANY, s), cell) for s in values["specialty"] if s not in members]
+                    outside = [part for part in outside if part in sizes]
+                    if outside and cell in sizes:
+                        groups.append(AdditiveGroup(cell, (meaning, *outside)))
+        return grouped
+
+    def grouping(self, key: Hashable) -> Disclosure | None:
+        """A group of specialties' share of the decision (its months in quintiles 1 and 5)."""
+        return self._decided.get(("grouping", key))
 
     def disclosure(self, filters: Mapping[str, Any]) -> Disclosure | None:
         """The page's share of the decision, or None if its filters name a site or specialty with no
@@ -372,6 +444,25 @@ class Family:
             code = _single(filters.get(dimension))
             page.append(ANY if code is None else self.names[dimension].get(code))
         return self._decided.get(tuple(page))
+
+
+def grouping_disclosure(
+    audience: Audience, key: Hashable, period: Mapping[str, Any], *, families: dict[tuple, Family] | None = None
+) -> Disclosure | None:
+    """A registered group of specialties' months for a period (`period`: date_from, date_to), as this
+    audience may see them; None if the group is not registered or has no appointments."""
+    if not audience.suppressed:
+        return EVERYTHING
+    family_of = (period.get("date_from"), period.get("date_to"))
+    families = {} if families is None else families
+    if family_of not in families:
+        families[family_of] = Family(family_of)
+    return families[family_of].grouping(key)
+
+
+def request_families(request: Any) -> dict[tuple, Family]:
+    """The families one request has decided (the dashboard and its targets panel share a period's)."""
+    return request.__dict__.setdefault("_disclosure_families", {})
 
 
 def report_disclosure(

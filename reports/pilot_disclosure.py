@@ -2,7 +2,7 @@
 
 A pilot is a publication of its own (it is not filtered by period): the arms' appointments and
 DNAs by randomisation stratum, each arm's total being the sum of its strata ("All"). The rule is
-reports.disclosure's (config.disclosure.withheld_cells): a stratum with fewer than 5 DNAs or
+reports.disclosure's (config.disclosure.withheld_cells_and_zeros): a stratum with fewer than 5 DNAs or
 attendances is withheld, and with it the arm's smallest other stratum, so "All" minus the shown
 quintiles gives nothing back. What is built on a withheld cell is withheld with it: a quintile's
 difference, relative risk and test; the stratified (Mantel–Haenszel) effect, which is built on

@@ -25,7 +25,7 @@ from audit.services import audit_record
 from config.disclosure import audience_of
 from pilots.models import Pilot
 from reports import tables
-from reports.disclosure import report_disclosure
+from reports.disclosure import report_disclosure, request_families
 from reports.evaluation import arm_comparisons, evaluate_pilot
 from reports.forms import DisparityTargetForm, ReportFilterForm
 from reports.pilot_disclosure import pilot_disclosure, pilot_findings_for
@@ -144,7 +144,8 @@ def dashboard_start(request: HttpRequest) -> HttpResponse:
     form = ReportFilterForm(request.GET or None)
     filters = form.filters()
     audience = audience_of(request.user)
-    disclosure = report_disclosure(audience, filters)  # one decision for every table on the page and its CSVs
+    # One decision for every table on the page and its CSVs (and the targets panel, for the same period).
+    disclosure = report_disclosure(audience, filters, families=request_families(request))
     target = current_target()
     # The quintile rates feed both the quintile table and the overall gap: one query, not two.
     quintile_rates = dna_rates("imd_quintile", **filters)

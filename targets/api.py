@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from accounts.permissions import HasRole
 from config.disclosure import audience_of
 from reports.api import SpcOutput
+from reports.disclosure import request_families
 from targets.models import DisparityTarget
 from targets.progress import Disclosures, target_progress
 from targets.services import VIEW_REPORTS
@@ -65,7 +66,7 @@ class TargetListView(APIView):
     @extend_schema(responses=TargetOutput(many=True), summary="Active disparity targets, the caller's own first")
     def get(self, request: Request) -> Response:
         targets = DisparityTarget.objects.active().owned_first(request.user)
-        disclosures = Disclosures(audience_of(request.user))
+        disclosures = Disclosures(audience_of(request.user), request_families(request))
         rows = [_payload(target, request, disclosures) for target in targets]
         return Response(TargetOutput(rows, many=True).data)
 

@@ -27,7 +27,7 @@ from audit.services import audit_record
 from config.disclosure import audience_of
 from pilots.models import Pilot
 from reports import tables
-from reports.disclosure import report_disclosure
+from reports.disclosure import report_disclosure, request_families
 from reports.evaluation import evaluate_pilot
 from reports.findings import NO_CALLS, pilot_calls
 from reports.inequality import pilot_inequality
@@ -81,15 +81,16 @@ def board_pack(request: HttpRequest, *, month: date) -> dict[str, Any]:
     target_gap = trust_target.gap_points if trust_target else None
 
     month_filters = {"date_from": start, "date_to": end}
-    month_cut = report_disclosure(audience, month_filters)
+    families = request_families(request)  # each period decided once, for the pack's every table and target
+    month_cut = report_disclosure(audience, month_filters, families=families)
     quintile_rates = dna_rates("imd_quintile", **month_filters)
 
     history_filters = {"date_to": end}
     gap_rows, gap_chart = tables.gap_over_time_with_chart(
-        history_filters, report_disclosure(audience, history_filters), target_points=target_gap
+        history_filters, report_disclosure(audience, history_filters, families=families), target_points=target_gap
     )
     targets = DisparityTarget.objects.active().owned_first(request.user)
-    disclosures = Disclosures(audience)
+    disclosures = Disclosures(audience, families)
     audit_record(action=AuditAction.VIEW, request=request, target_type="board_pack", target_id=f"{month:%Y-%m}",
                  summary=f"Opened the board pack for {month:%B %Y}")  # fmt: skip
     return {

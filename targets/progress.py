@@ -19,6 +19,7 @@ trajectory's current value every month, never, or some months at random.
 from __future__ import annotations
 
 from calendar import monthrange
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -28,10 +29,9 @@ from django.utils import timezone
 
 from config.disclosure import Audience
 from reports import tables
-from reports.disclosure import Disclosure, Family, cell_of, report_disclosure
-from reports.selectors import dna_rates
+from reports.disclosure import Disclosure, Family, grouping_disclosure, report_disclosure
 from reports.spc import ASSURANCE_ICONS, XmrChart
-from targets.models import DisparityTarget, Scope
+from targets.models import DisparityTarget, DivisionSpecialty, Scope
 
 ON, OFF, NOT_KNOWN = "on_trajectory", "off_trajectory", "not_known"
 STATUS_LABELS = {ON: "On trajectory", OFF: "Off trajectory", NOT_KNOWN: "Not known"}
@@ -98,10 +98,11 @@ class Disclosures:
     """The disclosure decisions one request needs, each made once (a division's specialties are
     asked for again by every target that shares them, and by the specialty targets themselves)."""
 
-    def __init__(self, audience: Audience) -> None:
+    def __init__(self, audience: Audience, families: dict[tuple, Family] | None = None) -> None:
         self.audience = audience
         self._made: dict[tuple, Disclosure] = {}
-        self._families: dict[tuple, Family] = {}  # one decision per period for all its pages
+        # One decision per period for all its pages (reports.disclosure.request_families: the request's).
+        self._families: dict[tuple, Family] = {} if families is None else families
 
     def for_filters(self, filters: dict[str, Any]) -> Disclosure:
         key = tuple(sorted(filters.items()))
@@ -112,27 +113,26 @@ class Disclosures:
     def for_target(self, target: DisparityTarget, filters: dict[str, Any]) -> Disclosure:
         if target.scope != Scope.DIVISION or not self.audience.suppressed:
             return self.for_filters(filters)
-        return self._for_division(filters)
+        return self._for_division(target, filters)
 
-    def _for_division(self, filters: dict[str, Any]) -> Disclosure:
+    def _for_division(self, target: DisparityTarget, filters: dict[str, Any]) -> Disclosure:
         """A division's cell (a month in quintile 1 or 5) is the sum of its specialties' cells, each
-        published on that specialty's own dashboard (its publication for the same period). It is
-        shown only where none of them is withheld there: then it is a sum of figures already shown
-        and gives nothing away. Shown where one is withheld, it minus the others gives that one back;
-        shown where two or more are, it gives their sum, which with each specialty's own totals
-        solved for withheld cells on the demo (tests/targets/test_division_attack.py). A small trust's
-        divisions are mostly withheld from directors by this; a large trust's specialties' months are
-        rarely small."""
-        members = [self.for_filters({**filters, "specialty": code}) for code in filters["specialty"]]
-        cells = {cell_of(row.groups) for row in dna_rates("month", "imd_quintile", **filters)}
-        withheld = {cell for cell in cells if any(_withholds(member, cell) for member in members)}
-        return Disclosure(frozenset(withheld), frozenset(cells))
+        published on that specialty's own dashboard for the same period, and with the other
+        specialties' it makes the trust's. So it is decided with them: the division's months are
+        cells of the period's one decision (reports.disclosure.Family, registered by division_groupings),
+        withheld where small and where the sums would give a withheld cell back. A division with no
+        appointments in the period shows nothing."""
+        decided = grouping_disclosure(self.audience, ("division", target.division_id), filters, families=self._families)
+        return decided if decided is not None else Disclosure(frozenset(), frozenset())
 
 
-def _withholds(disclosure: Disclosure, cell: tuple) -> bool:
-    """Whether a publication withholds a cell it holds (a specialty with nothing in a cell has no row
-    there: its part is a known zero, not withheld)."""
-    return cell in disclosure.published and disclosure.withholds(dict(cell))
+def division_groupings() -> dict[tuple, tuple[str, ...]]:
+    """Every division's specialties (by treatment function code), for reports.disclosure."""
+    groupings: dict[tuple, list[str]] = defaultdict(list)
+    rows = DivisionSpecialty.objects.values_list("division_id", "specialty__treatment_function_code")
+    for division, code in rows.order_by("division_id", "specialty__treatment_function_code"):
+        groupings["division", division].append(code)
+    return {key: tuple(codes) for key, codes in groupings.items()}
 
 
 def target_progress(

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
 from config.disclosure import audience_of
+from reports.disclosure import request_families
 from reports.views import DashboardPanel
 from targets.boardpack import BoardPackMonthForm, board_pack
 from targets.forms import NewTargetForm, TrajectoryForm
@@ -33,7 +34,7 @@ from targets.services import (
 
 def _cards(request: HttpRequest) -> list[dict]:
     audience = audience_of(request.user)
-    disclosures = Disclosures(audience)
+    disclosures = Disclosures(audience, request_families(request))
     targets = DisparityTarget.objects.active().owned_first(request.user)
     return [target_card(target_progress(t, audience, disclosures=disclosures), request.user) for t in targets]
 
@@ -51,7 +52,8 @@ def targets_list(request: HttpRequest) -> HttpResponse:
 @role_required(VIEW_REPORTS)
 def target_detail(request: HttpRequest, target_id: int) -> HttpResponse:
     target = get_object_or_404(DisparityTarget.objects.select_related("owner"), pk=target_id)
-    card = target_card(target_progress(target, audience_of(request.user)), request.user)
+    disclosures = Disclosures(audience_of(request.user), request_families(request))
+    card = target_card(target_progress(target, audience_of(request.user), disclosures=disclosures), request.user)
     context = {"card": card, "may_change": may_change(request.user, target) and target.retired_at is None}
     return render(request, "targets/target_detail.html", context)
 

@@ -162,26 +162,36 @@ def _division_of(*clinics, owner):
     )  # fmt: skip
 
 
-def test_a_divisions_month_is_withheld_where_a_specialtys_own_page_withholds_it(director, month_of_gap):
-    small, large = ClinicFactory(), ClinicFactory()
+def test_a_divisions_month_is_decided_with_its_specialties_pages_so_none_subtracts_to_a_withheld_one(
+    director, month_of_gap
+):
+    small, large, outside = ClinicFactory(), ClinicFactory(), ClinicFactory()
     month_of_gap(small, APRIL, q1=(3, 37), q5=(10, 90))  # 3 DNAs: withheld on its specialty's page
     month_of_gap(large, APRIL, q1=(20, 80), q5=(10, 90))
+    month_of_gap(outside, APRIL, q1=(15, 60), q5=(8, 80))
     target = _division_of(small, large, owner=director)
-    codes = target.division.specialty_codes()
 
-    # Cut as a publication of its own, the division's quintile 1 (23 DNAs) would be shown; the other
-    # specialty's page withholds its quintile 1 too, decided with the whole trust's page (whose April is
-    # the two specialties' sum), so no page subtracts from another to give the withheld 3 back.
-    (own,) = [report_disclosure(Audience.DIRECTOR, {"specialty": codes}).gap(g) for g in monthly_gaps(specialty=codes)]
-    (other,) = [
-        report_disclosure(Audience.DIRECTOR, {"specialty": large.specialty.treatment_function_code}).gap(g)
-        for g in monthly_gaps(specialty=large.specialty.treatment_function_code)
-    ]
-    assert own["q1_dnas"] == 23 and other["q1_dnas"] is None
+    def april(code):
+        (row,) = [
+            report_disclosure(Audience.DIRECTOR, {"specialty": code}).gap(g) for g in monthly_gaps(specialty=code)
+        ]
+        return row
 
+    # The division's quintile 1 (23 DNAs) is shown; the other specialty's page withholds its own (20)
+    # with the small one's, so the division minus it gives nothing back.
     (month,) = target_progress(target, Audience.DIRECTOR).months
+    assert month["q1_dnas"] == 23
+    assert april(small.specialty.treatment_function_code)["q1_dnas"] is None
+    assert april(large.specialty.treatment_function_code)["q1_dnas"] is None
+    assert april(outside.specialty.treatment_function_code)["q1_dnas"] == 15
+
+
+def test_a_divisions_month_is_withheld_where_it_is_small(director, month_of_gap):
+    small, outside = ClinicFactory(), ClinicFactory()
+    month_of_gap(small, APRIL, q1=(3, 37), q5=(10, 90))
+    month_of_gap(outside, APRIL, q1=(15, 60), q5=(8, 80))
+    (month,) = target_progress(_division_of(small, owner=director), Audience.DIRECTOR).months
     assert month["q1_dnas"] is None and month["gap_points"] is None
-    assert month["q5_dnas"] is None  # the small specialty's page withholds its quintile 5 with it
 
 
 def test_a_divisions_month_is_shown_where_every_specialtys_page_shows_it(director, month_of_gap):
