@@ -249,7 +249,7 @@ class RiskModelPresenter:
     @property
     def tables(self) -> list[dict]:
         """Each population's side-by-side table and its DeLong sentences, for the page."""
-        return [
+        tables = [
             {
                 "label": label,
                 "names": self.model_names_in(figures),
@@ -259,6 +259,12 @@ class RiskModelPresenter:
             }
             for label, figures in self.populations
         ]
+        for table in tables:
+            # Each figure beside its model's name, for the row to stack on a phone (NHS.UK responsive table).
+            table["named_rows"] = [
+                (label, list(zip(table["names"], values, strict=True))) for label, values in table["rows"]
+            ]
+        return tables
 
     @staticmethod
     def comparisons_in(figures: dict) -> list[str]:
