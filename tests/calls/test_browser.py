@@ -63,3 +63,53 @@ def test_the_team_page_and_booking_list_have_no_serious_accessibility_violations
     page.get_by_role("link", name="Booking-team list (rebook and cancel requests)").click()
     page.wait_for_url(f"{live_server.url}/team/booking-requests/")
     assert serious_violations(page) == []
+
+
+def test_a_handler_works_the_list_to_its_end_and_call_next_goes_with_the_last_call(page, live_server, call_handler):
+    answered, unanswered = CallTaskFactory(priority=0.9), CallTaskFactory(priority=0.5)
+    log_in(page, call_handler)
+
+    for task, outcome in ((answered, "Reached the patient"), (unanswered, "No answer")):
+        page.get_by_role("button", name="Call next").click()
+        page.wait_for_url(f"{live_server.url}/calls/{task.pk}/")
+        page.get_by_label(outcome, exact=True).check()
+        if outcome == "Reached the patient":
+            page.get_by_label("Will attend").check()
+        page.get_by_role("button", name="Save the call").click()
+        page.wait_for_url(f"{live_server.url}/calls/")
+
+    # The list agrees with itself: nothing waiting now, the unanswered call due again later, no live button.
+    assert page.locator("#count-waiting-now").inner_text() == "0"
+    assert page.locator("#count-done").inner_text() == "1"
+    assert page.locator("#count-due-later").inner_text().startswith("1")
+    assert "No call is waiting now" in page.locator("#nothing-waiting").inner_text()
+    assert page.get_by_role("button", name="Call next").count() == 0
+    assert serious_violations(page) == []
+
+
+def test_a_lead_finds_a_patient_who_rings_back_by_phone_number_then_reassigns_the_call_from_no_default(
+    page, live_server, team_lead, call_handler
+):
+    task = CallTaskFactory()
+    call_handler.first_name, call_handler.last_name = "Casey", "Handler"
+    call_handler.save()
+    log_in(page, team_lead)
+    page.wait_for_url(f"{live_server.url}/team/")
+
+    page.get_by_role("link", name="Find a patient").click()
+    page.get_by_label("Phone number, NHS number, hospital number or name").fill(task.patient.mobile[-4:])
+    page.get_by_role("button", name="Search").click()
+    assert task.patient.display_name in page.locator("#search-results").inner_text()
+    assert serious_violations(page) == []
+    page.get_by_role("button", name=f"Take this call to {task.patient.display_name}").click()
+    page.wait_for_url(f"{live_server.url}/calls/{task.pk}/")  # the patient's card, with their open call
+    assert task.patient.display_name in page.locator("h1").inner_text()
+
+    page.get_by_role("link", name="Team").click()
+    reassign = page.locator(f"#reassign-{task.pk}")
+    assert reassign.evaluate("select => select.value") == ""  # one click gives nobody's call away
+    reassign.select_option(label="Casey Handler")
+    page.get_by_role("button", name=f"Reassign the call to {task.patient.display_name}").click()
+    assert "given to Casey Handler" in page.get_by_role("status").first.inner_text()
+    task.refresh_from_db()
+    assert task.claimed_by == call_handler

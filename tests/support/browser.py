@@ -115,13 +115,24 @@ def _axe() -> Any:
 def axe_violations(page: Any, *, context: str | None = None, impacts: frozenset[str] | None = SERIOUS) -> list[str]:
     """axe-core's findings on the page (or within `context`, a CSS selector) whose impact is
     one of `impacts` (None: every finding), each as one readable line."""
-    found = _axe().run(page, context=context).response["violations"]
+    # axe-core (from axe-playwright-python) is injected once per loaded page, not once per run: a
+    # page checked at two widths parses it once.
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(_axe().axe_script)
+    found = page.evaluate(
+        "([context, options]) => axe.run(context || document, options)", [context, {"resultTypes": ["violations"]}]
+    )["violations"]
     return [
-        f"{v['id']} ({v.get('impact')}): {v['help']} at "
-        f"{[(node['target'], node.get('failureSummary', '')) for node in v['nodes']]}"
+        f"{v['id']} ({v.get('impact')}): {v['help']}, {len(v['nodes'])} element(s): "
+        + "; ".join(_node(node) for node in v["nodes"][:3])
         for v in found
         if impacts is None or v.get("impact") in impacts
     ]
+
+
+def _node(node: dict) -> str:
+    summary = " ".join(node.get("failureSummary", "").split()).removeprefix("Fix any of the following: ")
+    return f"{' '.join(map(str, node['target']))} ({summary[:160]})"
 
 
 def serious_violations(page: Any, context: str | None = None) -> list[str]:
@@ -187,6 +198,8 @@ def fits(page: Any, width: int | None = None) -> Fit:
     within the screen? `assert fits(page, 390)` names the elements that stick out when not."""
     if width is not None and page.viewport_size["width"] != width:
         page.set_viewport_size({"width": width, "height": HEIGHT})
+        # Let resize observers (Chart.js) lay their canvases out for the new width first.
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     measured = page.evaluate(_OVERFLOW)
     path = page.evaluate("location.pathname + location.search")
     return Fit(path, measured["screen"], measured["scrollWidth"], tuple(measured["offenders"]))
