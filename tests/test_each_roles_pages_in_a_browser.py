@@ -48,7 +48,8 @@ def trust(settings):
     demo = synthetic.generate(patients=300, seed=5, today=today)
     load_synthetic_trust(demo)
     run_past_demo_pilot(demo, today=today)
-    result = train_model(table_from_synthetic(demo.appointments), as_of=datetime.combine(today, time(6), tzinfo=synthetic.LONDON))
+    morning = datetime.combine(today, time(6), tzinfo=synthetic.LONDON)
+    result = train_model(table_from_synthetic(demo.appointments), as_of=morning)
     model = activate_model(model=register_model(result=result))
     call_command("seed_collaborative", "--today", (today - timedelta(days=120)).isoformat(), verbosity=0)
 
@@ -81,13 +82,21 @@ def trust(settings):
     detail = {
         CALL_HANDLER: ["/calls/search/?q=" + tasks[1].patient.mobile[-4:], "/dashboard/", "/no-such-page/"],
         TEAM_LEAD: [
-            "/calls/search/?q=" + tasks[2].patient.mobile, "/team/death-conflicts/", "/letters/print/",
+            "/calls/search/?q=" + tasks[2].patient.mobile,
+            "/team/death-conflicts/",
+            "/letters/print/",
             "/replies/?all=1",
         ],
         DIRECTOR: [
-            f"/dashboard/pilots/{pilot.pk}/", f"/models/{model.pk}/", f"/models/{model.pk}/live/",
-            f"/targets/{target.pk}/", "/targets/new/", "/collaborative/funnels/", "/collaborative/gap-over-time/",
-            "/collaborative/pilots/", "/collaborative/files/",
+            f"/dashboard/pilots/{pilot.pk}/",
+            f"/models/{model.pk}/",
+            f"/models/{model.pk}/live/",
+            f"/targets/{target.pk}/",
+            "/targets/new/",
+            "/collaborative/funnels/",
+            "/collaborative/gap-over-time/",
+            "/collaborative/pilots/",
+            "/collaborative/files/",
         ],
         SAFEGUARDING_LEAD: [],
         ADMIN: ["/admin/appointments/importbatch/upload/"],
