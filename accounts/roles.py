@@ -74,6 +74,8 @@ ADMIN = Role(
         ModelAccess("risk"),
         ModelAccess("pilots"),
         ModelAccess("reminders"),
+        # Letters and the channel plan, read-only (Attend writes them; a returned letter is recorded there).
+        ModelAccess("letters", ("view",)),
         ModelAccess("calls"),
         ModelAccess("safeguarding", ("view",)),
         ModelAccess("reports"),

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from audit.models import AuditAction
-from audit.services import audit_record
 from config.admin import ReadOnlyAdmin
-from letters.models import Letter, LetterStatus
-from letters.transitions import letter_transition
+from letters.models import ChannelPlan, Letter
+from letters.returns import letter_returned_record
 
 
 @admin.register(Letter)
@@ -23,9 +21,23 @@ class LetterAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Mark returned undelivered (the post came back)")
     def mark_returned(self, request, queryset) -> None:
-        returned = 0
-        for letter in queryset.only("pk"):
-            if letter_transition(letter_id=letter.pk, to=LetterStatus.RETURNED):
-                returned += 1
-                audit_record(action=AuditAction.CHANGE, target=letter, request=request, summary="Letter returned")
-        messages.info(request, f"{returned} letter(s) marked returned; letters not yet posted were left as they are.")
+        returned = sum(
+            letter_returned_record(reference=f"attend-letter-{letter.pk}", source="admin", by=request.user,
+                                   request=request) == "returned"
+            for letter in queryset.only("pk")
+        )  # fmt: skip
+        messages.info(
+            request,
+            f"{returned} letter(s) marked returned, and the address each went to as not working; "
+            "letters not yet posted were left as they are.",
+        )
+
+
+@admin.register(ChannelPlan)
+class ChannelPlanAdmin(ReadOnlyAdmin):
+    """Why the nightly plan sends an appointment no text, or no letter (read-only: the plan writes it)."""
+
+    list_display = ["appointment", "why_no_text", "why_no_letter", "planned_at"]
+    list_filter = ["why_no_text", "why_no_letter"]
+    search_fields = ["appointment__pas_id", "appointment__patient__hospital_number"]
+    raw_id_fields = ["appointment"]

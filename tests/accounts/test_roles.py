@@ -118,6 +118,8 @@ ADMIN_MODEL_PERMISSIONS = {
     "patients.lsoadeprivation": ALL,
     "patients.patient": ALL,
     "patients.postcodelsoa": ALL,
+    "letters.channelplan": "view",  # written by the nightly plan
+    "letters.letter": "view",  # written by the planner and sender; a returned letter is marked there
     "pilots.allocation": ALL,
     "pilots.analysisplan": ALL,
     "pilots.pilot": ALL,

@@ -179,3 +179,18 @@ def test_a_file_with_no_reference_column_is_refused_and_marks_nothing(client, se
 def test_the_returned_letters_page_is_refused_to_staff_without_the_permission(client):
     client.force_login(UserFactory(username="nobody"))
     assert client.get(reverse("letters-returned")).status_code == 403
+
+
+def test_the_admins_mark_returned_marks_the_address_not_working_too(client_for, admin_user, sent_letter):
+    appointment, letter = sent_letter
+    client = client_for(admin_user)
+
+    response = client.post(
+        reverse("admin:letters_letter_changelist"), {"action": "mark_returned", "_selected_action": [letter.pk]}
+    )
+
+    assert response.status_code == 302
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.RETURNED
+    assert not Patient.objects.get(pk=appointment.patient_id).address_works
+    assert AuditEvent.objects.get(summary__startswith="Letter returned undelivered (admin)").actor == admin_user

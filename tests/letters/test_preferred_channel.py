@@ -163,3 +163,12 @@ def test_a_reimport_keeps_the_preferred_channel_recorded_in_attend(tmp_path):
     import_extract(path=write_extract(tmp_path, [row(**lines, phone="07700 900456")], header=header, name="later.csv"))
 
     assert Patient.objects.get().preferred_channel == PreferredChannel.LETTER
+
+
+def test_the_admin_lists_why_each_channel_was_not_used(client_for, admin_user):
+    _appointment(mobile="", address_line_1="", address_line_2="")
+    letters_plan(now=NOW)
+
+    page = client_for(admin_user).get(reverse("admin:letters_channelplan_changelist")).content.decode()
+
+    assert "no mobile number" in page and "no postal address" in page
