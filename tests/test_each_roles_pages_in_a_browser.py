@@ -28,7 +28,7 @@ from risk.registry import activate_model, register_model
 from risk.table import table_from_synthetic
 from risk.training import train_model
 from safeguarding.services import safeguarding_list_dnas
-from tests.support.browser import DESKTOP, PHONE, SMALLEST, fits, log_in, serious_violations
+from tests.support.browser import DESKTOP, PHONE, SMALLEST, browser_page, fits, log_in, serious_violations
 from tests.support.call_factories import CallTaskFactory
 from tests.support.factories import AppointmentFactory, ClinicFactory, PatientFactory, SpecialtyFactory, make_user
 from tests.targets.conftest import specialty_target
@@ -129,8 +129,6 @@ def _check(page, problems: list[str]) -> None:
 
 
 def test_every_roles_pages_pass_axe_at_1280_and_390_px_and_fit_a_320_px_screen(trust, chromium, live_server):
-    from tests.support.browser import browser_page
-
     problems: list[str] = []
     walked = []
     for role, (user, paths) in trust.items():
