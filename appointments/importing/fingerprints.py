@@ -205,14 +205,25 @@ class ImportFingerprints:
         self.unmatched_lsoas: set[str] = set()
         self.counted = False  # whether the scan table holds the file's rows
         self.lines_are_records = False  # no quotes in the file: each line is one record
+        self._header: tuple[list[str], dict[str, int]] | None = None
         rules.fired = RowRules(rules.fired)
         rules.fired.since.clear()
 
     # --- the scan ----------------------------------------------------------------------
+    def anything_recorded(self) -> bool:
+        """Whether any row has a fingerprint: without one (a first import) `plan` can leave no row alone."""
+        return RowFingerprint.objects.exists()
+
+    def read_header(self) -> tuple[list[str], dict[str, int]]:
+        """The file's header and where each column is (ExtractRefused for one that is not an
+        extract's), read once: `plan` may then run while another thread reads the source's rows."""
+        self._header = self.source.header()
+        return self._header
+
     def plan(self, *, revalidate_all: bool = False) -> bytearray:
         """The lines to leave alone (1 at a line's index), from the scan and one comparison in SQL;
         none when `revalidate_all` (the scan still lets this import record what it takes)."""
-        header, index = self.source.header()
+        header, index = self._header or self.read_header()
         context = context_digest(header, self.mapping)
         _ask_for_temp_buffers()
         mixed = _Mixed()
@@ -312,7 +323,8 @@ class ImportFingerprints:
         patient_at = [at for column, at in index.items() if column not in APPOINTMENT_COLUMNS]
         block: list[bytes] = []
         size = 0
-        for number, record, _ in self.source.records():
+        # A source of its own: the import's may be reading the same file in another thread meanwhile.
+        for number, record, _ in CsvSource(self.source.path, self.mapping).records():
             if record is None:
                 continue
             damaged = any("\x00" in field for field in record)

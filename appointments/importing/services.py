@@ -209,49 +209,55 @@ def _valid_chunks(
 _DONE = object()
 
 
-def _read_ahead(chunks: Generator[list, None, None]) -> Iterator[list]:
-    """Yield `chunks`, produced in a thread one chunk ahead of the caller.
+class _ReadAhead:
+    """`chunks`, produced in a thread one chunk ahead of the caller, from the moment it is made.
 
     Reading and validating is Python work; writing a chunk is mostly waiting for the
-    database (which releases the GIL), so the next chunk is validated meanwhile. The
-    reading thread touches no database; an exception in it is raised here, in order.
+    database (which releases the GIL), so the next chunk is validated meanwhile, and the
+    first while the caller still prepares (the fingerprints' scan of a first import). The
+    reading thread touches no database; an exception in it is raised by the iteration, in
+    order. `close` stops the thread and waits for it (the file is closed in that thread).
     """
-    handoff: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
 
-    def put(item: object) -> bool:
-        while not stop.is_set():
+    def __init__(self, chunks: Generator[list, None, None]) -> None:
+        self._handoff: queue.Queue = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._chunks = chunks
+        self._reader = threading.Thread(target=self._produce, name="attend-import-reader", daemon=True)
+        self._reader.start()
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
             try:
-                handoff.put(item, timeout=0.1)
+                self._handoff.put(item, timeout=0.1)
                 return True
             except queue.Full:
                 continue
         return False
 
-    def produce() -> None:
+    def _produce(self) -> None:
         try:
-            for chunk in chunks:
-                if not put((chunk, None)):
+            for chunk in self._chunks:
+                if not self._put((chunk, None)):
                     return
-            put((_DONE, None))
+            self._put((_DONE, None))
         except BaseException as exc:  # handed to the consuming thread, which raises it
-            put((None, exc))
+            self._put((None, exc))
         finally:
-            chunks.close()  # when stopped early: closes the file in this thread, not at garbage collection
+            self._chunks.close()  # when stopped early: closes the file in this thread, not at garbage collection
 
-    reader = threading.Thread(target=produce, name="attend-import-reader", daemon=True)
-    reader.start()
-    try:
+    def __iter__(self) -> Iterator[list]:
         while True:
-            chunk, exc = handoff.get()
+            chunk, exc = self._handoff.get()
             if exc is not None:
                 raise exc
             if chunk is _DONE:
                 return
             yield chunk
-    finally:
-        stop.set()
-        reader.join()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._reader.join()
 
 
 def _import_rows(
@@ -266,10 +272,17 @@ def _import_rows(
     log = _ProblemLog(batch)
     writer: BatchWriter | None = None
     skip = b""
-    if prints is not None:
+    # With no row recorded yet (a first import) or every row to be validated, nothing can be left
+    # alone: the rows are validated while the fingerprints' scan runs, not after it.
+    everything = prints is not None and (revalidate_all or not prints.anything_recorded())
+    if prints is not None and not everything:
         skip = prints.plan(revalidate_all=revalidate_all)
         validator.given_earlier(prints.first_lines_left_alone(skip))
-    with closing(_read_ahead(_valid_chunks(batch, source, validator, log, prints, skip))) as chunks:
+    elif everything:
+        prints.read_header()  # before the reading thread starts: it reads the same header
+    with closing(_ReadAhead(_valid_chunks(batch, source, validator, log, prints, skip))) as chunks:
+        if everything:
+            prints.plan(revalidate_all=True)  # in this thread, on this thread's connection
         for chunk, clean in chunks:
             # The header has been read by now, so the columns present are known.
             writer = writer or writer_for(source.columns_present)

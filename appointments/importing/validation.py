@@ -50,7 +50,7 @@ from appointments.importing.columns import (
 from appointments.importing.mapping import AppliedRules, Mapping
 from appointments.models import AppointmentType, AttendanceCode, Medium
 from config.localtime import local_zone
-from config.spreadsheets import formula_start
+from config.spreadsheets import FORMULA_STARTS, formula_start
 from patients.identifiers import PhoneKind, normalise_nhs_number, normalise_postcode, parse_phone
 from patients.models import CommunicationNeed, EthnicCategory, Sex
 
@@ -140,6 +140,18 @@ SHORTEST_LIMIT = min(limit for column, limit in MAX_LENGTH.items() if column not
 # Problems without a line number: cached per distinct value, given a line per row.
 Problem = tuple[str, str, str, str]  # column, value, reason, severity
 
+# The columns that describe the patient, in the order `RowValidator._patient` unpacks them.
+PATIENT_KEY_COLUMNS = (
+    "patient_id", "nhs_number", "date_of_birth", "sex", "ethnicity", "postcode", "lsoa", "phone", "landline",
+    "other_phone", "language", "interpreter_required", "given_name", "family_name", "communication_needs",
+    "date_of_death", "contact_name", "contact_phone", "contact_relationship",
+    *(f"address_line_{line}" for line in range(1, 7)),
+)  # fmt: skip
+_BLANKS = ("",) * len(PATIENT_KEY_COLUMNS)
+# Identifier columns checked with the codes, once per distinct value (patient_id: with the patient;
+# appointment_id: every row, as each row has its own).
+_CODE_IDENTIFIERS = tuple(column for column in IDENTIFIER_COLUMNS if column not in ("appointment_id", "patient_id"))
+
 
 def _numbers(given: Iterable[tuple[str, str]], warning: Callable[[str, str, str], None]) -> tuple[str, str]:
     """(mobile, other number) from the row's phone columns, in any order: texts go to the first
@@ -207,11 +219,11 @@ class RowValidator:
         self.mapping = mapping
         self.zone = local_zone()
         self._patients: dict[tuple[str, ...], tuple[PatientValues | None, list[Problem]]] = {}
-        self._datetimes: dict[str, datetime | None] = {}
         self._first_lines: dict[str, int] = {}  # appointment_id → the line it was first given at
         # hospital number → (date of birth, sex, NHS number) as the extract first gave them
         self._identities: dict[str, tuple[date | None, str, str]] = {}
         self._moments: dict[str, tuple[datetime | None, bool]] = {}
+        self._code_checks: dict[tuple[str, ...], tuple[str, tuple[tuple[str, str], ...]]] = {}
         self.rules = AppliedRules(mapping)
 
     # --- field parsers -------------------------------------------------------------
@@ -224,10 +236,8 @@ class RowValidator:
             return None
 
     def parse_datetime(self, text: str) -> datetime | None:
-        """ISO 8601 date and time (a date alone is not enough); local time if no offset."""
-        cached = self._datetimes.get(text, False)
-        if cached is not False:
-            return cached
+        """ISO 8601 date and time (a date alone is not enough); local time if no offset.
+        Not cached: `parse_moment`, which rows are read with, caches what this gives."""
         try:
             if self.mapping.datetime_format:
                 parsed = datetime.strptime(text, self.mapping.datetime_format)  # noqa: DTZ007 (made aware below)
@@ -237,9 +247,6 @@ class RowValidator:
             parsed = None
         if parsed is not None and parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=self.zone)
-        if len(self._datetimes) > _CACHE_LIMIT:
-            self._datetimes.clear()
-        self._datetimes[text] = parsed
         return parsed
 
     def parse_moment(self, text: str) -> tuple[datetime | None, bool]:
@@ -373,15 +380,7 @@ class RowValidator:
         return True, None
 
     def patient(self, values: dict[str, str]) -> tuple[PatientValues | None, list[Problem]]:
-        get = values.get
-        key = (
-            get("patient_id", ""), get("nhs_number", ""), get("date_of_birth", ""), get("sex", ""),
-            get("ethnicity", ""), get("postcode", ""), get("lsoa", ""), get("phone", ""), get("landline", ""),
-            get("other_phone", ""), get("language", ""), get("interpreter_required", ""), get("given_name", ""),
-            get("family_name", ""), get("communication_needs", ""), get("date_of_death", ""),
-            get("contact_name", ""), get("contact_phone", ""), get("contact_relationship", ""),
-            *(get(f"address_line_{line}", "") for line in range(1, 7)),
-        )  # fmt: skip
+        key = tuple(map(values.get, PATIENT_KEY_COLUMNS, _BLANKS))  # each column's text, "" when absent
         found = self._patients.get(key)
         if found is None:
             if len(self._patients) > _CACHE_LIMIT:
@@ -412,7 +411,7 @@ class RowValidator:
     def validate(
         self, line: int, raw: dict[str, str]
     ) -> tuple[AppointmentValues | None, PatientValues | None, list[RowError]]:
-        values = {column: text.strip() for column, text in raw.items()}
+        values = dict(zip(raw, map(str.strip, raw.values()), strict=True))
         refusal = self.rules.apply(values) if self.rules.active else None
         if repeated := self._repeated(line, values.get("appointment_id", "")):
             return None, None, [repeated]
@@ -430,12 +429,11 @@ class RowValidator:
             ]
             if errors:
                 return None, None, errors
-        damaged = [RowError(line, column, "", "contains a NUL character (the file is damaged here)")
-                   for column, text in values.items() if "\x00" in text]  # fmt: skip
-        if damaged:
-            return None, None, damaged
+        if "\x00" in "".join(values.values()):  # one search of the row, then which columns
+            return None, None, [RowError(line, column, "", "contains a NUL character (the file is damaged here)")
+                                for column, text in values.items() if "\x00" in text]  # fmt: skip
         patient, problems = self.patient(values)
-        errors = [RowError(line, *problem) for problem in problems]
+        errors = [RowError(line, *problem) for problem in problems] if problems else []
         if patient is not None:
             errors += self._disagreements(line, patient, values)
 
@@ -445,22 +443,12 @@ class RowValidator:
         pas_id = values["appointment_id"]
         if not pas_id:
             error("appointment_id", "missing: every row needs the PAS appointment id")
-        for column in IDENTIFIER_COLUMNS:
-            if column != "patient_id" and (reason := formula_reason(values[column])):  # patient_id: in _patient
-                error(column, reason)
-        site_code = values["site_code"].upper()
-        if not is_ods_site_code(site_code):
-            error("site_code", f"not an ODS site code ({ODS_SITE_FORMAT})")
-        clinic_code = values["clinic_code"]
-        if not clinic_code and "clinic_code" not in self.mapping.derives:  # derived: its inputs' errors say why
-            error("clinic_code", "missing")
-        specialty_code = values["specialty_code"]
-        if not specialty_code:
-            error("specialty_code", "missing: every row needs a treatment function code")
-        elif not _TREATMENT_FUNCTION.match(specialty_code):
-            error("specialty_code", "not a treatment function code (three digits)")
-        elif not is_treatment_function(specialty_code):
-            error("specialty_code", "not a treatment function code in the NHS Data Dictionary's list")
+        elif pas_id.startswith(FORMULA_STARTS) and (reason := formula_reason(pas_id)):
+            error("appointment_id", reason)
+        site_code, code_problems = self._codes(values)
+        for column, reason in code_problems:
+            error(column, reason)
+        clinic_code, specialty_code = values["clinic_code"], values["specialty_code"]
         starts_at, time_known = self.parse_moment(values["appointment_start"])
         if starts_at is None:
             error("appointment_start", self._datetime_hint())
@@ -491,7 +479,7 @@ class RowValidator:
             # Compared with the appointment, not the day of import: an extract from an earlier
             # year has the same impossible rows whenever it is loaded.
             error("date_of_birth", f"a date of birth cannot be after the appointment ({local_day:%Y-%m-%d})")
-        if patient is None or any(e.severity == "error" for e in errors):
+        if patient is None or (errors and any(e.severity == "error" for e in errors)):
             return None, None, errors
         appointment = AppointmentValues(
             pas_id=pas_id,
@@ -508,6 +496,35 @@ class RowValidator:
             age_at_appointment=age,
         )
         return appointment, patient, errors
+
+    def _codes(self, values: dict[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """(the site code, upper case; the (column, reason) of each problem with the row's identifiers
+        other than its appointment_id and patient_id, and with its site, clinic and specialty codes),
+        cached: a file names few clinics."""
+        key = (values["site_code"], values["specialty_code"], *(values[column] for column in _CODE_IDENTIFIERS))
+        found = self._code_checks.get(key)
+        if found is not None:
+            return found
+        problems = []
+        for column in _CODE_IDENTIFIERS:
+            if reason := formula_reason(values[column]):
+                problems.append((column, reason))
+        site_code = values["site_code"].upper()
+        if not is_ods_site_code(site_code):
+            problems.append(("site_code", f"not an ODS site code ({ODS_SITE_FORMAT})"))
+        if not values["clinic_code"] and "clinic_code" not in self.mapping.derives:  # derived: its inputs say why
+            problems.append(("clinic_code", "missing"))
+        specialty_code = values["specialty_code"]
+        if not specialty_code:
+            problems.append(("specialty_code", "missing: every row needs a treatment function code"))
+        elif not _TREATMENT_FUNCTION.match(specialty_code):
+            problems.append(("specialty_code", "not a treatment function code (three digits)"))
+        elif not is_treatment_function(specialty_code):
+            problems.append(("specialty_code", "not a treatment function code in the NHS Data Dictionary's list"))
+        if len(self._code_checks) > _CACHE_LIMIT:
+            self._code_checks.clear()
+        found = self._code_checks[key] = site_code, tuple(problems)
+        return found
 
     def _age(self, text: str) -> int | str | None:
         """The age at the appointment in whole years, None when not given, else why it cannot be read."""
