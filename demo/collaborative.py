@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from config.disclosure import SMALL_NUMBER, AdditiveGroup, withheld_cells
+from config.disclosure import SMALL_NUMBER, AdditiveGroup, withheld_cells_and_zeros
 
 PILOT = "Calls for the most deprived"
 SPECIALTIES = {"100": 0.22, "110": 0.2, "120": 0.12, "130": 0.18, "300": 0.2, "420": 0.08}
@@ -179,9 +179,11 @@ def aggregate_file(trust: DemoTrust, *, end_month: date, months: int, rng: np.ra
 
 
 def _withheld(quintiles: dict, specialties: dict, pilot: dict) -> frozenset:
-    sizes = {("q", *k): c[0] for k, c in quintiles.items()}
-    sizes |= {("s", *k): c[0] for k, c in specialties.items()}
-    sizes |= {("p", *k): c[0] for k, c in pilot.items()}
+    # What a reader of the file can total per cell: happened, DNAs, cancelled and attended.
+    measures = {("q", *k): (h, d, c, h - d) for k, (h, d, c) in quintiles.items()}
+    measures |= {("s", *k): (h, d, c, h - d) for k, (h, d, c) in specialties.items()}
+    measures |= {("p", *k): (h, d, c, h - d) for k, (h, d, c) in pilot.items()}
+    sizes = {key: counts[0] for key, counts in measures.items()}
     primary = [key for key, (h, d, c) in ((("q", *k), v) for k, v in quintiles.items()) if _small(h, d, c, h - d)]
     primary += [("s", *k) for k, (h, d, c) in specialties.items() if _small(h, d, c, h - d)]
     primary += [("p", *k) for k, (h, d, c) in pilot.items() if _small(h, d, c, h - d)]
@@ -190,7 +192,7 @@ def _withheld(quintiles: dict, specialties: dict, pilot: dict) -> frozenset:
         for (m, q) in quintiles
         if q is not None
     ]
-    return withheld_cells(sizes, groups, primary)
+    return withheld_cells_and_zeros(sizes, groups, primary, measures)
 
 
 def collaborative_files(*, end_month: date, months: int = 12, seed: int = 2020) -> list[dict[str, Any]]:
