@@ -32,7 +32,7 @@ demo: $(STAMP)
 
 ## make test: install and run the whole suite (Postgres/Redis/browser tests skip with a reason if absent)
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
