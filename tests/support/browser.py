@@ -20,6 +20,7 @@ non-browser test in the worker under that loop.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ SERIOUS = frozenset({"serious", "critical"})
 DESKTOP, PHONE, SMALLEST = 1280, 390, 320  # px: a laptop, a common phone, the narrowest screen WCAG reflows to
 HEIGHT = 900
 TIMEOUT_MS = 15_000
+_ELSEWHERE = re.compile(r"^(?!https?://(localhost|127\.0\.0\.1)[:/])")  # any address but the live server
 
 
 @contextmanager
@@ -60,6 +62,9 @@ def browser_page(browser: Any, base_url: str, width: int = DESKTOP) -> Iterator[
     """A page in a context of its own (its own cookies: nobody is signed in), `width` px wide."""
     context = browser.new_context(base_url=base_url, viewport={"width": width, "height": HEIGHT})
     context.set_default_timeout(TIMEOUT_MS)
+    # Tests never reach the internet: the NHS.UK stylesheet's fonts (https://assets.nhs.uk) are
+    # refused at once, so a page's load never waits on a network this machine may not answer.
+    context.route(_ELSEWHERE, lambda route: route.abort())
     try:
         yield context.new_page()
     finally:
