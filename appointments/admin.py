@@ -11,12 +11,12 @@ from django.utils.html import format_html
 from appointments.importing.api import ImportUploadInput
 from appointments.importing.layouts import LAYOUTS
 from appointments.importing.models import FINAL_IMPORT_STATUSES
-from appointments.importing.report import error_report_lines
+from appointments.importing.report import error_report_response
 from appointments.importing.services import start_import
 from appointments.models import Appointment, Clinic, ClosureDay, ImportBatch, Site, Specialty
 from audit.admin_mixins import PatientDataAuditMixin
 from audit.models import AuditAction
-from audit.services import audit_export, audit_record
+from audit.services import audit_record
 from config.admin import DeleteUnreferencedOnlyMixin, ReadOnlyAdmin
 
 
@@ -201,8 +201,4 @@ class ImportBatchAdmin(ReadOnlyAdmin):
         download is recorded as an export of the problems it holds."""
         self._require_administer(request)
         batch = get_object_or_404(ImportBatch, pk=pk)
-        audit_export(request, what=f"import {batch.pk} problems", rows=batch.row_errors.count())
-        response = StreamingHttpResponse(error_report_lines(batch), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-problems.csv"'
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return error_report_response(request, batch)

@@ -21,9 +21,8 @@ from rest_framework.views import APIView
 from accounts.permissions import HasRole
 from appointments.importing.layouts import LAYOUTS
 from appointments.importing.models import ImportBatch, ImportFormat
-from appointments.importing.report import error_report_lines
+from appointments.importing.report import error_report_response
 from appointments.importing.services import start_import
-from audit.services import audit_export
 
 AdministersAttend = HasRole("accounts.administer_attend")
 
@@ -123,8 +122,4 @@ class ImportErrorReport(APIView):
     @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="line,column,value,problem,severity")})
     def get(self, request: Request, pk: int) -> StreamingHttpResponse:
         batch = get_object_or_404(ImportBatch, pk=pk)
-        audit_export(request, what=f"import {batch.pk} problems", rows=batch.row_errors.count())
-        response = StreamingHttpResponse(error_report_lines(batch), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-problems.csv"'
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return error_report_response(request, batch)

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import Count, Min
+from django.http import HttpRequest, StreamingHttpResponse
 
 from appointments.importing.models import ImportBatch
+from audit.services import audit_export
 from config.spreadsheets import safe_writer
 
 HEADER = ("line", "column", "value", "problem", "severity")
@@ -65,3 +67,13 @@ def top_problems(batch: ImportBatch, *, severity: str, limit: int = 5, lines: in
         )
         for group in grouped[:limit]
     ]
+
+
+def error_report_response(request: HttpRequest, batch: ImportBatch) -> StreamingHttpResponse:
+    """The error report as a CSV download (the admin's page and the API serve the same): it quotes
+    the trust's rows, so the download is recorded as an export of the problems it holds."""
+    audit_export(request, what=f"import {batch.pk} problems", rows=batch.row_errors.count())
+    response = StreamingHttpResponse(error_report_lines(batch), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-problems.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
