@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
+from itertools import islice
 
 import numpy as np
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import FloatField, QuerySet
 from django.db.models.functions import Cast, Extract
 
@@ -92,7 +93,17 @@ def _days(values: list) -> np.ndarray:
     return np.floor(np.asarray(values, dtype=np.float64) / 86_400)
 
 
-def _build(rows: Sequence[tuple]) -> AppointmentTable:
+BLOCK = 100_000  # rows read at a time: no list of every row's Python tuple is ever held
+
+
+def _shared(values: list, seen: dict[str, str]) -> np.ndarray:
+    """An object column whose equal strings are one object: the driver makes a new string per row,
+    and a few specialty, medium and sex codes repeated over millions of rows would otherwise cost
+    ~50 bytes each."""
+    return np.asarray([seen.setdefault(v, v) if isinstance(v, str) else v for v in values], dtype=object)
+
+
+def _block(rows: Sequence[tuple], seen: dict[str, str]) -> AppointmentTable:
     if not rows:
         columns: list[list] = [[] for _ in range(len(COLUMNS))]
     else:
@@ -105,11 +116,11 @@ def _build(rows: Sequence[tuple]) -> AppointmentTable:
         starts=_seconds(starts),
         booked=_seconds(booked),
         code=np.asarray(codes, dtype=np.int16),
-        specialty=np.asarray(specialty, dtype=object),
+        specialty=_shared(specialty, seen),
         follow_up=np.asarray([k == "follow_up" for k in kind], dtype=bool),
-        medium=np.asarray(medium, dtype=object),
+        medium=_shared(medium, seen),
         born=_days(born),
-        sex=np.asarray(sex, dtype=object),
+        sex=_shared(sex, seen),
         imd_decile=np.asarray([np.nan if d is None else d for d in decile], dtype=np.float64),
         interpreter=np.asarray(interpreter, dtype=bool),
         has_mobile=np.asarray([bool(m) for m in mobile], dtype=bool),
@@ -117,6 +128,18 @@ def _build(rows: Sequence[tuple]) -> AppointmentTable:
         stated_age=np.asarray(stated_age, dtype=np.float64),
         time_known=np.asarray(time_known, dtype=bool),
     )
+
+
+def _build(blocks: Iterable[Sequence[tuple]]) -> AppointmentTable:
+    """The table from rows given a block at a time, each block turned into columns before the next is read."""
+    seen: dict[str, str] = {}
+    parts = [_block(rows, seen) for rows in blocks] or [_block([], seen)]
+    columns = {}
+    for f in fields(AppointmentTable):  # joined a column at a time, each block's copy let go at once
+        columns[f.name] = np.concatenate([getattr(part, f.name) for part in parts])
+        for part in parts:
+            setattr(part, f.name, None)
+    return AppointmentTable(**columns)
 
 
 COLUMNS = (
@@ -156,7 +179,8 @@ def table_from_queryset(appointments: QuerySet) -> AppointmentTable:
 
 def table_from_queryset_portable(appointments: QuerySet) -> AppointmentTable:
     """The table through the ORM's own rows (datetimes converted in Python)."""
-    return _build(list(appointments.values_list(*COLUMNS)))
+    rows = appointments.values_list(*COLUMNS).iterator(chunk_size=BLOCK)
+    return _build(iter(lambda: list(islice(rows, BLOCK)), []))
 
 
 def table_from_queryset_postgres(appointments: QuerySet) -> AppointmentTable:
@@ -170,11 +194,14 @@ def table_from_queryset_postgres(appointments: QuerySet) -> AppointmentTable:
     renamed = {"starts_at": "_starts", "booked_at": "_booked", "patient__date_of_birth": "_born"}
     queryset = appointments.annotate(**epochs).values_list(*(renamed.get(c, c) for c in COLUMNS))
     # The ORM's own row iteration (a converter call per row) costs more than the query: run its SQL
-    # and take the rows as the driver gives them (every column is already a plain value).
+    # and take the rows as the driver gives them (every column is already a plain value), a block at a
+    # time from a server-side cursor, as QuerySet.iterator() reads.
     sql, params = queryset.query.sql_with_params()
-    with connections[appointments.db].cursor() as cursor:
+    connection = connections[appointments.db]
+    # In a transaction, so the cursor need not be held past it (which would copy every row on the server first).
+    with transaction.atomic(using=appointments.db), connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
-        return _build(cursor.fetchall())
+        return _build(iter(lambda: cursor.fetchmany(BLOCK), []))
 
 
 def table_from_synthetic(appointments: Iterable) -> AppointmentTable:
@@ -188,4 +215,4 @@ def table_from_synthetic(appointments: Iterable) -> AppointmentTable:
              p.date_of_birth, p.sex, p.area.imd_decile, p.interpreter_required, p.mobile, p.ethnic_category, None,
              True)
         )  # fmt: skip
-    return _build(rows)
+    return _build([rows])
