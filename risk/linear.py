@@ -17,6 +17,7 @@ come from it the same way as from the trees.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -103,6 +104,47 @@ def _learn_input(name: str, x: np.ndarray, width: int) -> _Input:
     return _Input(name, "binary")
 
 
+EXPAND_BLOCK = 65_536  # rows expanded at a time, so the pieces of one feature never exist for every row at once
+
+
+def _expand(inputs: list[_Input], matrix: np.ndarray) -> np.ndarray:
+    """Every input's columns side by side (rows × expanded columns), written a block of rows at a time
+    into one array: the expanded matrix is the regression's largest, and is never copied whole."""
+    width = sum(spec.columns(matrix[:0, i]).shape[1] for i, spec in enumerate(inputs))
+    expanded = np.empty((len(matrix), width), dtype=np.float64)
+    for start in range(0, len(matrix), EXPAND_BLOCK):
+        block = matrix[start : start + EXPAND_BLOCK]
+        expanded[start : start + len(block)] = np.hstack([spec.columns(block[:, i]) for i, spec in enumerate(inputs)])
+    return expanded
+
+
+def _column_sums(blocks: Iterable[np.ndarray]) -> np.ndarray:
+    """Each column's sum over the blocks of rows, added row after row as numpy sums a whole matrix down its
+    columns (the running total is the first row of the next block's sum), so the same number to the last bit."""
+    total = None
+    for block in blocks:
+        total = np.add.reduce(block if total is None else np.vstack([total[None], block]), axis=0)
+    return total
+
+
+def _mean_and_std(expanded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """expanded.mean(axis=0) and expanded.std(axis=0), the same numbers, a block of rows at a time: numpy's
+    own std holds a squared copy of the whole matrix."""
+    if len(expanded) <= EXPAND_BLOCK:
+        return expanded.mean(axis=0), expanded.std(axis=0)
+    starts = range(0, len(expanded), EXPAND_BLOCK)
+    mean = _column_sums(expanded[s : s + EXPAND_BLOCK] for s in starts) / len(expanded)
+    squares = (np.square(expanded[s : s + EXPAND_BLOCK] - mean) for s in starts)
+    return mean, np.sqrt(_column_sums(squares) / len(expanded))
+
+
+def _standardise(expanded: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """(expanded − mean) / scale, in place."""
+    expanded -= mean
+    expanded /= scale
+    return expanded
+
+
 @dataclass
 class SplineLogistic:
     """A fitted spline logistic regression over the design matrix's features (see the module docstring)."""
@@ -116,9 +158,9 @@ class SplineLogistic:
 
     def _expanded(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The standardised columns, and for each the index of the feature it came from."""
-        parts = [spec.columns(matrix[:, i]) for i, spec in enumerate(self.inputs)]
-        owner = np.concatenate([np.full(p.shape[1], i) for i, p in enumerate(parts)])
-        return (np.hstack(parts) - self.mean) / self.scale, owner
+        widths = [spec.columns(matrix[:0, i]).shape[1] for i, spec in enumerate(self.inputs)]
+        owner = np.repeat(np.arange(len(widths)), widths)
+        return _standardise(_expand(self.inputs, matrix), self.mean, self.scale), owner
 
     def raw_score(self, matrix: np.ndarray) -> np.ndarray:
         z, _ = self._expanded(matrix)
@@ -159,11 +201,10 @@ def fit_spline_logistic(
 ) -> SplineLogistic:
     """Learn the scales (knots, levels) and the coefficients from these training rows only."""
     inputs = [_learn_input(name, matrix[:, i], len(categories.get(name, []))) for i, name in enumerate(features)]
-    expanded = np.hstack([spec.columns(matrix[:, i]) for i, spec in enumerate(inputs)])
-    mean = expanded.mean(axis=0)
-    scale = expanded.std(axis=0)
+    expanded = _expand(inputs, matrix)
+    mean, scale = _mean_and_std(expanded)
     scale[scale == 0] = 1.0  # a constant column: left as it is, it gets no weight
-    regression = LogisticRegression(C=PENALTY_C, max_iter=5000).fit((expanded - mean) / scale, y)
+    regression = LogisticRegression(C=PENALTY_C, max_iter=5000).fit(_standardise(expanded, mean, scale), y)
     return SplineLogistic(
         features=list(features),
         inputs=inputs,
