@@ -281,6 +281,7 @@ def _sizes() -> list[tuple[str, int, int, int]]:
 
 def train_and_score(now: datetime) -> None:
     from appointments.models import Appointment
+    from risk.presenters import RiskModelPresenter
     from risk.registry import activate_model, register_model
     from risk.scoring import score_upcoming
     from risk.table import table_from_queryset
@@ -295,7 +296,10 @@ def train_and_score(now: datetime) -> None:
         f"peak memory {peak_mb():,.0f} MB)",
         flush=True,
     )
-    activate_model(model=register_model(result=result))
+    model = register_model(result=result)
+    if sample := RiskModelPresenter(model).sample:  # above ATTEND_RISK_MAX_FIT_ROWS
+        print(f"  {sample}", flush=True)
+    activate_model(model=model)
     seconds, summary = _seconds(lambda: score_upcoming(days=42, now=now))
     print(f"scoring the next six weeks: {summary.appointments:,} appointments in {seconds:.1f} s", flush=True)
 

@@ -171,6 +171,20 @@ class RiskModelPresenter:
         return self.model.parameters.get("rows", {})
 
     @property
+    def sample(self) -> str:
+        """When the candidates were fitted on a sample of their rows (ATTEND_RISK_MAX_FIT_ROWS), how large, in words."""
+        rows = self.rows
+        if "sample_cap" not in rows:
+            return ""
+        return (
+            f"Fitted on a random sample: the candidates on {rows['sample_training']:,} of the "
+            f"{rows['training']:,} training appointments and the chosen one refitted on {rows['sample_refit']:,} of "
+            f"the {rows['training'] + rows['calibration']:,} in both slices (at most {rows['sample_cap']:,}, "
+            "ATTEND_RISK_MAX_FIT_ROWS); every appointment counted in the inputs, and the validation and hold-out "
+            "slices judged on all theirs."
+        )
+
+    @property
     def parameters(self) -> list[tuple[str, str]]:
         hidden = {"categories", "rows", "verbose", "deterministic"}
         return [(k, str(v)) for k, v in sorted(self.model.parameters.items()) if k not in hidden]

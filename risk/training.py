@@ -11,6 +11,13 @@ regression) are fitted on the training slice and compared on the validation slic
 refitted on training + validation. The hold-out then judges it once, beside the
 baselines fitted on the same rows, as deployed and on all appointments, overall and per
 IMD quintile, sex, age band and ethnic group (risk.evaluation).
+
+A large trust's two years are more rows than the fitting needs or one machine holds: above
+`ATTEND_RISK_MAX_FIT_ROWS` the candidates (and the refit, and the baselines beside it) are
+fitted on a seeded random sample of that many rows of their slice. The features are still
+computed from every appointment, the vocabularies are learned from every row of the slices,
+and the validation and hold-out slices are scored on all their rows. The model card says
+when a sample was used and how many rows it had; below the cap nothing is sampled.
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ ALGORITHMS = {
 }
 # Share of each day's appointments in the high band, and in high or medium together.
 HIGH_SHARE, MEDIUM_SHARE = 0.10, 0.30
+SAMPLE_SEED = 21  # the rows fitted on above ATTEND_RISK_MAX_FIT_ROWS: the same data gives the same sample
 
 
 @dataclass
@@ -86,6 +94,16 @@ def _groups(table: AppointmentTable, columns: dict[str, np.ndarray]) -> dict[str
         ),
         "ethnic_group": table.ethnic_group,
     }
+
+
+def fitted_rows(mask: np.ndarray, cap: int) -> np.ndarray:
+    """The rows of `mask` a model is fitted on: all of them up to `cap`, else a seeded random `cap` of them."""
+    rows = np.flatnonzero(mask)
+    if len(rows) <= cap:
+        return mask
+    sample = np.zeros_like(mask)
+    sample[np.random.default_rng(SAMPLE_SEED).choice(rows, size=cap, replace=False)] = True
+    return sample
 
 
 def uninformative_inputs(columns: dict[str, np.ndarray]) -> list[dict[str, str]]:
@@ -133,6 +151,7 @@ def train_model(
     without_outcome = int((before & (table.code == 0)).sum())
     table = table.take(rows)
     columns = {name: values[rows] for name, values in all_columns.items()}
+    del all_columns  # every appointment's features, no longer needed once the rows learned from are taken
     y = table.is_dna.astype(np.int64)
     slices = choose_slices(
         table.starts, y, as_of=as_of, holdout_from=holdout_from, validation_from=validation_from,
@@ -169,8 +188,12 @@ def train_model(
         categories = {n: vocabulary for n, vocabulary in categories.items() if n in features}
         rare = {n: values for n, values in rare.items() if n in features}
         x = design_matrix(columns, features, categories, rare)
+    # Of the inputs, only these are read again (the rule's predictions, and the age bands of the fairness table).
+    columns = {n: columns[n] for n in ("prior_dna_rate", "age_band")}
+    cap = int(settings.ATTEND_RISK_MAX_FIT_ROWS)
+    learn, learn_fit = fitted_rows(train, cap), fitted_rows(fit, cap)
     winner, selection = search(
-        x_train=x[train], y_train=y[train], x_val=x[calibration], y_val=y[calibration], features=features,
+        x_train=x[learn], y_train=y[learn], x_val=x[calibration], y_val=y[calibration], features=features,
         categories=categories, prior_dna_rate_val=columns["prior_dna_rate"][calibration], kinds=kinds,
     )  # fmt: skip
     calibrator = _fit_calibrator(winner.validation_raw, y[calibration])
@@ -181,21 +204,20 @@ def train_model(
     }
     # Refitted on training + validation with the winner's settings (and rounds), so the most
     # recent weeks before the hold-out are learned from too; the calibration stays the validation's.
-    refit_rounds = round(winner.rounds * fit.sum() / train.sum())  # the same trees per row learned from
+    refit_rounds = round(winner.rounds * learn_fit.sum() / learn.sum())  # the same trees per row learned from
     if winner.kind == "lightgbm":
         predictor = Predictor(
-            fit_lightgbm(x[fit], y[fit], features, winner.params, refit_rounds), calibrator, features, categories,
-            thresholds, rare=rare,
+            fit_lightgbm(x[learn_fit], y[learn_fit], features, winner.params, refit_rounds), calibrator, features,
+            categories, thresholds, rare=rare,
         )  # fmt: skip
     else:
-        linear = fit_spline_logistic(x[fit], y[fit], features, categories)
+        linear = fit_spline_logistic(x[learn_fit], y[learn_fit], features, categories)
         predictor = Predictor(None, calibrator, features, categories, thresholds, linear=linear, rare=rare)
 
     p_model = predictor.probability(x[holdout])
-    fit_rows = slices.fit
     baselines = baseline_predictions(
-        x_fit=x[fit_rows],
-        y_fit=y[fit_rows],
+        x_fit=x[learn_fit],
+        y_fit=y[learn_fit],
         x_eval=x[holdout],
         prior_dna_rate_eval=columns["prior_dna_rate"][holdout],
         features=features,
@@ -215,6 +237,9 @@ def train_model(
         days_ahead_min=days_ahead_min,
     )
     starts = table.starts
+    rows = {"training": int(train.sum()), "calibration": int(calibration.sum()), "holdout": int(holdout.sum())}
+    if learn is not train or learn_fit is not fit:  # a sample fitted on: its size for the search and for the refit
+        rows.update(sample_cap=cap, sample_training=int(learn.sum()), sample_refit=int(learn_fit.sum()))
     return TrainingResult(
         predictor=predictor,
         algorithm=f"{ALGORITHMS[winner.kind]}, chosen on validation, calibrated ({calibrator.kind})",
@@ -237,7 +262,7 @@ def train_model(
         holdout_to=_local_date(starts[holdout].max()),
         metrics={**overall, "selection": selection, "uninformative_inputs": uninformative},
         fairness=fairness,
-        rows={"training": int(train.sum()), "calibration": int(calibration.sum()), "holdout": int(holdout.sum())},
+        rows=rows,
     )
 
 

@@ -245,6 +245,11 @@ ATTEND_RISK_MIN_ROWS = env_int("ATTEND_RISK_MIN_ROWS", 1000, minimum=10)
 # A category (a clinic's specialty, a medium) or a weekday or hour seen on fewer appointments than this
 # in training is pooled with missing: the model learns nothing from it alone and gives no reason from it.
 ATTEND_RISK_MIN_CATEGORY_ROWS = env_int("ATTEND_RISK_MIN_CATEGORY_ROWS", 30, minimum=1)
+# Above this many rows in a slice, the risk model's candidates (and its refit and baselines) are fitted on
+# a seeded random sample of this many of them (risk/training.py; the model card says so). Two million
+# fit in a few GB on a 2-core machine in tens of minutes, and are far more than the model's few
+# hundred leaves or coefficients need; every appointment still feeds the features and the judging.
+ATTEND_RISK_MAX_FIT_ROWS = env_int("ATTEND_RISK_MAX_FIT_ROWS", 2_000_000, minimum=1000)
 # Upcoming appointments scored each night, and how many patients' histories per chunk.
 ATTEND_RISK_SCORE_DAYS = env_int("ATTEND_RISK_SCORE_DAYS", 42, minimum=1)
 ATTEND_RISK_SCORE_CHUNK = env_int("ATTEND_RISK_SCORE_CHUNK", 20_000, minimum=100)

@@ -156,3 +156,30 @@ def test_a_specialty_seen_on_a_handful_of_training_appointments_is_pooled_not_le
         result = train_model(table, as_of=morning_of(TODAY), kinds=("spline_logistic",))
     assert "654" not in result.predictor.categories["specialty"]
     assert len(result.predictor.categories["specialty"]) >= 3  # the common ones are kept
+
+
+def test_a_slice_within_the_fitting_cap_is_fitted_on_every_row(trust, result):
+    # The cap exactly at training + validation: the very model trained with the default cap, no sample.
+    table = table_from_synthetic(trust.appointments)
+    fit_rows = result.rows["training"] + result.rows["calibration"]
+    with override_settings(ATTEND_RISK_MIN_ROWS=300, ATTEND_RISK_MAX_FIT_ROWS=fit_rows):
+        at_cap = train_model(table, as_of=morning_of(TODAY))
+    assert at_cap.predictor.to_artifact() == result.predictor.to_artifact()
+    assert at_cap.metrics["selection"] == result.metrics["selection"]
+    assert at_cap.rows == result.rows
+    assert set(result.rows) == {"training", "calibration", "holdout"}
+
+
+def test_above_the_fitting_cap_the_candidates_are_fitted_on_a_seeded_sample_and_judged_on_every_row(trust, result):
+    table = table_from_synthetic(trust.appointments)
+    cap = result.rows["training"] // 2
+    with override_settings(ATTEND_RISK_MIN_ROWS=300, ATTEND_RISK_MAX_FIT_ROWS=cap):
+        sampled, again = (train_model(table, as_of=morning_of(TODAY)) for _ in range(2))
+    assert sampled.rows == {**result.rows, "sample_cap": cap, "sample_training": cap, "sample_refit": cap}
+    assert sampled.predictor.to_artifact() != result.predictor.to_artifact()
+    assert again.predictor.to_artifact() == sampled.predictor.to_artifact()  # the same data, the same sample
+    # The validation and hold-out slices are still scored on all their rows.
+    assert sampled.metrics["populations"] == result.metrics["populations"]
+    assert [c["name"] for c in sampled.metrics["selection"]["candidates"]] == [
+        c["name"] for c in result.metrics["selection"]["candidates"]
+    ]

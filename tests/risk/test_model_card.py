@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
@@ -146,3 +148,16 @@ def test_the_card_lists_the_inputs_left_out_for_carrying_no_information(client_f
     page = client_for(director).get(reverse("risk-model-card", args=[active_risk_model.pk])).content.decode()
     section = page[page.index('id="uninformative-inputs"') :][:500]
     assert "Time of day: missing on every appointment learned from" in section
+
+
+def test_card_says_when_the_model_was_fitted_on_a_sample_and_how_many_rows(client_for, admin_user, card_url,
+                                                                            small_training_result):  # fmt: skip
+    rows = small_training_result.rows
+    sample = {"sample_cap": 1000, "sample_training": 1000, "sample_refit": 1000}
+    sampled = register_model(result=dataclasses.replace(small_training_result, rows={**rows, **sample}))
+    client = client_for(admin_user)
+    assert "Fitted on a sample" not in client.get(card_url).content.decode()
+    page = client.get(reverse("risk-model-card", args=[sampled.pk])).content.decode()
+    assert "Fitted on a sample" in page
+    assert f"the candidates on 1,000 of the {rows['training']:,} training appointments" in page
+    assert f"refitted on 1,000 of the {rows['training'] + rows['calibration']:,} in both slices" in page

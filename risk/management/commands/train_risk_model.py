@@ -80,6 +80,8 @@ class Command(BaseCommand):
             f"hold-out {model.holdout_from} to {model.holdout_to}."
         )
         card = RiskModelPresenter(model)
+        if card.sample:
+            self.stdout.write(card.sample)
         for line in card.uninformative_inputs:
             self.stdout.write(f"Left out (no information on this data): {line}")
         self.stdout.write(card.selection)
