@@ -236,8 +236,12 @@ def _other_columns(model, *given: str) -> tuple[str, list]:
     """(", col, col…", [their defaults]) for the model's columns the floor does not fill from the file,
     so it stays right as columns are added (the model's defaults, as an importer would write)."""
     from django.db import connection
+    from django.db.models import NOT_PROVIDED
 
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in given]
+    fields = [
+        f for f in model._meta.concrete_fields
+        if not f.primary_key and f.name not in given and f.db_default is NOT_PROVIDED  # the database fills those
+    ]  # fmt: skip
     columns = "".join(f", {f.column}" for f in fields)
     return columns, [f.get_db_prep_save(f.get_default(), connection) for f in fields]
 
