@@ -38,6 +38,7 @@ class CsvSource:
         self.headers_index: dict[str, int] = {}  # Attend column → its position in the record
         self.skipped = 0  # rows `rows` left out because a re-import found them unchanged
         self._skip_lines: bytes | bytearray = b""
+        self.record: list[str] = []  # the fields of the row `rows` gave last, as read
 
     def _lines(self, handle: TextIO) -> Iterator[str]:
         number = 0
@@ -174,4 +175,5 @@ class CsvSource:
                 continue
             if not items:
                 items = tuple(self.headers_index.items())
+            self.record = record
             yield line, {column: record[at] for column, at in items}, None

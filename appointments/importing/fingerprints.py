@@ -49,6 +49,7 @@ from django.db import DatabaseError, connection, transaction
 from appointments.importing.csv_source import MAX_LINE_CHARS, CsvSource
 from appointments.importing.mapping import Mapping
 from appointments.importing.models import RowFingerprint
+from appointments.importing.writing_postgres import APPOINTMENT_STAGE
 from appointments.models import Appointment, Clinic, Site, Specialty
 from config.localtime import local_zone
 from patients.corrections.models import LocalCorrection
@@ -80,7 +81,6 @@ SCAN = "attend_import_scan"
 REPEATS = "attend_import_repeats"
 MIXED = "attend_import_mixed"
 SKIP = "attend_import_skip"
-CLEAN = "attend_import_clean"
 RULES_SEPARATOR = "\x1f"
 TEMP_BUFFERS = "256MB"
 _BLOCK_ROWS = 20_000
@@ -192,8 +192,9 @@ class _Mixed:
 
 
 class ImportFingerprints:
-    """One CSV import's fingerprints: `plan` (scan and compare) before the rows are read,
-    `record` for each chunk written, in the chunk's transaction."""
+    """One CSV import's fingerprints: `plan` (scan and compare) before the rows are read, or only
+    `prepare` when nothing can be left alone (a first import); `digest` and `see` for each row
+    read, `record` for each chunk written, in the chunk's transaction, and `forget_mixed` at the end."""
 
     def __init__(self, source: CsvSource, mapping: Mapping, rules) -> None:
         self.source = source
@@ -203,9 +204,11 @@ class ImportFingerprints:
         self.first_lines: dict[str, int] = {}
         self.unmatched_postcodes: set[str] = set()
         self.unmatched_lsoas: set[str] = set()
-        self.counted = False  # whether the scan table holds the file's rows
         self.lines_are_records = False  # no quotes in the file: each line is one record
+        self.mixed: set[str] = set()  # hospital numbers whose rows gave different details (`see`)
+        self._details: dict[str, int] = {}  # hospital number → the hash of the details its first row gave
         self._header: tuple[list[str], dict[str, int]] | None = None
+        self._digest_base: hashlib._Hash | None = None
         rules.fired = RowRules(rules.fired)
         rules.fired.since.clear()
 
@@ -220,20 +223,38 @@ class ImportFingerprints:
         self._header = self.source.header()
         return self._header
 
-    def plan(self, *, revalidate_all: bool = False) -> bytearray:
-        """The lines to leave alone (1 at a line's index), from the scan and one comparison in SQL;
-        none when `revalidate_all` (the scan still lets this import record what it takes)."""
-        header, index = self._header or self.read_header()
+    def prepare(self) -> bytes:
+        """Read the header and set up recording, in the importing thread before any row is read
+        (the rows' digests start from the context, which asks the database); returns the context."""
+        header, _ = self._header or self.read_header()
         context = context_digest(header, self.mapping)
+        self._digest_base = _md5(context)
         _ask_for_temp_buffers()
+        return context
+
+    def digest(self, record: list[str]) -> str:
+        """A row's digest from its fields as read (the scan gives a plain line the same one)."""
+        digest = self._digest_base.copy()
+        digest.update("\x00".join(record).encode())
+        return digest.hexdigest()
+
+    def see(self, patient) -> None:
+        """Note the details a taken row gives its patient: a patient whose rows differ is `mixed`."""
+        if self._details.setdefault(patient.hospital_number, hash(patient)) != hash(patient):
+            self.mixed.add(patient.hospital_number)
+
+    def plan(self) -> bytearray:
+        """The lines to leave alone (1 at a line's index), from a scan of the file and one comparison
+        in SQL, before the rows are read."""
+        header, index = self._header or self.read_header()
+        context = self.prepare()
         mixed = _Mixed()
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                f"DROP TABLE IF EXISTS {SCAN}, {REPEATS}, {MIXED}, {SKIP}, {CLEAN};"
+                f"DROP TABLE IF EXISTS {SCAN}, {REPEATS}, {MIXED}, {SKIP};"
                 f"CREATE TEMPORARY TABLE {SCAN} (line integer, pas_id text, patient_key text, site_code text, "
                 "clinic_code text, specialty_code text, lsoa text, digest uuid);"
                 f"CREATE TEMPORARY TABLE {MIXED} (patient_key text PRIMARY KEY);"
-                f"CREATE TEMPORARY TABLE {CLEAN} (line integer, rules text)"
             )
             with cursor.cursor.copy(
                 f"COPY {SCAN} FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (pas_id, patient_key))"
@@ -253,8 +274,7 @@ class ImportFingerprints:
             """)  # noqa: S608 (this module's tables)
             cursor.execute(f"SELECT pas_id, first_line FROM {REPEATS}")  # noqa: S608
             self.first_lines = dict(cursor.fetchall())
-            self.counted = True
-            return bytearray() if revalidate_all else self._compare(cursor, index)
+            return self._compare(cursor, index)
 
     def first_lines_left_alone(self, skip: bytes | bytearray) -> dict[str, int]:
         """appointment_id → its first line, for ids the file repeats whose first row is left
@@ -307,7 +327,7 @@ class ImportFingerprints:
                 given = b"\x00".join([fields[at] for at in patient_at])
                 if details.setdefault(values[1], given) != given:
                     differ(values[1])
-                values.append(b"" if damaged else md5(context + line).hexdigest().encode())
+                values.append(b"" if damaged else md5(context + line.replace(b",", b"\x00")).hexdigest().encode())
                 block.append(b"%d," % number + b",".join(values))
                 if len(block) >= _BLOCK_ROWS:
                     yield b"\n".join(block) + b"\n"
@@ -409,32 +429,41 @@ class ImportFingerprints:
             self.unmatched_lsoas = {lsoa for (lsoa,) in cursor.fetchall()}
 
     # --- recording -----------------------------------------------------------------------
-    def record(self, clean: list[tuple[int, str]]) -> None:
-        """Record the digests of a chunk's rows taken with no problem (line, rules fired), in the
-        transaction that wrote them, so `recorded_at` is the time they were written."""
-        if not clean or not self.counted:
-            return
+    def record(self) -> None:
+        """Record the digests of the chunk just written (the writer's stage holds them, for the rows
+        taken with no problem), in the transaction that wrote it, so `recorded_at` is the time they
+        were written. A patient already seen with other details is not recorded."""
         a, f = _q(Appointment._meta.db_table), _q(RowFingerprint._meta.db_table)
         corrections = _q(LocalCorrection._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {CLEAN}")
-            with cursor.cursor.copy(f"COPY {CLEAN} (line, rules) FROM STDIN") as copy:
-                plain = []  # most rows fire no rule: written as text in one go
-                for line, rules in clean:
-                    if rules:
-                        copy.write_row((line, rules))
-                    else:
-                        plain.append(b"%d\t\n" % line)
-                copy.write(b"".join(plain))
-            cursor.execute(f"""
+            # One index probe per row (the stage has no statistics, and the appointments' may be
+            # stale after the chunks just written: a hash join would read the whole table).
+            cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+            cursor.execute(
+                f"""
                 INSERT INTO {f} (appointment_id, digest, rules, recorded_at)
-                SELECT a.id, s.digest, c.rules, now()
-                FROM {CLEAN} c JOIN {SCAN} s ON s.line = c.line JOIN {a} a ON a.pas_id = s.pas_id
-                WHERE NOT EXISTS (SELECT 1 FROM {MIXED} m WHERE m.patient_key = s.patient_key)
+                SELECT a.id, t.digest, t.rules, now()
+                FROM {APPOINTMENT_STAGE} t JOIN {a} a ON a.pas_id = t.pas_id
+                WHERE t.digest IS NOT NULL AND t.hospital_number <> ALL(%s)
                   AND NOT EXISTS (SELECT 1 FROM {corrections} lc WHERE lc.patient_id = a.patient_id)
                 ON CONFLICT (appointment_id) DO UPDATE
                 SET digest = EXCLUDED.digest, rules = EXCLUDED.rules, recorded_at = EXCLUDED.recorded_at
-            """)  # noqa: S608 (identifiers are the models' and this module's constants)
+                """,  # noqa: S608 (identifiers are the models' and the modules' constants)
+                [sorted(self.mixed)],
+            )
+
+    def forget_mixed(self) -> None:
+        """Take back what was recorded for patients a later row gave other details (the last row's
+        details win, so none of their rows may be left alone next time)."""
+        if not self.mixed:
+            return
+        a, f, p = _q(Appointment._meta.db_table), _q(RowFingerprint._meta.db_table), _q(Patient._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""DELETE FROM {f} f USING {a} a, {p} p
+                    WHERE f.appointment_id = a.id AND a.patient_id = p.id AND p.hospital_number = ANY(%s)""",  # noqa: S608
+                [sorted(self.mixed)],
+            )
 
 
 def _plain(path: Path) -> bool:

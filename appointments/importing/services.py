@@ -30,12 +30,15 @@ from appointments.importing.mapping import Mapping, load_mapping
 from appointments.importing.models import ImportBatch, ImportFormat, ImportRowError, ImportStatus
 from appointments.importing.validation import RowError, RowValidator
 from appointments.importing.writing import UNMATCHED_EXAMPLES, BatchWriter, withdraw_entered_in_error
-from appointments.importing.writing_postgres import writer_for
+from appointments.importing.writing_postgres import stager_for, writer_for
 
 logger = logging.getLogger(__name__)
 
 # Rows per transaction: each chunk costs a few round trips, so larger is faster, up to memory.
 CHUNK_ROWS = 50_000
+# The first chunk is smaller, so writing starts soon after reading does (the next chunks are
+# read while the one before is written).
+FIRST_CHUNK_ROWS = 5_000
 # A file of nothing but bad rows still gets a full count; the report keeps this many.
 MAX_REPORTED_PROBLEMS = 100_000
 
@@ -173,10 +176,13 @@ def _valid_chunks(
     log: _ProblemLog,
     prints: ImportFingerprints | None,
     skip: bytes | bytearray,
-) -> Iterator[tuple[list, list[tuple[int, str]]]]:
-    """(rows to write, [(line, rules fired)] of those taken with no problem) per chunk."""
+    stage: Callable[..., bytes] | None,
+) -> Iterator[tuple[list, bytes | None]]:
+    """(rows to write, the writer's stage of them) per chunk; the fingerprints of rows taken with
+    no problem go into the stage, to be recorded once written."""
     chunk: list = []
-    clean: list[tuple[int, str]] = []
+    clean: dict[str, tuple[str, str]] = {}  # appointment_id → (digest, rules fired)
+    size = min(FIRST_CHUNK_ROWS, CHUNK_ROWS)
     rows = source.rows(skip=skip, lines_are_records=prints.lines_are_records) if prints and skip else source.rows()
     for line, values, problem in rows:
         batch.rows_read += 1
@@ -197,13 +203,15 @@ def _valid_chunks(
             batch.rows_rejected += 1
             continue
         chunk.append((appointment, patient))
-        if prints and not problems:
-            clean.append((line, rules))
-        if len(chunk) >= CHUNK_ROWS:
-            yield chunk, clean
-            chunk, clean = [], []
+        if prints:
+            prints.see(patient)
+            if not problems:
+                clean[appointment.pas_id] = (prints.digest(source.record), rules)
+        if len(chunk) >= size:
+            yield chunk, stage(chunk, clean) if stage else None
+            chunk, clean, size = [], {}, CHUNK_ROWS
     if chunk:
-        yield chunk, clean
+        yield chunk, stage(chunk, clean) if stage else None
 
 
 _DONE = object()
@@ -274,25 +282,29 @@ def _import_rows(
     skip = b""
     # With no row recorded yet (a first import) or every row to be validated, nothing can be left
     # alone: the rows are validated while the fingerprints' scan runs, not after it.
+    # With no row recorded yet (a first import) or every row to be validated, nothing can be left
+    # alone, so the file is not scanned: the rows are read once, and digested as they are read.
     everything = prints is not None and (revalidate_all or not prints.anything_recorded())
     if prints is not None and not everything:
-        skip = prints.plan(revalidate_all=revalidate_all)
+        skip = prints.plan()
         validator.given_earlier(prints.first_lines_left_alone(skip))
     elif everything:
-        prints.read_header()  # before the reading thread starts: it reads the same header
-    with closing(_ReadAhead(_valid_chunks(batch, source, validator, log, prints, skip))) as chunks:
-        if everything:
-            prints.plan(revalidate_all=True)  # in this thread, on this thread's connection
-        for chunk, clean in chunks:
+        prints.prepare()  # before the reading thread starts: it reads the same header
+    stage = stager_for()
+    with closing(_ReadAhead(_valid_chunks(batch, source, validator, log, prints, skip, stage))) as chunks:
+        for chunk, staged in chunks:
             # The header has been read by now, so the columns present are known.
             writer = writer or writer_for(source.columns_present)
             with transaction.atomic():
-                writer.write(chunk)
-                if prints is not None:
-                    prints.record(clean)
+                writer.write(chunk, staged)
+                if prints is not None and writer.stages:
+                    prints.record()
             log.flush()
             if progress:
                 progress(source.chars_read)
+    if prints is not None:
+        with transaction.atomic():
+            prints.forget_mixed()
     left_alone = getattr(source, "skipped", 0)
     batch.rows_read += left_alone
     if batch.rows_read == 0:

@@ -11,12 +11,14 @@ This is what keeps a million-row import within a small multiple of a raw COPY.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import connection, transaction
 
 from appointments.changes import AppointmentChanges, announce_appointments_changed
 from appointments.importing.validation import AppointmentValues, PatientValues
 from appointments.importing.writing import APPOINTMENT_FIELDS, BatchWriter
-from appointments.models import CANCELLED_CODES, HAPPENED_CODES, Appointment
+from appointments.models import CANCELLED_CODES, HAPPENED_CODES, Appointment, Clinic, Site, Specialty
 from patients.deprivation.lookup import deprivation_join
 from patients.identifiers import postcode_key
 from patients.models import Patient
@@ -33,9 +35,9 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {PATIENT_STAGE} (
     address_line_6 text
 );
 CREATE TEMPORARY TABLE IF NOT EXISTS {APPOINTMENT_STAGE} (
-    pas_id text PRIMARY KEY, hospital_number text, site_id bigint, specialty_id bigint, clinic_id bigint,
+    pas_id text PRIMARY KEY, hospital_number text, site_code text, specialty_code text, clinic_code text,
     starts_at timestamptz, booked_at timestamptz, appointment_type text, medium text, attendance_code smallint,
-    start_time_known boolean, age_at_appointment smallint
+    start_time_known boolean, age_at_appointment smallint, digest uuid, rules text
 );
 """
 PATIENT_STAGE_COLUMNS = (
@@ -52,16 +54,46 @@ PLAIN_PATIENT_FIELDS = (
     "address_line_3", "address_line_4", "address_line_5", "address_line_6",
 )  # fmt: skip
 APPOINTMENT_STAGE_COLUMNS = (
-    "pas_id", "hospital_number", "site_id", "specialty_id", "clinic_id", "starts_at", "booked_at",
-    "appointment_type", "medium", "attendance_code", "start_time_known", "age_at_appointment",
+    "pas_id", "hospital_number", "site_code", "specialty_code", "clinic_code", "starts_at", "booked_at",
+    "appointment_type", "medium", "attendance_code", "start_time_known", "age_at_appointment", "digest", "rules",
 )  # fmt: skip
+# The stage's columns an appointment's own takes its value from (the codes are looked up).
+_FROM_STAGE = {"patient_id": "p.id", "site_id": "si.id", "specialty_id": "sp.id", "clinic_id": "c.id"}
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NULL = "\\N"
 
 
 def _in(codes: tuple) -> str:
     return "(" + ", ".join(str(int(code)) for code in codes) + ")"
 
 
+def _text(value: str) -> str:
+    return value.translate(_COPY_ESCAPES)
+
+
+def staged_appointments(
+    rows: list[tuple[AppointmentValues, PatientValues]], digests: dict[str, tuple[str, str]] | None = None
+) -> bytes:
+    """A chunk's appointments as the stage's COPY text (the last row with an id wins), built by
+    the thread that reads the rows, so the writing thread only sends it. `digests` gives
+    appointment_id → (digest, rules fired) of the rows whose fingerprint is to be recorded."""
+    digests = digests or {}
+    lines = []
+    for pas_id, a in {a.pas_id: a for a, _ in rows}.items():
+        digest, rules = digests.get(pas_id, (None, None))
+        lines.append("\t".join((
+            _text(pas_id), _text(a.hospital_number), _text(a.site_code), _text(a.specialty_code),
+            _text(a.clinic_code), a.starts_at.isoformat(), a.booked_at.isoformat() if a.booked_at else _NULL,
+            _text(a.appointment_type), _text(a.medium), str(int(a.attendance_code)), "t" if a.start_time_known else "f",
+            _NULL if a.age_at_appointment is None else str(a.age_at_appointment), digest or _NULL,
+            _NULL if rules is None else _text(rules),
+        )))  # fmt: skip
+    return "".join(line + "\n" for line in lines).encode()
+
+
 class PostgresBatchWriter(BatchWriter):
+    stages = True
+
     def __init__(self, *, columns_present: frozenset[str]) -> None:
         super().__init__(columns_present=columns_present)
         with connection.cursor() as cursor:
@@ -71,8 +103,6 @@ class PostgresBatchWriter(BatchWriter):
         # The deprivation rule's SQL twin (patients.deprivation.lookup), joined on the stage's postcode key.
         self._deprivation = deprivation_join(postcode_key="t.postcode_key", vintage=self.vintage, lsoa="t.lsoa")
         self._patient_sql = self._patient_upsert_sql()
-        self._unmatched = self._unmatched_sql()
-        self._unmatched_lsoas = self._unmatched_lsoas_sql()
         self._appointment_sql = self._appointment_upsert_sql()
         self._params = self._deprivation.params
         # Patients as this import last wrote them: one seen again unchanged in a later chunk
@@ -92,43 +122,41 @@ class PostgresBatchWriter(BatchWriter):
         old = ", ".join(f"{patients}.{name}" for name in compared)
         new = ", ".join(f"EXCLUDED.{name}" for name in compared)
         plain = ", ".join(PLAIN_PATIENT_FIELDS)
-        plain_from_stage = ", ".join(f"t.{name}" for name in PLAIN_PATIENT_FIELDS)
+        plain_from_stage = ", ".join(f"d.{name}" for name in PLAIN_PATIENT_FIELDS)
+        # The stage with each patient's deprivation, derived once: for the upsert, and for the
+        # postcodes and LSOAs no decile was found for (the extract's LSOA, used for want of a
+        # postcode found, that the vintage does not rank).
         return f"""
-            WITH up AS (
+            WITH d AS MATERIALIZED (
+                SELECT t.*, {deprivation.lsoa_code} AS derived_lsoa, {deprivation.imd_decile} AS derived_decile,
+                       {deprivation.imd_vintage} AS derived_vintage
+                FROM {PATIENT_STAGE} t {deprivation.joins}
+            ), up AS (
                 INSERT INTO {patients} (
                     hospital_number, {plain}, lsoa_code, imd_decile, imd_vintage,
                     mobile_unusable, sms_opt_out, created_at, updated_at
                 )
-                SELECT t.hospital_number, {plain_from_stage},
-                       {deprivation.lsoa_code}, {deprivation.imd_decile}, {deprivation.imd_vintage},
+                SELECT d.hospital_number, {plain_from_stage}, d.derived_lsoa, d.derived_decile, d.derived_vintage,
                        false, false, now(), now()
-                FROM {PATIENT_STAGE} t {deprivation.joins}
+                FROM d
                 ON CONFLICT (hospital_number) DO UPDATE SET {", ".join(updates)}, updated_at = now()
                 WHERE ({old}) IS DISTINCT FROM ({new})
                 RETURNING (xmax = 0) AS created
             )
-            SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up
-        """  # noqa: S608 (identifiers are the models' and this module's constants; values are parameters)
-
-    def _unmatched_sql(self) -> str:
-        deprivation = self._deprivation
-        return f"""
-            SELECT DISTINCT t.postcode FROM {PATIENT_STAGE} t {deprivation.joins}
-            WHERE t.postcode <> '' AND {deprivation.imd_decile} IS NULL
-        """  # noqa: S608 (identifiers are the models' and this module's constants; values are parameters)
-
-    def _unmatched_lsoas_sql(self) -> str:
-        """LSOAs the extract gave, used for want of a postcode found, that the vintage does not rank."""
-        deprivation = self._deprivation
-        return f"""
-            SELECT DISTINCT t.lsoa FROM {PATIENT_STAGE} t {deprivation.joins}
-            WHERE t.lsoa <> '' AND {deprivation.lsoa_code} = t.lsoa AND {deprivation.imd_decile} IS NULL
+            SELECT
+                (SELECT count(*) FILTER (WHERE created) FROM up),
+                (SELECT count(*) FILTER (WHERE NOT created) FROM up),
+                (SELECT COALESCE(array_agg(DISTINCT postcode), '{{}}') FROM d
+                 WHERE postcode <> '' AND derived_decile IS NULL),
+                (SELECT COALESCE(array_agg(DISTINCT lsoa), '{{}}') FROM d
+                 WHERE lsoa <> '' AND derived_lsoa = lsoa AND derived_decile IS NULL)
         """  # noqa: S608 (identifiers are the models' and this module's constants; values are parameters)
 
     def _appointment_upsert_sql(self) -> str:
         appointments, patients = self._appointments, self._patients
+        site, specialty, clinic = (connection.ops.quote_name(m._meta.db_table) for m in (Site, Specialty, Clinic))
         fields = ", ".join(APPOINTMENT_FIELDS)
-        from_stage = ", ".join("p.id" if name == "patient_id" else f"t.{name}" for name in APPOINTMENT_FIELDS)
+        from_stage = ", ".join(_FROM_STAGE.get(name, f"t.{name}") for name in APPOINTMENT_FIELDS)
         updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in APPOINTMENT_FIELDS)
         old = ", ".join(f"{appointments}.{name}" for name in APPOINTMENT_FIELDS)
         new = ", ".join(f"EXCLUDED.{name}" for name in APPOINTMENT_FIELDS)
@@ -140,6 +168,9 @@ class PostgresBatchWriter(BatchWriter):
                 INSERT INTO {appointments} (pas_id, {fields}, created_at, updated_at)
                 SELECT t.pas_id, {from_stage}, now(), now()
                 FROM {APPOINTMENT_STAGE} t JOIN {patients} p ON p.hospital_number = t.hospital_number
+                JOIN {site} si ON si.ods_code = t.site_code
+                JOIN {specialty} sp ON sp.treatment_function_code = t.specialty_code
+                JOIN {clinic} c ON c.code = t.clinic_code
                 ON CONFLICT (pas_id) DO UPDATE SET {updates}, updated_at = now()
                 WHERE ({old}) IS DISTINCT FROM ({new})
                 RETURNING id, pas_id, (xmax = 0) AS created, attendance_code, starts_at
@@ -159,7 +190,8 @@ class PostgresBatchWriter(BatchWriter):
             FROM up LEFT JOIN old ON old.pas_id = up.pas_id
         """  # noqa: S608 (identifiers are the models' and this module's constants; no values are interpolated)
 
-    def write(self, rows: list[tuple[AppointmentValues, PatientValues]]) -> None:
+    def write(self, rows: list[tuple[AppointmentValues, PatientValues]], staged: bytes | None = None) -> None:
+        """Write one chunk; `staged` is its `staged_appointments`, when the reading thread made it."""
         written = self._written
         patients = {patient.hospital_number: patient for _, patient in rows}  # the chunk's last values win
         patients, newly_deceased = self._keep_deaths(self._keep_local_corrections(patients))
@@ -182,26 +214,20 @@ class PostgresBatchWriter(BatchWriter):
                         p.address_line_2, p.address_line_3, p.address_line_4, p.address_line_5, p.address_line_6,
                     ))  # fmt: skip
             cursor.execute(self._patient_sql, params)
-            created, updated = cursor.fetchone()
+            created, updated, unmatched_postcodes, unmatched_lsoas = cursor.fetchone()
             self.counts.patients_created += created
             self.counts.patients_updated += updated
-            cursor.execute(self._unmatched, params)
-            self.counts.unmatched_postcodes.update(postcode for (postcode,) in cursor.fetchall())
-            cursor.execute(self._unmatched_lsoas, params)
-            self.counts.unmatched_lsoas.update(lsoa for (lsoa,) in cursor.fetchall())
+            self.counts.unmatched_postcodes.update(unmatched_postcodes)
+            self.counts.unmatched_lsoas.update(unmatched_lsoas)
 
-            # Resolve (and create) sites and clinics first: no other query may run during a COPY.
-            staged = [
-                (
-                    a.pas_id, a.hospital_number, self._site(a.site_code), self._specialty(a.specialty_code),
-                    self._clinic(a), a.starts_at, a.booked_at, a.appointment_type, a.medium, a.attendance_code,
-                    a.start_time_known, a.age_at_appointment,
-                )
-                for a in appointments.values()
-            ]  # fmt: skip
+            # Create the sites, specialties and clinics the chunk names first (the upsert joins them
+            # by code), and no other query may run during a COPY.
+            sites, specialties, clinics = self._sites, self._specialties, self._clinics
+            for a in appointments.values():
+                if a.clinic_code not in clinics or a.site_code not in sites or a.specialty_code not in specialties:
+                    self._site(a.site_code), self._specialty(a.specialty_code), self._clinic(a)
             with raw.copy(f"COPY {APPOINTMENT_STAGE} ({', '.join(APPOINTMENT_STAGE_COLUMNS)}) FROM STDIN") as copy:
-                for values in staged:
-                    copy.write_row(values)
+                copy.write(staged if staged is not None else staged_appointments(rows))
             cursor.execute(self._appointment_sql)
             created, updated, cancelled, happened, moved = cursor.fetchone()
             written.update(patients)
@@ -212,6 +238,11 @@ class PostgresBatchWriter(BatchWriter):
                 announce_appointments_changed(AppointmentChanges(cancelled or (), moved or (), happened or ()))
             )
             self._announce_deaths(newly_deceased)
+
+
+def stager_for() -> Callable[..., bytes] | None:
+    """What the reading thread stages a chunk with for the writer (`writer_for`'s), if anything."""
+    return staged_appointments if connection.vendor == "postgresql" else None
 
 
 def writer_for(columns_present: frozenset[str]) -> BatchWriter:

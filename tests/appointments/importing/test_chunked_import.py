@@ -38,7 +38,7 @@ def test_a_write_that_fails_part_way_fails_the_batch_and_stops_the_reader(tmp_pa
     monkeypatch.setattr(services, "CHUNK_ROWS", 1)
     calls = []
 
-    def failing_write(self, rows):
+    def failing_write(self, rows, staged=None):
         calls.append(rows)
         raise RuntimeError("disk full")
 

@@ -369,3 +369,32 @@ def test_rows_giving_a_patient_two_dates_of_birth_are_warned_about_on_every_impo
     first, again = _nights(tmp_path, [rows, rows])
     assert _problems(again) == _problems(first)
     assert [p[:2] for p in _problems(first) if "different date of birth" in p[3]] == [(3, "date_of_birth")]
+
+
+@postgres
+@pytest.mark.parametrize("chunk_rows", [1, 50_000], ids=["rows in separate chunks", "rows in one chunk"])
+def test_a_first_imports_patient_whose_rows_disagree_is_not_left_alone_the_next_night(
+    tmp_path, monkeypatch, announced, validated, chunk_rows
+):
+    """A first import digests rows as it reads them, with no scan of the file beforehand: a patient
+    whose later row gives other details (the last row wins) must not have the earlier row left
+    alone the next night, when that row alone is sent and should give the patient its details."""
+    from appointments.importing import services
+
+    monkeypatch.setattr(services, "CHUNK_ROWS", chunk_rows)
+    first = [
+        row(appointment_id="A1", patient_id="H1", phone="07700 900111"),
+        row(appointment_id="A2", patient_id="H1", phone="07700 900222"),  # the last row: its number wins
+    ]
+    quick, full = _both_ways(tmp_path, monkeypatch, announced, [first, first[:1]])
+    assert quick == full
+    assert [p["mobile"] for p in quick["patients"]] == ["+447700900111"]
+    assert validated[:3] == [2, 3, 2]  # the next night's row was read again, not left alone
+
+
+@postgres
+def test_a_first_import_records_every_row_taken_with_no_problem_and_no_other(tmp_path):
+    batch = import_extract(path=write_extract(tmp_path, _extract()))
+    recorded = set(RowFingerprint.objects.values_list("appointment__pas_id", flat=True))
+    assert batch.rows_created == 5
+    assert recorded == {"A1", "A2", "A5", "A6"}  # A3 refused, A4 warned about, A1's repeat refused
