@@ -129,8 +129,9 @@ def _rate(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
         return np.where(denominator > 0, numerator / np.maximum(denominator, 1), np.nan)
 
 
-def compute_features(table: AppointmentTable) -> dict[str, np.ndarray]:
-    """Every catalogue feature (float64 columns; categorical ones as strings) for each row, in row order."""
+def _history(table: AppointmentTable) -> dict[str, np.ndarray]:
+    """The features from the patient's earlier appointments, in row order (the sort's working arrays, a
+    dozen per row, are let go on return, before the other features are computed)."""
     n = len(table)
     order = np.lexsort((table.starts, table.patient_id))
     patient = table.patient_id[order]
@@ -166,7 +167,6 @@ def compute_features(table: AppointmentTable) -> dict[str, np.ndarray]:
     last_dna = np.where(had_dna, dna_key[np.maximum(j - 1, 0)] if len(dna_key) else 0, 0)
     days_since_last_dna = np.where(had_dna, (key - last_dna) / DAY, np.nan)
 
-    weekday, hour, local_day = local_weekday_and_hour(table.starts)
     sorted_columns = {
         "prior_dnas": prior_dnas.astype(np.float64),
         "prior_dna_rate": _rate(prior_dnas, prior_seen),
@@ -180,6 +180,13 @@ def compute_features(table: AppointmentTable) -> dict[str, np.ndarray]:
     columns = {name: np.empty(n, dtype=np.float64) for name in sorted_columns}
     for name, values in sorted_columns.items():
         columns[name][order] = values
+    return columns
+
+
+def compute_features(table: AppointmentTable) -> dict[str, np.ndarray]:
+    """Every catalogue feature (float64 columns; categorical ones as strings) for each row, in row order."""
+    columns = _history(table)
+    weekday, hour, local_day = local_weekday_and_hour(table.starts)
     columns.update(
         booking_lead_days=np.floor((table.starts - table.booked) / DAY),
         # Same-day and short-notice bookings: booked too late for any call list (unknown: no booking date).

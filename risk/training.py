@@ -149,12 +149,11 @@ def train_model(
     before = table.starts < as_of_s
     rows = np.flatnonzero(table.has_happened & before)
     without_outcome = int((before & (table.code == 0)).sum())
-    table = table.take(rows)
-    columns = {name: values[rows] for name, values in all_columns.items()}
-    del all_columns  # every appointment's features, no longer needed once the rows learned from are taken
-    y = table.is_dna.astype(np.int64)
+    # Every appointment's features, a column at a time let go once the rows learned from are taken.
+    columns = {name: all_columns.pop(name)[rows] for name in list(all_columns)}
+    starts, y = table.starts[rows], table.is_dna[rows].astype(np.int64)
     slices = choose_slices(
-        table.starts, y, as_of=as_of, holdout_from=holdout_from, validation_from=validation_from,
+        starts, y, as_of=as_of, holdout_from=holdout_from, validation_from=validation_from,
         without_outcome=without_outcome,
     )  # fmt: skip
     train, calibration, holdout = slices.train, slices.validation, slices.holdout
@@ -224,7 +223,7 @@ def train_model(
         categories=categories,
     )
     predictions = {"model": p_model, **baselines}
-    held = table.take(np.flatnonzero(holdout))
+    held = table.take(rows[holdout])
     _, _, day = local_weekday_and_hour(held.starts)
     days_ahead_min = int(settings.ATTEND_CALL_DAYS_AHEAD_MIN)
     overall, fairness = judge_as_deployed(
@@ -236,10 +235,9 @@ def train_model(
         calls_per_day=calls_per_day,
         days_ahead_min=days_ahead_min,
     )
-    starts = table.starts
-    rows = {"training": int(train.sum()), "calibration": int(calibration.sum()), "holdout": int(holdout.sum())}
+    counts = {"training": int(train.sum()), "calibration": int(calibration.sum()), "holdout": int(holdout.sum())}
     if learn is not train or learn_fit is not fit:  # a sample fitted on: its size for the search and for the refit
-        rows.update(sample_cap=cap, sample_training=int(learn.sum()), sample_refit=int(learn_fit.sum()))
+        counts.update(sample_cap=cap, sample_training=int(learn.sum()), sample_refit=int(learn_fit.sum()))
     return TrainingResult(
         predictor=predictor,
         algorithm=f"{ALGORITHMS[winner.kind]}, chosen on validation, calibrated ({calibrator.kind})",
@@ -262,7 +260,7 @@ def train_model(
         holdout_to=_local_date(starts[holdout].max()),
         metrics={**overall, "selection": selection, "uninformative_inputs": uninformative},
         fairness=fairness,
-        rows=rows,
+        rows=counts,
     )
 
 
