@@ -27,15 +27,21 @@ import and reported with its line as the first time; value rules that fired on a
 row are stored with it and counted again in the batch summary. A changed layout, mapping,
 header, code or reference table changes every digest, so everything is validated once.
 
-The scan reads bytes: a file with no quote character has no field that spans lines or
-holds a comma, so each line is split as it is; a file with quotes is parsed with `csv`
-(slower, the same digests). PostgreSQL only, CSV only: FHIR Bundles and SQLite import as
-before. `ENABLED` (or `import_extract(..., revalidate_all=True)`) turns it off.
+The scan: a file with no quote character has no field that spans lines or holds a comma,
+so each line is a record. PostgreSQL scans such a file itself: its lines are COPied as they
+are, then split, trimmed, mapped and digested in one statement (`_scan_in_sql`; a line with
+other than ASCII is handed back to Python for Python's own stripping, and a file it cannot
+COPY so is scanned in Python). A file with quotes is parsed with `csv` (slower, the same
+digests). A first import does not scan at all: nothing can be left alone, so each row is
+digested as it is read, and a patient whose rows differ is found as they are read.
+PostgreSQL only, CSV only: FHIR Bundles and SQLite import as before. `ENABLED` (or
+`import_extract(..., revalidate_all=True)`) turns it off.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import mmap
 from collections import Counter
 from collections.abc import Iterable
@@ -81,6 +87,11 @@ SCAN = "attend_import_scan"
 REPEATS = "attend_import_repeats"
 MIXED = "attend_import_mixed"
 SKIP = "attend_import_skip"
+LINES = "attend_import_lines"
+SCAN_COPY = (
+    f"COPY {SCAN} FROM STDIN WITH (FORMAT csv, "
+    "FORCE_NOT_NULL (pas_id, patient_key, site_code, clinic_code, specialty_code, lsoa))"
+)
 RULES_SEPARATOR = "\x1f"
 TEMP_BUFFERS = "256MB"
 _BLOCK_ROWS = 20_000
@@ -178,19 +189,6 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-class _Mixed:
-    """Patients whose rows in the file do not all give the same details (the last row's win, so
-    none of their rows is left alone)."""
-
-    def __init__(self) -> None:
-        self.details: dict[bytes, bytes] = {}  # patient key → the details its first row gave
-        self.keys: set[bytes] = set()
-
-    def see(self, key: bytes, given: bytes) -> None:
-        if self.details.setdefault(key, given) != given:
-            self.keys.add(key)
-
-
 class ImportFingerprints:
     """One CSV import's fingerprints: `plan` (scan and compare) before the rows are read, or only
     `prepare` when nothing can be left alone (a first import); `digest` and `see` for each row
@@ -227,15 +225,18 @@ class ImportFingerprints:
         """Read the header and set up recording, in the importing thread before any row is read
         (the rows' digests start from the context, which asks the database); returns the context."""
         header, _ = self._header or self.read_header()
-        context = context_digest(header, self.mapping)
+        context = context_digest(header, self.mapping).hex().encode()
         self._digest_base = _md5(context)
         _ask_for_temp_buffers()
         return context
 
     def digest(self, record: list[str]) -> str:
-        """A row's digest from its fields as read (the scan gives a plain line the same one)."""
+        """A row's digest from its fields as read: of the context and the fields joined by commas,
+        which is the line itself when no field holds a comma (so the scan digests a plain file's
+        lines as they are, in Python or in SQL); a field with a comma in it, another join."""
         digest = self._digest_base.copy()
-        digest.update("\x00".join(record).encode())
+        joined = ",".join(record)
+        digest.update(joined.encode() if joined.count(",") == len(record) - 1 else _other_join(record))
         return digest.hexdigest()
 
     def see(self, patient) -> None:
@@ -248,29 +249,25 @@ class ImportFingerprints:
         in SQL, before the rows are read."""
         header, index = self._header or self.read_header()
         context = self.prepare()
-        mixed = _Mixed()
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 f"DROP TABLE IF EXISTS {SCAN}, {REPEATS}, {MIXED}, {SKIP};"
                 f"CREATE TEMPORARY TABLE {SCAN} (line integer, pas_id text, patient_key text, site_code text, "
-                "clinic_code text, specialty_code text, lsoa text, digest uuid);"
-                f"CREATE TEMPORARY TABLE {MIXED} (patient_key text PRIMARY KEY);"
+                "clinic_code text, specialty_code text, lsoa text, digest uuid, details uuid);"
             )
-            with cursor.cursor.copy(
-                f"COPY {SCAN} FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (pas_id, patient_key))"
-            ) as copy:
-                for block in self._scanned(header, index, context, mixed):
-                    copy.write(block)
-            with cursor.cursor.copy(f"COPY {MIXED} FROM STDIN") as copy:
-                for key in mixed.keys:
-                    copy.write_row((key.decode(),))
-            # The ids the file gives again, with their first line.
+            self.lines_are_records = _plain(self.source.path)
+            if not (self.lines_are_records and self._scan_in_sql(cursor, len(header), index, context)):
+                self._scan_in_python(cursor, len(header), index, context)
+            # The ids the file gives again, with their first line; the patients whose rows do not all
+            # give the same details (the last row's win, so none of their rows is left alone).
             cursor.execute(f"""
                 ALTER TABLE {SCAN} ADD PRIMARY KEY (line);
                 ANALYZE {SCAN};
                 SET LOCAL work_mem = '256MB';
                 CREATE TEMPORARY TABLE {REPEATS} AS
                     SELECT pas_id, min(line) AS first_line FROM {SCAN} GROUP BY pas_id HAVING count(*) > 1;
+                CREATE TEMPORARY TABLE {MIXED} AS
+                    SELECT patient_key FROM {SCAN} GROUP BY patient_key HAVING count(DISTINCT details) > 1;
             """)  # noqa: S608 (this module's tables)
             cursor.execute(f"SELECT pas_id, first_line FROM {REPEATS}")  # noqa: S608
             self.first_lines = dict(cursor.fetchall())
@@ -290,59 +287,121 @@ class ImportFingerprints:
             keys.append((index.get(column), table))
         return keys
 
-    def _scanned(self, header: list[str], index: dict[str, int], context: bytes, mixed: _Mixed) -> Iterable[bytes]:
-        self.lines_are_records = _plain(self.source.path)
-        if self.lines_are_records:
-            yield from self._scan_lines(len(header), index, context, mixed)
-        else:
-            yield from self._scan_records(index, context, mixed)
+    def _patient_columns(self, index: dict[str, int]) -> list[int]:
+        return [at for column, at in index.items() if column not in APPOINTMENT_COLUMNS]
 
-    def _scan_lines(self, width: int, index: dict[str, int], context: bytes, mixed: _Mixed) -> Iterable[bytes]:
-        """A file without quotes: each line is a record, its fields split at commas. Lines are
-        numbered, and too long ones left out, exactly as CsvSource reads them."""
+    def _scan_in_python(self, cursor, width: int, index: dict[str, int], context: bytes) -> None:
+        with cursor.cursor.copy(SCAN_COPY) as copy:
+            if self.lines_are_records:
+                blocks = self._scan_lines(_numbered_lines(self.source.path), width, index, context)
+            else:
+                blocks = self._scan_records(index, context)
+            for block in blocks:
+                copy.write(block)
+
+    def _scan_in_sql(self, cursor, width: int, index: dict[str, int], context: bytes) -> bool:
+        """A file of plain lines scanned by PostgreSQL: its lines COPied as they are, then split,
+        trimmed, mapped and digested in one statement as `_scan_lines` does a line (a line with
+        other than ASCII is handed to `_scan_lines`, for Python's own stripping). False, having
+        changed nothing, for a file that cannot be COPied so (a NUL byte, line endings of more
+        than one kind, or one of the two bytes it is COPied with): the Python scan reads it then."""
+        with open(self.source.path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            if data.find(b"\x01") >= 0 or data.find(b"\x02") >= 0:
+                return False
+        try:
+            with transaction.atomic():
+                cursor.execute(
+                    f"DROP TABLE IF EXISTS {LINES}; "
+                    f"CREATE TEMPORARY TABLE {LINES} (n integer GENERATED ALWAYS AS IDENTITY, line text)"
+                )
+                # Every line but the header is a row, a blank one too (NULL), so a line's number is n + 1.
+                copy_sql = (
+                    f"COPY {LINES} (line) FROM STDIN WITH (FORMAT csv, HEADER true, DELIMITER E'\\x01', QUOTE E'\\x02')"
+                )
+                with open(self.source.path, "rb") as handle, cursor.cursor.copy(copy_sql) as copy:
+                    while block := handle.read(1 << 20):
+                        copy.write(block)
+        except DatabaseError:
+            return False
+        fields = "string_to_array(line, ',')"
+        keys, params = [], {"context": context.decode(), "width": width, "longest": MAX_LINE_CHARS - 2}
+        for place, (at, table) in enumerate(self._keys(index)):
+            if at is None:
+                keys.append("''")
+                continue
+            key = f"btrim(f[{at + 1}], %(space)s)"
+            if table:
+                params[f"map{place}"] = json.dumps(table)
+                key = f"COALESCE(%(map{place})s::jsonb ->> {key}, {key})"
+            keys.append(key)
+        params["space"] = _ASCII_SPACE.decode()
+        details = ", ".join(f"f[{at + 1}]" for at in self._patient_columns(index)) or "''"
+        ascii_only = "octet_length(line) = char_length(line)"
+        wanted = "line IS NOT NULL AND char_length(line) <= %(longest)s"
+        cursor.execute(
+            f"""
+            INSERT INTO {SCAN}
+            SELECT n + 1, {", ".join(keys)}, md5(%(context)s || line)::uuid,
+                   md5(array_to_string(ARRAY[{details}], ','))::uuid
+            FROM (SELECT n, line, {fields} AS f FROM {LINES} WHERE {wanted} AND {ascii_only}) lines
+            WHERE cardinality(f) = %(width)s
+            """,  # noqa: S608 (this module's tables; the columns' places are integers)
+            params,
+        )
+        cursor.execute(
+            f"SELECT n + 1, convert_to(line, 'UTF8') FROM {LINES} WHERE {wanted} AND NOT {ascii_only} ORDER BY n",  # noqa: S608
+            params,
+        )
+        others = [(number, bytes(line)) for number, line in cursor.fetchall()]
+        cursor.execute(f"DROP TABLE {LINES}")
+        if others:
+            with cursor.cursor.copy(SCAN_COPY) as copy:
+                for block in self._scan_lines(others, width, index, context):
+                    copy.write(block)
+        return True
+
+    def _scan_lines(
+        self, lines: Iterable[tuple[int, bytes]], width: int, index: dict[str, int], context: bytes
+    ) -> Iterable[bytes]:
+        """Scan rows of plain lines ((number, the line without its ending)): each line a record, its
+        fields split at commas. A line of the wrong width is left out (CsvSource reports it)."""
         keys = self._keys(index)
         present = [at for at, _ in keys if at is not None]
         mapped = [(place, table) for place, (at, table) in enumerate(keys) if at is not None and table]
         derived = [place for place, (at, _) in enumerate(keys) if at is None]
-        patient_at = [at for column, at in index.items() if column not in APPOINTMENT_COLUMNS]
-        md5, block, details, differ = _md5, [], mixed.details, mixed.keys.add
-        with open(self.source.path, "rb") as handle:
-            handle.readline()
-            for number, raw in enumerate(handle, start=2):
-                line = raw.rstrip(b"\r\n")
-                if not line or (len(raw) >= MAX_LINE_CHARS and _overlong(raw)):
-                    continue  # blank (not a row) or longer than CsvSource reads (a row error)
-                fields = line.split(b",")
-                if len(fields) != width:
-                    continue  # CsvSource reports it, without reading its values
-                damaged = b"\x00" in line  # a row error: its id counts, its digest is never matched
-                if line.isascii() and not damaged:
-                    values = [fields[at].strip(_ASCII_SPACE) for at in present]
-                else:
-                    values = [_text_key(fields[at].decode()) for at in present]
-                for place in derived:
-                    values.insert(place, b"")
-                for place, table in mapped:
-                    values[place] = _csv_field(_mapped(values[place], table))
-                given = b"\x00".join([fields[at] for at in patient_at])
-                if details.setdefault(values[1], given) != given:
-                    differ(values[1])
-                values.append(b"" if damaged else md5(context + line.replace(b",", b"\x00")).hexdigest().encode())
-                block.append(b"%d," % number + b",".join(values))
-                if len(block) >= _BLOCK_ROWS:
-                    yield b"\n".join(block) + b"\n"
-                    block = []
+        patient_at = self._patient_columns(index)
+        md5, block = _md5, []
+        for number, line in lines:
+            fields = line.split(b",")
+            if len(fields) != width:
+                continue
+            damaged = b"\x00" in line  # a row error: its id counts, its digest is never matched
+            if line.isascii() and not damaged:
+                values = [fields[at].strip(_ASCII_SPACE) for at in present]
+            else:
+                values = [_text_key(fields[at].decode()) for at in present]
+            for place in derived:
+                values.insert(place, b"")
+            for place, table in mapped:
+                values[place] = _csv_field(_mapped(values[place], table))
+            values.append(b"" if damaged else md5(context + line).hexdigest().encode())
+            values.append(md5(b",".join([fields[at] for at in patient_at])).hexdigest().encode())
+            block.append(b"%d," % number + b",".join(values))
+            if len(block) >= _BLOCK_ROWS:
+                yield b"\n".join(block) + b"\n"
+                block = []
         if block:
             yield b"\n".join(block) + b"\n"
 
-    def _scan_records(self, index: dict[str, int], context: bytes, mixed: _Mixed) -> Iterable[bytes]:
+    def _scan_records(self, index: dict[str, int], context: bytes) -> Iterable[bytes]:
         """A file with quotes: records as `csv` reads them (digests of the fields, slower). Each scan
         row is written as the COPY's CSV by `_csv_field` (quoting what needs it, a lone carriage
         return included), as the plain-file scan does."""
         keys = self._keys(index)
-        patient_at = [at for column, at in index.items() if column not in APPOINTMENT_COLUMNS]
+        patient_at = self._patient_columns(index)
         block: list[bytes] = []
         size = 0
+        base = _md5(context)
         # A source of its own: the import's may be reading the same file in another thread meanwhile.
         for number, record, _ in CsvSource(self.source.path, self.mapping).records():
             if record is None:
@@ -354,8 +413,14 @@ class ImportFingerprints:
                 value = "" if at is None else record[at].strip()
                 values.append((table.get(value, value) if table else value).replace("\x00", "\ufffd").encode())
             staged += [_csv_field(value) for value in values]
-            mixed.see(values[1], "\x00".join([record[at] for at in patient_at]).encode())  # the patient key
-            staged.append(b"" if damaged else _md5(context + "\x00".join(record).encode()).hexdigest().encode())
+            if damaged:
+                staged.append(b"")
+            else:
+                digest = base.copy()
+                joined = ",".join(record)
+                digest.update(joined.encode() if joined.count(",") == len(record) - 1 else _other_join(record))
+                staged.append(digest.hexdigest().encode())
+            staged.append(_md5(_other_join([record[at] for at in patient_at])).hexdigest().encode())
             line = b",".join(staged)
             block.append(line)
             size += len(line)
@@ -407,8 +472,8 @@ class ImportFingerprints:
         self._unmatched(cursor, index, p)
         cursor.execute(f"SELECT max(line) FROM {SCAN}")  # noqa: S608
         skip = bytearray((cursor.fetchone()[0] or 0) + 1)
-        cursor.execute(f"SELECT line FROM {SKIP}")  # noqa: S608
-        for (line,) in cursor:
+        cursor.execute(f"SELECT array_agg(line) FROM {SKIP}")  # noqa: S608 (one array: a million rows fetched one by one is slower)
+        for line in cursor.fetchone()[0] or ():
             skip[line] = 1
         return skip
 
@@ -464,6 +529,22 @@ class ImportFingerprints:
                     WHERE f.appointment_id = a.id AND a.patient_id = p.id AND p.hospital_number = ANY(%s)""",  # noqa: S608
                 [sorted(self.mixed)],
             )
+
+
+def _other_join(fields: list[str]) -> bytes:
+    """Fields joined unambiguously when one may hold a comma (a NUL starts it: no plain line has one)."""
+    return ("\x00" + "\x00".join(fields)).encode()
+
+
+def _numbered_lines(path: Path) -> Iterable[tuple[int, bytes]]:
+    """(number, the line without its ending) of each line after the header, as CsvSource numbers
+    them, leaving out blank lines (not rows) and lines longer than CsvSource reads (row errors)."""
+    with open(path, "rb") as handle:
+        handle.readline()
+        for number, raw in enumerate(handle, start=2):
+            line = raw.rstrip(b"\r\n")
+            if line and not (len(raw) >= MAX_LINE_CHARS and _overlong(raw)):
+                yield number, line
 
 
 def _plain(path: Path) -> bool:
