@@ -97,6 +97,11 @@ TEMP_BUFFERS = "256MB"
 _BLOCK_ROWS = 20_000
 # The characters str.strip() removes that are ASCII (the validator strips every value).
 _ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+# Every character str.strip() removes (str.isspace), for trimming keys in SQL as Python does.
+_PYTHON_SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def _md5(data: bytes = b"") -> hashlib._Hash:
@@ -253,7 +258,7 @@ class ImportFingerprints:
             cursor.execute(
                 f"DROP TABLE IF EXISTS {SCAN}, {REPEATS}, {MIXED}, {SKIP};"
                 f"CREATE TEMPORARY TABLE {SCAN} (line integer, pas_id text, patient_key text, site_code text, "
-                "clinic_code text, specialty_code text, lsoa text, digest uuid, details uuid);"
+                "clinic_code text, specialty_code text, lsoa text, digest uuid, details bigint);"
             )
             self.lines_are_records = _plain(self.source.path)
             if not (self.lines_are_records and self._scan_in_sql(cursor, len(header), index, context)):
@@ -261,13 +266,12 @@ class ImportFingerprints:
             # The ids the file gives again, with their first line; the patients whose rows do not all
             # give the same details (the last row's win, so none of their rows is left alone).
             cursor.execute(f"""
-                ALTER TABLE {SCAN} ADD PRIMARY KEY (line);
                 ANALYZE {SCAN};
                 SET LOCAL work_mem = '256MB';
                 CREATE TEMPORARY TABLE {REPEATS} AS
                     SELECT pas_id, min(line) AS first_line FROM {SCAN} GROUP BY pas_id HAVING count(*) > 1;
                 CREATE TEMPORARY TABLE {MIXED} AS
-                    SELECT patient_key FROM {SCAN} GROUP BY patient_key HAVING count(DISTINCT details) > 1;
+                    SELECT patient_key FROM {SCAN} GROUP BY patient_key HAVING min(details) <> max(details);
             """)  # noqa: S608 (this module's tables)
             cursor.execute(f"SELECT pas_id, first_line FROM {REPEATS}")  # noqa: S608
             self.first_lines = dict(cursor.fetchall())
@@ -301,10 +305,10 @@ class ImportFingerprints:
 
     def _scan_in_sql(self, cursor, width: int, index: dict[str, int], context: bytes) -> bool:
         """A file of plain lines scanned by PostgreSQL: its lines COPied as they are, then split,
-        trimmed, mapped and digested in one statement as `_scan_lines` does a line (a line with
-        other than ASCII is handed to `_scan_lines`, for Python's own stripping). False, having
-        changed nothing, for a file that cannot be COPied so (a NUL byte, line endings of more
-        than one kind, or one of the two bytes it is COPied with): the Python scan reads it then."""
+        trimmed (of the characters Python's strip removes), mapped and digested in one statement,
+        as `_scan_lines` does a line. False, having changed nothing, for a file that cannot be
+        COPied so (a NUL byte, line endings of more than one kind, or one of the two bytes it is
+        COPied with): the Python scan reads it then."""
         with open(self.source.path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
             if data.find(b"\x01") >= 0 or data.find(b"\x02") >= 0:
                 return False
@@ -323,8 +327,9 @@ class ImportFingerprints:
                         copy.write(block)
         except DatabaseError:
             return False
-        fields = "string_to_array(line, ',')"
+        fields = "string_to_array(line, ',')"  # split once per line (OFFSET 0: not again for each field taken)
         keys, params = [], {"context": context.decode(), "width": width, "longest": MAX_LINE_CHARS - 2}
+        params["space"] = _PYTHON_SPACE  # str.strip()'s own: keys trimmed in SQL as the validator trims them
         for place, (at, table) in enumerate(self._keys(index)):
             if at is None:
                 keys.append("''")
@@ -334,30 +339,19 @@ class ImportFingerprints:
                 params[f"map{place}"] = json.dumps(table)
                 key = f"COALESCE(%(map{place})s::jsonb ->> {key}, {key})"
             keys.append(key)
-        params["space"] = _ASCII_SPACE.decode()
         details = ", ".join(f"f[{at + 1}]" for at in self._patient_columns(index)) or "''"
-        ascii_only = "octet_length(line) = char_length(line)"
-        wanted = "line IS NOT NULL AND char_length(line) <= %(longest)s"
         cursor.execute(
             f"""
             INSERT INTO {SCAN}
             SELECT n + 1, {", ".join(keys)}, md5(%(context)s || line)::uuid,
-                   md5(array_to_string(ARRAY[{details}], ','))::uuid
-            FROM (SELECT n, line, {fields} AS f FROM {LINES} WHERE {wanted} AND {ascii_only}) lines
-            WHERE cardinality(f) = %(width)s
+                   hashtextextended(concat_ws(',', {details}), 0)
+            FROM (SELECT n, line, {fields} AS f FROM {LINES}
+                  WHERE line IS NOT NULL AND char_length(line) <= %(longest)s OFFSET 0) lines
+            WHERE cardinality(f) = %(width)s;
+            DROP TABLE {LINES};
             """,  # noqa: S608 (this module's tables; the columns' places are integers)
             params,
         )
-        cursor.execute(
-            f"SELECT n + 1, convert_to(line, 'UTF8') FROM {LINES} WHERE {wanted} AND NOT {ascii_only} ORDER BY n",  # noqa: S608
-            params,
-        )
-        others = [(number, bytes(line)) for number, line in cursor.fetchall()]
-        cursor.execute(f"DROP TABLE {LINES}")
-        if others:
-            with cursor.cursor.copy(SCAN_COPY) as copy:
-                for block in self._scan_lines(others, width, index, context):
-                    copy.write(block)
         return True
 
     def _scan_lines(
@@ -385,7 +379,7 @@ class ImportFingerprints:
             for place, table in mapped:
                 values[place] = _csv_field(_mapped(values[place], table))
             values.append(b"" if damaged else md5(context + line).hexdigest().encode())
-            values.append(md5(b",".join([fields[at] for at in patient_at])).hexdigest().encode())
+            values.append(b"%d" % _details(b",".join([fields[at] for at in patient_at])))
             block.append(b"%d," % number + b",".join(values))
             if len(block) >= _BLOCK_ROWS:
                 yield b"\n".join(block) + b"\n"
@@ -420,7 +414,7 @@ class ImportFingerprints:
                 joined = ",".join(record)
                 digest.update(joined.encode() if joined.count(",") == len(record) - 1 else _other_join(record))
                 staged.append(digest.hexdigest().encode())
-            staged.append(_md5(_other_join([record[at] for at in patient_at])).hexdigest().encode())
+            staged.append(b"%d" % _details(_other_join([record[at] for at in patient_at])))
             line = b",".join(staged)
             block.append(line)
             size += len(line)
@@ -529,6 +523,12 @@ class ImportFingerprints:
                     WHERE f.appointment_id = a.id AND a.patient_id = p.id AND p.hospital_number = ANY(%s)""",  # noqa: S608
                 [sorted(self.mixed)],
             )
+
+
+def _details(given: bytes) -> int:
+    """What a row gives its patient, as 64 bits: rows of one patient that differ differ here (the
+    SQL scan uses PostgreSQL's own 64-bit hash; a file is scanned one way or the other)."""
+    return int.from_bytes(_md5(given).digest()[:8], "big", signed=True)
 
 
 def _other_join(fields: list[str]) -> bytes:
