@@ -161,10 +161,7 @@ class PostgresBatchWriter(BatchWriter):
         old = ", ".join(f"{appointments}.{name}" for name in APPOINTMENT_FIELDS)
         new = ", ".join(f"EXCLUDED.{name}" for name in APPOINTMENT_FIELDS)
         return f"""
-            WITH old AS (
-                SELECT a.pas_id, a.attendance_code, a.starts_at
-                FROM {appointments} a JOIN {APPOINTMENT_STAGE} t ON t.pas_id = a.pas_id
-            ), up AS (
+            WITH up AS (
                 INSERT INTO {appointments} (pas_id, {fields}, created_at, updated_at)
                 SELECT t.pas_id, {from_stage}, now(), now()
                 FROM {APPOINTMENT_STAGE} t JOIN {patients} p ON p.hospital_number = t.hospital_number
@@ -174,20 +171,25 @@ class PostgresBatchWriter(BatchWriter):
                 ON CONFLICT (pas_id) DO UPDATE SET {updates}, updated_at = now()
                 WHERE ({old}) IS DISTINCT FROM ({new})
                 RETURNING id, pas_id, (xmax = 0) AS created, attendance_code, starts_at
+            ), changed AS (
+                -- What each updated appointment was: the statement reads the table as it was before
+                -- it, and only the updated rows look (none on a first import), by index.
+                SELECT up.id, up.attendance_code, up.starts_at, was.attendance_code AS was_code,
+                       was.starts_at AS was_starts_at
+                FROM up CROSS JOIN LATERAL (
+                    SELECT a.attendance_code, a.starts_at FROM {appointments} a WHERE a.pas_id = up.pas_id OFFSET 0
+                ) was
+                WHERE NOT up.created
             )
             SELECT
-                count(*) FILTER (WHERE up.created),
-                count(*) FILTER (WHERE NOT up.created),
-                COALESCE(array_agg(up.id) FILTER (
-                    WHERE NOT up.created AND old.attendance_code = 0 AND up.attendance_code IN {_in(CANCELLED_CODES)}
-                ), '{{}}'),
-                COALESCE(array_agg(up.id) FILTER (
-                    WHERE NOT up.created AND old.attendance_code = 0 AND up.attendance_code IN {_in(HAPPENED_CODES)}
-                ), '{{}}'),
-                COALESCE(array_agg(up.id) FILTER (
-                    WHERE NOT up.created AND up.attendance_code = 0 AND old.starts_at IS DISTINCT FROM up.starts_at
-                ), '{{}}')
-            FROM up LEFT JOIN old ON old.pas_id = up.pas_id
+                (SELECT count(*) FILTER (WHERE created) FROM up),
+                (SELECT count(*) FILTER (WHERE NOT created) FROM up),
+                (SELECT COALESCE(array_agg(id) FILTER (
+                    WHERE was_code = 0 AND attendance_code IN {_in(CANCELLED_CODES)}), '{{}}') FROM changed),
+                (SELECT COALESCE(array_agg(id) FILTER (
+                    WHERE was_code = 0 AND attendance_code IN {_in(HAPPENED_CODES)}), '{{}}') FROM changed),
+                (SELECT COALESCE(array_agg(id) FILTER (
+                    WHERE attendance_code = 0 AND was_starts_at IS DISTINCT FROM starts_at), '{{}}') FROM changed)
         """  # noqa: S608 (identifiers are the models' and this module's constants; no values are interpolated)
 
     def write(self, rows: list[tuple[AppointmentValues, PatientValues]], staged: bytes | None = None) -> None:
