@@ -25,9 +25,11 @@ from patients.models import Patient
 
 PATIENT_STAGE = "attend_import_patient"
 APPOINTMENT_STAGE = "attend_import_appointment"
+# No keys on the stages: a chunk's ids are already unique (`write` keeps each id's last row),
+# and nothing looks a row up in them by id.
 STAGE_TABLES = f"""
 CREATE TEMPORARY TABLE IF NOT EXISTS {PATIENT_STAGE} (
-    hospital_number text PRIMARY KEY, nhs_number text, date_of_birth date, sex text, ethnic_category text,
+    hospital_number text, nhs_number text, date_of_birth date, sex text, ethnic_category text,
     postcode text, postcode_key text, lsoa text, mobile text, other_phone text, preferred_language text,
     interpreter_required boolean, given_name text, family_name text, communication_needs text, deceased boolean,
     date_of_death date, contact_name text, contact_phone text, contact_relationship text,
@@ -35,7 +37,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {PATIENT_STAGE} (
     address_line_6 text
 );
 CREATE TEMPORARY TABLE IF NOT EXISTS {APPOINTMENT_STAGE} (
-    pas_id text PRIMARY KEY, hospital_number text, site_code text, specialty_code text, clinic_code text,
+    pas_id text, hospital_number text, site_code text, specialty_code text, clinic_code text,
     starts_at timestamptz, booked_at timestamptz, appointment_type text, medium text, attendance_code smallint,
     start_time_known boolean, age_at_appointment smallint, digest uuid, rules text
 );
