@@ -246,7 +246,8 @@ class ImportFingerprints:
 
     def see(self, patient) -> None:
         """Note the details a taken row gives its patient: a patient whose rows differ is `mixed`."""
-        if self._details.setdefault(patient.hospital_number, hash(patient)) != hash(patient):
+        given = hash(patient)
+        if self._details.setdefault(patient.hospital_number, given) != given:
             self.mixed.add(patient.hospital_number)
 
     def plan(self) -> bytearray:

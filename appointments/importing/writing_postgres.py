@@ -80,15 +80,22 @@ def staged_appointments(
     the thread that reads the rows, so the writing thread only sends it. `digests` gives
     appointment_id → (digest, rules fired) of the rows whose fingerprint is to be recorded."""
     digests = digests or {}
+    moments: dict = {}  # a chunk's appointments share few start times: each written once
     lines = []
+    no_digest = (_NULL, _NULL)
     for pas_id, a in {a.pas_id: a for a, _ in rows}.items():
-        digest, rules = digests.get(pas_id, (None, None))
+        texts = (pas_id, a.hospital_number, a.site_code, a.specialty_code, a.clinic_code, a.appointment_type, a.medium)
+        joined = "\t".join(texts)
+        if "\\" in joined or joined.count("\t") != 6 or "\n" in joined or "\r" in joined:
+            joined = "\t".join(_text(text) for text in texts)
+        pas_id_to_specialty, clinic, kind, medium = joined.rsplit("\t", 3)
+        starts = moments.get(a.starts_at) or moments.setdefault(a.starts_at, a.starts_at.isoformat())
+        booked = a.booked_at.isoformat() if a.booked_at else _NULL
+        digest, rules = digests.get(pas_id) or no_digest
         lines.append("\t".join((
-            _text(pas_id), _text(a.hospital_number), _text(a.site_code), _text(a.specialty_code),
-            _text(a.clinic_code), a.starts_at.isoformat(), a.booked_at.isoformat() if a.booked_at else _NULL,
-            _text(a.appointment_type), _text(a.medium), str(int(a.attendance_code)), "t" if a.start_time_known else "f",
-            _NULL if a.age_at_appointment is None else str(a.age_at_appointment), digest or _NULL,
-            _NULL if rules is None else _text(rules),
+            pas_id_to_specialty, clinic, starts, booked, kind, medium, str(a.attendance_code),
+            "t" if a.start_time_known else "f", _NULL if a.age_at_appointment is None else str(a.age_at_appointment),
+            digest, rules if rules is _NULL else _text(rules),
         )))  # fmt: skip
     return "".join(line + "\n" for line in lines).encode()
 

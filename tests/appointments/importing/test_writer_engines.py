@@ -101,3 +101,39 @@ def test_both_import_writers_leave_the_same_rows_and_counts_and_announce_the_sam
         False,
         True,
     ]
+
+
+@pytest.mark.postgres
+def test_the_stage_holds_each_value_as_given_whatever_characters_it_has():
+    """The reading thread writes the chunk's COPY text itself (writing_postgres.staged_appointments):
+    a backslash, tab, newline or carriage return in a value must reach the stage as it was."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from django.db import connection
+
+    from appointments.importing.validation import AppointmentValues
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the COPY stage is PostgreSQL's")
+    plain = AppointmentValues(
+        pas_id="A1", hospital_number="H1", site_code="RAT01", clinic_code="RAT01-100", specialty_code="100",
+        starts_at=datetime(2030, 12, 2, 9, 30, tzinfo=UTC), booked_at=None, appointment_type="first",
+        medium="face_to_face", attendance_code=0,
+    )  # fmt: skip
+    odd = replace(plain, pas_id="A\\2\t", hospital_number="H\n2", clinic_code="C\r1\\N", age_at_appointment=7)
+    staged = writing_postgres.staged_appointments([(plain, None), (odd, None)], {"A1": ("0" * 32, "a\tb")})
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(writing_postgres.STAGE_TABLES)
+        cursor.execute(f"TRUNCATE {writing_postgres.APPOINTMENT_STAGE}")
+        columns = ", ".join(writing_postgres.APPOINTMENT_STAGE_COLUMNS)
+        with cursor.cursor.copy(f"COPY {writing_postgres.APPOINTMENT_STAGE} ({columns}) FROM STDIN") as copy:
+            copy.write(staged)
+        stage = writing_postgres.APPOINTMENT_STAGE
+        read = "pas_id, hospital_number, clinic_code, starts_at, booked_at, age_at_appointment, digest::text, rules"
+        cursor.execute(f"SELECT {read} FROM {stage} ORDER BY pas_id")  # noqa: S608 (the module's stage table)
+        rows = cursor.fetchall()
+    assert rows == [
+        ("A1", "H1", "RAT01-100", plain.starts_at, None, None, "00000000-0000-0000-0000-000000000000", "a\tb"),
+        ("A\\2\t", "H\n2", "C\r1\\N", plain.starts_at, None, 7, None, None),
+    ]
