@@ -27,13 +27,10 @@ import and reported with its line as the first time; value rules that fired on a
 row are stored with it and counted again in the batch summary. A changed layout, mapping,
 header, code or reference table changes every digest, so everything is validated once.
 
-The scan: a file with no quote character has no field that spans lines or holds a comma,
-so each line is a record. PostgreSQL scans such a file itself: its lines are COPied as they
-are, then split, trimmed, mapped and digested in one statement (`_scan_in_sql`; a line with
-other than ASCII is handed back to Python for Python's own stripping, and a file it cannot
-COPY so is scanned in Python). A file with quotes is parsed with `csv` (slower, the same
-digests). A first import does not scan at all: nothing can be left alone, so each row is
-digested as it is read, and a patient whose rows differ is found as they are read.
+The scan reads bytes: a file with no quote character has no field that spans lines or holds
+a comma, so each line is split as it is; a file with quotes is parsed with `csv` (slower,
+the same digests). A first import does not scan at all: nothing can be left alone, so each
+row is digested as it is read, and a patient whose rows differ is found as they are read.
 PostgreSQL only, CSV only: FHIR Bundles and SQLite import as before. `ENABLED` (or
 `import_extract(..., revalidate_all=True)`) turns it off.
 """
@@ -41,7 +38,6 @@ PostgreSQL only, CSV only: FHIR Bundles and SQLite import as before. `ENABLED` (
 from __future__ import annotations
 
 import hashlib
-import json
 import mmap
 from collections import Counter
 from collections.abc import Iterable
@@ -87,7 +83,6 @@ SCAN = "attend_import_scan"
 REPEATS = "attend_import_repeats"
 MIXED = "attend_import_mixed"
 SKIP = "attend_import_skip"
-LINES = "attend_import_lines"
 SCAN_COPY = (
     f"COPY {SCAN} FROM STDIN WITH (FORMAT csv, "
     "FORCE_NOT_NULL (pas_id, patient_key, site_code, clinic_code, specialty_code, lsoa))"
@@ -97,11 +92,6 @@ TEMP_BUFFERS = "256MB"
 _BLOCK_ROWS = 20_000
 # The characters str.strip() removes that are ASCII (the validator strips every value).
 _ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
-# Every character str.strip() removes (str.isspace), for trimming keys in SQL as Python does.
-_PYTHON_SPACE = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
-    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
 
 
 def _md5(data: bytes = b"") -> hashlib._Hash:
@@ -262,8 +252,7 @@ class ImportFingerprints:
                 "clinic_code text, specialty_code text, lsoa text, digest uuid, details bigint);"
             )
             self.lines_are_records = _plain(self.source.path)
-            if not (self.lines_are_records and self._scan_in_sql(cursor, len(header), index, context)):
-                self._scan_in_python(cursor, len(header), index, context)
+            self._scan(cursor, len(header), index, context)
             # The ids the file gives again, with their first line; the patients whose rows do not all
             # give the same details (the last row's win, so none of their rows is left alone).
             cursor.execute(f"""
@@ -295,7 +284,9 @@ class ImportFingerprints:
     def _patient_columns(self, index: dict[str, int]) -> list[int]:
         return [at for column, at in index.items() if column not in APPOINTMENT_COLUMNS]
 
-    def _scan_in_python(self, cursor, width: int, index: dict[str, int], context: bytes) -> None:
+    def _scan(self, cursor, width: int, index: dict[str, int], context: bytes) -> None:
+        """The file's scan rows, COPied into the scan table as they are made (Python makes them while
+        PostgreSQL takes them in: a scan in SQL alone, measured, was slower on two cores)."""
         with cursor.cursor.copy(SCAN_COPY) as copy:
             if self.lines_are_records:
                 blocks = self._scan_lines(_numbered_lines(self.source.path), width, index, context)
@@ -303,57 +294,6 @@ class ImportFingerprints:
                 blocks = self._scan_records(index, context)
             for block in blocks:
                 copy.write(block)
-
-    def _scan_in_sql(self, cursor, width: int, index: dict[str, int], context: bytes) -> bool:
-        """A file of plain lines scanned by PostgreSQL: its lines COPied as they are, then split,
-        trimmed (of the characters Python's strip removes), mapped and digested in one statement,
-        as `_scan_lines` does a line. False, having changed nothing, for a file that cannot be
-        COPied so (a NUL byte, line endings of more than one kind, or one of the two bytes it is
-        COPied with): the Python scan reads it then."""
-        with open(self.source.path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            if data.find(b"\x01") >= 0 or data.find(b"\x02") >= 0:
-                return False
-        try:
-            with transaction.atomic():
-                cursor.execute(
-                    f"DROP TABLE IF EXISTS {LINES}; "
-                    f"CREATE TEMPORARY TABLE {LINES} (n integer GENERATED ALWAYS AS IDENTITY, line text)"
-                )
-                # Every line but the header is a row, a blank one too (NULL), so a line's number is n + 1.
-                copy_sql = (
-                    f"COPY {LINES} (line) FROM STDIN WITH (FORMAT csv, HEADER true, DELIMITER E'\\x01', QUOTE E'\\x02')"
-                )
-                with open(self.source.path, "rb") as handle, cursor.cursor.copy(copy_sql) as copy:
-                    while block := handle.read(1 << 20):
-                        copy.write(block)
-        except DatabaseError:
-            return False
-        fields = "string_to_array(line, ',')"  # split once per line (OFFSET 0: not again for each field taken)
-        keys, params = [], {"context": context.decode(), "width": width, "longest": MAX_LINE_CHARS - 2}
-        params["space"] = _PYTHON_SPACE  # str.strip()'s own: keys trimmed in SQL as the validator trims them
-        for place, (at, table) in enumerate(self._keys(index)):
-            if at is None:
-                keys.append("''")
-                continue
-            key = f"btrim(f[{at + 1}], %(space)s)"
-            if table:
-                params[f"map{place}"] = json.dumps(table)
-                key = f"COALESCE(%(map{place})s::jsonb ->> {key}, {key})"
-            keys.append(key)
-        details = ", ".join(f"f[{at + 1}]" for at in self._patient_columns(index)) or "''"
-        cursor.execute(
-            f"""
-            INSERT INTO {SCAN}
-            SELECT n + 1, {", ".join(keys)}, md5(%(context)s || line)::uuid,
-                   hashtextextended(concat_ws(',', {details}), 0)
-            FROM (SELECT n, line, {fields} AS f FROM {LINES}
-                  WHERE line IS NOT NULL AND char_length(line) <= %(longest)s OFFSET 0) lines
-            WHERE cardinality(f) = %(width)s;
-            DROP TABLE {LINES};
-            """,  # noqa: S608 (this module's tables; the columns' places are integers)
-            params,
-        )
-        return True
 
     def _scan_lines(
         self, lines: Iterable[tuple[int, bytes]], width: int, index: dict[str, int], context: bytes
