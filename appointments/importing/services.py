@@ -236,10 +236,11 @@ class _ReadAhead:
     """`chunks`, produced in a thread one chunk ahead of the caller, from the moment it is made.
 
     Reading and validating is Python work; writing a chunk is mostly waiting for the
-    database (which releases the GIL), so the next chunk is validated meanwhile, and the
-    first while the caller still prepares (the fingerprints' scan of a first import). The
-    reading thread touches no database; an exception in it is raised by the iteration, in
-    order. `close` stops the thread and waits for it (the file is closed in that thread).
+    database (which releases the GIL), so the next chunk is validated meanwhile, and each
+    chunk's appointments are staged as COPY text here (`writing_postgres.staged_appointments`),
+    so the writing thread only sends them. The reading thread touches no database; an
+    exception in it is raised by the iteration, in order. `close` stops the thread and waits
+    for it (the file is closed in that thread).
     """
 
     def __init__(self, chunks: Generator[list, None, None]) -> None:
@@ -295,8 +296,6 @@ def _import_rows(
     log = _ProblemLog(batch)
     writer: BatchWriter | None = None
     skip = b""
-    # With no row recorded yet (a first import) or every row to be validated, nothing can be left
-    # alone: the rows are validated while the fingerprints' scan runs, not after it.
     # With no row recorded yet (a first import) or every row to be validated, nothing can be left
     # alone, so the file is not scanned: the rows are read once, and digested as they are read.
     everything = prints is not None and (revalidate_all or not prints.anything_recorded())
