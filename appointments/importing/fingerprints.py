@@ -44,6 +44,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from functools import cache
 from importlib import metadata
+from operator import itemgetter
 from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
@@ -251,6 +252,9 @@ class ImportFingerprints:
                 f"CREATE TEMPORARY TABLE {SCAN} (line integer, pas_id text, patient_key text, site_code text, "
                 "clinic_code text, specialty_code text, lsoa text, digest uuid, details bigint);"
             )
+            # `details`: Python's hash of the row's patient columns, compared only within this scan
+            # (rows of one patient that differ differ here; the process's hash key makes a collision
+            # a chance of one in 2⁶⁴, never one a file can be made to have).
             self.lines_are_records = _plain(self.source.path)
             self._scan(cursor, len(header), index, context)
             # The ids the file gives again, with their first line; the patients whose rows do not all
@@ -305,6 +309,7 @@ class ImportFingerprints:
         mapped = [(place, table) for place, (at, table) in enumerate(keys) if at is not None and table]
         derived = [place for place, (at, _) in enumerate(keys) if at is None]
         patient_at = self._patient_columns(index)
+        given = itemgetter(*patient_at) if len(patient_at) > 1 else (lambda fields: [fields[at] for at in patient_at])
         md5, block = _md5, []
         for number, line in lines:
             fields = line.split(b",")
@@ -320,7 +325,7 @@ class ImportFingerprints:
             for place, table in mapped:
                 values[place] = _csv_field(_mapped(values[place], table))
             values.append(b"" if damaged else md5(context + line).hexdigest().encode())
-            values.append(b"%d" % _details(b",".join([fields[at] for at in patient_at])))
+            values.append(b"%d" % hash(b",".join(given(fields))))
             block.append(b"%d," % number + b",".join(values))
             if len(block) >= _BLOCK_ROWS:
                 yield b"\n".join(block) + b"\n"
@@ -355,7 +360,7 @@ class ImportFingerprints:
                 joined = ",".join(record)
                 digest.update(joined.encode() if joined.count(",") == len(record) - 1 else _other_join(record))
                 staged.append(digest.hexdigest().encode())
-            staged.append(b"%d" % _details(_other_join([record[at] for at in patient_at])))
+            staged.append(b"%d" % hash(_other_join([record[at] for at in patient_at])))
             line = b",".join(staged)
             block.append(line)
             size += len(line)
@@ -464,12 +469,6 @@ class ImportFingerprints:
                     WHERE f.appointment_id = a.id AND a.patient_id = p.id AND p.hospital_number = ANY(%s)""",  # noqa: S608
                 [sorted(self.mixed)],
             )
-
-
-def _details(given: bytes) -> int:
-    """What a row gives its patient, as 64 bits: rows of one patient that differ differ here (the
-    SQL scan uses PostgreSQL's own 64-bit hash; a file is scanned one way or the other)."""
-    return int.from_bytes(_md5(given).digest()[:8], "big", signed=True)
 
 
 def _other_join(fields: list[str]) -> bytes:
