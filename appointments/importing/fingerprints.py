@@ -80,12 +80,12 @@ _CODE = (
 )  # fmt: skip
 _PACKAGES = ("phonenumbers", "nhs-number", "Django")
 
-SCAN = "attend_import_scan"
+SCAN = "attend_import_scan"  # with this session's backend id: see `plan`
 REPEATS = "attend_import_repeats"
 MIXED = "attend_import_mixed"
 SKIP = "attend_import_skip"
 SCAN_COPY = (
-    f"COPY {SCAN} FROM STDIN WITH (FORMAT csv, "
+    "COPY {scan} FROM STDIN WITH (FORMAT csv, "
     "FORCE_NOT_NULL (pas_id, patient_key, site_code, clinic_code, specialty_code, lsoa))"
 )
 RULES_SEPARATOR = "\x1f"
@@ -185,6 +185,20 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+class _Seen:
+    """What a scan learns as it reads: the patients whose rows do not all give the same details
+    (the last row's win, so none of their rows is left alone), and the ids that may be given again,
+    told by a 64-bit hash of each (each candidate is then counted exactly in SQL). Python's own
+    hashes, compared only within this scan: the process's key makes a collision a chance of one in
+    2⁶⁴, never one a file can be made to have."""
+
+    def __init__(self) -> None:
+        self.details: dict[bytes, int] = {}  # patient key → the hash of the details its first row gave
+        self.mixed: set[bytes] = set()
+        self.ids: set[int] = set()
+        self.maybe_repeated: set[bytes] = set()
+
+
 class ImportFingerprints:
     """One CSV import's fingerprints: `plan` (scan and compare) before the rows are read, or only
     `prepare` when nothing can be left alone (a first import); `digest` and `see` for each row
@@ -199,6 +213,7 @@ class ImportFingerprints:
         self.unmatched_postcodes: set[str] = set()
         self.unmatched_lsoas: set[str] = set()
         self.lines_are_records = False  # no quotes in the file: each line is one record
+        self.scan_table = SCAN
         self.mixed: set[str] = set()  # hospital numbers whose rows gave different details (`see`)
         self._details: dict[str, int] = {}  # hospital number → the hash of the details its first row gave
         self._header: tuple[list[str], dict[str, int]] | None = None
@@ -247,29 +262,43 @@ class ImportFingerprints:
         header, index = self._header or self.read_header()
         context = self.prepare()
         with transaction.atomic(), connection.cursor() as cursor:
+            # The scan table is UNLOGGED, not temporary: PostgreSQL's parallel workers cannot read a
+            # session's temporary tables, and the comparison and the aggregates over a million rows
+            # are a third faster on two cores. It is named for this session and made and dropped in
+            # this one transaction, so no other session sees it and a failure leaves none behind.
+            cursor.execute("SELECT pg_backend_pid()")
+            self.scan_table = scan = f"{SCAN}_{cursor.fetchone()[0]}"
             cursor.execute(
-                f"DROP TABLE IF EXISTS {SCAN}, {REPEATS}, {MIXED}, {SKIP};"
-                f"CREATE TEMPORARY TABLE {SCAN} (line integer, pas_id text, patient_key text, site_code text, "
-                "clinic_code text, specialty_code text, lsoa text, digest uuid, details bigint);"
+                f"DROP TABLE IF EXISTS {scan}, {REPEATS}, {MIXED}, {SKIP};"
+                f"CREATE UNLOGGED TABLE {scan} (line integer, pas_id text, patient_key text, site_code text, "
+                "clinic_code text, specialty_code text, lsoa text, digest uuid);"
+                f"CREATE TEMPORARY TABLE {MIXED} (patient_key text PRIMARY KEY);"
             )
-            # `details`: Python's hash of the row's patient columns, compared only within this scan
-            # (rows of one patient that differ differ here; the process's hash key makes a collision
-            # a chance of one in 2⁶⁴, never one a file can be made to have).
             self.lines_are_records = _plain(self.source.path)
-            self._scan(cursor, len(header), index, context)
-            # The ids the file gives again, with their first line; the patients whose rows do not all
-            # give the same details (the last row's win, so none of their rows is left alone).
-            cursor.execute(f"""
-                ANALYZE {SCAN};
+            seen = _Seen()
+            self._scan(cursor, len(header), index, context, seen)
+            with cursor.cursor.copy(f"COPY {MIXED} FROM STDIN") as copy:
+                for key in seen.mixed:
+                    copy.write_row((key.decode(),))
+            # The ids the file gives again, with their first line.
+            cursor.execute(
+                f"""
+                ANALYZE {scan};
                 SET LOCAL work_mem = '256MB';
                 CREATE TEMPORARY TABLE {REPEATS} AS
-                    SELECT pas_id, min(line) AS first_line FROM {SCAN} GROUP BY pas_id HAVING count(*) > 1;
-                CREATE TEMPORARY TABLE {MIXED} AS
-                    SELECT patient_key FROM {SCAN} GROUP BY patient_key HAVING min(details) <> max(details);
-            """)  # noqa: S608 (this module's tables)
+                    SELECT pas_id, min(line) AS first_line FROM {scan} WHERE pas_id = ANY(%s)
+                    GROUP BY pas_id HAVING count(*) > 1;
+                """,  # noqa: S608 (this module's tables)
+                [sorted(key.decode() for key in seen.maybe_repeated)],
+            )
             cursor.execute(f"SELECT pas_id, first_line FROM {REPEATS}")  # noqa: S608
             self.first_lines = dict(cursor.fetchall())
-            return self._compare(cursor, index)
+            skip = self._compare(cursor, index)
+            self._drop_scan(cursor)
+            return skip
+
+    def _drop_scan(self, cursor) -> None:
+        cursor.execute(f"DROP TABLE {self.scan_table}")
 
     def first_lines_left_alone(self, skip: bytes | bytearray) -> dict[str, int]:
         """appointment_id → its first line, for ids the file repeats whose first row is left
@@ -288,19 +317,19 @@ class ImportFingerprints:
     def _patient_columns(self, index: dict[str, int]) -> list[int]:
         return [at for column, at in index.items() if column not in APPOINTMENT_COLUMNS]
 
-    def _scan(self, cursor, width: int, index: dict[str, int], context: bytes) -> None:
+    def _scan(self, cursor, width: int, index: dict[str, int], context: bytes, seen: _Seen) -> None:
         """The file's scan rows, COPied into the scan table as they are made (Python makes them while
         PostgreSQL takes them in: a scan in SQL alone, measured, was slower on two cores)."""
-        with cursor.cursor.copy(SCAN_COPY) as copy:
+        with cursor.cursor.copy(SCAN_COPY.format(scan=self.scan_table)) as copy:
             if self.lines_are_records:
-                blocks = self._scan_lines(_numbered_lines(self.source.path), width, index, context)
+                blocks = self._scan_lines(_numbered_lines(self.source.path), width, index, context, seen)
             else:
-                blocks = self._scan_records(index, context)
+                blocks = self._scan_records(index, context, seen)
             for block in blocks:
                 copy.write(block)
 
     def _scan_lines(
-        self, lines: Iterable[tuple[int, bytes]], width: int, index: dict[str, int], context: bytes
+        self, lines: Iterable[tuple[int, bytes]], width: int, index: dict[str, int], context: bytes, seen: _Seen
     ) -> Iterable[bytes]:
         """Scan rows of plain lines ((number, the line without its ending)): each line a record, its
         fields split at commas. A line of the wrong width is left out (CsvSource reports it)."""
@@ -311,6 +340,7 @@ class ImportFingerprints:
         patient_at = self._patient_columns(index)
         given = itemgetter(*patient_at) if len(patient_at) > 1 else (lambda fields: [fields[at] for at in patient_at])
         md5, block = _md5, []
+        details, differ, ids, maybe_repeated = seen.details, seen.mixed.add, seen.ids, seen.maybe_repeated.add
         for number, line in lines:
             fields = line.split(b",")
             if len(fields) != width:
@@ -323,9 +353,17 @@ class ImportFingerprints:
             for place in derived:
                 values.insert(place, b"")
             for place, table in mapped:
-                values[place] = _csv_field(_mapped(values[place], table))
+                values[place] = _mapped(values[place], table)
+            given_details = hash(b",".join(given(fields)))
+            if details.setdefault(values[1], given_details) != given_details:
+                differ(values[1])
+            if (id_hash := hash(values[0])) in ids:
+                maybe_repeated(values[0])
+            else:
+                ids.add(id_hash)
+            for place, _ in mapped:
+                values[place] = _csv_field(values[place])
             values.append(b"" if damaged else md5(context + line).hexdigest().encode())
-            values.append(b"%d" % hash(b",".join(given(fields))))
             block.append(b"%d," % number + b",".join(values))
             if len(block) >= _BLOCK_ROWS:
                 yield b"\n".join(block) + b"\n"
@@ -333,7 +371,7 @@ class ImportFingerprints:
         if block:
             yield b"\n".join(block) + b"\n"
 
-    def _scan_records(self, index: dict[str, int], context: bytes) -> Iterable[bytes]:
+    def _scan_records(self, index: dict[str, int], context: bytes, seen: _Seen) -> Iterable[bytes]:
         """A file with quotes: records as `csv` reads them (digests of the fields, slower). Each scan
         row is written as the COPY's CSV by `_csv_field` (quoting what needs it, a lone carriage
         return included), as the plain-file scan does."""
@@ -360,7 +398,13 @@ class ImportFingerprints:
                 joined = ",".join(record)
                 digest.update(joined.encode() if joined.count(",") == len(record) - 1 else _other_join(record))
                 staged.append(digest.hexdigest().encode())
-            staged.append(b"%d" % hash(_other_join([record[at] for at in patient_at])))
+            given_details = hash(_other_join([record[at] for at in patient_at]))
+            if seen.details.setdefault(values[1], given_details) != given_details:
+                seen.mixed.add(values[1])
+            if (id_hash := hash(values[0])) in seen.ids:
+                seen.maybe_repeated.add(values[0])
+            else:
+                seen.ids.add(id_hash)
             line = b",".join(staged)
             block.append(line)
             size += len(line)
@@ -393,8 +437,12 @@ class ImportFingerprints:
         cursor.execute("SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '256MB'")
         cursor.execute(f"""
             CREATE TEMPORARY TABLE {SKIP} AS
-                SELECT s.line, f.rules, a.patient_id, s.lsoa
-                FROM {SCAN} s
+                SELECT s.line, f.rules,
+                       -- what `_unmatched` counts, read here with the patient already joined
+                       CASE WHEN p.imd_decile IS NULL AND p.postcode <> '' THEN p.postcode END AS unplaced_postcode,
+                       CASE WHEN p.imd_decile IS NULL AND s.lsoa <> '' AND p.lsoa_code = upper(s.lsoa)
+                            THEN p.lsoa_code END AS unplaced_lsoa
+                FROM {self.scan_table} s
                 JOIN {a} a ON a.pas_id = s.pas_id
                 JOIN {f} f ON f.appointment_id = a.id
                 JOIN {p} p ON p.id = a.patient_id
@@ -409,28 +457,22 @@ class ImportFingerprints:
         for rules, rows in cursor.fetchall():
             for rule in rules.split(RULES_SEPARATOR):
                 self.skipped_rules[rule] += rows
-        self._unmatched(cursor, index, p)
-        cursor.execute(f"SELECT max(line) FROM {SCAN}")  # noqa: S608
+        self._unmatched(cursor, index)
+        cursor.execute(f"SELECT max(line) FROM {self.scan_table}")  # noqa: S608
         skip = bytearray((cursor.fetchone()[0] or 0) + 1)
         cursor.execute(f"SELECT array_agg(line) FROM {SKIP}")  # noqa: S608 (one array: a million rows fetched one by one is slower)
         for line in cursor.fetchone()[0] or ():
             skip[line] = 1
         return skip
 
-    def _unmatched(self, cursor, index: dict[str, int], patients: str) -> None:
+    def _unmatched(self, cursor, index: dict[str, int]) -> None:
         """The postcodes and LSOAs of rows left alone that no IMD decile was found for, as the
         writer counts those of the rows it writes (the patient holds what the row gave)."""
         if "postcode" in index:
-            cursor.execute(f"""
-                SELECT DISTINCT p.postcode FROM {SKIP} k JOIN {patients} p ON p.id = k.patient_id
-                WHERE p.postcode <> '' AND p.imd_decile IS NULL
-            """)  # noqa: S608
+            cursor.execute(f"SELECT DISTINCT unplaced_postcode FROM {SKIP} WHERE unplaced_postcode IS NOT NULL")  # noqa: S608
             self.unmatched_postcodes = {postcode for (postcode,) in cursor.fetchall()}
         if "lsoa" in index:
-            cursor.execute(f"""
-                SELECT DISTINCT p.lsoa_code FROM {SKIP} k JOIN {patients} p ON p.id = k.patient_id
-                WHERE k.lsoa <> '' AND p.lsoa_code = upper(k.lsoa) AND p.imd_decile IS NULL
-            """)  # noqa: S608
+            cursor.execute(f"SELECT DISTINCT unplaced_lsoa FROM {SKIP} WHERE unplaced_lsoa IS NOT NULL")  # noqa: S608
             self.unmatched_lsoas = {lsoa for (lsoa,) in cursor.fetchall()}
 
     # --- recording -----------------------------------------------------------------------

@@ -36,29 +36,31 @@ def _lines(ending: str = "\n") -> str:
     return text.replace("\n", ending)
 
 
-def _scan(path, mapping: Mapping) -> dict:
+def _scan(path, mapping: Mapping, monkeypatch) -> dict:
     prints = ImportFingerprints(CsvSource(path, mapping), mapping, RowValidator(mapping).rules)
+    monkeypatch.setattr(ImportFingerprints, "_drop_scan", lambda self, cursor: None)  # kept to be read here
     with transaction.atomic():
         skip = prints.plan()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT line, pas_id, patient_key, site_code FROM {SCAN} ORDER BY line"  # noqa: S608
+                f"SELECT line, pas_id, patient_key, site_code FROM {prints.scan_table} ORDER BY line"  # noqa: S608
             )
             scanned = cursor.fetchall()
             cursor.execute(f"SELECT patient_key FROM {MIXED} ORDER BY 1")  # noqa: S608
             mixed = cursor.fetchall()
             cursor.execute(f"SELECT * FROM {REPEATS} ORDER BY 1")  # noqa: S608
             repeats = cursor.fetchall()
+            cursor.execute(f"DROP TABLE {prints.scan_table}")
     return {"scan": scanned, "mixed": mixed, "repeats": repeats, "skip": bytes(skip)}
 
 
 @pytest.mark.parametrize("ending", ["\n", "\r\n"], ids=["LF", "CRLF"])
 @pytest.mark.parametrize("mapping", [IDENTITY, Mapping(values={"site_code": {"X": "RAT01"}})], ids=["as is", "mapped"])
-def test_the_scan_numbers_trims_and_maps_each_line_as_the_rows_are_read(tmp_path, ending, mapping):
+def test_the_scan_numbers_trims_and_maps_each_line_as_the_rows_are_read(tmp_path, monkeypatch, ending, mapping):
     path = tmp_path / "extract.csv"
     path.write_bytes(_lines(ending).encode())
     import_extract(path=path)  # so there is something to leave alone (in the attend layout)
-    found = _scan(path, mapping)
+    found = _scan(path, mapping, monkeypatch)
     site = "RAT01" if mapping.values else "X"
     assert found["scan"] == [
         (3, "A1", "H1", "RAT01"),
@@ -83,3 +85,15 @@ def test_an_unchanged_reimport_of_plain_lines_leaves_every_good_row_alone(tmp_pa
     again = import_extract(path=path)
     assert fingerprints.applies(CsvSource(path, IDENTITY))
     assert first.rows_created == again.rows_unchanged  # every row written the first time, left alone now
+
+
+def test_the_scan_table_is_gone_when_the_plan_is_made(tmp_path):
+    """It is a table every session could see: made and dropped in the plan's own transaction."""
+    path = tmp_path / "extract.csv"
+    path.write_bytes(_lines().encode())
+    import_extract(path=path)
+    prints = ImportFingerprints(CsvSource(path, IDENTITY), IDENTITY, RowValidator(IDENTITY).rules)
+    prints.plan()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE %s", [f"{SCAN}%"])
+        assert cursor.fetchone()[0] == 0
