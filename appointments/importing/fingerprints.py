@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import mmap
+from binascii import hexlify
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
@@ -339,7 +340,7 @@ class ImportFingerprints:
         derived = [place for place, (at, _) in enumerate(keys) if at is None]
         patient_at = self._patient_columns(index)
         given = itemgetter(*patient_at) if len(patient_at) > 1 else (lambda fields: [fields[at] for at in patient_at])
-        md5, block = _md5, []
+        base, block = _md5(context), []
         details, differ, ids, maybe_repeated = seen.details, seen.mixed.add, seen.ids, seen.maybe_repeated.add
         for number, line in lines:
             fields = line.split(b",")
@@ -363,7 +364,12 @@ class ImportFingerprints:
                 ids.add(id_hash)
             for place, _ in mapped:
                 values[place] = _csv_field(values[place])
-            values.append(b"" if damaged else md5(context + line).hexdigest().encode())
+            if damaged:
+                values.append(b"")
+            else:
+                digest = base.copy()
+                digest.update(line)
+                values.append(hexlify(digest.digest()))
             block.append(b"%d," % number + b",".join(values))
             if len(block) >= _BLOCK_ROWS:
                 yield b"\n".join(block) + b"\n"
