@@ -246,10 +246,7 @@ class ImportFingerprints:
         """A row's digest from its fields as read: of the context and the fields joined by commas,
         which is the line itself when no field holds a comma (so the scan digests a plain file's
         lines as they are, in Python or in SQL); a field with a comma in it, another join."""
-        digest = self._digest_base.copy()
-        joined = ",".join(record)
-        digest.update(joined.encode() if joined.count(",") == len(record) - 1 else _other_join(record))
-        return digest.hexdigest()
+        return _record_digest(self._digest_base, record)
 
     def see(self, patient) -> None:
         """Note the details a taken row gives its patient: a patient whose rows differ is `mixed`."""
@@ -400,10 +397,7 @@ class ImportFingerprints:
             if damaged:
                 staged.append(b"")
             else:
-                digest = base.copy()
-                joined = ",".join(record)
-                digest.update(joined.encode() if joined.count(",") == len(record) - 1 else _other_join(record))
-                staged.append(digest.hexdigest().encode())
+                staged.append(_record_digest(base, record).encode())
             given_details = hash(_other_join([record[at] for at in patient_at]))
             if seen.details.setdefault(values[1], given_details) != given_details:
                 seen.mixed.add(values[1])
@@ -517,6 +511,15 @@ class ImportFingerprints:
                     WHERE f.appointment_id = a.id AND a.patient_id = p.id AND p.hospital_number = ANY(%s)""",  # noqa: S608
                 [sorted(self.mixed)],
             )
+
+
+def _record_digest(base: hashlib._Hash, record: list[str]) -> str:
+    """The digest of a record read by `csv`, from `base` (the context's): the fields joined by
+    commas, which is the line itself when no field holds one, else joined unambiguously."""
+    digest = base.copy()
+    joined = ",".join(record)
+    digest.update(joined.encode() if joined.count(",") == len(record) - 1 else _other_join(record))
+    return digest.hexdigest()
 
 
 def _other_join(fields: list[str]) -> bytes:

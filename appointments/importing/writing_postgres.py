@@ -73,6 +73,14 @@ def _text(value: str) -> str:
     return value.translate(_COPY_ESCAPES)
 
 
+def _copy_texts(*values: str) -> str:
+    """Values as tab-separated COPY text, escaped only when one needs it (most never do)."""
+    joined = "\t".join(values)
+    if "\\" in joined or joined.count("\t") != len(values) - 1 or "\n" in joined or "\r" in joined:
+        return "\t".join(map(_text, values))
+    return joined
+
+
 def staged_appointments(
     rows: list[tuple[AppointmentValues, PatientValues]], digests: dict[str, tuple[str, str]] | None = None
 ) -> bytes:
@@ -84,16 +92,12 @@ def staged_appointments(
     lines = []
     no_digest = (_NULL, _NULL)
     for pas_id, a in {a.pas_id: a for a, _ in rows}.items():
-        texts = (pas_id, a.hospital_number, a.site_code, a.specialty_code, a.clinic_code, a.appointment_type, a.medium)
-        joined = "\t".join(texts)
-        if "\\" in joined or joined.count("\t") != 6 or "\n" in joined or "\r" in joined:
-            joined = "\t".join(_text(text) for text in texts)
-        pas_id_to_specialty, clinic, kind, medium = joined.rsplit("\t", 3)
+        codes = _copy_texts(pas_id, a.hospital_number, a.site_code, a.specialty_code, a.clinic_code)
         starts = moments.get(a.starts_at) or moments.setdefault(a.starts_at, a.starts_at.isoformat())
         booked = a.booked_at.isoformat() if a.booked_at else _NULL
         digest, rules = digests.get(pas_id) or no_digest
         lines.append("\t".join((
-            pas_id_to_specialty, clinic, starts, booked, kind, medium, str(a.attendance_code),
+            codes, starts, booked, _copy_texts(a.appointment_type, a.medium), str(a.attendance_code),
             "t" if a.start_time_known else "f", _NULL if a.age_at_appointment is None else str(a.age_at_appointment),
             digest, rules if rules is _NULL else _text(rules),
         )))  # fmt: skip
