@@ -253,6 +253,10 @@ class PostgresBatchWriter(BatchWriter):
                 announce_appointments_changed(AppointmentChanges(cancelled or (), moved or (), happened or ()))
             )
             self._announce_deaths(newly_deceased)
+            # The foreign keys are checked at commit, by queries PostgreSQL plans once per session and
+            # keeps: planned while the patients are the first chunk's few pages, a check would scan the
+            # whole table for every appointment written after (a first import slowed to minutes).
+            cursor.execute("SET LOCAL enable_seqscan = off")
 
 
 def stager_for() -> Callable[..., bytes] | None:

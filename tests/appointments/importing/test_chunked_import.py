@@ -51,3 +51,29 @@ def test_a_write_that_fails_part_way_fails_the_batch_and_stops_the_reader(tmp_pa
     assert len(calls) == 1
     assert not Appointment.objects.exists()
     assert not _readers()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_first_import_in_small_chunks_checks_its_foreign_keys_by_index(tmp_path, monkeypatch):
+    """PostgreSQL plans the foreign-key checks run at each commit once per session: planned on the
+    first chunk's few patients, a plan that scans the table would then run for every appointment."""
+    from django.db import connection
+
+    connection.close()  # a new session, with no plans kept from earlier tests
+    with connection.cursor() as cursor:  # the statistics of an empty table, as after a clean-up
+        cursor.execute(f"ANALYZE {Patient._meta.db_table}")
+    monkeypatch.setattr(services, "CHUNK_ROWS", 50)
+    rows = [row(appointment_id=f"A{n}", patient_id=f"H{n // 5}") for n in range(1000)]
+
+    def patient_scans() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_force_next_flush()")
+        with connection.cursor() as cursor:  # the counts as of the statement before
+            cursor.execute("SELECT seq_scan FROM pg_stat_user_tables WHERE relname = %s", [Patient._meta.db_table])
+            return cursor.fetchone()[0]
+
+    before = patient_scans()
+    batch = import_extract(path=write_extract(tmp_path, rows))
+    assert batch.rows_created == 1000
+    assert patient_scans() - before < 100  # a few a chunk at most, not one an appointment
