@@ -221,6 +221,18 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # The extract row that last wrote it, so that a re-import can leave the row alone when it comes
+    # again unchanged (appointments.importing.fingerprints). `fingerprint` hashes the row's values
+    # with everything else its outcome depends on (the header, the layout or mapping, the importer's
+    # code, the reference tables); it is set only for a row taken with no problem, by the statement
+    # that writes the appointment, and `fingerprinted_at` is that statement's time, so an edit since
+    # (a later `updated_at`) sends the row through validation again. PostgreSQL imports only.
+    fingerprint = models.UUIDField(null=True, editable=False, help_text="MD5 of the importer's context and the row.")
+    fingerprint_rules = models.TextField(
+        blank=True, default="", db_default="", editable=False, help_text="The value rules the fingerprinted row fired."
+    )
+    fingerprinted_at = models.DateTimeField(null=True, editable=False)
+
     objects = AppointmentQuerySet.as_manager()
 
     class Meta:

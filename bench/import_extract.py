@@ -7,8 +7,8 @@ Writes a synthetic extract (the DESIGN.md columns, ~5 appointments per patient,
 invented postcodes/phones/NHS numbers in the test ranges), then in one run on
 PostgreSQL prints:
 
-- Attend's first import of the file (validation, patients, appointments, ImportBatch,
-  the rows' fingerprints);
+- Attend's first import of the file (validation, patients, appointments with the rows'
+  fingerprints, ImportBatch);
 - its re-import unchanged (a nightly extract mostly repeats the last one: the rows are
   recognised by their fingerprints and never validated or written again), and a
   re-import of the next night's extract, in which 2% of the rows changed (outcomes
@@ -296,20 +296,18 @@ def naive_saves(path: Path, sample: int) -> float:
 def clean_up() -> None:
     from django.db import connection
 
-    from appointments.importing.models import ImportBatch, RowFingerprint
+    from appointments.importing.models import ImportBatch
     from appointments.models import Appointment
     from patients.models import Patient
 
     # Raw deletes: the benchmark's rows have nothing hanging off them, and collecting a
     # million objects for Django's cascade would take longer than the import.
     for prefix in (PREFIX, f"NAIVE{PREFIX}"):
-        ids = Appointment.objects.filter(pas_id__startswith=prefix).values("id")
-        RowFingerprint.objects.filter(appointment_id__in=ids)._raw_delete("default")
         Appointment.objects.filter(pas_id__startswith=prefix)._raw_delete("default")
         Patient.objects.filter(hospital_number__startswith=prefix)._raw_delete("default")
     ImportBatch.objects.filter(file_name__startswith="bench-extract").delete()
     with connection.cursor() as cursor:  # so each run meets tables without a million dead rows
-        cursor.execute("VACUUM ANALYZE appointments_appointment, patients_patient, appointments_rowfingerprint")
+        cursor.execute("VACUUM ANALYZE appointments_appointment, patients_patient")
 
 
 def peak_mb() -> float:

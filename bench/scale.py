@@ -207,12 +207,11 @@ def clean_up() -> None:
     from patients.deprivation.models import LsoaDeprivation, PostcodeLsoa
 
     with connection.cursor() as cursor:  # plain DELETEs: Django's cascade would fetch millions of rows first
-        for table in ("appointments_riskscore", "appointments_rowfingerprint"):  # the fingerprints have no key
-            cursor.execute(
-                f"DELETE FROM {table} WHERE appointment_id IN "
-                "(SELECT id FROM appointments_appointment WHERE pas_id LIKE %s)",
-                [PREFIX + "-%"],
-            )
+        cursor.execute(
+            "DELETE FROM appointments_riskscore WHERE appointment_id IN "
+            "(SELECT id FROM appointments_appointment WHERE pas_id LIKE %s)",
+            [PREFIX + "-%"],
+        )
         cursor.execute("DELETE FROM appointments_appointment WHERE pas_id LIKE %s", [PREFIX + "-%"])
         cursor.execute("DELETE FROM patients_patient WHERE hospital_number LIKE %s", [PREFIX + "%"])
     ImportBatch.objects.filter(file_name__startswith="scale-").delete()

@@ -1,13 +1,14 @@
 """Leave unchanged rows alone: a re-import validates and writes only the rows that changed.
 
-A trust's nightly extract mostly repeats the last one. Each row taken with no problem is
-recorded (`RowFingerprint`) with a digest of its values and of everything else its outcome
-depends on: the file's header, the layout or mapping, the importer's own code and the
-packages it parses with, the trust's zone and the reference tables it looks codes up in
-(`context_digest`). The next import scans the file once for each row's digest and keys,
-COPYs them into a temporary table, and asks PostgreSQL in one statement which rows are
-exactly what they were: those are counted as unchanged and never reach Python validation
-or the writer; every other row is read, validated, written and announced as before.
+A trust's nightly extract mostly repeats the last one. Each row taken with no problem leaves its
+appointment a fingerprint (`Appointment.fingerprint`, written by the statement that writes the
+appointment): a digest of its values and of everything else its outcome depends on: the file's
+header, the layout or mapping, the importer's own code and the packages it parses with, the
+trust's zone and the reference tables it looks codes up in (`context_digest`). The next import
+scans the file once for each row's digest and keys, COPYs them into a temporary table, and asks
+PostgreSQL in one statement which rows are exactly what they were: those are counted as
+unchanged and never reach Python validation or the writer; every other row is read, validated,
+written and announced as before.
 
 A row is left alone only when all of these hold, so the result is the one a full import
 would give:
@@ -22,10 +23,11 @@ would give:
   last row's details win, so all of that patient's rows are read); and the patient has no
   local correction (corrections.keep_local_corrections decides per import).
 
-A row with any problem, error or warning, is never recorded, so it is validated on every
-import and reported with its line as the first time; value rules that fired on a recorded
-row are stored with it and counted again in the batch summary. A changed layout, mapping,
-header, code or reference table changes every digest, so everything is validated once.
+A row with any problem, error or warning, leaves its appointment no fingerprint (clearing the
+one an earlier row left), so it is validated on every import and reported with its line as the
+first time; value rules that fired on a recorded row are stored with it and counted again in the
+batch summary. A changed layout, mapping, header, code or reference table changes every digest,
+so everything is validated once.
 
 The scan reads bytes: a file with no quote character has no field that spans lines or holds
 a comma, so each line is split as it is; a file with quotes is parsed with `csv` (slower,
@@ -52,8 +54,6 @@ from django.db import DatabaseError, connection, transaction
 
 from appointments.importing.csv_source import MAX_LINE_CHARS, CsvSource
 from appointments.importing.mapping import Mapping
-from appointments.importing.models import RowFingerprint
-from appointments.importing.writing_postgres import APPOINTMENT_STAGE
 from appointments.models import Appointment, Clinic, Site, Specialty
 from config.localtime import local_zone
 from patients.corrections.models import LocalCorrection
@@ -203,7 +203,7 @@ class _Seen:
 class ImportFingerprints:
     """One CSV import's fingerprints: `plan` (scan and compare) before the rows are read, or only
     `prepare` when nothing can be left alone (a first import); `digest` and `see` for each row
-    read, `record` for each chunk written, in the chunk's transaction, and `forget_mixed` at the end."""
+    read (the writer stores the digests with the appointments), and `forget_mixed` at the end."""
 
     def __init__(self, source: CsvSource, mapping: Mapping, rules) -> None:
         self.source = source
@@ -225,7 +225,7 @@ class ImportFingerprints:
     # --- the scan ----------------------------------------------------------------------
     def anything_recorded(self) -> bool:
         """Whether any row has a fingerprint: without one (a first import) `plan` can leave no row alone."""
-        return RowFingerprint.objects.exists()
+        return Appointment.objects.filter(fingerprint__isnull=False).exists()
 
     def read_header(self) -> tuple[list[str], dict[str, int]]:
         """The file's header and where each column is (ExtractRefused for one that is not an
@@ -416,7 +416,7 @@ class ImportFingerprints:
 
     # --- the comparison ----------------------------------------------------------------
     def _compare(self, cursor, index: dict[str, int]) -> bytearray:
-        a, f, p = _q(Appointment._meta.db_table), _q(RowFingerprint._meta.db_table), _q(Patient._meta.db_table)
+        a, p = _q(Appointment._meta.db_table), _q(Patient._meta.db_table)
         site, specialty, clinic = (_q(m._meta.db_table) for m in (Site, Specialty, Clinic))
         corrections = _q(LocalCorrection._meta.db_table)
         clinic_check = "c.code = s.clinic_code" if "clinic_code" in index else "true"
@@ -437,19 +437,19 @@ class ImportFingerprints:
         cursor.execute("SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '256MB'")
         cursor.execute(f"""
             CREATE TEMPORARY TABLE {SKIP} AS
-                SELECT s.line, f.rules,
+                SELECT s.line, a.fingerprint_rules AS rules,
                        -- what `_unmatched` counts, read here with the patient already joined
                        CASE WHEN p.imd_decile IS NULL AND p.postcode <> '' THEN p.postcode END AS unplaced_postcode,
                        CASE WHEN p.imd_decile IS NULL AND s.lsoa <> '' AND p.lsoa_code = upper(s.lsoa)
                             THEN p.lsoa_code END AS unplaced_lsoa
                 FROM {self.scan_table} s
                 JOIN {a} a ON a.pas_id = s.pas_id
-                JOIN {f} f ON f.appointment_id = a.id
                 JOIN {p} p ON p.id = a.patient_id
                 JOIN {site} si ON si.id = a.site_id
                 JOIN {specialty} sp ON sp.id = a.specialty_id
                 JOIN {clinic} c ON c.id = a.clinic_id
-                WHERE f.digest = s.digest AND a.updated_at <= f.recorded_at AND p.updated_at <= f.recorded_at
+                WHERE a.fingerprint = s.digest AND a.updated_at <= a.fingerprinted_at
+                  AND p.updated_at <= a.fingerprinted_at
                   AND p.hospital_number = s.patient_key AND si.ods_code = upper(s.site_code)
                   AND sp.treatment_function_code = s.specialty_code AND {clinic_check}{excluded}
         """)  # noqa: S608 (identifiers are the models' and this module's constants)
@@ -475,40 +475,18 @@ class ImportFingerprints:
             cursor.execute(f"SELECT DISTINCT unplaced_lsoa FROM {SKIP} WHERE unplaced_lsoa IS NOT NULL")  # noqa: S608
             self.unmatched_lsoas = {lsoa for (lsoa,) in cursor.fetchall()}
 
-    # --- recording -----------------------------------------------------------------------
-    def record(self) -> None:
-        """Record the digests of the chunk just written (the writer's stage holds them, for the rows
-        taken with no problem), in the transaction that wrote it, so `recorded_at` is the time they
-        were written. A patient already seen with other details is not recorded."""
-        a, f = _q(Appointment._meta.db_table), _q(RowFingerprint._meta.db_table)
-        corrections = _q(LocalCorrection._meta.db_table)
-        with connection.cursor() as cursor:
-            # One index probe per row (the stage has no statistics, and the appointments' may be
-            # stale after the chunks just written: a hash join would read the whole table).
-            cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
-            cursor.execute(
-                f"""
-                INSERT INTO {f} (appointment_id, digest, rules, recorded_at)
-                SELECT a.id, t.digest, t.rules, now()
-                FROM {APPOINTMENT_STAGE} t JOIN {a} a ON a.pas_id = t.pas_id
-                WHERE t.digest IS NOT NULL AND t.hospital_number <> ALL(%s)
-                  AND NOT EXISTS (SELECT 1 FROM {corrections} lc WHERE lc.patient_id = a.patient_id)
-                ON CONFLICT (appointment_id) DO UPDATE
-                SET digest = EXCLUDED.digest, rules = EXCLUDED.rules, recorded_at = EXCLUDED.recorded_at
-                """,  # noqa: S608 (identifiers are the models' and the modules' constants)
-                [sorted(self.mixed)],
-            )
-
+    # --- after the rows ------------------------------------------------------------------
     def forget_mixed(self) -> None:
-        """Take back what was recorded for patients a later row gave other details (the last row's
+        """Take back the fingerprints of patients a later row gave other details (the last row's
         details win, so none of their rows may be left alone next time)."""
         if not self.mixed:
             return
-        a, f, p = _q(Appointment._meta.db_table), _q(RowFingerprint._meta.db_table), _q(Patient._meta.db_table)
+        a, p = _q(Appointment._meta.db_table), _q(Patient._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"""DELETE FROM {f} f USING {a} a, {p} p
-                    WHERE f.appointment_id = a.id AND a.patient_id = p.id AND p.hospital_number = ANY(%s)""",  # noqa: S608
+                f"""UPDATE {a} a SET fingerprint = NULL, fingerprint_rules = '', fingerprinted_at = NULL
+                    FROM {p} p WHERE a.patient_id = p.id AND p.hospital_number = ANY(%s)
+                    AND a.fingerprint IS NOT NULL""",  # noqa: S608
                 [sorted(self.mixed)],
             )
 

@@ -99,31 +99,3 @@ class ImportRowError(models.Model):
 
     def __str__(self) -> str:
         return f"line {self.line} {self.column}: {self.reason}"
-
-
-class RowFingerprint(models.Model):
-    """What one extract row last produced, so a re-import can leave an unchanged row alone.
-
-    `digest` hashes the row's values together with everything else its outcome depends on
-    (the file's header, the layout or mapping, the importer's code and the reference tables:
-    `importing.fingerprints.context_digest`). It is recorded only for a row that was taken
-    with no problem at all, in the transaction that wrote it; `recorded_at` is that
-    transaction's time, so an appointment or patient changed since (in Attend, or by another
-    row) is seen by its `updated_at` and the row is validated again. Keyed by the appointment's
-    id without a constraint: an appointment deleted since simply has no match, and ids are not
-    reused. Written and read on PostgreSQL only (`importing.fingerprints`).
-    """
-
-    appointment = models.OneToOneField(
-        "appointments.Appointment",
-        primary_key=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    digest = models.UUIDField(help_text="MD5 of the importer's context and the row's values.")
-    rules = models.TextField(blank=True, help_text="The value rules the row fired, one per line.")
-    recorded_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"appointment {self.appointment_id}: {self.digest}"

@@ -180,7 +180,7 @@ def _valid_chunks(
     stage: Callable[..., bytes] | None,
 ) -> Iterator[tuple[list, bytes | None]]:
     """(rows to write, the writer's stage of them) per chunk; the fingerprints of rows taken with
-    no problem go into the stage, to be recorded once written."""
+    no problem go into the stage, and the writer stores each with its appointment."""
     chunk: list = []
     clean: dict[str, tuple[str, str]] = {}  # appointment_id → (digest, rules fired)
     size = min(FIRST_CHUNK_ROWS, CHUNK_ROWS)
@@ -314,8 +314,6 @@ def _import_rows(
             writer = writer or writer_for(source.columns_present)
             with transaction.atomic():
                 writer.write(chunk, staged)
-                if prints is not None and writer.stages:
-                    prints.record()
             log.flush()
             if progress:
                 progress(source.chars_read)

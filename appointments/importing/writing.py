@@ -69,10 +69,6 @@ class WriteCounts:
 
 
 class BatchWriter:
-    # Whether `write` stages the chunk's rows (with their fingerprints) in SQL, for
-    # fingerprints.ImportFingerprints.record: the PostgreSQL writer's does.
-    stages = False
-
     def __init__(self, *, columns_present: frozenset[str]) -> None:
         self.counts = WriteCounts()
         self.patient_fields = tuple(
@@ -236,7 +232,7 @@ class BatchWriter:
         return ids
 
     # --- appointments ----------------------------------------------------------------------
-    def write(self, rows: list[tuple[AppointmentValues, PatientValues]], staged: bytes | None = None) -> None:
+    def write(self, rows: list[tuple[AppointmentValues, PatientValues]], staged: object = None) -> None:
         """Write one chunk (later rows win over earlier rows with the same ids); `staged` is for the
         PostgreSQL writer (`writing_postgres.stager_for`), and none is made for this one."""
         patients = {patient.hospital_number: patient for _, patient in rows}

@@ -86,7 +86,7 @@ def staged_appointments(
 ) -> bytes:
     """A chunk's appointments as the stage's COPY text (the last row with an id wins), built by
     the thread that reads the rows, so the writing thread only sends it. `digests` gives
-    appointment_id → (digest, rules fired) of the rows whose fingerprint is to be recorded."""
+    appointment_id → (digest, rules fired) of the rows whose fingerprint the appointment is to keep."""
     digests = digests or {}
     moments: dict = {}  # a chunk's appointments share few start times: each written once
     lines = []
@@ -105,8 +105,6 @@ def staged_appointments(
 
 
 class PostgresBatchWriter(BatchWriter):
-    stages = True
-
     def __init__(self, *, columns_present: frozenset[str]) -> None:
         super().__init__(columns_present=columns_present)
         with connection.cursor() as cursor:
@@ -173,30 +171,43 @@ class PostgresBatchWriter(BatchWriter):
         updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in APPOINTMENT_FIELDS)
         old = ", ".join(f"{appointments}.{name}" for name in APPOINTMENT_FIELDS)
         new = ", ".join(f"EXCLUDED.{name}" for name in APPOINTMENT_FIELDS)
+        returned = ", ".join(f"up.{name}" for name in APPOINTMENT_FIELDS)
+        was = ", ".join(f"was.{name}" for name in APPOINTMENT_FIELDS)
+        # The row's fingerprint (importing.fingerprints) is written with it: a row that comes with
+        # one is rewritten even when its values are the same (the fingerprint and its time are
+        # new), and `updated_at` moves only when a value changed (the rollup reads it).
         return f"""
             WITH up AS (
-                INSERT INTO {appointments} (pas_id, {fields}, created_at, updated_at)
-                SELECT t.pas_id, {from_stage}, now(), now()
+                INSERT INTO {appointments} (
+                    pas_id, {fields}, created_at, updated_at, fingerprint, fingerprint_rules, fingerprinted_at
+                )
+                SELECT t.pas_id, {from_stage}, now(), now(), t.digest, COALESCE(t.rules, ''),
+                       CASE WHEN t.digest IS NOT NULL THEN now() END
                 FROM {APPOINTMENT_STAGE} t JOIN {patients} p ON p.hospital_number = t.hospital_number
                 JOIN {site} si ON si.ods_code = t.site_code
                 JOIN {specialty} sp ON sp.treatment_function_code = t.specialty_code
                 JOIN {clinic} c ON c.code = t.clinic_code
-                ON CONFLICT (pas_id) DO UPDATE SET {updates}, updated_at = now()
+                ON CONFLICT (pas_id) DO UPDATE SET {updates},
+                    updated_at = CASE WHEN ({old}) IS DISTINCT FROM ({new}) THEN now()
+                                      ELSE {appointments}.updated_at END,
+                    fingerprint = EXCLUDED.fingerprint, fingerprint_rules = EXCLUDED.fingerprint_rules,
+                    fingerprinted_at = EXCLUDED.fingerprinted_at
                 WHERE ({old}) IS DISTINCT FROM ({new})
-                RETURNING id, pas_id, (xmax = 0) AS created, attendance_code, starts_at
+                   OR EXCLUDED.fingerprint IS NOT NULL OR {appointments}.fingerprint IS NOT NULL
+                RETURNING id, pas_id, (xmax = 0) AS created, {fields}
             ), changed AS (
-                -- What each updated appointment was: the statement reads the table as it was before
-                -- it, and only the updated rows look (none on a first import), by index.
+                -- What each rewritten appointment was: the statement reads the table as it was
+                -- before it, and only the rewritten rows look (none on a first import), by index.
                 SELECT up.id, up.attendance_code, up.starts_at, was.attendance_code AS was_code,
                        was.starts_at AS was_starts_at
                 FROM up CROSS JOIN LATERAL (
-                    SELECT a.attendance_code, a.starts_at FROM {appointments} a WHERE a.pas_id = up.pas_id OFFSET 0
+                    SELECT {fields} FROM {appointments} a WHERE a.pas_id = up.pas_id OFFSET 0
                 ) was
-                WHERE NOT up.created
+                WHERE NOT up.created AND ({returned}) IS DISTINCT FROM ({was})
             )
             SELECT
                 (SELECT count(*) FILTER (WHERE created) FROM up),
-                (SELECT count(*) FILTER (WHERE NOT created) FROM up),
+                (SELECT count(*) FROM changed),
                 (SELECT COALESCE(array_agg(id) FILTER (
                     WHERE was_code = 0 AND attendance_code IN {_in(CANCELLED_CODES)}), '{{}}') FROM changed),
                 (SELECT COALESCE(array_agg(id) FILTER (

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from appointments.changes import AppointmentChanges
 from appointments.importing import fingerprints, writing, writing_postgres
-from appointments.importing.models import ImportRowError, RowFingerprint
+from appointments.importing.models import ImportRowError
 from appointments.importing.services import import_extract
 from appointments.importing.validation import RowValidator
 from appointments.importing.writing import withdraw_entered_in_error
@@ -110,10 +110,14 @@ def _nights(tmp_path, extracts: list[list[dict]], before=None, header=None) -> l
     return batches
 
 
+def _fingerprinted() -> dict[str, object]:
+    """appointment_id → when its fingerprint was recorded, of the appointments that have one."""
+    return dict(Appointment.objects.filter(fingerprint__isnull=False).values_list("pas_id", "fingerprinted_at"))
+
+
 def _reset() -> None:
     """Back to an empty trust between two runs of the same nights in one test."""
     with transaction.atomic():
-        RowFingerprint.objects.all().delete()
         Appointment.objects.all().delete()
         Patient.objects.all().delete()
         Clinic.objects.all().delete()
@@ -164,10 +168,10 @@ def test_an_unchanged_reimport_reads_only_the_rows_with_problems_and_reports_the
 def test_an_unchanged_reimport_writes_nothing(tmp_path):
     _nights(tmp_path, [_extract()])
     written = dict(Appointment.objects.values_list("pas_id", "updated_at"))
-    recorded = dict(RowFingerprint.objects.values_list("appointment__pas_id", "recorded_at"))
+    recorded = _fingerprinted()
     _nights(tmp_path, [_extract()])
     assert dict(Appointment.objects.values_list("pas_id", "updated_at")) == written
-    assert dict(RowFingerprint.objects.values_list("appointment__pas_id", "recorded_at")) == recorded
+    assert _fingerprinted() == recorded
     assert set(recorded) == {"A1", "A2", "A5", "A6"}  # rows taken with no problem; not A4 (a warning)
 
 
@@ -339,10 +343,16 @@ def test_a_quoted_extract_with_a_field_over_two_lines_is_left_alone_with_its_lin
 def test_revalidate_all_reads_every_row_and_records_them_again(tmp_path, validated):
     path = write_extract(tmp_path, _extract())
     import_extract(path=path)
-    RowFingerprint.objects.update(recorded_at=timezone.now() - timedelta(days=1))
-    import_extract(path=path, revalidate_all=True)
+    a_day_ago = timezone.now() - timedelta(days=1)
+    Appointment.objects.update(fingerprinted_at=a_day_ago, updated_at=a_day_ago)
+    again = import_extract(path=path, revalidate_all=True)
     assert validated[7:] == [2, 3, 4, 5, 6, 7, 8]
-    assert RowFingerprint.objects.filter(recorded_at__lt=timezone.now() - timedelta(hours=1)).count() == 0
+    assert set(_fingerprinted()) == {"A1", "A2", "A5", "A6"}
+    assert all(at > a_day_ago for at in _fingerprinted().values())
+    # Only the fingerprints were new: the appointments count as unchanged and keep their time,
+    # so the rollup does not recompute their days.
+    assert (again.rows_updated, again.rows_unchanged) == (0, 5)
+    assert set(Appointment.objects.values_list("updated_at", flat=True)) == {a_day_ago}
 
 
 def test_on_any_database_an_unchanged_reimport_reports_the_same_problems(tmp_path, validated):
@@ -351,7 +361,7 @@ def test_on_any_database_an_unchanged_reimport_reports_the_same_problems(tmp_pat
     assert (again.rows_unchanged, again.rules_applied) == (5, first.rules_applied)
     if connection.vendor != "postgresql":
         assert validated == [2, 3, 4, 5, 6, 7, 8] * 2  # SQLite: every row read, as before
-        assert not RowFingerprint.objects.exists()
+        assert not _fingerprinted()
 
 
 @postgres
@@ -395,6 +405,19 @@ def test_a_first_imports_patient_whose_rows_disagree_is_not_left_alone_the_next_
 @postgres
 def test_a_first_import_records_every_row_taken_with_no_problem_and_no_other(tmp_path):
     batch = import_extract(path=write_extract(tmp_path, _extract()))
-    recorded = set(RowFingerprint.objects.values_list("appointment__pas_id", flat=True))
+    recorded = set(_fingerprinted())
     assert batch.rows_created == 5
     assert recorded == {"A1", "A2", "A5", "A6"}  # A3 refused, A4 warned about, A1's repeat refused
+
+
+@postgres
+def test_a_row_that_comes_with_a_problem_takes_back_its_appointments_fingerprint(tmp_path, validated):
+    """A row left a fingerprint one night and warned about the next leaves none: its appointment is
+    read again on every import while the warning stands."""
+    warned = _extract()
+    warned[6]["nhs_number"] = "1234567890"  # A6, its patient's only row: fails its check digit
+    _nights(tmp_path, [_extract(), warned])
+    assert set(_fingerprinted()) == {"A1", "A2", "A5"}
+    del validated[:]
+    _nights(tmp_path, [warned])
+    assert validated == [4, 5, 7, 8]  # A6's row is read again, with the bad row, the warning and the repeat
