@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from contextlib import closing, contextmanager
+from functools import partial
 from pathlib import Path
 
 from django.db import transaction
@@ -31,15 +32,18 @@ from appointments.importing.mapping import Mapping, load_mapping
 from appointments.importing.models import ImportBatch, ImportFormat, ImportRowError, ImportStatus
 from appointments.importing.validation import RowError, RowValidator
 from appointments.importing.writing import UNMATCHED_EXAMPLES, BatchWriter, withdraw_entered_in_error
-from appointments.importing.writing_postgres import stager_for, writer_for
+from appointments.importing.writing_postgres import Stager, stager_for, writer_for
 
 logger = logging.getLogger(__name__)
 
 # Rows per transaction: each chunk costs a few round trips, so larger is faster, up to memory.
 CHUNK_ROWS = 50_000
-# The first chunk is smaller, so writing starts soon after reading does (the next chunks are
-# read while the one before is written).
-FIRST_CHUNK_ROWS = 5_000
+# A chunk is handed to the writing thread once that thread is idle and the chunk has a multiple
+# of SOONEST_ROWS rows, so writing starts soon after reading does and the database never waits
+# for a chunk bigger than it needed: chunks size themselves to how fast this machine reads and
+# writes (each next one is read while the one before is written).
+SOONEST_ROWS = 2_000
+_BLOCK_ROWS = 500  # rows staged at a time, and how often the writer's idleness is asked
 # A file of nothing but bad rows still gets a full count; the report keeps this many.
 MAX_REPORTED_PROBLEMS = 100_000
 
@@ -177,13 +181,16 @@ def _valid_chunks(
     log: _ProblemLog,
     prints: ImportFingerprints | None,
     skip: bytes | bytearray,
-    stage: Callable[..., bytes] | None,
+    stager: Stager | None,
+    wanted: Callable[[], bool] = lambda: False,
 ) -> Iterator[tuple[list, bytes | None]]:
-    """(rows to write, the writer's stage of them) per chunk; the fingerprints of rows taken with
-    no problem go into the stage, and the writer stores each with its appointment."""
+    """(rows to write, the writer's stage of them) per chunk, of CHUNK_ROWS rows or fewer when the
+    writer is idle (`wanted`). The stage is made a block of rows at a time as they are read, so
+    little is left to stage when a chunk is handed over; the fingerprints of rows taken with no
+    problem go into it, and the writer stores each with its appointment."""
     chunk: list = []
-    clean: dict[str, tuple[str, str]] = {}  # appointment_id → (digest, rules fired)
-    size = min(FIRST_CHUNK_ROWS, CHUNK_ROWS)
+    clean: dict[str, tuple[str, str]] = {}  # appointment_id → (digest, rules fired), of the rows not yet staged
+    staged = 0  # the chunk's rows before this are staged
     rows = source.rows(skip=skip, lines_are_records=prints.lines_are_records) if prints and skip else source.rows()
     for line, values, problem in rows:
         batch.rows_read += 1
@@ -208,11 +215,18 @@ def _valid_chunks(
             prints.see(patient)
             if not problems:
                 clean[appointment.pas_id] = (prints.digest(source.record), rules)
-        if len(chunk) >= size:
-            yield chunk, stage(chunk, clean) if stage else None
-            chunk, clean, size = [], {}, CHUNK_ROWS
+        full = len(chunk) >= CHUNK_ROWS
+        if full or not len(chunk) % _BLOCK_ROWS:
+            if stager:
+                stager.add(chunk[staged:], clean)
+                clean, staged = {}, len(chunk)
+            if full or (len(chunk) >= SOONEST_ROWS and wanted()):
+                yield chunk, stager.take() if stager else None
+                chunk, staged = [], 0
     if chunk:
-        yield chunk, stage(chunk, clean) if stage else None
+        if stager:
+            stager.add(chunk[staged:], clean)
+        yield chunk, stager.take() if stager else None
 
 
 _DONE = object()
@@ -233,7 +247,8 @@ def _prompt_thread_switches() -> Iterator[None]:
 
 
 class _ReadAhead:
-    """`chunks`, produced in a thread one chunk ahead of the caller, from the moment it is made.
+    """`make(wanted)`'s chunks, produced in a thread one chunk ahead of the caller, from the moment
+    it is made; `wanted()` tells the producer that the caller is waiting for a chunk.
 
     Reading and validating is Python work; writing a chunk is mostly waiting for the
     database (which releases the GIL), so the next chunk is validated meanwhile, and each
@@ -243,10 +258,11 @@ class _ReadAhead:
     for it (the file is closed in that thread).
     """
 
-    def __init__(self, chunks: Generator[list, None, None]) -> None:
+    def __init__(self, make: Callable[[Callable[[], bool]], Generator[list, None, None]]) -> None:
         self._handoff: queue.Queue = queue.Queue(maxsize=1)
         self._stop = threading.Event()
-        self._chunks = chunks
+        self._wanted = threading.Event()
+        self._chunks = make(self._wanted.is_set)
         self._reader = threading.Thread(target=self._produce, name="attend-import-reader", daemon=True)
         self._reader.start()
 
@@ -272,7 +288,12 @@ class _ReadAhead:
 
     def __iter__(self) -> Iterator[list]:
         while True:
-            chunk, exc = self._handoff.get()
+            try:
+                chunk, exc = self._handoff.get_nowait()
+            except queue.Empty:
+                self._wanted.set()
+                chunk, exc = self._handoff.get()
+                self._wanted.clear()
             if exc is not None:
                 raise exc
             if chunk is _DONE:
@@ -304,10 +325,10 @@ def _import_rows(
         validator.given_earlier(prints.first_lines_left_alone(skip))
     elif everything:
         prints.prepare()  # before the reading thread starts: it reads the same header
-    stage = stager_for()
+    stager = stager_for()
     with (
         _prompt_thread_switches(),
-        closing(_ReadAhead(_valid_chunks(batch, source, validator, log, prints, skip, stage))) as chunks,
+        closing(_ReadAhead(partial(_valid_chunks, batch, source, validator, log, prints, skip, stager))) as chunks,
     ):
         for chunk, staged in chunks:
             # The header has been read by now, so the columns present are known.

@@ -11,7 +11,7 @@ This is what keeps a million-row import within a small multiple of a raw COPY.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from django.db import connection, transaction
 
@@ -216,14 +216,12 @@ class PostgresBatchWriter(BatchWriter):
                     WHERE attendance_code = 0 AND was_starts_at IS DISTINCT FROM starts_at), '{{}}') FROM changed)
         """  # noqa: S608 (identifiers are the models' and this module's constants; no values are interpolated)
 
-    def write(self, rows: list[tuple[AppointmentValues, PatientValues]], staged: bytes | None = None) -> None:
-        """Write one chunk; `staged` is its `staged_appointments`, when the reading thread made it."""
-        written = self._written
-        patients = {patient.hospital_number: patient for _, patient in rows}  # the chunk's last values win
-        patients, newly_deceased = self._keep_deaths(self._keep_local_corrections(patients))
-        patients = {number: patient for number, patient in patients.items() if written.get(number) != patient}
-        appointments = {appointment.pas_id: appointment for appointment, _ in rows}
-        params = self._params
+    def write(self, rows: list[tuple[AppointmentValues, PatientValues]], staged: StagedChunk | None = None) -> None:
+        """Write one chunk; `staged` is the `Stager`'s, when the reading thread made one."""
+        if staged is None or self._any_corrections or self._deaths_in_file:
+            # What the extract says of a patient may be overruled here (a local correction, a death
+            # Attend holds), so the patients are staged from what is kept.
+            staged = self._staged_here(rows, staged)
         with transaction.atomic(), connection.cursor() as cursor:
             # Losing the last chunks to a crash is harmless (a re-import writes them again), so
             # the chunk's commit need not wait for its WAL to reach disk.
@@ -231,15 +229,8 @@ class PostgresBatchWriter(BatchWriter):
             cursor.execute(f"TRUNCATE {PATIENT_STAGE}, {APPOINTMENT_STAGE}")
             raw = cursor.cursor
             with raw.copy(f"COPY {PATIENT_STAGE} ({', '.join(PATIENT_STAGE_COLUMNS)}) FROM STDIN") as copy:
-                for p in patients.values():
-                    copy.write_row((
-                        p.hospital_number, p.nhs_number, p.date_of_birth, p.sex, p.ethnic_category, p.postcode,
-                        postcode_key(p.postcode), p.lsoa, p.mobile, p.other_phone, p.preferred_language,
-                        p.interpreter_required, p.given_name, p.family_name, p.communication_needs, p.deceased,
-                        p.date_of_death, p.contact_name, p.contact_phone, p.contact_relationship, p.address_line_1,
-                        p.address_line_2, p.address_line_3, p.address_line_4, p.address_line_5, p.address_line_6,
-                    ))  # fmt: skip
-            cursor.execute(self._patient_sql, params)
+                copy.write(staged.patients)
+            cursor.execute(self._patient_sql, self._params)
             created, updated, unmatched_postcodes, unmatched_lsoas = cursor.fetchone()
             self.counts.patients_created += created
             self.counts.patients_updated += updated
@@ -249,30 +240,111 @@ class PostgresBatchWriter(BatchWriter):
             # Create the sites, specialties and clinics the chunk names first (the upsert joins them
             # by code), and no other query may run during a COPY.
             sites, specialties, clinics = self._sites, self._specialties, self._clinics
-            for a in appointments.values():
+            for a in staged.first_with_codes:
                 if a.clinic_code not in clinics or a.site_code not in sites or a.specialty_code not in specialties:
                     self._site(a.site_code), self._specialty(a.specialty_code), self._clinic(a)
             with raw.copy(f"COPY {APPOINTMENT_STAGE} ({', '.join(APPOINTMENT_STAGE_COLUMNS)}) FROM STDIN") as copy:
-                copy.write(staged if staged is not None else staged_appointments(rows))
+                copy.write(staged.appointments)
             cursor.execute(self._appointment_sql)
             created, updated, cancelled, happened, moved = cursor.fetchone()
-            written.update(patients)
             self.counts.appointments_created += created
             self.counts.appointments_updated += updated
-            self.counts.appointments_unchanged += len(appointments) - created - updated
+            self.counts.appointments_unchanged += staged.appointment_count - created - updated
             self.counts.replanning.update(
                 announce_appointments_changed(AppointmentChanges(cancelled or (), moved or (), happened or ()))
             )
-            self._announce_deaths(newly_deceased)
+            self._announce_deaths(staged.newly_deceased)
             # The foreign keys are checked at commit, by queries PostgreSQL plans once per session and
             # keeps: planned while the patients are the first chunk's few pages, a check would scan the
             # whole table for every appointment written after (a first import slowed to minutes).
             cursor.execute("SET LOCAL enable_seqscan = off")
 
+    def _staged_here(
+        self, rows: list[tuple[AppointmentValues, PatientValues]], staged: StagedChunk | None
+    ) -> StagedChunk:
+        """The chunk staged in this thread, with the patients as kept (`_keep_local_corrections`,
+        `_keep_deaths`); the reading thread's appointments when it staged them."""
+        patients = {patient.hospital_number: patient for _, patient in rows}  # the chunk's last values win
+        patients, newly_deceased = self._keep_deaths(self._keep_local_corrections(patients))
+        if staged is None:
+            own = Stager()
+            own.add(rows, {})
+            staged = own.take()
+        kept = Stager(written=self._written).staged_patients(patients)
+        return replace(staged, patients=kept, newly_deceased=newly_deceased)
 
-def stager_for() -> Callable[..., bytes] | None:
-    """What the reading thread stages a chunk with for the writer (`writer_for`'s), if anything."""
-    return staged_appointments if connection.vendor == "postgresql" else None
+
+@dataclass(frozen=True)
+class StagedChunk:
+    """A chunk as the PostgreSQL writer's stages take it: COPY text, and what the writer needs besides."""
+
+    appointments: bytes
+    appointment_count: int  # how many appointments (ids) the chunk has
+    first_with_codes: list[AppointmentValues]  # the first appointment with each site, specialty and clinic
+    patients: bytes  # the chunk's patients, but those this import already wrote as they are
+    newly_deceased: list[str] = field(default_factory=list)
+
+
+class Stager:
+    """Chunks staged for the PostgreSQL writer by the reading thread, a block of rows at a time
+    (`add`), each taken whole when it is handed over (`take`): the writing thread only sends them.
+    The patients this import has staged are kept, so a patient seen again as it was (a patient has
+    several appointments) is not staged or upserted again."""
+
+    def __init__(self, written: dict[str, PatientValues] | None = None) -> None:
+        self._written = {} if written is None else written
+        self._blocks: list[bytes] = []
+        self._count = 0
+        self._codes: dict[tuple[str, str, str], AppointmentValues] = {}
+        self._patients: dict[str, PatientValues] = {}
+
+    def add(self, rows: list[tuple[AppointmentValues, PatientValues]], digests: dict[str, tuple[str, str]]) -> None:
+        """Stage rows the chunk has not staged yet (`staged_appointments`: an id is given once a file)."""
+        self._blocks.append(staged_appointments(rows, digests))
+        self._count += len(rows)
+        codes, patients = self._codes, self._patients
+        for a, patient in rows:
+            codes.setdefault((a.site_code, a.specialty_code, a.clinic_code), a)
+            patients[patient.hospital_number] = patient  # the chunk's last values win
+
+    def take(self) -> StagedChunk:
+        taken = StagedChunk(
+            appointments=b"".join(self._blocks),
+            appointment_count=self._count,
+            first_with_codes=list(self._codes.values()),
+            patients=self.staged_patients(self._patients),
+        )
+        self._blocks, self._count, self._codes, self._patients = [], 0, {}, {}
+        return taken
+
+    def staged_patients(self, patients: dict[str, PatientValues]) -> bytes:
+        """COPY text of the patients not yet staged as they are, who are then noted as staged."""
+        written = self._written
+        lines = []
+        for number, p in patients.items():
+            if written.get(number) == p:
+                continue
+            written[number] = p
+            lines.append("\t".join((
+                _copy_texts(p.hospital_number, p.nhs_number), _date(p.date_of_birth),
+                _copy_texts(p.sex, p.ethnic_category, p.postcode, postcode_key(p.postcode), p.lsoa, p.mobile,
+                            p.other_phone, p.preferred_language),
+                "t" if p.interpreter_required else "f",
+                _copy_texts(p.given_name, p.family_name, p.communication_needs), "t" if p.deceased else "f",
+                _date(p.date_of_death),
+                _copy_texts(p.contact_name, p.contact_phone, p.contact_relationship, p.address_line_1,
+                            p.address_line_2, p.address_line_3, p.address_line_4, p.address_line_5, p.address_line_6),
+            )))  # fmt: skip
+        return "".join(line + "\n" for line in lines).encode()
+
+
+def _date(value) -> str:
+    return _NULL if value is None else value.isoformat()
+
+
+def stager_for() -> Stager | None:
+    """What the reading thread stages chunks with for the writer (`writer_for`'s), if anything."""
+    return Stager() if connection.vendor == "postgresql" else None
 
 
 def writer_for(columns_present: frozenset[str]) -> BatchWriter:

@@ -1,13 +1,18 @@
 """Imports that span several chunks (read one chunk ahead in a thread) and a write that fails part-way."""
 
 import threading
+import time
 
 import pytest
 
 from appointments.importing import services
+from appointments.importing.csv_source import CsvSource
+from appointments.importing.mapping import IDENTITY
 from appointments.importing.models import ImportStatus
 from appointments.importing.services import import_extract
+from appointments.importing.validation import RowValidator
 from appointments.importing.writing import BatchWriter
+from appointments.importing.writing_postgres import Stager, staged_appointments
 from appointments.models import Appointment
 from patients.models import Patient
 from tests.appointments.importing.extracts import row, write_extract
@@ -51,6 +56,54 @@ def test_a_write_that_fails_part_way_fails_the_batch_and_stops_the_reader(tmp_pa
     assert len(calls) == 1
     assert not Appointment.objects.exists()
     assert not _readers()
+
+
+def _chunks(tmp_path, rows: int, wanted) -> list[tuple[list, object]]:
+    """The chunks `_valid_chunks` hands over for an extract of `rows` appointments, with a stager."""
+    path = write_extract(tmp_path, [row(appointment_id=f"A{n}", patient_id=f"H{n // 3}") for n in range(rows)])
+    batch = services.create_batch(file_name=path.name)
+    source = CsvSource(path, IDENTITY)
+    log = services._ProblemLog(batch)
+    return list(services._valid_chunks(batch, source, RowValidator(IDENTITY), log, None, b"", Stager(), wanted))
+
+
+def test_a_chunk_is_handed_over_early_only_when_the_writer_is_waiting(tmp_path, monkeypatch):
+    monkeypatch.setattr(services, "CHUNK_ROWS", 12)
+    monkeypatch.setattr(services, "SOONEST_ROWS", 4)
+    monkeypatch.setattr(services, "_BLOCK_ROWS", 2)
+    assert [len(chunk) for chunk, _ in _chunks(tmp_path, 30, lambda: False)] == [12, 12, 6]
+    assert [len(chunk) for chunk, _ in _chunks(tmp_path, 10, lambda: True)] == [4, 4, 2]
+
+
+def test_a_chunk_staged_a_block_at_a_time_is_the_chunk_staged_at_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(services, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(services, "_BLOCK_ROWS", 2)
+    for chunk, staged in _chunks(tmp_path, 20, lambda: False):
+        at_once = Stager()
+        at_once.add(chunk, {})
+        expected = at_once.take()
+        assert staged.appointments == expected.appointments == staged_appointments(chunk)
+        assert staged.appointment_count == len(chunk)
+        assert [a.clinic_code for a in staged.first_with_codes] == [a.clinic_code for a in expected.first_with_codes]
+
+
+def test_the_reading_thread_is_told_when_the_caller_is_waiting():
+    seen = []
+
+    def make(wanted):
+        yield [1]
+        deadline = time.monotonic() + 5
+        while not wanted() and time.monotonic() < deadline:  # hands over only once asked
+            time.sleep(0.001)
+        seen.append(wanted())
+        yield [2]
+
+    ahead = services._ReadAhead(make)
+    try:
+        assert list(ahead) == [[1], [2]]
+    finally:
+        ahead.close()
+    assert seen == [True]
 
 
 @pytest.mark.postgres
