@@ -40,13 +40,18 @@ PostgreSQL only, CSV only: FHIR Bundles and SQLite import as before. `ENABLED` (
 from __future__ import annotations
 
 import hashlib
+import logging
 import mmap
+import os
+import pickle
+import tempfile
 from binascii import hexlify
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import metadata
+from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 
@@ -62,6 +67,7 @@ from patients.deprivation.models import LsoaDeprivation, PostcodeLsoa
 from patients.models import Patient
 
 ENABLED = True
+logger = logging.getLogger(__name__)
 
 # The extract's columns that belong to the appointment; every other column is the patient's
 # (a column added later counts as the patient's: at worst more rows are read).
@@ -85,11 +91,17 @@ SCAN = "attend_import_scan"  # with this session's backend id: see `plan`
 REPEATS = "attend_import_repeats"
 MIXED = "attend_import_mixed"
 SKIP = "attend_import_skip"
-SCAN_COPY = (
-    "COPY {scan} FROM STDIN WITH (FORMAT csv, "
-    "FORCE_NOT_NULL (pas_id, patient_key, site_code, clinic_code, specialty_code, lsoa))"
-)
+# FREEZE: the table is made in the same transaction, so its rows are written as already visible to
+# all (reading a million rows otherwise first marks each page, which then has to be written out).
+SCAN_COPY = "COPY {scan} FROM STDIN WITH (FORMAT csv, FREEZE, FORCE_NOT_NULL (pas_id, patient_key, lsoa))"
+# Where the site, clinic and specialty code are among KEY_COLUMNS: the scan stages their ids.
+_CODE_PLACES = (2, 3, 4)
 RULES_SEPARATOR = "\x1f"
+# A plain file of this size or more is scanned by two processes at once, half its lines each (the
+# second core would otherwise only take in the COPY); POSIX only: the second is a forked child.
+SPLIT_BYTES = 16 << 20
+# The share of the lines the parent scans: less than half, as it also sends the child's rows after.
+PARENT_SHARE = 0.45
 TEMP_BUFFERS = "256MB"
 _BLOCK_ROWS = 20_000
 # The characters str.strip() removes that are ASCII (the validator strips every value).
@@ -197,7 +209,21 @@ class _Seen:
         self.details: dict[bytes, int] = {}  # patient key → the hash of the details its first row gave
         self.mixed: set[bytes] = set()
         self.ids: set[int] = set()
-        self.maybe_repeated: set[bytes] = set()
+        self.maybe_repeated: set[bytes] | None = set()  # None: any id may be (counted over the whole scan)
+
+    def then(self, later: _Seen) -> None:
+        """Add what a scan of the lines after these saw (a forked child's, in the same process image,
+        so with the same hashes): a patient both saw with other details is mixed, and an id both saw
+        is given again, though only its hash is known here, so every id is counted."""
+        for key, given in later.details.items():
+            if self.details.setdefault(key, given) != given:
+                self.mixed.add(key)
+        self.mixed |= later.mixed
+        if self.maybe_repeated is None or later.maybe_repeated is None or not self.ids.isdisjoint(later.ids):
+            self.maybe_repeated = None
+        else:
+            self.maybe_repeated |= later.maybe_repeated
+        self.ids |= later.ids
 
 
 class ImportFingerprints:
@@ -268,8 +294,8 @@ class ImportFingerprints:
             self.scan_table = scan = f"{SCAN}_{cursor.fetchone()[0]}"
             cursor.execute(
                 f"DROP TABLE IF EXISTS {scan}, {REPEATS}, {MIXED}, {SKIP};"
-                f"CREATE UNLOGGED TABLE {scan} (line integer, pas_id text, patient_key text, site_code text, "
-                "clinic_code text, specialty_code text, lsoa text, digest uuid);"
+                f"CREATE UNLOGGED TABLE {scan} (line integer, pas_id text, patient_key text, site_id integer, "
+                "clinic_id integer, specialty_id integer, lsoa text, digest uuid);"
                 f"CREATE TEMPORARY TABLE {MIXED} (patient_key text PRIMARY KEY);"
             )
             self.lines_are_records = _plain(self.source.path)
@@ -279,15 +305,17 @@ class ImportFingerprints:
                 for key in seen.mixed:
                     copy.write_row((key.decode(),))
             # The ids the file gives again, with their first line.
+            candidates = seen.maybe_repeated
             cursor.execute(
                 f"""
                 ANALYZE {scan};
                 SET LOCAL work_mem = '256MB';
                 CREATE TEMPORARY TABLE {REPEATS} AS
-                    SELECT pas_id, min(line) AS first_line FROM {scan} WHERE pas_id = ANY(%s)
+                    SELECT pas_id, min(line) AS first_line FROM {scan}
+                    {"" if candidates is None else "WHERE pas_id = ANY(%s)"}
                     GROUP BY pas_id HAVING count(*) > 1;
                 """,  # noqa: S608 (this module's tables)
-                [sorted(key.decode() for key in seen.maybe_repeated)],
+                [] if candidates is None else [sorted(key.decode() for key in candidates)],
             )
             cursor.execute(f"SELECT pas_id, first_line FROM {REPEATS}")  # noqa: S608
             self.first_lines = dict(cursor.fetchall())
@@ -317,17 +345,70 @@ class ImportFingerprints:
 
     def _scan(self, cursor, width: int, index: dict[str, int], context: bytes, seen: _Seen) -> None:
         """The file's scan rows, COPied into the scan table as they are made (Python makes them while
-        PostgreSQL takes them in: a scan in SQL alone, measured, was slower on two cores)."""
+        PostgreSQL takes them in: a scan in SQL alone, measured, was slower on two cores). A large
+        plain file is scanned in two halves at once, the second by a forked child (`_halves`)."""
+        ids = _code_ids()  # before the COPY: no other query may run during one
+        path = self.source.path
+        halves = _halves(path) if self.lines_are_records else None
         with cursor.cursor.copy(SCAN_COPY.format(scan=self.scan_table)) as copy:
-            if self.lines_are_records:
-                blocks = self._scan_lines(_numbered_lines(self.source.path), width, index, context, seen)
-            else:
-                blocks = self._scan_records(index, context, seen)
-            for block in blocks:
-                copy.write(block)
+            if halves is None:
+                if self.lines_are_records:
+                    blocks = self._scan_lines(_numbered_lines(path), width, index, context, seen, ids)
+                else:
+                    blocks = self._scan_records(index, context, seen, ids)
+                for block in blocks:
+                    copy.write(block)
+                return
+            first, second = halves
+            with tempfile.TemporaryDirectory(prefix="attend-scan-") as folder:
+                rows, saw = Path(folder) / "rows", Path(folder) / "seen"
+                child = self._fork_scan(second, width, index, context, ids, rows, saw)
+                try:
+                    for block in self._scan_lines(_numbered_lines(path, first), width, index, context, seen, ids):
+                        copy.write(block)
+                finally:
+                    _, status = os.waitpid(child, 0)
+                if os.waitstatus_to_exitcode(status) == 0:
+                    later = pickle.loads(saw.read_bytes())  # noqa: S301 (written by this scan's own child)
+                    with open(rows, "rb") as scanned:
+                        while block := scanned.read(1 << 20):
+                            copy.write(block)
+                else:  # the child failed: its part is scanned here
+                    logger.warning("All of %s was scanned in this process: the child scanning part failed.", path)
+                    later = _Seen()
+                    for block in self._scan_lines(_numbered_lines(path, second), width, index, context, later, ids):
+                        copy.write(block)
+                seen.then(later)
+
+    def _fork_scan(
+        self, part: _Part, width: int, index: dict[str, int], context: bytes, ids: _CodeIds, rows: Path, saw: Path
+    ) -> int:
+        """A forked child scanning `part` into `rows` and what it saw into `saw` (pickled); its pid.
+        It runs only this module's code on what the parent already holds, touches no database (the
+        parent's connection is never used, nor closed: the child leaves by os._exit) and logs nothing."""
+        pid = os.fork()
+        if pid:
+            return pid
+        code = 1
+        try:
+            later = _Seen()
+            lines = _numbered_lines(self.source.path, part)
+            with open(rows, "wb") as out:
+                for block in self._scan_lines(lines, width, index, context, later, ids):
+                    out.write(block)
+            saw.write_bytes(pickle.dumps(later, protocol=pickle.HIGHEST_PROTOCOL))
+            code = 0
+        finally:
+            os._exit(code)
 
     def _scan_lines(
-        self, lines: Iterable[tuple[int, bytes]], width: int, index: dict[str, int], context: bytes, seen: _Seen
+        self,
+        lines: Iterable[tuple[int, bytes]],
+        width: int,
+        index: dict[str, int],
+        context: bytes,
+        seen: _Seen,
+        ids: _CodeIds,
     ) -> Iterable[bytes]:
         """Scan rows of plain lines ((number, the line without its ending)): each line a record, its
         fields split at commas. A line of the wrong width is left out (CsvSource reports it)."""
@@ -338,7 +419,7 @@ class ImportFingerprints:
         patient_at = self._patient_columns(index)
         given = itemgetter(*patient_at) if len(patient_at) > 1 else (lambda fields: [fields[at] for at in patient_at])
         base, block = _md5(context), []
-        details, differ, ids, maybe_repeated = seen.details, seen.mixed.add, seen.ids, seen.maybe_repeated.add
+        details, differ, ids_seen, maybe_repeated = seen.details, seen.mixed.add, seen.ids, seen.maybe_repeated.add
         for number, line in lines:
             fields = line.split(b",")
             if len(fields) != width:
@@ -355,10 +436,11 @@ class ImportFingerprints:
             given_details = hash(b",".join(given(fields)))
             if details.setdefault(values[1], given_details) != given_details:
                 differ(values[1])
-            if (id_hash := hash(values[0])) in ids:
+            if (id_hash := hash(values[0])) in ids_seen:
                 maybe_repeated(values[0])
             else:
-                ids.add(id_hash)
+                ids_seen.add(id_hash)
+            _to_ids(values, ids)
             for place, _ in mapped:
                 values[place] = _csv_field(values[place])
             if damaged:
@@ -374,7 +456,7 @@ class ImportFingerprints:
         if block:
             yield b"\n".join(block) + b"\n"
 
-    def _scan_records(self, index: dict[str, int], context: bytes, seen: _Seen) -> Iterable[bytes]:
+    def _scan_records(self, index: dict[str, int], context: bytes, seen: _Seen, ids: _CodeIds) -> Iterable[bytes]:
         """A file with quotes: records as `csv` reads them (digests of the fields, slower). Each scan
         row is written as the COPY's CSV by `_csv_field` (quoting what needs it, a lone carriage
         return included), as the plain-file scan does."""
@@ -393,7 +475,9 @@ class ImportFingerprints:
             for at, table in keys:
                 value = "" if at is None else record[at].strip()
                 values.append((table.get(value, value) if table else value).replace("\x00", "\ufffd").encode())
-            staged += [_csv_field(value) for value in values]
+            keys_staged = list(values)
+            _to_ids(keys_staged, ids)
+            staged += [_csv_field(value) for value in keys_staged]
             if damaged:
                 staged.append(b"")
             else:
@@ -417,9 +501,8 @@ class ImportFingerprints:
     # --- the comparison ----------------------------------------------------------------
     def _compare(self, cursor, index: dict[str, int]) -> bytearray:
         a, p = _q(Appointment._meta.db_table), _q(Patient._meta.db_table)
-        site, specialty, clinic = (_q(m._meta.db_table) for m in (Site, Specialty, Clinic))
         corrections = _q(LocalCorrection._meta.db_table)
-        clinic_check = "c.code = s.clinic_code" if "clinic_code" in index else "true"
+        clinic_check = "a.clinic_id = s.clinic_id" if "clinic_code" in index else "true"
         # Each exclusion costs a pass over a million rows, so only those that can exclude anything.
         exclusions = []
         if self.first_lines:
@@ -445,13 +528,10 @@ class ImportFingerprints:
                 FROM {self.scan_table} s
                 JOIN {a} a ON a.pas_id = s.pas_id
                 JOIN {p} p ON p.id = a.patient_id
-                JOIN {site} si ON si.id = a.site_id
-                JOIN {specialty} sp ON sp.id = a.specialty_id
-                JOIN {clinic} c ON c.id = a.clinic_id
                 WHERE a.fingerprint = s.digest AND a.updated_at <= a.fingerprinted_at
                   AND p.updated_at <= a.fingerprinted_at
-                  AND p.hospital_number = s.patient_key AND si.ods_code = upper(s.site_code)
-                  AND sp.treatment_function_code = s.specialty_code AND {clinic_check}{excluded}
+                  AND p.hospital_number = s.patient_key AND a.site_id = s.site_id
+                  AND a.specialty_id = s.specialty_id AND {clinic_check}{excluded}
         """)  # noqa: S608 (identifiers are the models' and this module's constants)
         cursor.execute(f"SELECT rules, count(*) FROM {SKIP} WHERE rules <> '' GROUP BY rules")  # noqa: S608
         for rules, rows in cursor.fetchall():
@@ -491,6 +571,32 @@ class ImportFingerprints:
             )
 
 
+# The ids of the sites (by upper-case code), clinics and specialties, by their codes as bytes.
+_CodeIds = tuple[dict[bytes, bytes], dict[bytes, bytes], dict[bytes, bytes]]
+
+
+def _code_ids() -> _CodeIds:
+    """What the scan stages for a row's codes: the id each names now, so that the comparison checks
+    an appointment's site, clinic and specialty without joining their tables over a million rows. A
+    code with no id (new, or renamed in the admin since) is staged empty, and its row is read."""
+    return (
+        {code.upper().encode(): b"%d" % pk for pk, code in Site.objects.values_list("pk", "ods_code")},
+        {code.encode(): b"%d" % pk for pk, code in Clinic.objects.values_list("pk", "code")},
+        {code.encode(): b"%d" % pk for pk, code in Specialty.objects.values_list("pk", "treatment_function_code")},
+    )
+
+
+def _to_ids(keys: list[bytes], ids: _CodeIds) -> None:
+    """A scan row's site, clinic and specialty codes (_CODE_PLACES) as the ids they name, or empty.
+    The site code is matched upper case, as the validator keeps it (ASCII letters only: a miss is
+    only a row read again)."""
+    sites, clinics, specialties = ids
+    site, clinic, specialty = _CODE_PLACES
+    keys[site] = sites.get(keys[site].upper(), b"")
+    keys[clinic] = clinics.get(keys[clinic], b"")
+    keys[specialty] = specialties.get(keys[specialty], b"")
+
+
 def _record_digest(base: hashlib._Hash, record: list[str]) -> str:
     """The digest of a record read by `csv`, from `base` (the context's): the fields joined by
     commas, which is the line itself when no field holds one, else joined unambiguously."""
@@ -505,15 +611,46 @@ def _other_join(fields: list[str]) -> bytes:
     return ("\x00" + "\x00".join(fields)).encode()
 
 
-def _numbered_lines(path: Path) -> Iterable[tuple[int, bytes]]:
-    """(number, the line without its ending) of each line after the header, as CsvSource numbers
-    them, leaving out blank lines (not rows) and lines longer than CsvSource reads (row errors)."""
+def _numbered_lines(path: Path, part: _Part | None = None) -> Iterable[tuple[int, bytes]]:
+    """(number, the line without its ending) of each line after the header, or of `part`'s lines,
+    as CsvSource numbers them, leaving out blank lines (not rows) and lines longer than CsvSource
+    reads (row errors)."""
     with open(path, "rb") as handle:
-        handle.readline()
-        for number, raw in enumerate(handle, start=2):
+        if part is None:
+            handle.readline()
+            lines, first = handle, 2
+        else:
+            handle.seek(part.offset)
+            lines, first = (handle if part.lines is None else islice(handle, part.lines)), part.first_number
+        for number, raw in enumerate(lines, start=first):
             line = raw.rstrip(b"\r\n")
             if line and not (len(raw) >= MAX_LINE_CHARS and _overlong(raw)):
                 yield number, line
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A run of a file's lines: from `offset` (the start of a line), numbered from `first_number`,
+    `lines` of them (None: to the end of the file)."""
+
+    offset: int
+    first_number: int
+    lines: int | None = None
+
+
+def _halves(path: Path) -> tuple[_Part, _Part] | None:
+    """A plain file's lines after the header in two parts (the first PARENT_SHARE of its bytes), split
+    at the end of a line, to be scanned at once; None for a file under SPLIT_BYTES or with no fork."""
+    size = path.stat().st_size
+    if size < SPLIT_BYTES or not hasattr(os, "fork"):
+        return None
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        header_end = data.find(b"\n") + 1
+        middle = data.find(b"\n", int(size * PARENT_SHARE)) + 1
+        if not 0 < header_end < middle < size:
+            return None
+        lines = data[header_end:middle].count(b"\n")
+    return _Part(header_end, 2, lines), _Part(middle, 2 + lines)
 
 
 def _plain(path: Path) -> bool:
