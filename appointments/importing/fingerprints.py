@@ -44,6 +44,7 @@ import logging
 import mmap
 import os
 import pickle
+import signal
 import tempfile
 from binascii import hexlify
 from collections import Counter
@@ -366,6 +367,9 @@ class ImportFingerprints:
                 try:
                     for block in self._scan_lines(_numbered_lines(path, first), width, index, context, seen, ids):
                         copy.write(block)
+                except BaseException:
+                    os.kill(child, signal.SIGKILL)  # the plan has failed: its part is not wanted
+                    raise
                 finally:
                     _, status = os.waitpid(child, 0)
                 if os.waitstatus_to_exitcode(status) == 0:

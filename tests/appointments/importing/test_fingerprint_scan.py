@@ -7,8 +7,10 @@ blank lines, a line of the wrong width, a patient whose rows differ and a repeat
 and CRLF line endings.
 """
 
+import os
 import subprocess
 import sys
+import time
 
 import pytest
 from django.db import connection, transaction
@@ -140,3 +142,25 @@ def _seen(**values) -> fingerprints._Seen:
     for name, value in values.items():
         setattr(seen, name, value)
     return seen
+
+
+def test_a_scan_that_fails_in_the_parent_stops_its_child(tmp_path, monkeypatch):
+    """The plan fails at once with the parent's error, not after the child has scanned its part."""
+    monkeypatch.setattr(fingerprints, "SPLIT_BYTES", 1)
+    path = tmp_path / "extract.csv"
+    path.write_bytes(_lines().encode())
+    import_extract(path=path)
+    parent, scan_lines = os.getpid(), ImportFingerprints._scan_lines
+
+    def failing_in_the_parent(self, *args):
+        if os.getpid() == parent:
+            raise RuntimeError("disk full")
+        time.sleep(60)  # the child, which must be stopped
+        return scan_lines(self, *args)
+
+    monkeypatch.setattr(ImportFingerprints, "_scan_lines", failing_in_the_parent)
+    prints = ImportFingerprints(CsvSource(path, IDENTITY), IDENTITY, RowValidator(IDENTITY).rules)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="disk full"):
+        prints.plan()
+    assert time.monotonic() - started < 30
