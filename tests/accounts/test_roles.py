@@ -89,7 +89,6 @@ ADMIN_MODEL_PERMISSIONS = {
     "appointments.closureday": ALL,
     "appointments.importbatch": ALL,
     "appointments.importrowerror": ALL,
-    "appointments.rowfingerprint": ALL,  # the importer's; no admin page
     "appointments.site": ALL,
     "appointments.specialty": ALL,
     "audit.auditevent": "view",
